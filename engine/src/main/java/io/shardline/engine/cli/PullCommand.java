@@ -1,0 +1,126 @@
+package io.shardline.engine.cli;
+
+import io.shardline.engine.tls.Fingerprint;
+import io.shardline.engine.tls.TlsSupport;
+import io.shardline.engine.tls.Trust;
+import io.shardline.engine.transfer.PullOptions;
+import io.shardline.engine.transfer.PullResult;
+import io.shardline.engine.transfer.PullSession;
+import io.shardline.engine.transfer.ShardlineUrl;
+import io.vertx.core.Vertx;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "pull", mixinStandardHelpOptions = true,
+    description = "Pull a file or a directory tree from a Shardline server over parallel TLS lanes.")
+final class PullCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "shardline://HOST:PORT/REMOTE_PATH", description = "What to pull; '/' is the whole served root.")
+  String url;
+
+  @Parameters(index = "1", paramLabel = "LOCAL_DIR", description = "Where to put it (a directory's contents land directly in it).")
+  Path dest;
+
+  @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2).")
+  int lanes = PullOptions.DEFAULT_LANES;
+
+  @Option(names = "--chunk-size", defaultValue = "4MiB", description = "Chunk size, e.g. 1MiB, 4MiB (default: ${DEFAULT-VALUE}).")
+  String chunkSize;
+
+  @Option(names = "--token-file", description = "File holding the server's token.")
+  Path tokenFile;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  TrustChoice trust;
+
+  static final class TrustChoice {
+    @Option(names = "--trust", paramLabel = "sha256:HEX", description = "Pin the server certificate's fingerprint (printed by serve).")
+    String fingerprint;
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "Trust server certificates signed by this CA (PEM).")
+    Path ca;
+
+    @Option(names = "--insecure", description = "Do not verify the server at all (testing only).")
+    boolean insecure;
+  }
+
+  @Option(names = "--json", description = "Print exactly one JSON object with the summary on stdout.")
+  boolean json;
+
+  @Option(names = "--stall-timeout", defaultValue = "15", description = "Seconds without data before a lane is reconnected (default: ${DEFAULT-VALUE}).")
+  double stallSeconds;
+
+  @Option(names = "--progress-timeout", defaultValue = "60", description = "Seconds without any progress before the pull fails (default: ${DEFAULT-VALUE}).")
+  double progressSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    PullOptions o = new PullOptions()
+        .source(ShardlineUrl.parse(url))
+        .destination(dest)
+        .lanes(lanes)
+        .chunkSize((int) Math.min(Integer.MAX_VALUE, Sizes.parse(chunkSize)))
+        .stallTimeoutMs((long) (stallSeconds * 1000))
+        .progressTimeoutMs((long) (progressSeconds * 1000))
+        .trust(trust.insecure ? new Trust.Insecure()
+            : trust.ca != null ? new Trust.CaFile(trust.ca) : new Trust.Pinned(Fingerprint.parse(trust.fingerprint)));
+    if (tokenFile != null) {
+      o.token(TlsSupport.readToken(tokenFile));
+    }
+    o.validate();
+    Vertx vertx = Vertx.vertx();
+    try {
+      return execute(vertx, o, json, System.out, System.err);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Runs a pull with a progress bar (on a terminal) and prints the summary; returns the exit code. */
+  static int execute(Vertx vertx, PullOptions o, boolean json, PrintStream out, PrintStream err) throws Exception {
+    PullSession session = new PullSession(vertx, o);
+    boolean tty = System.console() != null && !json;
+    ProgressBar bar = tty ? new ProgressBar(err, session.counters()) : null;
+    CompletableFuture<PullResult> f = session.run().toCompletionStage().toCompletableFuture();
+    while (!f.isDone()) {
+      try {
+        f.get(250, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (bar != null) {
+          bar.draw();
+        }
+      }
+    }
+    if (bar != null) {
+      bar.clear();
+    }
+    PullResult r = f.get();
+    if (json) {
+      out.println(r.toJson());
+    } else {
+      out.println(summary(r));
+    }
+    if (!r.ok()) {
+      err.println("shardline pull: FAILED (" + String.join("; ", r.errors()) + ")");
+      err.println("shardline pull: verified chunks are kept in " + o.destination().resolve(".shardline")
+          + "; running the same command again resumes.");
+      return 1;
+    }
+    return 0;
+  }
+
+  static String summary(PullResult r) {
+    double mbps = r.megabytesPerSecond();
+    return String.format(Locale.ROOT,
+        "%s %d files, %s in %.2f s: %.0f MB/s (%.2f Gbit/s) over %d lanes; %d chunks, %d retried, %d resumed",
+        r.ok() ? "verified" : "INCOMPLETE", r.files(), Sizes.human(r.totalBytes()), r.seconds(), mbps, mbps * 8 / 1000,
+        r.lanes(), r.chunks(), r.retriedChunks(), r.resumedChunks());
+  }
+}

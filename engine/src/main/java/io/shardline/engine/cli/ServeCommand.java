@@ -1,0 +1,68 @@
+package io.shardline.engine.cli;
+
+import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.server.ShardlineServer;
+import io.shardline.engine.tls.TlsSupport;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve a directory tree, read-only, to authenticated clients over TLS 1.3.")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--root", required = true, description = "Directory to serve.")
+  Path root;
+
+  @Option(names = "--listen", defaultValue = "127.0.0.1:7700", description = "HOST:PORT to listen on; port 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  String listen;
+
+  @Option(names = "--token-file", description = "File holding the token clients must present.")
+  Path tokenFile;
+
+  @Option(names = "--cert", description = "PEM certificate (default: a self-signed one kept in the state dir).")
+  Path cert;
+
+  @Option(names = "--key", description = "PEM private key for --cert.")
+  Path key;
+
+  @Option(names = "--state-dir", description = "Where the self-signed certificate and manifest cache live (default: ~/.shardline/serve).")
+  Path stateDir;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isDirectory(root)) {
+      System.err.println("shardline serve: --root " + root + " is not a directory");
+      return 2;
+    }
+    HostPort hp = HostPort.parse(listen);
+    ServeOptions o = new ServeOptions().root(root).host(hp.host()).port(hp.port()).certPem(cert).keyPem(key)
+        .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "serve"));
+    if (tokenFile != null) {
+      o.token(TlsSupport.readToken(tokenFile));
+    }
+    TlsSupport.requireOpenSsl();
+    Vertx vertx = Vertx.vertx();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      vertx.close();
+      stop.countDown();
+    }));
+    ShardlineServer server = new ShardlineServer(vertx, o);
+    try {
+      ShardlineServer.Info info = server.start().toCompletionStage().toCompletableFuture().get();
+      System.out.println(info.banner());
+      System.out.flush();
+    } catch (Exception e) {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      System.err.println("shardline serve: cannot start: " + c.getMessage());
+      vertx.close();
+      return 1;
+    }
+    stop.await();
+    return 0;
+  }
+}

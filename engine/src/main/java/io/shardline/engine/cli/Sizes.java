@@ -1,0 +1,41 @@
+package io.shardline.engine.cli;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses byte sizes such as {@code 65536}, {@code 64k}, {@code 4MiB}, {@code 1G} (binary units). */
+final class Sizes {
+  private static final Pattern P = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);
+
+  private Sizes() {}
+
+  static long parse(String s) {
+    Matcher m = P.matcher(s.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a size: '" + s + "' (examples: 65536, 64k, 4MiB, 1G)");
+    }
+    long n = Long.parseLong(m.group(1));
+    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      case "t" -> 40;
+      default -> 0;
+    };
+    if (Long.numberOfLeadingZeros(n) <= shift) {
+      throw new IllegalArgumentException("size too large: " + s);
+    }
+    return n << shift;
+  }
+
+  static String human(double bytes) {
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < units.length - 1) {
+      bytes /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  }
+}

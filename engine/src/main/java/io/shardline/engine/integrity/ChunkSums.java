@@ -1,0 +1,89 @@
+package io.shardline.engine.integrity;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.BitSet;
+
+/**
+ * Reads a file chunk by chunk and computes CRC32Cs. Blocking: call from a worker thread. Used by
+ * the server to build manifests and by the client to check what a partial or existing file
+ * already holds before resuming.
+ */
+public final class ChunkSums {
+  private ChunkSums() {}
+
+  /** CRC32C of every chunk of the file, which must be exactly {@code size} bytes long. */
+  public static int[] compute(Path file, long size, int chunkSize) throws IOException {
+    int[] crcs = new int[FileManifest.chunkCount(size, chunkSize)];
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(chunkSize, chunkSize);
+      try {
+        for (int i = 0; i < crcs.length; i++) {
+          crcs[i] = readChunkCrc(ch, buf, (long) i * chunkSize, (int) Math.min(chunkSize, size - (long) i * chunkSize));
+        }
+      } finally {
+        buf.release();
+      }
+      if (ch.size() != size) {
+        throw new IOException(file + " changed size while being read (" + size + " -> " + ch.size() + ")");
+      }
+    }
+    return crcs;
+  }
+
+  /**
+   * Which chunks of {@code file} already match the manifest (only those listed in
+   * {@code candidates}, or all when it is null). A missing or short file matches nothing past
+   * its end.
+   */
+  public static BitSet matching(Path file, FileManifest m, BitSet candidates) throws IOException {
+    BitSet ok = new BitSet(m.chunkCount());
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long have = ch.size();
+      ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(m.chunkSize(), m.chunkSize());
+      try {
+        for (int i = 0; i < m.chunkCount(); i++) {
+          if (candidates != null && !candidates.get(i)) {
+            continue;
+          }
+          long off = m.chunkOffset(i);
+          int len = m.chunkLength(i);
+          if (off + len > have) {
+            break;
+          }
+          if (readChunkCrc(ch, buf, off, len) == m.chunkCrcs()[i]) {
+            ok.set(i);
+          }
+        }
+      } finally {
+        buf.release();
+      }
+    }
+    return ok;
+  }
+
+  private static int readChunkCrc(FileChannel ch, ByteBuf buf, long offset, int length) throws IOException {
+    ByteBuffer nio = buf.internalNioBuffer(0, length);
+    readFully(ch, nio, offset);
+    nio.flip();
+    return Crc32c.of(nio);
+  }
+
+  /** Positional read of {@code dst.remaining()} bytes; EOF before that is an error. */
+  public static void readFully(FileChannel ch, ByteBuffer dst, long offset) throws IOException {
+    long pos = offset;
+    while (dst.hasRemaining()) {
+      int n = ch.read(dst, pos);
+      if (n < 0) {
+        throw new EOFException("file ended at " + pos + " (expected " + dst.remaining() + " more bytes)");
+      }
+      pos += n;
+    }
+  }
+}

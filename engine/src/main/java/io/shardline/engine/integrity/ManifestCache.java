@@ -1,0 +1,122 @@
+package io.shardline.engine.integrity;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-file chunk CRCs and root, computed once per (file identity, chunk size) and kept in memory
+ * and, when a state directory is given, on disk, so a source serving a checkpoint to many
+ * trainers reads each file for its manifest once. The key includes size, modification time (ns)
+ * and inode, so a changed file is summed again. Blocking: call from a worker thread.
+ */
+public final class ManifestCache {
+  private static final Logger LOG = LoggerFactory.getLogger(ManifestCache.class);
+  private static final int MAGIC = 0x53484C4D; // "SHLM"
+  private static final int MAX_MEMORY_ENTRIES = 200_000;
+
+  /** The sums of one file version. */
+  public record Sums(int[] crcs, byte[] root) {}
+
+  private final Path dir;
+  private final Map<String, Sums> memory = new LinkedHashMap<>(1024, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Sums> eldest) {
+      return size() > MAX_MEMORY_ENTRIES;
+    }
+  };
+
+  /** @param dir where sums are persisted, or null for memory only */
+  public ManifestCache(Path dir) {
+    this.dir = dir;
+  }
+
+  /** The sums of {@code file} (a regular file, already checked to be inside the root). */
+  public Sums sums(Path file, BasicFileAttributes attrs, int chunkSize) throws IOException {
+    String key = file.toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toInstant()
+        + "|" + attrs.fileKey() + "|" + chunkSize;
+    Sums s;
+    synchronized (memory) {
+      s = memory.get(key);
+    }
+    if (s == null) {
+      s = load(key, attrs.size(), chunkSize);
+    }
+    if (s == null) {
+      int[] crcs = ChunkSums.compute(file, attrs.size(), chunkSize);
+      BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!after.lastModifiedTime().equals(attrs.lastModifiedTime()) || after.size() != attrs.size()) {
+        throw new IOException(file.getFileName() + " was modified while its manifest was computed");
+      }
+      s = new Sums(crcs, RootDigest.of(attrs.size(), chunkSize, crcs));
+      store(key, s);
+    }
+    synchronized (memory) {
+      memory.put(key, s);
+    }
+    return s;
+  }
+
+  private Path fileFor(String key) {
+    return dir.resolve(RootDigest.hex(RootDigest.sha256().digest(key.getBytes(StandardCharsets.UTF_8))) + ".sums");
+  }
+
+  private Sums load(String key, long size, int chunkSize) {
+    if (dir == null) {
+      return null;
+    }
+    Path f = fileFor(key);
+    try {
+      if (!Files.exists(f)) {
+        return null;
+      }
+      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f));
+      int n = FileManifest.chunkCount(size, chunkSize);
+      if (b.remaining() != 8 + RootDigest.BYTES + 4L * n || b.getInt() != MAGIC || b.getInt() != n) {
+        return null;
+      }
+      byte[] root = new byte[RootDigest.BYTES];
+      b.get(root);
+      int[] crcs = new int[n];
+      for (int i = 0; i < n; i++) {
+        crcs[i] = b.getInt();
+      }
+      if (!java.util.Arrays.equals(root, RootDigest.of(size, chunkSize, crcs))) {
+        return null;
+      }
+      return new Sums(crcs, root);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("ignoring unreadable manifest cache entry {}: {}", f, e.toString());
+      return null;
+    }
+  }
+
+  private void store(String key, Sums s) {
+    if (dir == null) {
+      return;
+    }
+    Path f = fileFor(key);
+    try {
+      Files.createDirectories(dir);
+      ByteBuffer b = ByteBuffer.allocate(8 + RootDigest.BYTES + 4 * s.crcs().length);
+      b.putInt(MAGIC).putInt(s.crcs().length).put(s.root());
+      for (int c : s.crcs()) {
+        b.putInt(c);
+      }
+      Path tmp = Files.createTempFile(dir, "sums", ".tmp");
+      Files.write(tmp, b.array());
+      Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      LOG.warn("cannot persist manifest cache entry in {}: {}", dir, e.toString());
+    }
+  }
+}

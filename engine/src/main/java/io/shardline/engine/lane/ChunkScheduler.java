@@ -1,0 +1,58 @@
+package io.shardline.engine.lane;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The shared queue lanes take chunks from: largest files first, chunks in order within a file,
+ * so any lane takes the next chunk and a slow lane never holds the others back. Requeued chunks
+ * (from a dropped lane or a bad checksum) go to the front, and idle lanes are woken. Thread-safe:
+ * lanes on different event loops call it; each call holds the lock for O(1) work.
+ */
+public final class ChunkScheduler {
+  private final Deque<ChunkTask> queue = new ArrayDeque<>();
+  private final List<Runnable> wakers = new ArrayList<>();
+
+  public ChunkScheduler(List<ChunkTask> tasks) {
+    List<ChunkTask> sorted = new ArrayList<>(tasks);
+    sorted.sort(Comparator.comparingLong((ChunkTask t) -> -t.file().manifest().size())
+        .thenComparing(t -> t.file().manifest().name())
+        .thenComparingInt(ChunkTask::index));
+    queue.addAll(sorted);
+  }
+
+  /** The next chunk to fetch, or null when none is waiting. Skips chunks of failed files. */
+  public synchronized ChunkTask poll() {
+    ChunkTask t;
+    while ((t = queue.pollFirst()) != null) {
+      if (!t.file().failed()) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Puts chunks back at the front and wakes idle lanes. */
+  public void requeue(List<ChunkTask> tasks) {
+    List<Runnable> toWake;
+    synchronized (this) {
+      for (int i = tasks.size() - 1; i >= 0; i--) {
+        queue.addFirst(tasks.get(i));
+      }
+      toWake = new ArrayList<>(wakers);
+    }
+    toWake.forEach(Runnable::run);
+  }
+
+  public synchronized int size() {
+    return queue.size();
+  }
+
+  /** Registers a callback (thread-safe, cheap) run whenever chunks are requeued. */
+  public synchronized void onRequeue(Runnable waker) {
+    wakers.add(waker);
+  }
+}

@@ -1,0 +1,112 @@
+package io.shardline.engine.lane;
+
+import io.shardline.engine.tls.PinningTrustManager;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.Frame;
+import io.shardline.engine.wire.FrameSocket;
+import io.shardline.engine.wire.Protocol;
+import io.shardline.engine.wire.ShardlineException;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
+
+/**
+ * A client connection through TLS and the HELLO/WELCOME handshake. Must be opened from the
+ * event-loop context the lane runs on: the socket is bound to the caller's context.
+ */
+public final class ClientConnection {
+  private final FrameSocket socket;
+  private Handler<Object> handler;
+  private final Promise<ClientConnection> welcome;
+
+  private ClientConnection(FrameSocket socket, Promise<ClientConnection> welcome) {
+    this.socket = socket;
+    this.welcome = welcome;
+  }
+
+  /** Where to connect and how to introduce ourselves. */
+  public record Target(String host, int port, String token, int maxFrame, long timeoutMs,
+      PinningTrustManager pinning) {}
+
+  public static Future<ClientConnection> open(Vertx vertx, NetClient client, Target t, int lane) {
+    return client.connect(t.port(), t.host())
+        .recover(e -> Future.failedFuture(classify(e, t)))
+        .compose(so -> {
+          Promise<ClientConnection> p = Promise.promise();
+          ClientConnection[] self = new ClientConnection[1];
+          FrameSocket fs = new FrameSocket(so, t.maxFrame(), msg -> self[0].dispatch(msg));
+          self[0] = new ClientConnection(fs, p);
+          fs.closeHandler(v -> self[0].closed());
+          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token()));
+          long timer = vertx.setTimer(t.timeoutMs(), id -> p.tryFail(
+              new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no WELCOME from the server within " + t.timeoutMs() + " ms")));
+          return p.future()
+              .andThen(ar -> vertx.cancelTimer(timer))
+              .onFailure(e -> fs.close());
+        });
+  }
+
+  private static Throwable classify(Throwable e, Target t) {
+    String pinned = t.pinning() == null ? null : t.pinning().rejection();
+    if (pinned != null) {
+      return new ShardlineException(ErrorCode.UNTRUSTED_PEER, pinned, e);
+    }
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof CertificateException || c instanceof SSLException) {
+        return new ShardlineException(ErrorCode.UNTRUSTED_PEER,
+            "TLS handshake with " + t.host() + ":" + t.port() + " failed: " + c.getMessage(), e);
+      }
+    }
+    return new ShardlineException(ErrorCode.CONNECTION_LOST,
+        "cannot connect to " + t.host() + ":" + t.port() + ": " + e.getMessage(), e);
+  }
+
+  private void dispatch(Object msg) {
+    if (!welcome.future().isComplete()) {
+      if (msg instanceof Frame.Welcome w) {
+        if (w.version() != Protocol.VERSION) {
+          welcome.tryFail(new ShardlineException(ErrorCode.PROTOCOL_VERSION, "server speaks version " + w.version()));
+        } else {
+          welcome.tryComplete(this);
+        }
+      } else if (msg instanceof Frame.Error e) {
+        welcome.tryFail(new ShardlineException(e.code(), "server refused the connection: " + e.message()));
+      } else if (msg instanceof ShardlineException e) {
+        welcome.tryFail(e);
+      } else {
+        if (msg instanceof Frame.Data d) {
+          d.release();
+        }
+        welcome.tryFail(new ShardlineException(ErrorCode.UNEXPECTED_FRAME, "expected WELCOME"));
+      }
+      return;
+    }
+    Handler<Object> h = handler;
+    if (h != null) {
+      h.handle(msg);
+    } else if (msg instanceof Frame.Data d) {
+      d.release();
+    }
+  }
+
+  private void closed() {
+    welcome.tryFail(new ShardlineException(ErrorCode.CONNECTION_LOST, "server closed the connection during the handshake"));
+    Handler<Object> h = handler;
+    if (h != null) {
+      h.handle(new ShardlineException(ErrorCode.CONNECTION_LOST, "connection closed"));
+    }
+  }
+
+  /** Receives frames after the handshake, and a CONNECTION_LOST exception when it closes. */
+  public void handler(Handler<Object> h) {
+    handler = h;
+  }
+
+  public FrameSocket socket() {
+    return socket;
+  }
+}

@@ -1,0 +1,268 @@
+package io.shardline.engine.lane;
+
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.Frame;
+import io.shardline.engine.wire.Protocol;
+import io.shardline.engine.wire.ShardlineException;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.net.NetClient;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * One TLS connection's life on the pulling side, pinned to one event-loop context:
+ * {@code CONNECTING -> READY -> (lost) -> BACKOFF -> CONNECTING ... -> STOPPED}.
+ *
+ * <p>In READY the lane keeps up to {@code window} GETs outstanding, taking chunks from the shared
+ * {@link ChunkScheduler}. Each DATA frame is verified and written on the disk worker pool; while
+ * {@code diskBacklog} chunks wait for the disk the socket is paused, so TCP pushes back on the
+ * server. Memory per lane is bounded by (window + diskBacklog) chunks. A lane that drops, or
+ * has requests out and receives nothing for the stall timeout, puts its outstanding chunks back
+ * for the other lanes and reconnects with exponential backoff and jitter.
+ */
+public final class ClientLane {
+  /** Lane settings shared by all lanes of a transfer. */
+  public record Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff) {}
+
+  private final int number;
+  private final Context ctx;
+  private final Vertx vertx;
+  private final NetClient client;
+  private final ClientConnection.Target target;
+  private final ChunkScheduler scheduler;
+  private final WorkerExecutor disk;
+  private final TransferCounters counters;
+  private final Settings settings;
+  private final Consumer<ShardlineException> fatal;
+
+  private final Map<Integer, ChunkTask> inflight = new HashMap<>();
+  private ClientConnection conn;
+  private int nextRequestId = 1;
+  private int writing;
+  private boolean socketPaused;
+  private boolean pumping;
+  private boolean stopped;
+  private int failures;
+  private long lastActivity;
+  private long watchdog = -1;
+
+  public ClientLane(int number, Context ctx, NetClient client, ClientConnection.Target target,
+      ChunkScheduler scheduler, WorkerExecutor disk, TransferCounters counters, Settings settings,
+      Consumer<ShardlineException> fatal) {
+    this.number = number;
+    this.ctx = ctx;
+    this.vertx = ctx.owner();
+    this.client = client;
+    this.target = target;
+    this.scheduler = scheduler;
+    this.disk = disk;
+    this.counters = counters;
+    this.settings = settings;
+    this.fatal = fatal;
+  }
+
+  public void start() {
+    ctx.runOnContext(v -> {
+      scheduler.onRequeue(() -> ctx.runOnContext(x -> pump()));
+      long tick = Math.max(50, settings.stallTimeoutMs() / 4);
+      watchdog = vertx.setPeriodic(tick, id -> checkStall());
+      connect();
+    });
+  }
+
+  /** Stops the lane: closes its connection; outstanding chunks go back to the scheduler. */
+  public Future<Void> stop() {
+    Promise<Void> p = Promise.promise();
+    ctx.runOnContext(v -> {
+      stopped = true;
+      if (watchdog >= 0) {
+        vertx.cancelTimer(watchdog);
+      }
+      lost(null);
+      p.complete();
+    });
+    return p.future();
+  }
+
+  private void connect() {
+    if (stopped) {
+      return;
+    }
+    ClientConnection.open(vertx, client, target, number).onComplete(ar -> {
+      if (stopped) {
+        if (ar.succeeded()) {
+          ar.result().socket().close();
+        }
+        return;
+      }
+      if (ar.failed()) {
+        ShardlineException e = ShardlineException.wrap(ar.cause(), ErrorCode.CONNECTION_LOST);
+        if (!e.retryable()) {
+          fatal.accept(e);
+          return;
+        }
+        counters.lastError.set("lane " + number + ": " + e.getMessage());
+        reconnectLater();
+        return;
+      }
+      conn = ar.result();
+      failures = 0;
+      counters.activeLanes.increment();
+      conn.handler(this::onMessage);
+      lastActivity = System.nanoTime();
+      pump();
+    });
+  }
+
+  private void reconnectLater() {
+    failures++;
+    counters.reconnects.increment();
+    long delay = settings.backoff().delayMs(failures, ThreadLocalRandom.current().nextDouble());
+    vertx.setTimer(delay, id -> connect());
+  }
+
+  private void onMessage(Object msg) {
+    if (msg instanceof Frame.Data d) {
+      data(d);
+    } else if (msg instanceof Frame.Error e && e.requestId() != 0) {
+      ChunkTask task = inflight.remove(e.requestId());
+      if (task != null) {
+        lastActivity = System.nanoTime();
+        chunkFailed(task, new ShardlineException(e.code(), e.message()));
+        pump();
+      }
+    } else if (msg instanceof Frame.Error e) {
+      ShardlineException ex = new ShardlineException(e.code(), "server closed lane " + number + ": " + e.message());
+      if (ex.retryable()) {
+        lost(ex);
+      } else {
+        fatal.accept(ex);
+      }
+    } else if (msg instanceof ShardlineException e) {
+      lost(e);
+    } else {
+      lost(new ShardlineException(ErrorCode.UNEXPECTED_FRAME, "unexpected frame " + msg + " on lane " + number));
+    }
+  }
+
+  private void data(Frame.Data d) {
+    ChunkTask task = inflight.remove(d.requestId());
+    if (task == null || d.offset() != task.offset() || d.rawLength() != task.length()) {
+      d.release();
+      lost(new ShardlineException(ErrorCode.MALFORMED_FRAME, "DATA for request " + d.requestId()
+          + " does not match any outstanding GET on lane " + number));
+      return;
+    }
+    lastActivity = System.nanoTime();
+    counters.wireBytes.add(Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.rawLength());
+    writing++;
+    if (writing >= settings.diskBacklog() && !socketPaused && conn != null) {
+      socketPaused = true;
+      conn.socket().pause();
+    }
+    disk.executeBlocking(() -> {
+      task.file().accept(task.index(), d.crc(), d.payload());
+      return null;
+    }, false).onComplete(ar -> stored(task, ar));
+    pump();
+  }
+
+  private void stored(ChunkTask task, AsyncResult<Object> ar) {
+    writing--;
+    if (socketPaused && writing < settings.diskBacklog()) {
+      socketPaused = false;
+      lastActivity = System.nanoTime();
+      if (conn != null) {
+        conn.socket().resume();
+      }
+    }
+    if (ar.succeeded()) {
+      counters.chunks.increment();
+    } else {
+      chunkFailed(task, ShardlineException.wrap(ar.cause(), ErrorCode.DESTINATION_ERROR));
+    }
+    pump();
+  }
+
+  private void chunkFailed(ChunkTask task, ShardlineException e) {
+    counters.lastError.set(task.file().manifest().name() + " chunk " + task.index() + ": " + e.getMessage());
+    if (e.retryable() && task.attempts() + 1 < settings.maxChunkAttempts()) {
+      counters.retriedChunks.increment();
+      scheduler.requeue(List.of(task.retry()));
+    } else {
+      task.file().fail(e);
+    }
+  }
+
+  /** Requests chunks until the window is full. Not re-entrant: a synchronously completed send cannot recurse. */
+  private void pump() {
+    if (pumping || conn == null || stopped) {
+      return;
+    }
+    pumping = true;
+    try {
+      while (inflight.size() < settings.window()) {
+        ChunkTask t = scheduler.poll();
+        if (t == null) {
+          break;
+        }
+        if (inflight.isEmpty()) {
+          lastActivity = System.nanoTime();
+        }
+        int id = nextRequestId++;
+        inflight.put(id, t);
+        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length()));
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  private void checkStall() {
+    if (conn == null || inflight.isEmpty() || socketPaused) {
+      return;
+    }
+    long idleMs = (System.nanoTime() - lastActivity) / 1_000_000;
+    if (idleMs > settings.stallTimeoutMs()) {
+      lost(new ShardlineException(ErrorCode.LANE_STALLED, "lane " + number + " received nothing for " + idleMs + " ms"));
+    }
+  }
+
+  /** The connection is gone (or being stopped): requeue its chunks, reconnect unless stopped. */
+  private void lost(ShardlineException why) {
+    ClientConnection c = conn;
+    conn = null;
+    if (c != null) {
+      counters.activeLanes.decrement();
+      c.handler(null);
+      c.socket().close();
+    }
+    socketPaused = false;
+    if (!inflight.isEmpty()) {
+      List<ChunkTask> back = new ArrayList<>();
+      for (ChunkTask t : inflight.values()) {
+        back.add(t); // a lost lane is not the chunk's fault: no attempt is counted
+      }
+      inflight.clear();
+      if (!stopped) {
+        counters.retriedChunks.add(back.size());
+      }
+      scheduler.requeue(back);
+    }
+    if (why != null) {
+      counters.lastError.set(why.getMessage());
+    }
+    if (!stopped && c != null) {
+      reconnectLater();
+    }
+  }
+}

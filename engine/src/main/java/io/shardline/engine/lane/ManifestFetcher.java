@@ -1,0 +1,50 @@
+package io.shardline.engine.lane;
+
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.Frame;
+import io.shardline.engine.wire.ShardlineException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Asks a connected server for the manifest of a path and collects its ENTRY frames. */
+public final class ManifestFetcher {
+  private ManifestFetcher() {}
+
+  public static Future<List<FileManifest>> fetch(ClientConnection conn, String path, int chunkSize, int maxFiles) {
+    Promise<List<FileManifest>> p = Promise.promise();
+    List<FileManifest> files = new ArrayList<>();
+    int requestId = 1;
+    conn.handler(msg -> {
+      if (msg instanceof Frame.Entry e && e.requestId() == requestId) {
+        if (e.file().chunkSize() != chunkSize) {
+          p.tryFail(new ShardlineException(ErrorCode.MALFORMED_FRAME, "server used chunk size " + e.file().chunkSize()));
+        } else if (files.size() >= maxFiles) {
+          p.tryFail(new ShardlineException(ErrorCode.BAD_REQUEST, "manifest has more than " + maxFiles + " files"));
+        } else {
+          files.add(e.file());
+        }
+      } else if (msg instanceof Frame.ListEnd end && end.requestId() == requestId) {
+        if (end.files() != files.size()) {
+          p.tryFail(new ShardlineException(ErrorCode.MALFORMED_FRAME,
+              "manifest announced " + end.files() + " files, sent " + files.size()));
+        } else {
+          p.tryComplete(files);
+        }
+      } else if (msg instanceof Frame.Error e) {
+        p.tryFail(new ShardlineException(e.code(), e.message()));
+      } else if (msg instanceof ShardlineException e) {
+        p.tryFail(e);
+      } else {
+        if (msg instanceof Frame.Data d) {
+          d.release();
+        }
+        p.tryFail(new ShardlineException(ErrorCode.UNEXPECTED_FRAME, "unexpected frame while listing: " + msg));
+      }
+    });
+    conn.socket().send(new Frame.List(requestId, chunkSize, path));
+    return p.future();
+  }
+}

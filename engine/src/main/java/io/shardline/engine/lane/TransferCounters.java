@@ -1,0 +1,24 @@
+package io.shardline.engine.lane;
+
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Live counters of one transfer, updated from lanes and disk workers; read by progress views. */
+public final class TransferCounters {
+  /** Bytes verified and written in this run. */
+  public final LongAdder bytesDone = new LongAdder();
+  /** Bytes already present (resumed chunks, complete files) and not fetched. */
+  public final LongAdder bytesResumed = new LongAdder();
+  /** Bytes received in DATA frames, headers included. */
+  public final LongAdder wireBytes = new LongAdder();
+  public final LongAdder chunks = new LongAdder();
+  public final LongAdder retriedChunks = new LongAdder();
+  public final LongAdder resumedChunks = new LongAdder();
+  public final LongAdder filesDone = new LongAdder();
+  public final LongAdder reconnects = new LongAdder();
+  public final LongAdder activeLanes = new LongAdder();
+  /** The most recent lane or chunk error, for the final message. */
+  public final AtomicReference<String> lastError = new AtomicReference<>();
+  public volatile long bytesTotal;
+  public volatile int filesTotal;
+}

@@ -1,0 +1,59 @@
+package io.shardline.engine.server;
+
+import java.nio.file.Path;
+
+/** Options of a serving node. Fluent setters, defaults as {@code DEFAULT_*} constants. */
+public final class ServeOptions {
+  /** Listen on loopback unless told otherwise. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** Port 7700; 0 picks a free port. */
+  public static final int DEFAULT_PORT = 7700;
+  /** Most files one LIST may return. */
+  public static final int DEFAULT_MAX_FILES = 1_000_000;
+  /** Time a client has to complete TLS and HELLO. */
+  public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+  /** Bytes a lane may have queued for writing before it stops reading requests. */
+  public static final int DEFAULT_LANE_WRITE_WINDOW = 16 * 1024 * 1024;
+
+  private Path root;
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private String token;
+  private Path certPem;
+  private Path keyPem;
+  private Path stateDir;
+  private int maxFiles = DEFAULT_MAX_FILES;
+  private long handshakeTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  private int laneWriteWindow = DEFAULT_LANE_WRITE_WINDOW;
+  private int instances = Math.max(2, Runtime.getRuntime().availableProcessors());
+  private FaultHook faultHook = FaultHook.NONE;
+
+  public Path root() { return root; }
+  public ServeOptions root(Path v) { root = v; return this; }
+  public String host() { return host; }
+  public ServeOptions host(String v) { host = v; return this; }
+  public int port() { return port; }
+  public ServeOptions port(int v) { port = v; return this; }
+  /** The token clients must present, or null for none. */
+  public String token() { return token; }
+  public ServeOptions token(String v) { token = v; return this; }
+  public Path certPem() { return certPem; }
+  public ServeOptions certPem(Path v) { certPem = v; return this; }
+  public Path keyPem() { return keyPem; }
+  public ServeOptions keyPem(Path v) { keyPem = v; return this; }
+  /** Where the self-signed certificate and manifest cache live. */
+  public Path stateDir() { return stateDir; }
+  public ServeOptions stateDir(Path v) { stateDir = v; return this; }
+  public int maxFiles() { return maxFiles; }
+  public ServeOptions maxFiles(int v) { maxFiles = v; return this; }
+  public long handshakeTimeoutMs() { return handshakeTimeoutMs; }
+  public ServeOptions handshakeTimeoutMs(long v) { handshakeTimeoutMs = v; return this; }
+  public int laneWriteWindow() { return laneWriteWindow; }
+  public ServeOptions laneWriteWindow(int v) { laneWriteWindow = v; return this; }
+  /** Server verticle instances, one per event loop. */
+  public int instances() { return instances; }
+  public ServeOptions instances(int v) { instances = v; return this; }
+  /** Test hook: corrupt or drop chunks on purpose. Not reachable from the CLI. */
+  public FaultHook faultHook() { return faultHook; }
+  public ServeOptions faultHook(FaultHook v) { faultHook = v; return this; }
+}

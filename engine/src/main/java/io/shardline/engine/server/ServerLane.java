@@ -1,0 +1,205 @@
+package io.shardline.engine.server;
+
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.storage.SafePath;
+import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.Frame;
+import io.shardline.engine.wire.FrameSocket;
+import io.shardline.engine.wire.Protocol;
+import io.shardline.engine.wire.ShardlineException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection on the serving side, on one event loop:
+ * {@code AWAIT_HELLO -> READY -> CLOSED}. In READY it answers LIST with ENTRY frames and GET
+ * with DATA frames. File reads run on the disk worker pool. The lane counts the bytes it has
+ * accepted but not yet written out; past the write window it pauses reading requests, so a
+ * client cannot make the server buffer more than that, whatever it asks for.
+ */
+final class ServerLane {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerLane.class);
+
+  private enum State { AWAIT_HELLO, READY, CLOSED }
+
+  private final Vertx vertx;
+  private final ServedTree served;
+  private final FrameSocket socket;
+  private final String peer;
+  private State state = State.AWAIT_HELLO;
+  private int lane;
+  private long queuedBytes;
+  private boolean paused;
+  private long handshakeTimer;
+
+  ServerLane(Vertx vertx, ServedTree served, NetSocket so) {
+    this.vertx = vertx;
+    this.served = served;
+    this.peer = String.valueOf(so.remoteAddress());
+    this.socket = new FrameSocket(so, Protocol.MAX_CLIENT_FRAME, this::onMessage);
+    socket.closeHandler(v -> state = State.CLOSED);
+    handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
+      if (state == State.AWAIT_HELLO) {
+        fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + served.handshakeTimeoutMs() + " ms"));
+      }
+    });
+  }
+
+  private void onMessage(Object msg) {
+    if (msg instanceof ShardlineException e) {
+      LOG.warn("lane from {} sent bad input: {}", peer, e.toString());
+      fail(e);
+      return;
+    }
+    Frame f = (Frame) msg;
+    if (state == State.AWAIT_HELLO) {
+      if (f instanceof Frame.Hello h) {
+        hello(h);
+      } else {
+        release(f);
+        fail(new ShardlineException(ErrorCode.UNEXPECTED_FRAME, "expected HELLO, got " + f.type()));
+      }
+    } else if (state == State.READY) {
+      if (f instanceof Frame.Get g) {
+        get(g);
+      } else if (f instanceof Frame.List l) {
+        list(l);
+      } else if (f instanceof Frame.Error e) {
+        LOG.info("client {} lane {} reported {}: {}", peer, lane, e.code(), e.message());
+        socket.close();
+      } else {
+        release(f);
+        fail(new ShardlineException(ErrorCode.UNEXPECTED_FRAME, "unexpected " + f.type() + " from a client"));
+      }
+    } else {
+      release(f);
+    }
+  }
+
+  private void hello(Frame.Hello h) {
+    vertx.cancelTimer(handshakeTimer);
+    if (h.version() != Protocol.VERSION) {
+      fail(new ShardlineException(ErrorCode.PROTOCOL_VERSION,
+          "server speaks protocol version " + Protocol.VERSION + ", client " + h.version()));
+      return;
+    }
+    if (served.token() != null && !MessageDigest.isEqual(
+        served.token().getBytes(StandardCharsets.UTF_8), h.token().getBytes(StandardCharsets.UTF_8))) {
+      served.refusedClients().incrementAndGet();
+      LOG.warn("refused client {}: {} token", peer, h.token().isEmpty() ? "missing" : "wrong");
+      fail(new ShardlineException(ErrorCode.AUTH_FAILED,
+          h.token().isEmpty() ? "this server requires a token (--token-file)" : "wrong token"));
+      return;
+    }
+    lane = h.lane();
+    state = State.READY;
+    socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
+  }
+
+  private void list(Frame.List l) {
+    if (l.chunkSize() < Protocol.MIN_CHUNK || l.chunkSize() > Protocol.MAX_CHUNK) {
+      error(l.requestId(), new ShardlineException(ErrorCode.BAD_REQUEST, "chunk size " + l.chunkSize()
+          + " outside " + Protocol.MIN_CHUNK + ".." + Protocol.MAX_CHUNK));
+      return;
+    }
+    SourceTree tree = served.tree();
+    served.disk().executeBlocking(() -> tree.list(SafePath.normalize(l.path()), l.chunkSize()), false)
+        .onSuccess(files -> sendManifest(l.requestId(), files))
+        .onFailure(t -> error(l.requestId(), ShardlineException.wrap(t, ErrorCode.IO_ERROR)));
+  }
+
+  private void sendManifest(int requestId, List<FileManifest> files) {
+    long bytes = 0;
+    for (FileManifest m : files) {
+      if (state != State.READY) {
+        return;
+      }
+      socket.send(new Frame.Entry(requestId, m));
+      bytes += m.size();
+    }
+    socket.send(new Frame.ListEnd(requestId, files.size(), bytes));
+  }
+
+  private void get(Frame.Get g) {
+    try {
+      SafePath.check(g.path());
+    } catch (ShardlineException e) {
+      error(g.requestId(), e);
+      return;
+    }
+    queuedBytes += g.length();
+    if (!paused && queuedBytes > served.laneWriteWindow()) {
+      paused = true;
+      socket.pause();
+    }
+    long seq = served.dataFrames().getAndIncrement();
+    FaultHook.Action action = served.faultHook().onData(g.path(), g.offset(), lane, seq);
+    if (action == FaultHook.Action.STALL) {
+      return;
+    }
+    served.disk().executeBlocking(() -> served.tree().read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC), false)
+        .compose(chunk -> send(g, chunk, action))
+        .onComplete(ar -> {
+          written(g.length());
+          if (ar.failed() && state == State.READY) {
+            error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
+          }
+        });
+  }
+
+  private Future<Void> send(Frame.Get g, SourceTree.Chunk chunk, FaultHook.Action action) {
+    if (state != State.READY) {
+      chunk.bytes().release();
+      return Future.succeededFuture();
+    }
+    if (action == FaultHook.Action.DROP_LANE) {
+      chunk.bytes().release();
+      LOG.info("fault hook: dropping lane {} of {}", lane, peer);
+      socket.close();
+      return Future.succeededFuture();
+    }
+    if (action == FaultHook.Action.CORRUPT && chunk.bytes().readableBytes() > 0) {
+      int i = chunk.bytes().readableBytes() / 2;
+      chunk.bytes().setByte(i, chunk.bytes().getByte(i) ^ 0x5A);
+    }
+    return socket.sendData(new Frame.Data(g.requestId(), g.offset(), Protocol.CODEC_IDENTITY,
+        chunk.bytes().readableBytes(), chunk.crc(), chunk.bytes()))
+        .recover(t -> Future.succeededFuture()); // a write fails only when the lane closed
+  }
+
+  private void written(int length) {
+    queuedBytes -= length;
+    if (paused && queuedBytes <= served.laneWriteWindow() / 2) {
+      paused = false;
+      socket.resume();
+    }
+  }
+
+  private void error(int requestId, ShardlineException e) {
+    if (e.code() == ErrorCode.INTERNAL || e.getCause() != null) {
+      LOG.warn("request {} from {} failed: {}", requestId, peer, e.toString(), e.getCause());
+    }
+    if (state == State.READY) {
+      socket.send(new Frame.Error(requestId, e.code(), e.getMessage()));
+    }
+  }
+
+  private void fail(ShardlineException e) {
+    state = State.CLOSED;
+    vertx.cancelTimer(handshakeTimer);
+    socket.fail(e);
+  }
+
+  private static void release(Frame f) {
+    if (f instanceof Frame.Data d) {
+      d.release();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.shardline.engine.server;
+
+import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.tls.Fingerprint;
+import io.shardline.engine.tls.SelfSignedCert;
+import io.shardline.engine.tls.TlsSupport;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.net.NetServerOptions;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A serving node: deploys one {@link ServerVerticle} per event loop on a shared port, so each
+ * lane is served on its own loop. {@link #start()} completes once every instance listens.
+ */
+public final class ShardlineServer {
+  /** Where a started server listens and how clients recognise it. */
+  public record Info(String host, int port, Fingerprint fingerprint) {
+    /** The line {@code serve} prints on start. */
+    public String banner() {
+      String h = host.contains(":") ? "[" + host + "]" : host;
+      return "listening on " + h + ":" + port + " fingerprint " + fingerprint;
+    }
+  }
+
+  private final Vertx vertx;
+  private final ServeOptions options;
+  private WorkerExecutor disk;
+  private ServedTree served;
+  private Info info;
+
+  public ShardlineServer(Vertx vertx, ServeOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+  }
+
+  public Future<Info> start() {
+    return vertx.executeBlocking(this::prepare).compose(this::deploy);
+  }
+
+  private NetServerOptions prepare() throws Exception {
+    TlsSupport.requireOpenSsl();
+    Path state = options.stateDir();
+    Path cert = options.certPem();
+    Path key = options.keyPem();
+    if ((cert == null) != (key == null)) {
+      throw new IllegalArgumentException("--cert and --key go together");
+    }
+    if (cert == null) {
+      Path[] pair = SelfSignedCert.ensure(state);
+      cert = pair[0];
+      key = pair[1];
+    }
+    Fingerprint fp = TlsSupport.fingerprintOf(cert);
+    SourceTree tree = new SourceTree(options.root(), new ManifestCache(state == null ? null : state.resolve("manifests")),
+        options.maxFiles());
+    disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
+    served = new ServedTree(tree, disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
+        options.laneWriteWindow(), new AtomicLong(), new AtomicLong());
+    info = new Info(options.host(), -1, fp);
+    return TlsSupport.server(cert, key, options.handshakeTimeoutMs()).setHost(options.host());
+  }
+
+  private Future<Info> deploy(NetServerOptions tls) {
+    // All instances share one listening socket. Port 0 becomes -1: in Vert.x, servers given the
+    // same negative port share one random port, where port 0 would give each its own.
+    NetServerOptions shared = new NetServerOptions(tls).setPort(options.port() == 0 ? -1 : options.port());
+    List<ServerVerticle> instances = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+      ServerVerticle v = new ServerVerticle(served, shared);
+      instances.add(v);
+      return v;
+    }, new DeploymentOptions().setInstances(options.instances())).map(id -> {
+      int port = instances.get(0).actualPort();
+      for (ServerVerticle v : instances) {
+        if (v.actualPort() != port) {
+          throw new IllegalStateException("server instances listen on different ports: " + port + ", " + v.actualPort());
+        }
+      }
+      info = new Info(options.host(), port, info.fingerprint());
+      return info;
+    });
+  }
+
+  public Info info() {
+    return info;
+  }
+
+  /** How many clients were refused for a missing or wrong token. */
+  public long refusedClients() {
+    return served == null ? 0 : served.refusedClients().get();
+  }
+}

@@ -1,0 +1,113 @@
+package io.shardline.engine.storage;
+
+import io.shardline.engine.integrity.FileManifest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * Append-only record of the chunks of a partial file that were verified and written: a header
+ * naming the manifest (size, chunk size, root) followed by 8-byte records (chunk index, CRC32C).
+ * Records are buffered and appended in batches; a crash loses at most the unflushed batch, and
+ * on resume every journalled chunk is re-read and checked against the manifest anyway, so the
+ * journal is a hint that is never trusted blindly. Thread-safe.
+ */
+public final class ResumeJournal implements AutoCloseable {
+  private static final int MAGIC = 0x53484C4A; // "SHLJ"
+  private static final int VERSION = 1;
+  private static final int HEADER = 4 + 4 + 8 + 4 + 32;
+  /** Records buffered before an append. */
+  public static final int BATCH = 32;
+
+  private final FileChannel ch;
+  private final ByteBuffer pending = ByteBuffer.allocate(BATCH * 8);
+
+  private ResumeJournal(FileChannel ch) {
+    this.ch = ch;
+  }
+
+  /** Chunks a journal at {@code path} claims for this manifest; empty if absent or for another. */
+  public static BitSet read(Path path, FileManifest m) {
+    BitSet done = new BitSet(m.chunkCount());
+    try {
+      if (!Files.isRegularFile(path)) {
+        return done;
+      }
+      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(path));
+      if (b.remaining() < HEADER || !headerMatches(b, m)) {
+        return done;
+      }
+      while (b.remaining() >= 8) {
+        int index = b.getInt();
+        int crc = b.getInt();
+        if (index >= 0 && index < m.chunkCount() && m.chunkCrcs()[index] == crc) {
+          done.set(index);
+        }
+      }
+    } catch (IOException e) {
+      done.clear();
+    }
+    return done;
+  }
+
+  private static boolean headerMatches(ByteBuffer b, FileManifest m) {
+    if (b.getInt() != MAGIC || b.getInt() != VERSION || b.getLong() != m.size() || b.getInt() != m.chunkSize()) {
+      return false;
+    }
+    byte[] root = new byte[32];
+    b.get(root);
+    return Arrays.equals(root, m.root());
+  }
+
+  /**
+   * Opens the journal for appending. With {@code keep} the existing records stay (resume);
+   * otherwise the file is started afresh with a header for {@code m}.
+   */
+  public static ResumeJournal open(Path path, FileManifest m, boolean keep) throws IOException {
+    if (keep && Files.isRegularFile(path)) {
+      return new ResumeJournal(FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+    }
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+    ByteBuffer h = ByteBuffer.allocate(HEADER);
+    h.putInt(MAGIC).putInt(VERSION).putLong(m.size()).putInt(m.chunkSize()).put(m.root()).flip();
+    while (h.hasRemaining()) {
+      ch.write(h);
+    }
+    return new ResumeJournal(ch);
+  }
+
+  /** Records a verified chunk; appends when a batch is full. */
+  public synchronized void record(int index, int crc) throws IOException {
+    pending.putInt(index).putInt(crc);
+    if (!pending.hasRemaining()) {
+      flush();
+    }
+  }
+
+  /** Appends buffered records (no fsync: the records are re-verified on resume). */
+  public synchronized void flush() throws IOException {
+    if (pending.position() == 0 || !ch.isOpen()) {
+      return;
+    }
+    pending.flip();
+    while (pending.hasRemaining()) {
+      ch.write(pending);
+    }
+    pending.clear();
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    try {
+      flush();
+    } finally {
+      ch.close();
+    }
+  }
+}

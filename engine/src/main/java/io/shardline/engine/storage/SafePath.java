@@ -1,0 +1,99 @@
+package io.shardline.engine.storage;
+
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.Protocol;
+import io.shardline.engine.wire.ShardlineException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+
+/**
+ * Validates relative paths that arrive from a peer, and resolves them under a root so that
+ * nothing outside it is ever read or written. Wire paths use '/' and are relative: no leading
+ * '/', no '.' or '..' segments, no empty segments, no NUL or backslash, at most
+ * {@link Protocol#MAX_PATH} bytes and 255 per segment. The empty string means the root itself.
+ */
+public final class SafePath {
+  private SafePath() {}
+
+  /** Normalises a user-given remote path ("/", "/a/b", "a/b/") to wire form ("", "a/b"). */
+  public static String normalize(String path) {
+    String p = path;
+    while (p.startsWith("/")) {
+      p = p.substring(1);
+    }
+    while (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return check(p);
+  }
+
+  /** Returns {@code rel} if it is a valid relative wire path; throws {@code BAD_PATH} otherwise. */
+  public static String check(String rel) {
+    if (rel.length() > Protocol.MAX_PATH) {
+      throw bad(rel, "longer than " + Protocol.MAX_PATH + " characters");
+    }
+    if (rel.isEmpty()) {
+      return rel;
+    }
+    if (rel.startsWith("/")) {
+      throw bad(rel, "absolute paths are not allowed");
+    }
+    for (int i = 0; i < rel.length(); i++) {
+      char c = rel.charAt(i);
+      if (c == 0 || c == '\\') {
+        throw bad(rel, "contains a NUL or backslash");
+      }
+    }
+    for (String seg : rel.split("/", -1)) {
+      if (seg.isEmpty()) {
+        throw bad(rel, "contains an empty segment");
+      }
+      if (seg.equals(".") || seg.equals("..")) {
+        throw bad(rel, "contains '" + seg + "'");
+      }
+      if (seg.length() > 255) {
+        throw bad(rel, "has a segment longer than 255 characters");
+      }
+    }
+    return rel;
+  }
+
+  /** Resolves a checked relative path lexically under {@code root} (for the destination side). */
+  public static Path under(Path root, String rel) {
+    check(rel);
+    Path r = root.toAbsolutePath().normalize();
+    Path p = rel.isEmpty() ? r : r.resolve(rel).normalize();
+    if (!p.startsWith(r)) {
+      throw bad(rel, "escapes the destination");
+    }
+    return p;
+  }
+
+  /**
+   * Resolves a relative path under a real (symlink-free) root for reading: the target must exist
+   * and its real path, after following symlinks, must still be inside the root.
+   */
+  public static Path resolveExisting(Path realRoot, String rel) {
+    Path lexical = under(realRoot, rel);
+    Path real;
+    try {
+      real = lexical.toRealPath();
+    } catch (IOException e) {
+      if (!Files.exists(lexical, LinkOption.NOFOLLOW_LINKS)) {
+        throw new ShardlineException(ErrorCode.NOT_FOUND, "no such file or directory: /" + rel);
+      }
+      throw bad(rel, "cannot be resolved (" + e.getMessage() + ")");
+    }
+    if (!real.startsWith(realRoot)) {
+      throw bad(rel, "leads outside the served root (symlink)");
+    }
+    return real;
+  }
+
+  private static ShardlineException bad(String rel, String why) {
+    String shown = rel.length() > 200 ? rel.substring(0, 200) + "..." : rel;
+    return new ShardlineException(ErrorCode.BAD_PATH, "path '" + shown.replace("\0", "\\0") + "' refused: " + why);
+  }
+}

@@ -1,0 +1,127 @@
+package io.shardline.engine.storage;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.integrity.ChunkSums;
+import io.shardline.engine.integrity.Crc32c;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.ShardlineException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The served side of storage: a read-only tree under a root. Lists manifests and reads chunks.
+ * Every method blocks (file I/O): call from a worker thread, never from an event loop.
+ */
+public final class SourceTree {
+  private static final Logger LOG = LoggerFactory.getLogger(SourceTree.class);
+
+  /** A chunk read from disk: a pooled direct buffer the caller owns, and its CRC32C. */
+  public record Chunk(ByteBuf bytes, int crc) {}
+
+  private final Path realRoot;
+  private final ManifestCache cache;
+  private final int maxFiles;
+
+  public SourceTree(Path root, ManifestCache cache, int maxFiles) throws IOException {
+    this.realRoot = root.toRealPath();
+    if (!Files.isDirectory(realRoot)) {
+      throw new IOException(root + " is not a directory");
+    }
+    this.cache = cache;
+    this.maxFiles = maxFiles;
+  }
+
+  public Path root() {
+    return realRoot;
+  }
+
+  /** Manifests of the file, or of every regular file below the directory, at {@code rel}. */
+  public List<FileManifest> list(String rel, int chunkSize) throws IOException {
+    Path target = SafePath.resolveExisting(realRoot, rel);
+    BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
+    List<FileManifest> out = new ArrayList<>();
+    if (attrs.isRegularFile()) {
+      String name = target.getFileName().toString();
+      out.add(manifest(target, attrs, relOf(target), name, chunkSize));
+      return out;
+    }
+    if (!attrs.isDirectory()) {
+      throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + rel + " is neither a file nor a directory");
+    }
+    List<Path> files = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(target)) {
+      walk.forEach(p -> {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          files.add(p);
+        } else if (Files.isSymbolicLink(p)) {
+          try {
+            Path real = p.toRealPath();
+            if (real.startsWith(realRoot) && Files.isRegularFile(real)) {
+              files.add(p);
+            } else {
+              LOG.warn("skipping {}: symlink leads outside the served root or not to a file", p);
+            }
+          } catch (IOException e) {
+            LOG.warn("skipping dangling symlink {}", p);
+          }
+        }
+        if (files.size() > maxFiles) {
+          throw new ShardlineException(ErrorCode.BAD_REQUEST,
+              "/" + rel + " holds more than " + maxFiles + " files (server limit)");
+        }
+      });
+    }
+    files.sort(Comparator.naturalOrder());
+    for (Path p : files) {
+      Path real = p.toRealPath();
+      BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+      out.add(manifest(real, a, relOf(p), target.relativize(p).toString(), chunkSize));
+    }
+    return out;
+  }
+
+  private FileManifest manifest(Path real, BasicFileAttributes attrs, String path, String name, int chunkSize)
+      throws IOException {
+    ManifestCache.Sums sums = cache.sums(real, attrs, chunkSize);
+    return new FileManifest(path, name, attrs.size(), attrs.lastModifiedTime().toMillis(), chunkSize,
+        sums.crcs(), sums.root());
+  }
+
+  private String relOf(Path p) {
+    return realRoot.relativize(p).toString().replace('\\', '/');
+  }
+
+  /** Reads {@code length} bytes at {@code offset} of the file at {@code rel}. */
+  public Chunk read(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
+    Path file = SafePath.resolveExisting(realRoot, rel);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      if (offset + length > ch.size()) {
+        throw new ShardlineException(ErrorCode.SOURCE_CHANGED,
+            "/" + rel + " is now " + ch.size() + " bytes; range " + offset + "+" + length + " is past its end");
+      }
+      ByteBuf buf = alloc.directBuffer(length, length);
+      try {
+        ChunkSums.readFully(ch, buf.internalNioBuffer(0, length), offset);
+        buf.writerIndex(length);
+        return new Chunk(buf, Crc32c.of(buf));
+      } catch (IOException | RuntimeException e) {
+        buf.release();
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package io.shardline.engine.transfer;
+
+import io.netty.buffer.ByteBuf;
+import io.shardline.engine.integrity.Crc32c;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.lane.ChunkTarget;
+import io.shardline.engine.lane.TransferCounters;
+import io.shardline.engine.storage.PartialFile;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.ShardlineException;
+import java.util.BitSet;
+import java.util.function.Consumer;
+
+/**
+ * One file of a pull: checks each arriving chunk (CRC32C of the bytes against the frame's and
+ * the manifest's), writes it into the {@link PartialFile}, journals it, and publishes the file
+ * when the last chunk is in. Called from disk worker threads; the small shared state is guarded
+ * by this object's lock.
+ */
+final class FileTransfer implements ChunkTarget {
+  private final PartialFile partial;
+  private final FileManifest manifest;
+  private final TransferCounters counters;
+  private final Consumer<FileTransfer> onFinished;
+  private final int[] crcs;
+  private final BitSet done;
+  private int remaining;
+  private volatile ShardlineException failure;
+  private boolean finished;
+
+  FileTransfer(PartialFile partial, BitSet alreadyDone, TransferCounters counters, Consumer<FileTransfer> onFinished) {
+    this.partial = partial;
+    this.manifest = partial.manifest();
+    this.counters = counters;
+    this.onFinished = onFinished;
+    this.crcs = new int[manifest.chunkCount()];
+    this.done = (BitSet) alreadyDone.clone();
+    for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
+      crcs[i] = manifest.chunkCrcs()[i];
+    }
+    this.remaining = manifest.chunkCount() - done.cardinality();
+  }
+
+  @Override
+  public FileManifest manifest() {
+    return manifest;
+  }
+
+  @Override
+  public boolean failed() {
+    return failure != null;
+  }
+
+  ShardlineException failure() {
+    return failure;
+  }
+
+  int remainingChunks() {
+    synchronized (this) {
+      return remaining;
+    }
+  }
+
+  BitSet missing() {
+    synchronized (this) {
+      BitSet m = new BitSet(manifest.chunkCount());
+      m.set(0, manifest.chunkCount());
+      m.andNot(done);
+      return m;
+    }
+  }
+
+  @Override
+  public void accept(int index, int wireCrc, ByteBuf payload) throws Exception {
+    try {
+      if (failed()) {
+        return;
+      }
+      int crc = Crc32c.of(payload);
+      if (crc != wireCrc) {
+        throw new ShardlineException(ErrorCode.CHECKSUM_MISMATCH, manifest.name() + " chunk " + index
+            + ": CRC32C of the received bytes " + hex(crc) + " != sent " + hex(wireCrc));
+      }
+      if (crc != manifest.chunkCrcs()[index]) {
+        throw new ShardlineException(ErrorCode.SOURCE_CHANGED, manifest.name() + " changed on the source since"
+            + " its manifest was made (chunk " + index + "); pull again for the new version");
+      }
+      try {
+        partial.write(index, payload);
+        partial.journal(index, crc);
+      } catch (java.io.IOException e) {
+        throw new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot write " + partial.partPath() + ": " + e.getMessage(), e);
+      }
+      counters.bytesDone.add(payload.readableBytes());
+    } finally {
+      payload.release();
+    }
+    boolean complete;
+    synchronized (this) {
+      if (done.get(index)) {
+        return;
+      }
+      done.set(index);
+      crcs[index] = manifest.chunkCrcs()[index];
+      complete = --remaining == 0;
+    }
+    if (complete) {
+      publish();
+    }
+  }
+
+  /** Publishes once every chunk is in (also for files with no chunks to fetch). */
+  void publish() {
+    try {
+      partial.publish(crcs.clone());
+      counters.filesDone.increment();
+      finish();
+    } catch (ShardlineException e) {
+      fail(e);
+    } catch (java.io.IOException | RuntimeException e) {
+      fail(new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot publish " + partial.finalPath() + ": " + e.getMessage(), e));
+    }
+  }
+
+  @Override
+  public void fail(ShardlineException error) {
+    synchronized (this) {
+      if (failure != null || finished) {
+        return;
+      }
+      failure = error;
+    }
+    counters.lastError.set(error.getMessage());
+    partial.close();
+    finish();
+  }
+
+  private void finish() {
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+    }
+    onFinished.accept(this);
+  }
+
+  PartialFile partial() {
+    return partial;
+  }
+
+  private static String hex(int crc) {
+    return String.format("%08x", crc);
+  }
+}

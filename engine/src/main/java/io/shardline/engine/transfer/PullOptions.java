@@ -1,0 +1,78 @@
+package io.shardline.engine.transfer;
+
+import io.shardline.engine.tls.Trust;
+import io.shardline.engine.wire.Protocol;
+import java.nio.file.Path;
+
+/** Options of a pull. Fluent setters, defaults as {@code DEFAULT_*} constants. */
+public final class PullOptions {
+  /** Lanes: one per core, at least 2. */
+  public static final int DEFAULT_LANES = Math.max(2, Runtime.getRuntime().availableProcessors());
+  public static final int DEFAULT_CHUNK_SIZE = Protocol.DEFAULT_CHUNK;
+  /** GET requests a lane keeps outstanding. */
+  public static final int DEFAULT_WINDOW = 4;
+  /** Chunks a lane may have waiting for the disk before it pauses its socket. */
+  public static final int DEFAULT_DISK_BACKLOG = 2;
+  /** A lane with requests out and nothing received for this long is closed and reconnected. */
+  public static final long DEFAULT_STALL_TIMEOUT_MS = 15_000;
+  /** The pull fails when no chunk completed for this long. */
+  public static final long DEFAULT_PROGRESS_TIMEOUT_MS = 60_000;
+  public static final int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+  /** Tries per chunk (checksum failures, errors) before its file fails. */
+  public static final int DEFAULT_MAX_CHUNK_ATTEMPTS = 5;
+
+  private ShardlineUrl source;
+  private Path destination;
+  private int lanes = DEFAULT_LANES;
+  private int chunkSize = DEFAULT_CHUNK_SIZE;
+  private int window = DEFAULT_WINDOW;
+  private int diskBacklog = DEFAULT_DISK_BACKLOG;
+  private String token = "";
+  private Trust trust;
+  private long stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS;
+  private long progressTimeoutMs = DEFAULT_PROGRESS_TIMEOUT_MS;
+  private int connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
+  private int maxChunkAttempts = DEFAULT_MAX_CHUNK_ATTEMPTS;
+
+  public ShardlineUrl source() { return source; }
+  public PullOptions source(ShardlineUrl v) { source = v; return this; }
+  public Path destination() { return destination; }
+  public PullOptions destination(Path v) { destination = v; return this; }
+  public int lanes() { return lanes; }
+  public PullOptions lanes(int v) { lanes = v; return this; }
+  public int chunkSize() { return chunkSize; }
+  public PullOptions chunkSize(int v) { chunkSize = v; return this; }
+  public int window() { return window; }
+  public PullOptions window(int v) { window = v; return this; }
+  public int diskBacklog() { return diskBacklog; }
+  public PullOptions diskBacklog(int v) { diskBacklog = v; return this; }
+  public String token() { return token; }
+  public PullOptions token(String v) { token = v == null ? "" : v; return this; }
+  public Trust trust() { return trust; }
+  public PullOptions trust(Trust v) { trust = v; return this; }
+  public long stallTimeoutMs() { return stallTimeoutMs; }
+  public PullOptions stallTimeoutMs(long v) { stallTimeoutMs = v; return this; }
+  public long progressTimeoutMs() { return progressTimeoutMs; }
+  public PullOptions progressTimeoutMs(long v) { progressTimeoutMs = v; return this; }
+  public int connectTimeoutMs() { return connectTimeoutMs; }
+  public PullOptions connectTimeoutMs(int v) { connectTimeoutMs = v; return this; }
+  public int maxChunkAttempts() { return maxChunkAttempts; }
+  public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
+
+  /** Checks ranges; throws IllegalArgumentException with a message for the user. */
+  public PullOptions validate() {
+    if (source == null || destination == null || trust == null) {
+      throw new IllegalArgumentException("source, destination and trust are required");
+    }
+    if (lanes < 1 || lanes > 64) {
+      throw new IllegalArgumentException("--lanes must be 1..64, got " + lanes);
+    }
+    if (chunkSize < Protocol.MIN_CHUNK || chunkSize > Protocol.MAX_CHUNK) {
+      throw new IllegalArgumentException("--chunk-size must be " + Protocol.MIN_CHUNK + ".." + Protocol.MAX_CHUNK + " bytes, got " + chunkSize);
+    }
+    if (window < 1 || window > 64 || diskBacklog < 1) {
+      throw new IllegalArgumentException("window must be 1..64 and disk backlog at least 1");
+    }
+    return this;
+  }
+}

@@ -1,0 +1,228 @@
+package io.shardline.engine.transfer;
+
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.lane.Backoff;
+import io.shardline.engine.lane.ChunkScheduler;
+import io.shardline.engine.lane.ChunkTask;
+import io.shardline.engine.lane.ClientConnection;
+import io.shardline.engine.lane.ClientLane;
+import io.shardline.engine.lane.ManifestFetcher;
+import io.shardline.engine.lane.TransferCounters;
+import io.shardline.engine.storage.PartialFile;
+import io.shardline.engine.tls.PinningTrustManager;
+import io.shardline.engine.tls.TlsSupport;
+import io.shardline.engine.tls.Trust;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.Protocol;
+import io.shardline.engine.wire.ShardlineException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.NetClient;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pull, start to end: fetch the manifest over one connection, check what the destination
+ * already holds (resume), then run N {@link ClientLane}s, each on its own event loop, until
+ * every file is published or has failed; fail early on untrusted peers or refused tokens, and
+ * when no chunk completed for the progress timeout.
+ */
+public final class PullSession {
+  private static final Logger LOG = LoggerFactory.getLogger(PullSession.class);
+  private static final int MAX_FILES = 10_000_000;
+
+  private final Vertx vertx;
+  private final PullOptions o;
+  private final TransferCounters counters = new TransferCounters();
+  private final Promise<Void> done = Promise.promise();
+  private final List<FileTransfer> transfers = new ArrayList<>();
+  private final List<ClientLane> lanes = new ArrayList<>();
+  private final AtomicInteger unfinished = new AtomicInteger();
+  private WorkerExecutor disk;
+  private NetClient client;
+  private long started;
+
+  public PullSession(Vertx vertx, PullOptions options) {
+    this.vertx = vertx;
+    this.o = options.validate();
+  }
+
+  /** Live counters, for progress displays. */
+  public TransferCounters counters() {
+    return counters;
+  }
+
+  public Future<PullResult> run() {
+    started = System.nanoTime();
+    PinningTrustManager pinning = o.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
+    ClientConnection.Target target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
+        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning);
+    disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
+    Context control = ((VertxInternal) vertx).createEventLoopContext();
+    Promise<List<FileManifest>> listed = Promise.promise();
+    control.runOnContext(v -> {
+      try {
+        client = vertx.createNetClient(TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs()));
+      } catch (RuntimeException e) {
+        listed.fail(e);
+        return;
+      }
+      ClientConnection.open(vertx, client, target, 0)
+          .compose(conn -> ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
+              .eventually(() -> conn.socket().close()))
+          .onComplete(listed);
+    });
+    return listed.future()
+        .compose(files -> disk.executeBlocking(() -> prepare(files), false))
+        .compose(tasks -> transfer(tasks, target, control))
+        .transform(ar -> finish(ar.failed() ? ShardlineException.wrap(ar.cause(), ErrorCode.INTERNAL) : null));
+  }
+
+  /** Blocking: validates names, checks partial and existing files, returns the chunks to fetch. */
+  private List<ChunkTask> prepare(List<FileManifest> files) throws Exception {
+    Files.createDirectories(o.destination());
+    if (!Files.isWritable(o.destination())) {
+      throw new ShardlineException(ErrorCode.DESTINATION_ERROR, o.destination() + " is not writable");
+    }
+    Set<String> names = new HashSet<>();
+    List<PartialFile> partials = new ArrayList<>();
+    for (FileManifest m : files) {
+      if (!names.add(m.name())) {
+        throw new ShardlineException(ErrorCode.MALFORMED_FRAME, "server listed " + m.name() + " twice");
+      }
+      partials.add(PartialFile.of(o.destination(), m)); // refuses names escaping the destination
+    }
+    List<ChunkTask> tasks = new ArrayList<>();
+    long total = 0;
+    unfinished.set(files.size());
+    for (PartialFile pf : partials) {
+      FileManifest m = pf.manifest();
+      total += m.size();
+      BitSet have = pf.prepare();
+      FileTransfer ft = new FileTransfer(pf, have, counters, this::fileFinished);
+      synchronized (transfers) {
+        transfers.add(ft);
+      }
+      counters.resumedChunks.add(have.cardinality());
+      for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
+        counters.bytesResumed.add(m.chunkLength(i));
+      }
+      if (pf.alreadyComplete()) {
+        pf.skipComplete();
+        counters.filesDone.increment();
+        fileFinished(ft);
+        continue;
+      }
+      if (ft.remainingChunks() == 0) {
+        ft.publish(); // empty files, or partial files that were complete but not yet published
+        continue;
+      }
+      BitSet missing = ft.missing();
+      for (int i = missing.nextSetBit(0); i >= 0; i = missing.nextSetBit(i + 1)) {
+        tasks.add(new ChunkTask(ft, i, 0));
+      }
+    }
+    counters.bytesTotal = total;
+    counters.filesTotal = files.size();
+    if (files.isEmpty()) {
+      done.tryComplete();
+    }
+    return tasks;
+  }
+
+  private void fileFinished(FileTransfer ft) {
+    if (unfinished.decrementAndGet() == 0) {
+      done.tryComplete();
+    }
+  }
+
+  private Future<Void> transfer(List<ChunkTask> tasks, ClientConnection.Target target, Context control) {
+    if (tasks.isEmpty() || done.future().isComplete()) {
+      return done.future();
+    }
+    ChunkScheduler scheduler = new ChunkScheduler(tasks);
+    ClientLane.Settings settings = new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
+        o.stallTimeoutMs(), Backoff.DEFAULT);
+    for (int i = 0; i < o.lanes(); i++) {
+      Context ctx = ((VertxInternal) vertx).createEventLoopContext();
+      ClientLane lane = new ClientLane(i + 1, ctx, client, target, scheduler, disk, counters, settings,
+          e -> done.tryFail(e));
+      lanes.add(lane);
+      lane.start();
+    }
+    long[] last = {-1, System.nanoTime()};
+    control.runOnContext(v -> {
+      long timer = vertx.setPeriodic(500, id -> {
+        long progress = counters.chunks.sum() + counters.filesDone.sum();
+        if (progress != last[0]) {
+          last[0] = progress;
+          last[1] = System.nanoTime();
+        } else if ((System.nanoTime() - last[1]) / 1_000_000 > o.progressTimeoutMs()) {
+          String why = counters.lastError.get();
+          done.tryFail(new ShardlineException(ErrorCode.NO_PROGRESS, "no progress for "
+              + o.progressTimeoutMs() / 1000 + " s" + (why == null ? "" : "; last error: " + why)));
+        }
+      });
+      done.future().onComplete(ar -> vertx.cancelTimer(timer));
+    });
+    return done.future();
+  }
+
+  private Future<PullResult> finish(ShardlineException error) {
+    List<Future<Void>> stops = new ArrayList<>();
+    lanes.forEach(l -> stops.add(l.stop()));
+    return Future.join(stops)
+        .transform(x -> client == null ? Future.<Void>succeededFuture() : client.close())
+        .transform(x -> disk.executeBlocking(() -> {
+          synchronized (transfers) {
+            for (FileTransfer ft : transfers) {
+              ft.partial().close(); // keeps journals of unfinished files for a resume
+            }
+          }
+          return null;
+        }, false))
+        .transform(x -> {
+          disk.close();
+          return Future.succeededFuture(result(error));
+        });
+  }
+
+  private PullResult result(ShardlineException error) {
+    List<String> errors = new ArrayList<>();
+    if (error != null) {
+      errors.add(error.getMessage());
+    }
+    int published = 0;
+    synchronized (transfers) {
+      for (FileTransfer ft : transfers) {
+        if (ft.failed()) {
+          errors.add(ft.manifest().name() + ": " + ft.failure().getMessage());
+        } else if (ft.remainingChunks() == 0) {
+          published++;
+        }
+      }
+      if (error == null && published != transfers.size() && errors.isEmpty()) {
+        errors.add((transfers.size() - published) + " files did not complete");
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    boolean verified = errors.isEmpty() && published == counters.filesTotal;
+    if (!errors.isEmpty()) {
+      LOG.debug("pull finished with errors: {}", errors);
+    }
+    return new PullResult(counters.filesTotal, counters.bytesTotal, counters.bytesDone.sum(),
+        counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
+        counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors);
+  }
+}

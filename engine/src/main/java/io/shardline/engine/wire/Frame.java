@@ -1,0 +1,81 @@
+package io.shardline.engine.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.shardline.engine.integrity.FileManifest;
+
+/** The frames of protocol version 1, one record each. See {@code docs/protocol.md}. */
+public sealed interface Frame
+    permits Frame.Hello, Frame.Welcome, Frame.Error, Frame.List, Frame.Entry, Frame.ListEnd,
+        Frame.Get, Frame.Data {
+
+  FrameType type();
+
+  /** Client to server, first frame on a lane. */
+  record Hello(int version, int lane, String token) implements Frame {
+    public FrameType type() {
+      return FrameType.HELLO;
+    }
+
+    @Override
+    public String toString() {
+      return "Hello[version=" + version + ", lane=" + lane + ", token=" + (token.isEmpty() ? "none" : "***") + "]";
+    }
+  }
+
+  /** Server to client, the answer to a good HELLO. */
+  record Welcome(int version, String server) implements Frame {
+    public FrameType type() {
+      return FrameType.WELCOME;
+    }
+  }
+
+  /** Either way. {@code requestId} 0 means the lane itself failed and is being closed. */
+  record Error(int requestId, ErrorCode code, String message) implements Frame {
+    public FrameType type() {
+      return FrameType.ERROR;
+    }
+  }
+
+  /** Client asks for the manifest of a file or directory, for a chunk size. */
+  record List(int requestId, int chunkSize, String path) implements Frame {
+    public FrameType type() {
+      return FrameType.LIST;
+    }
+  }
+
+  /** One file of a manifest. */
+  record Entry(int requestId, FileManifest file) implements Frame {
+    public FrameType type() {
+      return FrameType.ENTRY;
+    }
+  }
+
+  /** Ends a manifest. */
+  record ListEnd(int requestId, int files, long bytes) implements Frame {
+    public FrameType type() {
+      return FrameType.LIST_END;
+    }
+  }
+
+  /** Client asks for {@code length} bytes of a file at {@code offset}. */
+  record Get(int requestId, String path, long offset, int length) implements Frame {
+    public FrameType type() {
+      return FrameType.GET;
+    }
+  }
+
+  /**
+   * Chunk bytes. {@code crc} is the CRC32C of the raw (decoded) bytes, computed when the server
+   * read them. The payload is owned by whoever holds the frame: call {@link #release()} once.
+   */
+  record Data(int requestId, long offset, int codec, int rawLength, int crc, ByteBuf payload)
+      implements Frame {
+    public FrameType type() {
+      return FrameType.DATA;
+    }
+
+    public void release() {
+      payload.release();
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.shardline.engine.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+
+/**
+ * A framed connection: the one class that touches Vert.x's internal socket API
+ * ({@link NetSocketInternal}). It puts a {@link FrameDecoder} in the Netty pipeline and hands
+ * decoded frames to the lane without the heap copy that {@code NetSocket.handler} makes; writes
+ * go down as Netty buffers whose ownership passes to Netty. All methods run on the socket's
+ * event loop.
+ */
+public final class FrameSocket {
+  /** Frames and the allocations of this engine use one pooled direct allocator. */
+  public static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+
+  private final NetSocketInternal socket;
+  private boolean closed;
+
+  /**
+   * @param onFrame receives each {@link Frame}, or a {@link ShardlineException} for bad input
+   *     (after which nothing else arrives). The handler owns DATA payloads.
+   */
+  public FrameSocket(NetSocket socket, int maxFrameLength, Handler<Object> onFrame) {
+    this.socket = (NetSocketInternal) socket;
+    ChannelHandlerContext ctx = this.socket.channelHandlerContext();
+    ctx.pipeline().addBefore(ctx.name(), "shardline-frames", new FrameDecoder(maxFrameLength, ALLOC));
+    this.socket.messageHandler(msg -> {
+      if (closed) {
+        ReferenceCountUtil.release(msg instanceof Frame.Data d ? d.payload() : msg);
+        return;
+      }
+      if (msg instanceof Frame || msg instanceof ShardlineException) {
+        onFrame.handle(msg);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    });
+    this.socket.closeHandler(v -> closed = true);
+  }
+
+  /** Sends a control frame. */
+  public Future<Void> send(Frame frame) {
+    if (frame instanceof Frame.Data d) {
+      return sendData(d);
+    }
+    return socket.writeMessage(FrameCodec.encode(frame, ALLOC));
+  }
+
+  /** Sends a DATA frame; takes ownership of its payload (released once written or failed). */
+  public Future<Void> sendData(Frame.Data d) {
+    if (closed) {
+      d.release();
+      return Future.failedFuture(new ShardlineException(ErrorCode.CONNECTION_LOST, "lane closed"));
+    }
+    ByteBuf header = FrameCodec.encodeDataHeader(d, ALLOC);
+    ByteBuf frame = ALLOC.compositeDirectBuffer(2).addComponents(true, header, d.payload());
+    return socket.writeMessage(frame);
+  }
+
+  /** Stops reading from the socket (TCP backpressure reaches the peer). */
+  public void pause() {
+    socket.pause();
+  }
+
+  public void resume() {
+    socket.resume();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public void closeHandler(Handler<Void> h) {
+    socket.closeHandler(v -> {
+      closed = true;
+      h.handle(null);
+    });
+  }
+
+  public Future<Void> close() {
+    closed = true;
+    return socket.close();
+  }
+
+  /** Sends an error frame, then closes. */
+  public Future<Void> fail(ShardlineException e) {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    return send(new Frame.Error(0, e.code(), e.getMessage())).eventually(this::close);
+  }
+
+  public SocketAddress remoteAddress() {
+    return socket.remoteAddress();
+  }
+}

@@ -1,0 +1,36 @@
+package io.shardline.engine.wire;
+
+/** Frame type bytes, version 1. */
+public enum FrameType {
+  HELLO(0x01),
+  WELCOME(0x02),
+  ERROR(0x03),
+  LIST(0x10),
+  ENTRY(0x11),
+  LIST_END(0x12),
+  GET(0x20),
+  DATA(0x21);
+
+  private final int id;
+
+  FrameType(int id) {
+    this.id = id;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  private static final FrameType[] BY_ID = new FrameType[256];
+
+  static {
+    for (FrameType t : values()) {
+      BY_ID[t.id] = t;
+    }
+  }
+
+  /** The type for a byte, or null when unknown. */
+  public static FrameType of(int id) {
+    return id >= 0 && id < 256 ? BY_ID[id] : null;
+  }
+}

@@ -1,0 +1,37 @@
+package io.shardline.engine.wire;
+
+/**
+ * Protocol constants. See {@code docs/protocol.md}; every wire feature names the version that
+ * introduced it.
+ */
+public final class Protocol {
+  /** "SHLN": the first four bytes of every HELLO. */
+  public static final int MAGIC = 0x53484C4E;
+  /** Version 1: HELLO/WELCOME, LIST/ENTRY/LIST_END, GET/DATA, ERROR. */
+  public static final int VERSION = 1;
+  /** Frame prefix: u32 length (of type + body) and u8 type. */
+  public static final int PREFIX_BYTES = 5;
+  /** Fixed part of a DATA body before the payload: request id, offset, codec, raw length, crc. */
+  public static final int DATA_HEADER_BYTES = 4 + 8 + 1 + 4 + 4;
+  /** Largest frame a server accepts from a client: clients only send small control frames. */
+  public static final int MAX_CLIENT_FRAME = 64 * 1024;
+  /** Largest control frame (ENTRY lists per-chunk CRCs) a client accepts. */
+  public static final int MAX_CONTROL_FRAME = 16 * 1024 * 1024;
+  /** Smallest and largest chunk sizes. */
+  public static final int MIN_CHUNK = 4 * 1024;
+  public static final int MAX_CHUNK = 64 * 1024 * 1024;
+  public static final int DEFAULT_CHUNK = 4 * 1024 * 1024;
+  /** Longest token, path and message strings. */
+  public static final int MAX_TOKEN = 1024;
+  public static final int MAX_PATH = 4096;
+  public static final int MAX_MESSAGE = 4096;
+  /** Codec ids (v1 only sends identity; later versions add zstd and byte planes). */
+  public static final int CODEC_IDENTITY = 0;
+
+  private Protocol() {}
+
+  /** The largest frame a client must accept for a given chunk size. */
+  public static int maxServerFrame(int chunkSize) {
+    return Math.max(MAX_CONTROL_FRAME, 1 + DATA_HEADER_BYTES + chunkSize);
+  }
+}

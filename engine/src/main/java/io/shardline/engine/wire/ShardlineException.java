@@ -1,0 +1,38 @@
+package io.shardline.engine.wire;
+
+/** An error with a typed {@link ErrorCode}; the message is meant for an operator. */
+public class ShardlineException extends RuntimeException {
+  private final ErrorCode code;
+
+  public ShardlineException(ErrorCode code, String message) {
+    super(message);
+    this.code = code;
+  }
+
+  public ShardlineException(ErrorCode code, String message, Throwable cause) {
+    super(message, cause);
+    this.code = code;
+  }
+
+  public ErrorCode code() {
+    return code;
+  }
+
+  public boolean retryable() {
+    return code.retryable();
+  }
+
+  @Override
+  public String toString() {
+    return code + ": " + getMessage();
+  }
+
+  /** Wraps any throwable, keeping a ShardlineException as it is. */
+  public static ShardlineException wrap(Throwable t, ErrorCode fallback) {
+    if (t instanceof ShardlineException s) {
+      return s;
+    }
+    String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return new ShardlineException(fallback, msg, t);
+  }
+}
