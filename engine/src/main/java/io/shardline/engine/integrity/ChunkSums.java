@@ -69,7 +69,7 @@ public final class ChunkSums {
   }
 
   private static int readChunkCrc(FileChannel ch, ByteBuf buf, long offset, int length) throws IOException {
-    ByteBuffer nio = buf.internalNioBuffer(0, length);
+    ByteBuffer nio = buf.nioBuffer(0, length); // a slice: position 0 is the buffer's first byte
     readFully(ch, nio, offset);
     nio.flip();
     return Crc32c.of(nio);

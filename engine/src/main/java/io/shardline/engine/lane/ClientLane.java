@@ -185,9 +185,7 @@ public final class ClientLane {
         conn.socket().resume();
       }
     }
-    if (ar.succeeded()) {
-      counters.chunks.increment();
-    } else {
+    if (ar.failed()) {
       chunkFailed(task, ShardlineException.wrap(ar.cause(), ErrorCode.DESTINATION_ERROR));
     }
     pump();

@@ -92,6 +92,7 @@ final class FileTransfer implements ChunkTarget {
         throw new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot write " + partial.partPath() + ": " + e.getMessage(), e);
       }
       counters.bytesDone.add(payload.readableBytes());
+      counters.chunks.increment();
     } finally {
       payload.release();
     }

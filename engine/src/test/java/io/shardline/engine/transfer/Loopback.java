@@ -1,0 +1,122 @@
+package io.shardline.engine.transfer;
+
+import io.shardline.engine.server.FaultHook;
+import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.server.ShardlineServer;
+import io.shardline.engine.tls.Trust;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Test harness: a server on 127.0.0.1:0 with a self-signed certificate, and pulls against it. */
+final class Loopback implements AutoCloseable {
+  final Vertx vertx = Vertx.vertx();
+  final Path root;
+  final Path state;
+  ShardlineServer server;
+  ShardlineServer.Info info;
+
+  Loopback(Path tmp) throws IOException {
+    this.root = Files.createDirectories(tmp.resolve("root"));
+    this.state = tmp.resolve("state");
+  }
+
+  Loopback start(String token, FaultHook hook) throws Exception {
+    server = new ShardlineServer(vertx, new ServeOptions().root(root).host("127.0.0.1").port(0)
+        .stateDir(state).token(token).faultHook(hook).instances(2));
+    info = await(server.start());
+    return this;
+  }
+
+  Loopback start() throws Exception {
+    return start(null, FaultHook.NONE);
+  }
+
+  PullOptions options(String path, Path dest) {
+    return new PullOptions()
+        .source(new ShardlineUrl("127.0.0.1", info.port(), path))
+        .destination(dest)
+        .lanes(4)
+        .chunkSize(64 * 1024)
+        .trust(new Trust.Pinned(info.fingerprint()))
+        .stallTimeoutMs(2_000)
+        .progressTimeoutMs(20_000)
+        .connectTimeoutMs(5_000);
+  }
+
+  PullResult pull(PullOptions o) throws Exception {
+    return await(new PullSession(vertx, o).run());
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof Exception x) {
+        throw x;
+      }
+      throw e;
+    }
+  }
+
+  /** Writes {@code size} deterministic random bytes. */
+  static Path file(Path p, long size, long seed) throws IOException {
+    Files.createDirectories(p.getParent());
+    SplittableRandom r = new SplittableRandom(seed);
+    byte[] buf = new byte[(int) Math.min(size, 1 << 20)];
+    try (var out = Files.newOutputStream(p)) {
+      long left = size;
+      while (left > 0) {
+        int n = (int) Math.min(buf.length, left);
+        for (int i = 0; i < n; i += 8) {
+          long v = r.nextLong();
+          for (int k = 0; k < 8 && i + k < n; k++) {
+            buf[i + k] = (byte) (v >>> (8 * k));
+          }
+        }
+        out.write(buf, 0, n);
+        left -= n;
+      }
+    }
+    return p;
+  }
+
+  /** Relative paths of all regular files under {@code dir}, excluding the .shardline state folder. */
+  static List<String> files(Path dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    if (!Files.exists(dir)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.filter(Files::isRegularFile)
+          .map(p -> dir.relativize(p).toString())
+          .filter(p -> !p.startsWith(".shardline"))
+          .sorted()
+          .forEach(out::add);
+    }
+    return out;
+  }
+
+  /** Asserts both trees hold the same files with the same bytes. */
+  static void assertSameTree(Path expected, Path actual) throws IOException {
+    List<String> a = files(expected);
+    List<String> b = files(actual);
+    org.junit.jupiter.api.Assertions.assertEquals(a, b, "file lists differ");
+    for (String f : a) {
+      org.junit.jupiter.api.Assertions.assertEquals(-1L, Files.mismatch(expected.resolve(f), actual.resolve(f)),
+          f + " differs");
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+}
