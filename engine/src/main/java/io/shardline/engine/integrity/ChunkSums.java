@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
@@ -44,7 +45,13 @@ public final class ChunkSums {
    */
   public static BitSet matching(Path file, FileManifest m, BitSet candidates) throws IOException {
     BitSet ok = new BitSet(m.chunkCount());
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      return ok;
+    }
+    try (ch) {
       long have = ch.size();
       ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(m.chunkSize(), m.chunkSize());
       try {

@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * One client connection on the serving side, on one event loop:
  * {@code AWAIT_HELLO -> READY -> CLOSED}. In READY it answers LIST with ENTRY frames and GET
  * with DATA frames. File reads run on the disk worker pool. The lane counts the bytes it has
- * accepted but not yet written out; past the write window it pauses reading requests, so a
- * client cannot make the server buffer more than that, whatever it asks for.
+ * read (or is reading) but not yet written to the socket; requests beyond that write window
+ * wait in a small queue and the socket stops reading, so a client cannot make the server hold
+ * more than one window of chunk data, whatever it asks for.
  */
 final class ServerLane {
   private static final Logger LOG = LoggerFactory.getLogger(ServerLane.class);
@@ -35,6 +37,9 @@ final class ServerLane {
   private final String peer;
   private State state = State.AWAIT_HELLO;
   private int lane;
+  /** Requests waiting for room in the write window. */
+  private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
+  private static final int MAX_PENDING = 256;
   private long queuedBytes;
   private boolean paused;
   private long handshakeTimer;
@@ -44,7 +49,10 @@ final class ServerLane {
     this.served = served;
     this.peer = String.valueOf(so.remoteAddress());
     this.socket = new FrameSocket(so, Protocol.MAX_CLIENT_FRAME, this::onMessage);
-    socket.closeHandler(v -> state = State.CLOSED);
+    socket.closeHandler(v -> {
+      LOG.debug("lane {} from {} closed ({} requests waiting, {} bytes queued)", lane, peer, pending.size(), queuedBytes);
+      state = State.CLOSED;
+    });
     handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
       if (state == State.AWAIT_HELLO) {
         fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + served.handshakeTimeoutMs() + " ms"));
@@ -134,23 +142,46 @@ final class ServerLane {
       error(g.requestId(), e);
       return;
     }
-    queuedBytes += g.length();
-    if (!paused && queuedBytes > served.laneWriteWindow()) {
+    // Requests already decoded from one socket read keep arriving after a pause, so they wait
+    // here (a few bytes each) and start only while the lane's write window has room.
+    pending.addLast(g);
+    if (!paused && pending.size() > MAX_PENDING) {
       paused = true;
       socket.pause();
     }
+    drain();
+  }
+
+  private void drain() {
+    while (!pending.isEmpty() && queuedBytes < served.laneWriteWindow() && state == State.READY) {
+      Frame.Get g = pending.pollFirst();
+      queuedBytes += g.length();
+      read(g);
+    }
+    boolean full = queuedBytes >= served.laneWriteWindow() || pending.size() > MAX_PENDING;
+    if (full && !paused) {
+      paused = true;
+      socket.pause();
+    } else if (!full && paused && pending.size() <= MAX_PENDING / 2) {
+      paused = false;
+      socket.resume();
+    }
+  }
+
+  private void read(Frame.Get g) {
     long seq = served.dataFrames().getAndIncrement();
     FaultHook.Action action = served.faultHook().onData(g.path(), g.offset(), lane, seq);
     if (action == FaultHook.Action.STALL) {
-      return;
+      return; // never answered; its bytes stay counted, as a stuck disk read would
     }
     served.disk().executeBlocking(() -> served.tree().read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC), false)
         .compose(chunk -> send(g, chunk, action))
         .onComplete(ar -> {
-          written(g.length());
+          queuedBytes -= g.length();
           if (ar.failed() && state == State.READY) {
             error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
           }
+          drain();
         });
   }
 
@@ -172,14 +203,6 @@ final class ServerLane {
     return socket.sendData(new Frame.Data(g.requestId(), g.offset(), Protocol.CODEC_IDENTITY,
         chunk.bytes().readableBytes(), chunk.crc(), chunk.bytes()))
         .recover(t -> Future.succeededFuture()); // a write fails only when the lane closed
-  }
-
-  private void written(int length) {
-    queuedBytes -= length;
-    if (paused && queuedBytes <= served.laneWriteWindow() / 2) {
-      paused = false;
-      socket.resume();
-    }
   }
 
   private void error(int requestId, ShardlineException e) {

@@ -70,7 +70,14 @@ public final class ResumeJournal implements AutoCloseable {
    */
   public static ResumeJournal open(Path path, FileManifest m, boolean keep) throws IOException {
     if (keep && Files.isRegularFile(path)) {
-      return new ResumeJournal(FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+      FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE);
+      // Drop a torn last record (crash or full disk mid-append): appending after it would
+      // misalign, and so lose, every record written from now on.
+      long size = ch.size();
+      long whole = size < HEADER ? size : HEADER + (size - HEADER) / 8 * 8;
+      ch.truncate(whole);
+      ch.position(whole);
+      return new ResumeJournal(ch);
     }
     FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING);

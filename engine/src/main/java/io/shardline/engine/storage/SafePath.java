@@ -4,6 +4,7 @@ import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -31,8 +32,8 @@ public final class SafePath {
 
   /** Returns {@code rel} if it is a valid relative wire path; throws {@code BAD_PATH} otherwise. */
   public static String check(String rel) {
-    if (rel.length() > Protocol.MAX_PATH) {
-      throw bad(rel, "longer than " + Protocol.MAX_PATH + " characters");
+    if (rel.length() > Protocol.MAX_PATH || utf8Length(rel) > Protocol.MAX_PATH) {
+      throw bad(rel, "longer than " + Protocol.MAX_PATH + " bytes");
     }
     if (rel.isEmpty()) {
       return rel;
@@ -53,8 +54,8 @@ public final class SafePath {
       if (seg.equals(".") || seg.equals("..")) {
         throw bad(rel, "contains '" + seg + "'");
       }
-      if (seg.length() > 255) {
-        throw bad(rel, "has a segment longer than 255 characters");
+      if (utf8Length(seg) > 255) {
+        throw bad(rel, "has a segment longer than 255 bytes");
       }
     }
     return rel;
@@ -90,6 +91,11 @@ public final class SafePath {
       throw bad(rel, "leads outside the served root (symlink)");
     }
     return real;
+  }
+
+  /** Limits are in UTF-8 bytes, as in frames and file systems, not in UTF-16 chars. */
+  private static int utf8Length(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private static ShardlineException bad(String rel, String why) {

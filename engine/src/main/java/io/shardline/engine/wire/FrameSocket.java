@@ -6,9 +6,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A framed connection: the one class that touches Vert.x's internal socket API
@@ -21,6 +24,7 @@ public final class FrameSocket {
   /** Frames and the allocations of this engine use one pooled direct allocator. */
   public static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
+  private static final Logger LOG = LoggerFactory.getLogger(FrameSocket.class);
   private final NetSocketInternal socket;
   private boolean closed;
 
@@ -44,6 +48,7 @@ public final class FrameSocket {
       }
     });
     this.socket.closeHandler(v -> closed = true);
+    this.socket.exceptionHandler(t -> LOG.debug("connection {} failed: {}", this.socket.remoteAddress(), t.toString(), t));
   }
 
   /** Sends a control frame. */
@@ -51,7 +56,7 @@ public final class FrameSocket {
     if (frame instanceof Frame.Data d) {
       return sendData(d);
     }
-    return socket.writeMessage(FrameCodec.encode(frame, ALLOC));
+    return write(FrameCodec.encode(frame, ALLOC));
   }
 
   /** Sends a DATA frame; takes ownership of its payload (released once written or failed). */
@@ -62,7 +67,29 @@ public final class FrameSocket {
     }
     ByteBuf header = FrameCodec.encodeDataHeader(d, ALLOC);
     ByteBuf frame = ALLOC.compositeDirectBuffer(2).addComponents(true, header, d.payload());
-    return socket.writeMessage(frame);
+    return write(frame);
+  }
+
+  /**
+   * Writes through the Netty pipeline, not Vert.x's outbound queue: a message queued there when
+   * the connection closes is dropped without being released (seen as leaks under paranoid
+   * detection). Netty releases a message whose write fails. Must run on the event loop.
+   */
+  private Future<Void> write(ByteBuf msg) {
+    ChannelHandlerContext ctx = socket.channelHandlerContext();
+    if (closed || !ctx.channel().isActive()) {
+      msg.release();
+      return Future.failedFuture(new ShardlineException(ErrorCode.CONNECTION_LOST, "lane closed"));
+    }
+    Promise<Void> p = Promise.promise();
+    ctx.writeAndFlush(msg).addListener(f -> {
+      if (f.isSuccess()) {
+        p.complete();
+      } else {
+        p.fail(new ShardlineException(ErrorCode.CONNECTION_LOST, "write failed: " + f.cause().getMessage(), f.cause()));
+      }
+    });
+    return p.future();
   }
 
   /** Stops reading from the socket (TCP backpressure reaches the peer). */
