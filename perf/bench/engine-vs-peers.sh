@@ -15,7 +15,8 @@
 #     session's processes from /proc/PID/status, read after each run. The server is long-running,
 #     so its figure is "server peak so far" (it includes the warm-up and all earlier runs);
 #   - verification of the destination against the source (VERIFY=full: `diff -rq` of the whole
-#     tree, i.e. every byte and no missing/extra file; VERIFY=quick: byte total + cmp of 2 files).
+#     tree, i.e. every byte and no missing/extra file; VERIFY=quick: byte total + cmp of 2 files);
+#     Shardline's own state dir $DST/.shardline/ is left out of the comparison and reported if left.
 #   Data sets (sizes are exact):
 #     large: 4 x 512 MiB incompressible random files = $SHARDS/random/rand-0{0..3}.bin, made by
 #            /work/shared/bench/GenShards.java if missing (it also writes the team's bf16/ fp32/ sets).
@@ -168,7 +169,7 @@ cleanup() {
   local p
   for p in "${PIDS[@]}"; do stop_group "$p"; done
   PIDS=()
-  rm -rf "$DST" "$WARM_DIR"
+  rm -rf "$DST" "$WARM_DIR" "$WORK"/state-*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -372,7 +373,7 @@ start_shardline() { # start_shardline SET
     log "Shardline server for '$set' did not report 'listening on': $(tail -c 400 "$o" "$e" 2>/dev/null | tr '\n' ' ')"
     stop_group "$SL_SID"; SL_SID=""; return 1
   fi
-  local hp; hp=$(awk '{print $3}' <<<"$line"); SL_PORT=${hp##*:}; SL_FP=${line##*sha256:}
+  local hp; hp=$(awk '{print $3}' <<<"$line"); SL_PORT=${hp##*:}; SL_FP=${line##*sha256:}; SL_STATE=$state
   case "$hp" in 127.0.0.1:*|localhost:*) ;; *) log "Shardline server listens on $hp, not 127.0.0.1"; stop_group "$SL_SID"; SL_SID=""; return 1;; esac
   log "Shardline server for '$set': session $SL_SID, 127.0.0.1:$SL_PORT, fingerprint sha256:${SL_FP:0:16}…"
   # warm-up pull (not measured): fills the server's manifest cache
@@ -395,34 +396,37 @@ start_shardline() { # start_shardline SET
 }
 
 # ---------------------------------------------------------------- verification
-verify_dst() { # verify_dst SET -> prints OK or a reason
+# A top-level .shardline/ (Shardline's resume-state dir) is not compared; if it is left behind
+# after a successful pull the result is "OK, left .shardline/ (N entries)".
+verify_dst() { # verify_dst SET -> prints OK[...] or a reason
   local set="$1" src; src=$(set_dir "$1")
   local want; want=$(set_bytes "$set")
-  local tot; tot=$(find "$DST" -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END{printf "%.0f", s}')
-  local nf; nf=$(find "$DST" -type f 2>/dev/null | wc -l)
+  local tot; tot=$(find "$DST" -path "$DST/.shardline" -prune -o -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END{printf "%.0f", s}')
+  local nf; nf=$(find "$DST" -path "$DST/.shardline" -prune -o -type f -print 2>/dev/null | wc -l)
+  local left=""; [ -e "$DST/.shardline" ] && left=", left .shardline/ ($(find "$DST/.shardline" -mindepth 1 | wc -l) entries)"
   [ "$tot" = "$want" ] || { echo "bytes=$tot!=$want files=$nf"; return; }
   [ "$nf" = "$(set_files "$set")" ] || { echo "files=$nf!=$(set_files "$set")"; return; }
   if [ "$VERIFY" = full ]; then
-    local rc; timeout -k 5 "$TMO" diff -rq "$src" "$DST" >"$WORK/diff.txt" 2>&1; rc=$?
-    [ $rc = 0 ] && echo OK || echo "diff rc=$rc: $(head -3 "$WORK/diff.txt" | tr '\n' ' ')"
+    local rc; timeout -k 5 "$TMO" diff -rq -x .shardline "$src" "$DST" >"$WORK/diff.txt" 2>&1; rc=$?
+    [ $rc = 0 ] && echo "OK$left" || echo "diff rc=$rc: $(head -3 "$WORK/diff.txt" | tr '\n' ' ')"
   else
     local f a="" b=""
     a=$(cd "$src" && find . -type f | sort | head -1); b=$(cd "$src" && find . -type f | sort | tail -1)
     for f in "$a" "$b"; do cmp -s "$src/$f" "$DST/$f" || { echo "cmp differs: $f"; return; }; done
-    echo OK
+    echo "OK$left"
   fi
 }
 
 # ---------------------------------------------------------------- one measured run
 # TSV columns (header written in main):
-HDR="set\ttool\trun\trc\tbytes\twall_s\tMB_s\tGbit_s\tclient_cpu_s\tserver_cpu_s\tcpu_s_per_GB\tclient_maxrss_KiB\tserver_hwm_KiB\tverify\tbg_cores\tnote\tclient_json"
+HDR="set\ttool\trun\trc\tbytes\twall_s\tMB_s\tGbit_s\tclient_user_s\tclient_sys_s\tclient_cpu_s\tserver_cpu_s\tcpu_s_per_GB\tclient_maxrss_KiB\tserver_hwm_KiB\tverify\tbg_cores\tnote\tclient_json"
 rec() { local IFS=$'\t'; echo "$*" >>"$RESULTS"; }
 run_one() { # run_one TOOL SET RUN
   local tool="$1" set="$2" r="$3" bytes sid note="" json=""
   bytes=$(set_bytes "$set")
-  if over_budget; then log "skip $tool/$set run $r (BUDGET_S=$BUDGET_S)"; rec "$set" "$tool" "$r" skip "$bytes" "" "" "" "" "" "" "" "" "" "" "skipped: time budget" ""; return; fi
+  if over_budget; then log "skip $tool/$set run $r (BUDGET_S=$BUDGET_S)"; rec "$set" "$tool" "$r" skip "$bytes" "" "" "" "" "" "" "" "" "" "" "" "" "skipped: time budget" ""; return; fi
   case $tool in shardline) sid=$SL_SID;; *) sid=$NGINX_SID;; esac
-  if [ -z "$sid" ]; then rec "$set" "$tool" "$r" noserver "$bytes" "" "" "" "" "" "" "" "" "" "" "server not running" ""; return; fi
+  if [ -z "$sid" ]; then rec "$set" "$tool" "$r" noserver "$bytes" "" "" "" "" "" "" "" "" "" "" "" "" "server not running" ""; return; fi
   client_cmd "$tool" "$set"
   rm -rf "$DST"; mkdir -p "$DST"; sync
   quiet_gate
@@ -449,13 +453,13 @@ run_one() { # run_one TOOL SET RUN
   fi
   local ver=""
   if [ $rc -eq 0 ]; then ver=$(verify_dst "$set"); else note="rc=$rc $(tail -c 200 "$err" | tr '\t\n' '  ') $note"; ver="not checked"; fi
-  if [ $rc -eq 0 ] && [ "$ver" = OK ]; then
+  if [ $rc -eq 0 ] && [[ "$ver" == OK* ]]; then
     mbs=$(awk -v w="$wall" -v n="$bytes" 'BEGIN{printf "%.1f", n/w/1e6}')
     gbs=$(awk -v w="$wall" -v n="$bytes" 'BEGIN{printf "%.3f", n/w/1e6*8/1000}')
     cpg=$(awk -v c="$ccpu" -v s="$scpu" -v n="$bytes" 'BEGIN{printf "%.3f", (c+s)/(n/1e9)}')
   else mbs=NaN; gbs=NaN; cpg=NaN; fi
-  rec "$set" "$tool" "$r" "$rc" "$bytes" "$wall" "$mbs" "$gbs" "$ccpu" "$scpu" "$cpg" "${m:-}" "$hwm" "$ver" "$BG" "$note" "$json"
-  log "$set run $r $tool: rc=$rc ${wall}s $mbs MB/s, cpu client ${ccpu}s + server ${scpu}s = $cpg s/GB, client RSS ${m:-?} KiB, server HWM ${hwm} KiB, verify=$ver bg=$BG ${note}"
+  rec "$set" "$tool" "$r" "$rc" "$bytes" "$wall" "$mbs" "$gbs" "${u:-}" "${s:-}" "$ccpu" "$scpu" "$cpg" "${m:-}" "$hwm" "$ver" "$BG" "$note" "$json"
+  log "$set run $r $tool: rc=$rc ${wall}s $mbs MB/s, cpu client ${ccpu}s (${u:-?}u+${s:-?}s) + server ${scpu}s = $cpg s/GB, client RSS ${m:-?} KiB, server HWM ${hwm} KiB, verify=$ver bg=$BG ${note}"
   rm -rf "$DST"
 }
 
@@ -464,7 +468,7 @@ report() {
   python3 - "$RESULTS" "$META" "$QUIET_CORES" <<'PY'
 import csv, math, statistics, sys
 res, meta, quiet = sys.argv[1], sys.argv[2], float(sys.argv[3])
-rows = list(csv.DictReader(open(res), delimiter="\t"))
+rows = list(csv.DictReader(open(res), delimiter="\t", quoting=csv.QUOTE_NONE))
 info = [l.rstrip("\n").split("\t", 1) for l in open(meta) if "\t" in l]
 def num(x):
     try:
@@ -499,11 +503,33 @@ for s in sets:
         summ[(s, t)] = (med, statistics.median(cpg) if cpg else None)
         notes = []
         bad = [r for r in rs if r not in ok]
-        if bad: notes.append("failed: " + "; ".join(f"run {r['run']}: {r['note'] or r['verify'] or r['rc']}" for r in bad)[:300])
+        if bad:
+            why = {}
+            for r in bad:
+                w = (r["note"] or r["verify"] or r["rc"]).strip()
+                if "errors" in r["client_json"]:
+                    try:
+                        import json; w = f"rc={r['rc']}: " + "; ".join(json.loads(r["client_json"])["errors"]) or w
+                    except Exception:
+                        pass
+                why.setdefault(w[:160], []).append(r["run"])
+            notes.append("FAILED " + "; ".join(f"run {','.join(v)}: {k}" for k, v in why.items()))
         bgm = max([num(r["bg_cores"]) or 0 for r in rs] or [0])
         if bgm > quiet: notes.append(f"NOISY: other load up to {bgm:.2f} cores before a run")
-        if t == "shardline": notes.append("after 1 warm-up pull")
-        ver = f"{sum(r['verify'] == 'OK' for r in rs)}/{len(rs)} OK"
+        if t == "shardline":
+            wu = dict(info).get(f"shardline warm-up {s}", "")
+            notes.append("after 1 warm-up pull" + (" (it FAILED)" if wu.startswith("FAILED") else ""))
+            import json
+            er = []
+            for r in ok:
+                try:
+                    d = json.loads(r["client_json"]); er.append(float(d["bytes"]) / float(d["seconds"]) / 1e6)
+                except Exception:
+                    pass
+            if er: notes.append(f"engine-reported (JSON bytes/seconds, no JVM start) median {statistics.median(er):,.0f} MB/s")
+        ver = f"{sum(r['verify'].startswith('OK') for r in rs)}/{len(rs)} OK"
+        lefts = sorted({r['verify'][4:] for r in rs if r['verify'].startswith('OK, ')})
+        if lefts: notes.append("dst: " + "; ".join(lefts))
         P(f"| {NAMES.get(s, s)} | {TOOLN.get(t, t)} | {f(med)} | "
           f"{(f(min(mb)) + '–' + f(max(mb))) if mb else '-'} | {f(med * 8 / 1000 if med else None, 2)} | "
           f"{f(statistics.median(cpg) if cpg else None, 2)} ({f(statistics.median(cc) if cc else None, 2)} + {f(statistics.median(sc) if sc else None, 2)}) | "
@@ -555,7 +581,7 @@ main() {
     local jar="$SHARDLINE_JAR"
     meta "shardline" "$SHARDLINE pull shardline://127.0.0.1:PORT/ \$DST --lanes $LANES --trust sha256:FP --json $EXTRA_PULL_ARGS; server: serve --root <set dir> --listen 127.0.0.1:0 --state-dir <tmp>; jar $( [ -f "$jar" ] && echo "$(stat -c '%y' "$jar" | cut -d. -f1) sha256:$(sha256sum "$jar" | cut -c1-12)" || echo 'n/a'); git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
   fi
-  local set r i tools_arr=($TOOLS) n k
+  local set r i tools_arr n k; read -r -a tools_arr <<<"$TOOLS"
   n=${#tools_arr[@]}
   for set in $SETS; do
     log "== data set $set: $(set_dir "$set") ($(set_files "$set") files, $(set_bytes "$set") B)"
@@ -569,6 +595,7 @@ main() {
       done
     done
     [ -n "$SL_SID" ] && { stop_group "$SL_SID"; SL_SID=""; }
+    [ -n "${SL_STATE:-}" ] && rm -rf "$SL_STATE"
   done
   cleanup
   report | tee "$OUT_MD"

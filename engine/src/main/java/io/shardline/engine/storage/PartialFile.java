@@ -1,5 +1,6 @@
 package io.shardline.engine.storage;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.integrity.ChunkSums;
 import io.shardline.engine.integrity.FileManifest;
@@ -7,6 +8,7 @@ import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.ShardlineException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -22,45 +26,60 @@ import java.util.BitSet;
  * One file being received: a partial file under {@code DEST/.shardline/}, written with positional
  * writes as chunks arrive in any order, plus its {@link ResumeJournal}. Published by fsync,
  * digest check and atomic rename, so the final path only ever holds a complete, verified file.
- * Blocking I/O: call from worker threads. {@link #write} may run concurrently for different chunks.
+ *
+ * <p>Chunks at 4 KiB-aligned offsets and lengths are written with O_DIRECT when the filesystem
+ * allows it: no page-cache copy, and the fsync before publishing has little left to flush. The
+ * file is opened at its first write and closed when published, so a tree of many files holds
+ * only the files with chunks in flight open. Blocking I/O: call from worker threads;
+ * {@link #write} may run concurrently for different chunks.
  */
 public final class PartialFile implements AutoCloseable {
   /** Folder under the destination that holds partial files and journals. */
   public static final String STATE_DIR = ".shardline";
+  private static final int ALIGN = 4096;
 
   private final FileManifest manifest;
   private final Path finalPath;
   private final Path partPath;
   private final Path journalPath;
-  private FileChannel ch;
-  private ResumeJournal journal;
+  private final boolean directIo;
+  private boolean keepExisting;
   private boolean alreadyComplete;
+  private boolean closed;
+  private FileChannel ch;
+  private FileChannel direct;
+  private ResumeJournal journal;
 
-  private PartialFile(FileManifest m, Path finalPath, Path partPath, Path journalPath) {
+  private PartialFile(FileManifest m, Path finalPath, Path partPath, Path journalPath, boolean directIo) {
     this.manifest = m;
     this.finalPath = finalPath;
     this.partPath = partPath;
     this.journalPath = journalPath;
+    this.directIo = directIo;
   }
 
   /** Where {@code m} goes under {@code destRoot}; validates the name (a server is not trusted). */
   public static PartialFile of(Path destRoot, FileManifest m) {
-    Path finalPath = SafePath.under(destRoot, m.name());
+    return of(destRoot, m, true);
+  }
+
+  public static PartialFile of(Path destRoot, FileManifest m, boolean directIo) {
     if (m.name().isEmpty()) {
       throw new ShardlineException(ErrorCode.BAD_PATH, "server sent an empty file name");
     }
+    Path finalPath = SafePath.under(destRoot, m.name());
     if (m.name().equals(STATE_DIR) || m.name().startsWith(STATE_DIR + "/")) {
       throw new ShardlineException(ErrorCode.BAD_PATH, "file name '" + m.name() + "' collides with " + STATE_DIR);
     }
     Path state = destRoot.toAbsolutePath().normalize().resolve(STATE_DIR);
     String id = RootDigest.hex(sha(m.name())).substring(0, 40);
-    return new PartialFile(m, finalPath, state.resolve(id + ".part"), state.resolve(id + ".journal"));
+    return new PartialFile(m, finalPath, state.resolve(id + ".part"), state.resolve(id + ".journal"), directIo);
   }
 
   private static byte[] sha(String s) {
     try {
-      return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -78,9 +97,9 @@ public final class PartialFile implements AutoCloseable {
   }
 
   /**
-   * Checks what is already here and opens the partial file for writing. Returns the chunks that
-   * need no transfer: all of them when the final file already matches the manifest, else the
-   * journalled chunks of the partial file that still read back with the right CRC.
+   * Checks what is already here. Returns the chunks that need no transfer: all of them when the
+   * final file already matches the manifest ({@link #alreadyComplete()}), else the journalled
+   * chunks of the partial file that still read back with the right CRC. Opens nothing.
    */
   public BitSet prepare() throws IOException {
     if (Files.isRegularFile(finalPath) && Files.size(finalPath) == manifest.size()) {
@@ -94,26 +113,17 @@ public final class PartialFile implements AutoCloseable {
     BitSet claimed = ResumeJournal.read(journalPath, manifest);
     BitSet ok = claimed.isEmpty() || !Files.isRegularFile(partPath)
         ? new BitSet() : ChunkSums.matching(partPath, manifest, claimed);
-    boolean keep = !ok.isEmpty();
-    ch = FileChannel.open(partPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    if (!keep) {
-      ch.truncate(0);
-    }
-    if (ch.size() != manifest.size()) {
-      // Sparse preallocation: the final size up front, so positional writes never extend the file.
-      try (var raf = new java.io.RandomAccessFile(partPath.toFile(), "rw")) {
-        raf.setLength(manifest.size());
-      }
-    }
-    journal = ResumeJournal.open(journalPath, manifest, keep);
-    if (keep && ok.cardinality() != claimed.cardinality()) {
+    keepExisting = !ok.isEmpty();
+    if (!keepExisting) {
+      Files.deleteIfExists(journalPath);
+      Files.deleteIfExists(partPath);
+    } else if (ok.cardinality() != claimed.cardinality()) {
       // Some journalled chunks did not read back: rewrite the journal with the good ones only.
-      journal.close();
-      journal = ResumeJournal.open(journalPath, manifest, false);
-      for (int i = ok.nextSetBit(0); i >= 0; i = ok.nextSetBit(i + 1)) {
-        journal.record(i, manifest.chunkCrcs()[i]);
+      try (ResumeJournal j = ResumeJournal.open(journalPath, manifest, false)) {
+        for (int i = ok.nextSetBit(0); i >= 0; i = ok.nextSetBit(i + 1)) {
+          j.record(i, manifest.chunkCrcs()[i]);
+        }
       }
-      journal.flush();
     }
     return ok;
   }
@@ -123,33 +133,64 @@ public final class PartialFile implements AutoCloseable {
     return alreadyComplete;
   }
 
+  private synchronized void ensureOpen() throws IOException {
+    if (ch != null) {
+      return;
+    }
+    if (closed) {
+      throw new IOException(partPath + " is closed");
+    }
+    Files.createDirectories(partPath.getParent());
+    ch = FileChannel.open(partPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    if (ch.size() != manifest.size()) {
+      // Sparse preallocation: the final size up front, so positional writes never extend the file.
+      try (RandomAccessFile raf = new RandomAccessFile(partPath.toFile(), "rw")) {
+        raf.setLength(manifest.size());
+      }
+    }
+    if (directIo && manifest.size() >= ALIGN) {
+      try {
+        direct = FileChannel.open(partPath, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+      } catch (IOException | UnsupportedOperationException e) {
+        direct = null; // this filesystem has no O_DIRECT: buffered writes only
+      }
+    }
+    journal = ResumeJournal.open(journalPath, manifest, keepExisting);
+  }
+
   /** Writes chunk {@code index} (its bytes are the readable bytes of {@code data}). */
   public void write(int index, ByteBuf data) throws IOException {
     long pos = manifest.chunkOffset(index);
-    if (data.readableBytes() != manifest.chunkLength(index)) {
+    int len = manifest.chunkLength(index);
+    if (data.readableBytes() != len) {
       throw new IllegalArgumentException("chunk " + index + " has " + data.readableBytes() + " bytes");
     }
+    ensureOpen();
     ByteBuffer nio = data.nioBuffer();
+    boolean aligned = pos % ALIGN == 0 && len % ALIGN == 0 && data.hasMemoryAddress()
+        && (data.memoryAddress() + data.readerIndex()) % ALIGN == 0;
+    FileChannel target = aligned && direct != null ? direct : ch;
     while (nio.hasRemaining()) {
-      pos += ch.write(nio, pos);
+      pos += target.write(nio, pos);
     }
   }
 
   /** Records a written, verified chunk in the journal. */
   public void journal(int index, int crc) throws IOException {
+    ensureOpen();
     journal.record(index, crc);
   }
 
-  public void flushJournal() throws IOException {
-    ResumeJournal j = journal;
-    if (j != null) {
-      j.flush();
+  public synchronized void flushJournal() throws IOException {
+    if (journal != null && !closed) {
+      journal.flush();
     }
   }
 
   /**
    * Publishes: checks the root computed from {@code crcs} (the CRCs of the bytes written) against
-   * the manifest, fsyncs, renames atomically into place, fsyncs the directory, drops the journal.
+   * the manifest, fsyncs, renames atomically into place, drops the journal. The caller fsyncs
+   * the parent directory (once per directory, not once per file).
    */
   public void publish(int[] crcs) throws IOException {
     byte[] root = RootDigest.of(manifest.size(), manifest.chunkSize(), crcs);
@@ -157,22 +198,22 @@ public final class PartialFile implements AutoCloseable {
       throw new ShardlineException(ErrorCode.DIGEST_MISMATCH, manifest.name() + ": digest "
           + RootDigest.hex(root) + " does not match the source's " + manifest.rootHex());
     }
-    ch.force(true);
-    ch.close();
-    journal.close();
-    Path parent = finalPath.getParent();
-    Files.createDirectories(parent);
+    ensureOpen();
+    synchronized (this) {
+      ch.force(true);
+      closeChannels(true);
+    }
+    Files.createDirectories(finalPath.getParent());
     try {
       Files.move(partPath, finalPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       throw new ShardlineException(ErrorCode.DESTINATION_ERROR,
-          "cannot rename atomically into " + parent + " (different filesystem?)", e);
+          "cannot rename atomically into " + finalPath.getParent() + " (different filesystem?)", e);
     }
-    fsyncDir(parent);
     Files.deleteIfExists(journalPath);
   }
 
-  /** Marks an already complete final file as done (nothing to write). */
+  /** Removes leftovers of an already complete final file. */
   public void skipComplete() throws IOException {
     Files.deleteIfExists(journalPath);
     Files.deleteIfExists(partPath);
@@ -180,24 +221,35 @@ public final class PartialFile implements AutoCloseable {
 
   /** Closes the partial file and journal, keeping them for a later resume. */
   @Override
-  public void close() {
+  public synchronized void close() {
     try {
-      if (journal != null) {
-        journal.close();
-      }
+      closeChannels(false);
     } catch (IOException ignored) {
-      // the journal is only a hint; a lost batch means re-fetching those chunks
-    }
-    try {
-      if (ch != null) {
-        ch.close();
-      }
-    } catch (IOException ignored) {
-      // nothing was published from this file
+      // nothing was published from this file; a lost journal batch means re-fetching those chunks
     }
   }
 
-  private static void fsyncDir(Path dir) {
+  private void closeChannels(boolean published) throws IOException {
+    closed = true;
+    try {
+      if (journal != null) {
+        journal.close(published);
+      }
+    } finally {
+      try {
+        if (direct != null) {
+          direct.close();
+        }
+      } finally {
+        if (ch != null) {
+          ch.close();
+        }
+      }
+    }
+  }
+
+  /** fsyncs a directory so renames into it survive a crash. */
+  public static void fsyncDir(Path dir) {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
     } catch (IOException ignored) {

@@ -24,11 +24,17 @@ public final class ResumeJournal implements AutoCloseable {
   /** Records buffered before an append. */
   public static final int BATCH = 32;
 
-  private final FileChannel ch;
+  private final Path path;
+  private final FileManifest manifest;
+  private boolean keep;
+  private FileChannel ch;
+  private boolean closed;
   private final ByteBuffer pending = ByteBuffer.allocate(BATCH * 8);
 
-  private ResumeJournal(FileChannel ch) {
-    this.ch = ch;
+  private ResumeJournal(Path path, FileManifest manifest, boolean keep) {
+    this.path = path;
+    this.manifest = manifest;
+    this.keep = keep;
   }
 
   /** Chunks a journal at {@code path} claims for this manifest; empty if absent or for another. */
@@ -65,28 +71,30 @@ public final class ResumeJournal implements AutoCloseable {
   }
 
   /**
-   * Opens the journal for appending. With {@code keep} the existing records stay (resume);
-   * otherwise the file is started afresh with a header for {@code m}.
+   * A journal for appending. With {@code keep} the existing records stay (resume); otherwise the
+   * file is started afresh with a header for {@code m}. The file is only created at the first
+   * flush, so a file received in one go (one chunk) never has a journal at all.
    */
-  public static ResumeJournal open(Path path, FileManifest m, boolean keep) throws IOException {
-    if (keep && Files.isRegularFile(path)) {
-      FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE);
-      // Drop a torn last record (crash or full disk mid-append): appending after it would
-      // misalign, and so lose, every record written from now on.
-      long size = ch.size();
-      long whole = size < HEADER ? size : HEADER + (size - HEADER) / 8 * 8;
-      ch.truncate(whole);
-      ch.position(whole);
-      return new ResumeJournal(ch);
+  public static ResumeJournal open(Path path, FileManifest m, boolean keep) {
+    return new ResumeJournal(path, m, keep && Files.isRegularFile(path));
+  }
+
+  private void ensureOpen() throws IOException {
+    if (ch != null) {
+      return;
     }
-    FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+    if (keep) {
+      ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      return;
+    }
+    ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING);
     ByteBuffer h = ByteBuffer.allocate(HEADER);
-    h.putInt(MAGIC).putInt(VERSION).putLong(m.size()).putInt(m.chunkSize()).put(m.root()).flip();
+    h.putInt(MAGIC).putInt(VERSION).putLong(manifest.size()).putInt(manifest.chunkSize()).put(manifest.root()).flip();
     while (h.hasRemaining()) {
       ch.write(h);
     }
-    return new ResumeJournal(ch);
+    keep = true;
   }
 
   /** Records a verified chunk; appends when a batch is full. */
@@ -99,9 +107,10 @@ public final class ResumeJournal implements AutoCloseable {
 
   /** Appends buffered records (no fsync: the records are re-verified on resume). */
   public synchronized void flush() throws IOException {
-    if (pending.position() == 0 || !ch.isOpen()) {
+    if (pending.position() == 0 || closed) {
       return;
     }
+    ensureOpen();
     pending.flip();
     while (pending.hasRemaining()) {
       ch.write(pending);
@@ -109,12 +118,23 @@ public final class ResumeJournal implements AutoCloseable {
     pending.clear();
   }
 
-  @Override
-  public synchronized void close() throws IOException {
+  /** Flushes and closes; with {@code discard} (the file was published) nothing more is written. */
+  public synchronized void close(boolean discard) throws IOException {
+    if (discard) {
+      pending.clear();
+    }
     try {
       flush();
     } finally {
-      ch.close();
+      closed = true;
+      if (ch != null) {
+        ch.close();
+      }
     }
+  }
+
+  @Override
+  public void close() throws IOException {
+    close(false);
   }
 }

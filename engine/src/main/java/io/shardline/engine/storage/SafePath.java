@@ -83,6 +83,10 @@ public final class SafePath {
       real = lexical.toRealPath();
     } catch (IOException e) {
       if (!Files.exists(lexical, LinkOption.NOFOLLOW_LINKS)) {
+        if (!existingPartInside(realRoot, lexical)) {
+          // else NOT_FOUND here and BAD_PATH for an existing file tell what exists out there
+          throw bad(rel, "leads outside the served root (symlink)");
+        }
         throw new ShardlineException(ErrorCode.NOT_FOUND, "no such file or directory: /" + rel);
       }
       throw bad(rel, "cannot be resolved (" + e.getMessage() + ")");
@@ -91,6 +95,20 @@ public final class SafePath {
       throw bad(rel, "leads outside the served root (symlink)");
     }
     return real;
+  }
+
+  /** Whether the deepest existing ancestor of {@code lexical} resolves inside the root. */
+  private static boolean existingPartInside(Path realRoot, Path lexical) {
+    for (Path p = lexical.getParent(); p != null && p.startsWith(realRoot); p = p.getParent()) {
+      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          return p.toRealPath().startsWith(realRoot);
+        } catch (IOException e) {
+          return false; // a dangling or looping symlink on the way
+        }
+      }
+    }
+    return true;
   }
 
   /** Limits are in UTF-8 bytes, as in frames and file systems, not in UTF-16 chars. */

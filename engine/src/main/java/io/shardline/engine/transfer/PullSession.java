@@ -203,11 +203,16 @@ public final class PullSession {
     return Future.join(stops)
         .transform(x -> client == null ? Future.<Void>succeededFuture() : client.close())
         .transform(x -> disk.executeBlocking(() -> {
+          java.util.Set<java.nio.file.Path> dirs = new java.util.TreeSet<>();
           synchronized (transfers) {
             for (FileTransfer ft : transfers) {
               ft.partial().close(); // keeps journals of unfinished files for a resume
+              if (!ft.failed() && ft.remainingChunks() == 0) {
+                dirs.add(ft.partial().finalPath().getParent());
+              }
             }
           }
+          dirs.forEach(PartialFile::fsyncDir); // renames are durable before we report success
           return null;
         }, false))
         .transform(x -> {

@@ -21,8 +21,12 @@ import org.slf4j.LoggerFactory;
  * event loop.
  */
 public final class FrameSocket {
-  /** Frames and the allocations of this engine use one pooled direct allocator. */
-  public static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+  /**
+   * The engine's one pooled direct allocator. Buffers are aligned to 4 KiB so chunk payloads can
+   * be written with O_DIRECT without a bounce copy; 8 MiB pool chunks keep 4 MiB chunks pooled.
+   */
+  public static final PooledByteBufAllocator ALLOC = new PooledByteBufAllocator(true, 0,
+      Math.max(2, Runtime.getRuntime().availableProcessors()), 8192, 10, 0, 64, true, 4096);
 
   private static final Logger LOG = LoggerFactory.getLogger(FrameSocket.class);
   private final NetSocketInternal socket;
