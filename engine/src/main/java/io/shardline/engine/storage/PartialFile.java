@@ -43,6 +43,7 @@ public final class PartialFile implements AutoCloseable {
   private final Path partPath;
   private final Path journalPath;
   private final boolean directIo;
+  private final Directories dirs;
   private boolean keepExisting;
   private boolean alreadyComplete;
   private boolean closed;
@@ -50,20 +51,30 @@ public final class PartialFile implements AutoCloseable {
   private FileChannel direct;
   private ResumeJournal journal;
 
-  private PartialFile(FileManifest m, Path finalPath, Path partPath, Path journalPath, boolean directIo) {
+  private PartialFile(FileManifest m, Path finalPath, Path partPath, Path journalPath, boolean directIo,
+      Directories dirs) {
     this.manifest = m;
     this.finalPath = finalPath;
     this.partPath = partPath;
     this.journalPath = journalPath;
     this.directIo = directIo;
+    this.dirs = dirs;
   }
 
   /** Where {@code m} goes under {@code destRoot}; validates the name (a server is not trusted). */
   public static PartialFile of(Path destRoot, FileManifest m) {
-    return of(destRoot, m, true);
+    return of(destRoot, m, true, new Directories());
   }
 
   public static PartialFile of(Path destRoot, FileManifest m, boolean directIo) {
+    return of(destRoot, m, directIo, new Directories());
+  }
+
+  /**
+   * @param directIo write aligned chunks of large files with O_DIRECT when the filesystem allows
+   * @param dirs directories known to exist, shared by the files of one transfer
+   */
+  public static PartialFile of(Path destRoot, FileManifest m, boolean directIo, Directories dirs) {
     if (m.name().isEmpty()) {
       throw new ShardlineException(ErrorCode.BAD_PATH, "server sent an empty file name");
     }
@@ -72,8 +83,11 @@ public final class PartialFile implements AutoCloseable {
       throw new ShardlineException(ErrorCode.BAD_PATH, "file name '" + m.name() + "' collides with " + STATE_DIR);
     }
     Path state = destRoot.toAbsolutePath().normalize().resolve(STATE_DIR);
+    // 256 subfolders by hash prefix: creating thousands of files in one folder from several
+    // threads contends on that folder's lock.
     String id = RootDigest.hex(sha(m.name())).substring(0, 40);
-    return new PartialFile(m, finalPath, state.resolve(id + ".part"), state.resolve(id + ".journal"), directIo);
+    Path bucket = state.resolve(id.substring(0, 2));
+    return new PartialFile(m, finalPath, bucket.resolve(id + ".part"), bucket.resolve(id + ".journal"), directIo, dirs);
   }
 
   private static byte[] sha(String s) {
@@ -109,7 +123,9 @@ public final class PartialFile implements AutoCloseable {
         return ok;
       }
     }
-    Files.createDirectories(partPath.getParent());
+    if (dirs.freshStateDir()) {
+      return new BitSet(); // no .shardline folder before this transfer: nothing to resume
+    }
     BitSet claimed = ResumeJournal.read(journalPath, manifest);
     BitSet ok = claimed.isEmpty() || !Files.isRegularFile(partPath)
         ? new BitSet() : ChunkSums.matching(partPath, manifest, claimed);
@@ -140,15 +156,17 @@ public final class PartialFile implements AutoCloseable {
     if (closed) {
       throw new IOException(partPath + " is closed");
     }
-    Files.createDirectories(partPath.getParent());
+    dirs.ensure(partPath.getParent());
     ch = FileChannel.open(partPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    if (ch.size() != manifest.size()) {
-      // Sparse preallocation: the final size up front, so positional writes never extend the file.
+    boolean large = manifest.chunkCount() > 1;
+    if (large && ch.size() != manifest.size()) {
+      // Sparse preallocation: the final size up front, so positional writes never extend the
+      // file. (A one-chunk file is written in one go and needs none.)
       try (RandomAccessFile raf = new RandomAccessFile(partPath.toFile(), "rw")) {
         raf.setLength(manifest.size());
       }
     }
-    if (directIo && manifest.size() >= ALIGN) {
+    if (directIo && large) {
       try {
         direct = FileChannel.open(partPath, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
       } catch (IOException | UnsupportedOperationException e) {
@@ -203,14 +221,16 @@ public final class PartialFile implements AutoCloseable {
       ch.force(true);
       closeChannels(true);
     }
-    Files.createDirectories(finalPath.getParent());
+    dirs.ensure(finalPath.getParent());
     try {
       Files.move(partPath, finalPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       throw new ShardlineException(ErrorCode.DESTINATION_ERROR,
           "cannot rename atomically into " + finalPath.getParent() + " (different filesystem?)", e);
     }
-    Files.deleteIfExists(journalPath);
+    if (journal.created()) {
+      Files.deleteIfExists(journalPath);
+    }
   }
 
   /** Removes leftovers of an already complete final file. */

@@ -79,12 +79,23 @@ public final class ResumeJournal implements AutoCloseable {
     return new ResumeJournal(path, m, keep && Files.isRegularFile(path));
   }
 
+  /** Whether the journal file exists (it is created at the first flush, or was kept). */
+  public synchronized boolean created() {
+    return ch != null || keep;
+  }
+
   private void ensureOpen() throws IOException {
     if (ch != null) {
       return;
     }
     if (keep) {
-      ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      ch = FileChannel.open(path, StandardOpenOption.WRITE);
+      // Drop a torn last record (crash or full disk mid-append): appending after it would
+      // misalign, and so lose, every record written from now on.
+      long size = ch.size();
+      long whole = size < HEADER ? size : HEADER + (size - HEADER) / 8 * 8;
+      ch.truncate(whole);
+      ch.position(whole);
       return;
     }
     ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

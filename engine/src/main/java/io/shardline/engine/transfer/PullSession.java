@@ -8,6 +8,7 @@ import io.shardline.engine.lane.ClientConnection;
 import io.shardline.engine.lane.ClientLane;
 import io.shardline.engine.lane.ManifestFetcher;
 import io.shardline.engine.lane.TransferCounters;
+import io.shardline.engine.storage.Directories;
 import io.shardline.engine.storage.PartialFile;
 import io.shardline.engine.tls.PinningTrustManager;
 import io.shardline.engine.tls.TlsSupport;
@@ -97,11 +98,12 @@ public final class PullSession {
     }
     Set<String> names = new HashSet<>();
     List<PartialFile> partials = new ArrayList<>();
+    Directories dirs = new Directories(o.destination());
     for (FileManifest m : files) {
       if (!names.add(m.name())) {
         throw new ShardlineException(ErrorCode.MALFORMED_FRAME, "server listed " + m.name() + " twice");
       }
-      partials.add(PartialFile.of(o.destination(), m)); // refuses names escaping the destination
+      partials.add(PartialFile.of(o.destination(), m, true, dirs)); // refuses names escaping the destination
     }
     List<ChunkTask> tasks = new ArrayList<>();
     long total = 0;
@@ -213,6 +215,7 @@ public final class PullSession {
             }
           }
           dirs.forEach(PartialFile::fsyncDir); // renames are durable before we report success
+          Directories.pruneStateDir(o.destination());
           return null;
         }, false))
         .transform(x -> {

@@ -51,7 +51,7 @@ public final class FrameSocket {
         ReferenceCountUtil.release(msg);
       }
     });
-    this.socket.closeHandler(v -> closed = true);
+    this.socket.closeHandler(v -> onClosed());
     this.socket.exceptionHandler(t -> LOG.debug("connection {} failed: {}", this.socket.remoteAddress(), t.toString(), t));
   }
 
@@ -111,9 +111,18 @@ public final class FrameSocket {
 
   public void closeHandler(Handler<Void> h) {
     socket.closeHandler(v -> {
-      closed = true;
+      onClosed();
       h.handle(null);
     });
+  }
+
+  /**
+   * Vert.x drops, without releasing them, the messages still queued behind {@link #pause()} when
+   * the connection closes: resuming hands them to the message handler, which releases them.
+   */
+  private void onClosed() {
+    closed = true;
+    socket.resume();
   }
 
   public Future<Void> close() {

@@ -47,6 +47,7 @@ class PullTest {
     assertEquals(1, r.files());
     assertEquals(0, r.chunks());
     assertEquals(0, Files.size(dest.resolve("empty.bin")));
+    assertFalse(Files.exists(dest.resolve(".shardline")));
   }
 
   @Test
@@ -112,7 +113,7 @@ class PullTest {
     PullResult again = pullAll();
     assertEquals(0, again.chunks());
     assertEquals(16, again.resumedChunks());
-    assertFalse(Files.exists(dest.resolve(".shardline").resolve("x.bin.part")));
+    assertFalse(Files.exists(dest.resolve(".shardline")), "a finished pull leaves no state folder");
   }
 
   @Test

@@ -50,7 +50,7 @@ class ResumeTest {
     if (!Files.isDirectory(state)) {
       return 0;
     }
-    try (Stream<Path> s = Files.list(state)) {
+    try (Stream<Path> s = Files.walk(state)) {
       return s.filter(p -> p.toString().endsWith(".journal")).mapToLong(p -> p.toFile().length()).sum();
     }
   }

@@ -1,0 +1,65 @@
+package io.shardline.engine.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The directories of one destination that are known to exist, so a tree of thousands of files
+ * does not ask the filesystem again for every file. Also remembers whether the destination's
+ * state folder existed before the transfer: if not, there is nothing to resume. Thread-safe.
+ */
+public final class Directories {
+  private final Set<Path> known = ConcurrentHashMap.newKeySet();
+  private final boolean freshStateDir;
+
+  /** For a destination about which nothing is known (every partial file is checked). */
+  public Directories() {
+    this.freshStateDir = false;
+  }
+
+  /** For {@code destRoot}: notes whether its state folder exists yet. */
+  public Directories(Path destRoot) {
+    this.freshStateDir = !Files.exists(destRoot.resolve(PartialFile.STATE_DIR));
+  }
+
+  public boolean freshStateDir() {
+    return freshStateDir;
+  }
+
+  /** Removes the destination's state folder's empty subfolders, and the folder itself if empty. */
+  public static void pruneStateDir(Path destRoot) {
+    Path state = destRoot.resolve(PartialFile.STATE_DIR);
+    if (!Files.isDirectory(state)) {
+      return;
+    }
+    try (var buckets = Files.list(state)) {
+      for (Path b : (Iterable<Path>) buckets::iterator) {
+        deleteIfEmpty(b);
+      }
+    } catch (IOException ignored) {
+      // leftovers are harmless; the next pull looks again
+    }
+    deleteIfEmpty(state);
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    try {
+      if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        Files.delete(dir);
+      }
+    } catch (IOException notEmpty) {
+      // still holds partial files or journals for a resume
+    }
+  }
+
+  /** Creates {@code dir} (and parents) unless this transfer already did or saw it. */
+  public void ensure(Path dir) throws IOException {
+    if (!known.contains(dir)) {
+      Files.createDirectories(dir);
+      known.add(dir);
+    }
+  }
+}
