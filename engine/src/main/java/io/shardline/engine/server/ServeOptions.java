@@ -25,7 +25,7 @@ public final class ServeOptions {
   private int maxFiles = DEFAULT_MAX_FILES;
   private long handshakeTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS;
   private int laneWriteWindow = DEFAULT_LANE_WRITE_WINDOW;
-  private int instances = Math.max(2, Runtime.getRuntime().availableProcessors());
+  private int instances = io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   private FaultHook faultHook = FaultHook.NONE;
 
   public Path root() { return root; }
@@ -50,7 +50,7 @@ public final class ServeOptions {
   public ServeOptions handshakeTimeoutMs(long v) { handshakeTimeoutMs = v; return this; }
   public int laneWriteWindow() { return laneWriteWindow; }
   public ServeOptions laneWriteWindow(int v) { laneWriteWindow = v; return this; }
-  /** Server verticle instances, one per event loop. */
+  /** Server verticle instances: by default one per event loop of a default Vert.x instance (2 x cores). */
   public int instances() { return instances; }
   public ServeOptions instances(int v) { instances = v; return this; }
   /** Test hook: corrupt or drop chunks on purpose. Not reachable from the CLI. */
