@@ -32,7 +32,7 @@ final class Sizes {
   static String human(double bytes) {
     String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
     int u = 0;
-    while (bytes >= 1024 && u < units.length - 1) {
+    while (bytes >= 1024 - 0.05 && u < units.length - 1) { // 1048575 B is "1.0 MiB", not "1024.0 KiB"
       bytes /= 1024;
       u++;
     }

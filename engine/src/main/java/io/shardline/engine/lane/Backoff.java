@@ -10,8 +10,8 @@ public record Backoff(long baseMs, long maxMs) {
 
   /** Delay before retry number {@code attempt} (1-based), for a uniform draw in [0, 1). */
   public long delayMs(int attempt, double random) {
-    int shift = Math.min(Math.max(attempt - 1, 0), 30);
-    long exp = Math.min(maxMs, baseMs << shift);
+    int shift = Math.min(Math.max(attempt, 1) - 1, 30);
+    long exp = baseMs > (maxMs >> shift) ? maxMs : Math.min(maxMs, baseMs << shift);
     long half = exp / 2;
     return half + (long) (random * (exp - half + 1));
   }

@@ -1,0 +1,129 @@
+package io.shardline.engine.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.shardline.engine.integrity.Crc32c;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.integrity.RootDigest;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/** Frames of every type and hand-built wire bytes, shared by the codec and decoder tests. */
+final class WireFixtures {
+  static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+
+  private WireFixtures() {}
+
+  /** A manifest with seeded CRCs and its matching root. */
+  static FileManifest manifest(long size, int chunkSize) {
+    SplittableRandom random = new SplittableRandom(size * 31 + chunkSize);
+    int[] crcs = new int[FileManifest.chunkCount(size, chunkSize)];
+    for (int i = 0; i < crcs.length; i++) {
+      crcs[i] = random.nextInt();
+    }
+    return new FileManifest("models/llama/shard-00001.safetensors", "llama/shard-00001.safetensors", size,
+        1_700_000_000_123L, chunkSize, crcs, RootDigest.of(size, chunkSize, crcs));
+  }
+
+  /** Every control frame type, with fields at their edges (empty strings, max values, non-ASCII). */
+  static List<Frame> controlFrames() {
+    return List.of(
+        new Frame.Hello(Protocol.VERSION, 7, "s3cr3t-token"),
+        new Frame.Hello(65535, 65535, ""),
+        new Frame.Welcome(Protocol.VERSION, "shardline/0.1 ü"),
+        new Frame.Error(0, ErrorCode.CHECKSUM_MISMATCH, "chunk 3 of /a.bin: crc 0x1 ≠ 0x2"),
+        new Frame.Error(-1, ErrorCode.INTERNAL, ""),
+        new Frame.List(1, Protocol.DEFAULT_CHUNK, "models/llama 3/über.bin"),
+        new Frame.List(2, Protocol.MIN_CHUNK, ""),
+        new Frame.Entry(3, manifest(3 * 4096L + 100, 4096)),
+        new Frame.Entry(4, manifest(0, Protocol.MAX_CHUNK)),
+        new Frame.ListEnd(5, 2, 12_388L),
+        new Frame.ListEnd(Integer.MAX_VALUE, 0, Long.MAX_VALUE),
+        new Frame.Get(6, "models/llama/shard-00001.safetensors", 1L << 40, Protocol.MAX_CHUNK),
+        new Frame.Get(7, "a", 0, 0));
+  }
+
+  /** Seeded bytes. */
+  static byte[] bytes(int n, long seed) {
+    byte[] b = new byte[n];
+    new SplittableRandom(seed).nextBytes(b);
+    return b;
+  }
+
+  /**
+   * A DATA frame over unpooled heap bytes: nothing to release, and usable as the expected value
+   * in {@code assertEquals} (record equality compares payload contents).
+   */
+  static Frame.Data heapData(int requestId, long offset, int n) {
+    byte[] payload = bytes(n, requestId);
+    return new Frame.Data(requestId, offset, Protocol.CODEC_IDENTITY, n, Crc32c.of(payload, 0, n),
+        Unpooled.wrappedBuffer(payload));
+  }
+
+  /** DATA frames: empty, one byte, and more than a chunk's worth of small frames. */
+  static List<Frame.Data> dataFrames() {
+    return List.of(heapData(20, 0, 0), heapData(21, 4096, 1), heapData(22, (1L << 33) + 7, 300));
+  }
+
+  /** Every frame above, control and DATA. */
+  static List<Frame> allFrames() {
+    List<Frame> all = new ArrayList<>(controlFrames());
+    all.addAll(dataFrames());
+    return all;
+  }
+
+  /** The wire bytes of one frame (the encoded buffer is released). */
+  static byte[] wire(Frame f) {
+    ByteBuf buf = FrameCodec.encode(f, ALLOC);
+    try {
+      return ByteBufUtil.getBytes(buf);
+    } finally {
+      buf.release();
+    }
+  }
+
+  /** The wire bytes of several frames back to back. */
+  static byte[] wire(List<? extends Frame> frames) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (Frame f : frames) {
+      out.writeBytes(wire(f));
+    }
+    return out.toByteArray();
+  }
+
+  /** A pooled buffer holding the first {@code length} bytes of {@code b}. */
+  static ByteBuf pooled(byte[] b, int length) {
+    return ALLOC.buffer(length).writeBytes(b, 0, length);
+  }
+
+  /** A pooled frame with a correct length prefix around whatever {@code body} writes. */
+  static ByteBuf frame(int typeId, Consumer<ByteBuf> body) {
+    ByteBuf buf = ALLOC.buffer();
+    buf.writeInt(0).writeByte(typeId);
+    body.accept(buf);
+    buf.setInt(0, buf.readableBytes() - 4);
+    return buf;
+  }
+
+  static ByteBuf frame(FrameType type, Consumer<ByteBuf> body) {
+    return frame(type.id(), body);
+  }
+
+  /** A length-prefixed UTF-8 string, as the codec writes it (without its limit check). */
+  static void string(ByteBuf buf, String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    buf.writeShort(b.length).writeBytes(b);
+  }
+
+  /** The fixed DATA header. */
+  static void dataHeader(ByteBuf buf, int requestId, long offset, int codec, int rawLength, int crc) {
+    buf.writeInt(requestId).writeLong(offset).writeByte(codec).writeInt(rawLength).writeInt(crc);
+  }
+}
