@@ -92,7 +92,12 @@ public final class PullSession {
 
   /** Blocking: validates names, checks partial and existing files, returns the chunks to fetch. */
   private List<ChunkTask> prepare(List<FileManifest> files) throws Exception {
-    Files.createDirectories(o.destination());
+    try {
+      Files.createDirectories(o.destination());
+    } catch (java.io.IOException e) {
+      throw new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot use " + o.destination()
+          + " as the destination: " + ShardlineException.wrap(e, ErrorCode.DESTINATION_ERROR).getMessage(), e);
+    }
     if (!Files.isWritable(o.destination())) {
       throw new ShardlineException(ErrorCode.DESTINATION_ERROR, o.destination() + " is not writable");
     }

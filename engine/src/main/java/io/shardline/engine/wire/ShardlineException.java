@@ -33,6 +33,10 @@ public class ShardlineException extends RuntimeException {
       return s;
     }
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    if (t instanceof java.io.IOException && !(t.getClass() == java.io.IOException.class)) {
+      // e.g. NoSuchFileException, AccessDeniedException: their message is only the path
+      msg = t.getClass().getSimpleName().replace("Exception", "") + ": " + msg;
+    }
     return new ShardlineException(fallback, msg, t);
   }
 }
