@@ -16,12 +16,25 @@ public final class ChunkScheduler {
   private final Deque<ChunkTask> queue = new ArrayDeque<>();
   private final List<Runnable> wakers = new ArrayList<>();
 
+  /** An empty scheduler: lanes can connect while the manifest is still being fetched. */
+  public ChunkScheduler() {}
+
   public ChunkScheduler(List<ChunkTask> tasks) {
+    add(tasks);
+  }
+
+  /** Adds chunks to fetch (largest files first) and wakes idle lanes. */
+  public void add(List<ChunkTask> tasks) {
     List<ChunkTask> sorted = new ArrayList<>(tasks);
     sorted.sort(Comparator.comparingLong((ChunkTask t) -> -t.file().manifest().size())
         .thenComparing(t -> t.file().manifest().name())
         .thenComparingInt(ChunkTask::index));
-    queue.addAll(sorted);
+    List<Runnable> toWake;
+    synchronized (this) {
+      queue.addAll(sorted);
+      toWake = new ArrayList<>(wakers);
+    }
+    toWake.forEach(Runnable::run);
   }
 
   /** The next chunk to fetch, or null when none is waiting. Skips chunks of failed files. */
@@ -51,7 +64,7 @@ public final class ChunkScheduler {
     return queue.size();
   }
 
-  /** Registers a callback (thread-safe, cheap) run whenever chunks are requeued. */
+  /** Registers a callback (thread-safe, cheap) run whenever chunks are added or requeued. */
   public synchronized void onRequeue(Runnable waker) {
     wakers.add(waker);
   }

@@ -18,6 +18,7 @@ import java.util.function.Consumer;
  * by this object's lock.
  */
 final class FileTransfer implements ChunkTarget {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileTransfer.class);
   private final PartialFile partial;
   private final FileManifest manifest;
   private final TransferCounters counters;
@@ -113,7 +114,11 @@ final class FileTransfer implements ChunkTarget {
   /** Publishes once every chunk is in (also for files with no chunks to fetch). */
   void publish() {
     try {
+      long t0 = System.nanoTime();
       partial.publish(crcs.clone());
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("published {} ({} ms for fsync and rename)", manifest.name(), (System.nanoTime() - t0) / 1_000_000);
+      }
       counters.filesDone.increment();
       finish();
     } catch (ShardlineException e) {

@@ -49,6 +49,7 @@ public final class PullSession {
   private final Promise<Void> done = Promise.promise();
   private final List<FileTransfer> transfers = new ArrayList<>();
   private final List<ClientLane> lanes = new ArrayList<>();
+  private final ChunkScheduler scheduler = new ChunkScheduler();
   private final AtomicInteger unfinished = new AtomicInteger();
   private WorkerExecutor disk;
   private NetClient client;
@@ -79,15 +80,36 @@ public final class PullSession {
         listed.fail(e);
         return;
       }
+      // Lanes connect (TLS handshakes) while the manifest is fetched; they wait for chunks.
+      startLanes(target);
       ClientConnection.open(vertx, client, target, 0)
           .compose(conn -> ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
               .eventually(() -> conn.socket().close()))
           .onComplete(listed);
     });
     return listed.future()
+        .andThen(ar -> LOG.debug("manifest after {} ms", elapsedMs()))
         .compose(files -> disk.executeBlocking(() -> prepare(files), false))
-        .compose(tasks -> transfer(tasks, target, control))
+        .andThen(ar -> LOG.debug("prepared after {} ms", elapsedMs()))
+        .compose(tasks -> transfer(tasks, control))
+        .andThen(ar -> LOG.debug("all files done after {} ms", elapsedMs()))
         .transform(ar -> finish(ar.failed() ? ShardlineException.wrap(ar.cause(), ErrorCode.INTERNAL) : null));
+  }
+
+  private void startLanes(ClientConnection.Target target) {
+    ClientLane.Settings settings = new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
+        o.stallTimeoutMs(), Backoff.DEFAULT);
+    for (int i = 0; i < o.lanes(); i++) {
+      Context ctx = ((VertxInternal) vertx).createEventLoopContext();
+      ClientLane lane = new ClientLane(i + 1, ctx, client, target, scheduler, disk, counters, settings,
+          e -> done.tryFail(e));
+      lanes.add(lane);
+      lane.start();
+    }
+  }
+
+  private long elapsedMs() {
+    return (System.nanoTime() - started) / 1_000_000;
   }
 
   /** Blocking: validates names, checks partial and existing files, returns the chunks to fetch. */
@@ -154,20 +176,11 @@ public final class PullSession {
     }
   }
 
-  private Future<Void> transfer(List<ChunkTask> tasks, ClientConnection.Target target, Context control) {
+  private Future<Void> transfer(List<ChunkTask> tasks, Context control) {
     if (tasks.isEmpty() || done.future().isComplete()) {
       return done.future();
     }
-    ChunkScheduler scheduler = new ChunkScheduler(tasks);
-    ClientLane.Settings settings = new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
-        o.stallTimeoutMs(), Backoff.DEFAULT);
-    for (int i = 0; i < o.lanes(); i++) {
-      Context ctx = ((VertxInternal) vertx).createEventLoopContext();
-      ClientLane lane = new ClientLane(i + 1, ctx, client, target, scheduler, disk, counters, settings,
-          e -> done.tryFail(e));
-      lanes.add(lane);
-      lane.start();
-    }
+    scheduler.add(tasks);
     long[] last = {-1, System.nanoTime()};
     control.runOnContext(v -> {
       long timer = vertx.setPeriodic(500, id -> {
@@ -225,6 +238,7 @@ public final class PullSession {
         }, false))
         .transform(x -> {
           disk.close();
+          LOG.debug("finished after {} ms", elapsedMs());
           return Future.succeededFuture(result(error));
         });
   }
