@@ -99,7 +99,8 @@ class FaultTest {
     assertFalse(r.ok());
     assertTrue(r.errors().get(0).contains("wrong token"), r.errors()::toString);
     assertFalse(Files.exists(dest), "no file or folder is created for a refused request");
-    assertEquals(1, net.server.refusedClients());
+    long refused = net.server.refusedClients();
+    assertTrue(refused >= 1 && refused <= 5, "the manifest connection and up to 4 lanes are refused: " + refused);
     PullResult none = net.pull(net.options("", dest));
     assertTrue(none.errors().get(0).contains("requires a token"), none.errors()::toString);
     PullResult ok = net.pull(net.options("", dest).token("s3cret"));
