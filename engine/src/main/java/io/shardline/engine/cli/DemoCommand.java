@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Generate sample BF16 safetensors shards, serve them in-process and pull them over 4 TLS lanes.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--dir", description = "Work directory (default: <tmp>/shardline-demo).")
+  @Option(names = "--dir", description = "Work directory; sample shards are kept there between runs (default: <tmp>/shardline-demo).")
   Path dir = Path.of(System.getProperty("java.io.tmpdir"), "shardline-demo");
 
   @Option(names = "--shards", defaultValue = "4", description = "Number of shards (default: ${DEFAULT-VALUE}).")
@@ -36,10 +36,12 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path source = dir.resolve("source");
+    long shardBytes = Sizes.parse(shardSize);
+    // One folder per sample shape: shards are kept between runs, never reused at another size.
+    Path source = dir.resolve("source-" + shards + "x" + shardBytes);
     Path dest = dir.resolve("pulled");
     System.err.println("shardline demo: preparing " + shards + " BF16 safetensors shards in " + source + " ...");
-    long bytes = SampleShards.generate(source, shards, Sizes.parse(shardSize), 42);
+    long bytes = SampleShards.generate(source, shards, shardBytes, 42);
     deleteTree(dest);
     Vertx vertx = Vertx.vertx();
     try {
