@@ -45,6 +45,8 @@ public enum ErrorCode {
   NO_PROGRESS(34, false),
   /** The local destination could not be written. */
   DESTINATION_ERROR(35, false),
+  /** A chunk's encoding (zstd, byte planes) is corrupt or malformed. */
+  BAD_ENCODING(36, true),
   /** The server is shutting down or over a limit. */
   BUSY(40, true),
   /** A bug: an unexpected exception. */
