@@ -3,6 +3,8 @@ package io.shardline.engine.cli;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
+import io.shardline.engine.rate.Rates;
+import io.shardline.engine.transfer.Compression;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.PullResult;
 import io.shardline.engine.transfer.PullSession;
@@ -51,6 +53,13 @@ final class PullCommand implements Callable<Integer> {
     boolean insecure;
   }
 
+  @Option(names = "--compression", defaultValue = "auto", paramLabel = "auto|none|zstd|planes",
+      description = "auto: compress what shrinks, when the link is slower than compressing; none; zstd; planes (byte planes for float tensors) (default: ${DEFAULT-VALUE}).")
+  String compression;
+
+  @Option(names = "--rate-limit", paramLabel = "RATE", description = "Cap on wire bandwidth over all lanes, e.g. 800mbit, 1gbit, 100MB.")
+  String rateLimit;
+
   @Option(names = "--json", description = "Print exactly one JSON object with the summary on stdout.")
   boolean json;
 
@@ -69,6 +78,8 @@ final class PullCommand implements Callable<Integer> {
         .chunkSize((int) Math.min(Integer.MAX_VALUE, Sizes.parse(chunkSize)))
         .stallTimeoutMs((long) (stallSeconds * 1000))
         .progressTimeoutMs((long) (progressSeconds * 1000))
+        .compression(Compression.parse(compression))
+        .rateLimit(rateLimit == null ? 0 : Rates.parse(rateLimit))
         .trust(trust.insecure ? new Trust.Insecure()
             : trust.ca != null ? new Trust.CaFile(trust.ca) : new Trust.Pinned(Fingerprint.parse(trust.fingerprint)));
     if (tokenFile != null) {
@@ -119,8 +130,10 @@ final class PullCommand implements Callable<Integer> {
   static String summary(PullResult r) {
     double mbps = r.megabytesPerSecond();
     return String.format(Locale.ROOT,
-        "%s %d files, %s in %.2f s: %.0f MB/s (%.2f Gbit/s) over %d lanes; %d chunks, %d retried, %d resumed",
+        "%s %d files, %s in %.2f s: %.0f MB/s (%.2f Gbit/s) over %d lanes; %d chunks, %d retried, %d resumed;"
+            + " wire ratio %.2fx (identity %d, zstd %d, planes %d)",
         r.ok() ? "verified" : "INCOMPLETE", r.files(), Sizes.human(r.totalBytes()), r.seconds(), mbps, mbps * 8 / 1000,
-        r.lanes(), r.chunks(), r.retriedChunks(), r.resumedChunks());
+        r.lanes(), r.chunks(), r.retriedChunks(), r.resumedChunks(), r.ratio(), r.codecChunks()[0], r.codecChunks()[1],
+        r.codecChunks()[2]);
   }
 }

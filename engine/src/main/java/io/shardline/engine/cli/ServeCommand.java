@@ -32,6 +32,12 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--state-dir", description = "Where the self-signed certificate and manifest cache live (default: ~/.shardline/serve).")
   Path stateDir;
 
+  @Option(names = "--rate-limit", paramLabel = "RATE", description = "Cap on wire bandwidth over all clients, e.g. 800mbit, 1gbit, 100MB.")
+  String rateLimit;
+
+  @Option(names = "--zstd-level", defaultValue = "1", description = "zstd level for compressed chunks (default: ${DEFAULT-VALUE}).")
+  int zstdLevel;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(root)) {
@@ -44,6 +50,14 @@ final class ServeCommand implements Callable<Integer> {
     if (tokenFile != null) {
       o.token(TlsSupport.readToken(tokenFile));
     }
+    if (rateLimit != null) {
+      o.rateLimit(io.shardline.engine.rate.Rates.parse(rateLimit));
+    }
+    if (zstdLevel < 1 || zstdLevel > 19) {
+      System.err.println("shardline serve: --zstd-level must be 1..19");
+      return 2;
+    }
+    o.zstdLevel(zstdLevel);
     TlsSupport.requireOpenSsl();
     Vertx vertx = Vertx.vertx();
     CountDownLatch stop = new CountDownLatch(1);

@@ -15,12 +15,14 @@ public interface ChunkTarget {
   boolean failed();
 
   /**
-   * Verifies and stores chunk {@code index}. Blocking (CRC over the whole chunk, a positional
-   * write, maybe the publish of the file): the lane calls it on a worker thread. Takes
-   * ownership of {@code payload}. Throws a {@link ShardlineException}: retryable codes
-   * ({@code CHECKSUM_MISMATCH}) mean "fetch it again".
+   * Decodes, verifies and stores chunk {@code index}. Blocking (decoding, CRC over the whole
+   * chunk, a positional write, maybe the publish of the file): the lane calls it on a worker
+   * thread. Takes ownership of {@code payload}, which is in codec {@code codec} and decodes to
+   * {@code rawLength} bytes whose CRC32C the server says is {@code wireCrc}. Throws a
+   * {@link ShardlineException}: retryable codes ({@code CHECKSUM_MISMATCH}, {@code BAD_ENCODING})
+   * mean "fetch it again".
    */
-  void accept(int index, int wireCrc, ByteBuf payload) throws Exception;
+  void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception;
 
   /** The chunk could not be fetched for good; the file fails with this error. */
   void fail(ShardlineException error);

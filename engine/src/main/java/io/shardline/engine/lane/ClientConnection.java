@@ -41,7 +41,7 @@ public final class ClientConnection {
           FrameSocket fs = new FrameSocket(so, t.maxFrame(), msg -> self[0].dispatch(msg));
           self[0] = new ClientConnection(fs, p);
           fs.closeHandler(v -> self[0].closed());
-          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token()));
+          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), io.shardline.engine.codec.CodecSet.DECODABLE));
           long timer = vertx.setTimer(t.timeoutMs(), id -> p.tryFail(
               new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no WELCOME from the server within " + t.timeoutMs() + " ms")));
           return p.future()

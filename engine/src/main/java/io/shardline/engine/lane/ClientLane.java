@@ -4,6 +4,7 @@ import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.rate.TokenBucket;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -31,7 +32,14 @@ import java.util.function.Consumer;
  */
 public final class ClientLane {
   /** Lane settings shared by all lanes of a transfer. */
-  public record Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff) {}
+  public record Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff,
+      int codecMask, TokenBucket rateLimit) {
+    /** Settings without compression or a rate limit. */
+    public Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff) {
+      this(window, diskBacklog, maxChunkAttempts, stallTimeoutMs, backoff,
+          io.shardline.engine.wire.Protocol.bit(io.shardline.engine.wire.Protocol.CODEC_IDENTITY), null);
+    }
+  }
 
   private final int number;
   private final Context ctx;
@@ -49,6 +57,8 @@ public final class ClientLane {
   private int nextRequestId = 1;
   private int writing;
   private boolean socketPaused;
+  private boolean diskBehind;
+  private boolean rateWait;
   private boolean pumping;
   private boolean stopped;
   private int failures;
@@ -163,28 +173,53 @@ public final class ClientLane {
       return;
     }
     lastActivity = System.nanoTime();
-    counters.wireBytes.add(Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.rawLength());
+    long wire = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.payload().readableBytes();
+    counters.wireBytes.add(wire);
+    counters.codecChunks[d.codec()].increment();
     writing++;
-    if (writing >= settings.diskBacklog() && !socketPaused && conn != null) {
-      socketPaused = true;
-      conn.socket().pause();
+    diskBehind = writing >= settings.diskBacklog();
+    TokenBucket bucket = settings.rateLimit();
+    if (bucket != null && !rateWait) {
+      long waitNanos = bucket.take(System.nanoTime(), wire);
+      if (waitNanos > 0) {
+        // Over the rate: stop reading for as long as the bucket says; TCP slows the server.
+        rateWait = true;
+        vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> {
+          rateWait = false;
+          lastActivity = System.nanoTime();
+          updatePause();
+        });
+      }
+    } else if (bucket != null) {
+      bucket.take(System.nanoTime(), wire); // frames already read while pausing still count
     }
+    updatePause();
     disk.executeBlocking(() -> {
-      task.file().accept(task.index(), d.crc(), d.payload());
+      task.file().accept(task.index(), d.codec(), d.rawLength(), d.crc(), d.payload());
       return null;
     }, false).onComplete(ar -> stored(task, ar));
     pump();
   }
 
+  /** Pauses the socket while the disk is behind or the rate limit says wait; resumes otherwise. */
+  private void updatePause() {
+    boolean want = diskBehind || rateWait;
+    if (want == socketPaused || conn == null) {
+      return;
+    }
+    socketPaused = want;
+    if (want) {
+      conn.socket().pause();
+    } else {
+      lastActivity = System.nanoTime();
+      conn.socket().resume();
+    }
+  }
+
   private void stored(ChunkTask task, AsyncResult<Object> ar) {
     writing--;
-    if (socketPaused && writing < settings.diskBacklog()) {
-      socketPaused = false;
-      lastActivity = System.nanoTime();
-      if (conn != null) {
-        conn.socket().resume();
-      }
-    }
+    diskBehind = writing >= settings.diskBacklog();
+    updatePause();
     if (ar.failed()) {
       chunkFailed(task, ShardlineException.wrap(ar.cause(), ErrorCode.DESTINATION_ERROR));
     }
@@ -218,7 +253,7 @@ public final class ClientLane {
         }
         int id = nextRequestId++;
         inflight.put(id, t);
-        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length()));
+        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length(), settings.codecMask()));
       }
     } finally {
       pumping = false;

@@ -17,6 +17,8 @@ public final class TransferCounters {
   public final LongAdder filesDone = new LongAdder();
   public final LongAdder reconnects = new LongAdder();
   public final LongAdder activeLanes = new LongAdder();
+  /** Chunks received per codec id. */
+  public final LongAdder[] codecChunks = {new LongAdder(), new LongAdder(), new LongAdder()};
   /** The most recent lane or chunk error, for the final message. */
   public final AtomicReference<String> lastError = new AtomicReference<>();
   public volatile long bytesTotal;

@@ -12,6 +12,8 @@ public final class ServeOptions {
   public static final int DEFAULT_MAX_FILES = 1_000_000;
   /** Time a client has to complete TLS and HELLO. */
   public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+  /** zstd level for the zstd and planes codecs: 1 is fast and already shrinks floats well. */
+  public static final int DEFAULT_ZSTD_LEVEL = 1;
   /** Bytes a lane may have queued for writing before it stops reading requests. */
   public static final int DEFAULT_LANE_WRITE_WINDOW = 16 * 1024 * 1024;
 
@@ -27,6 +29,8 @@ public final class ServeOptions {
   private int laneWriteWindow = DEFAULT_LANE_WRITE_WINDOW;
   private int instances = io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   private FaultHook faultHook = FaultHook.NONE;
+  private long rateLimit;
+  private int zstdLevel = DEFAULT_ZSTD_LEVEL;
 
   public Path root() { return root; }
   public ServeOptions root(Path v) { root = v; return this; }
@@ -54,6 +58,11 @@ public final class ServeOptions {
   public int instances() { return instances; }
   public ServeOptions instances(int v) { instances = v; return this; }
   /** Test hook: corrupt or drop chunks on purpose. Not reachable from the CLI. */
+  /** Total bytes per second over all lanes (wire bytes), or 0 for no limit. */
+  public long rateLimit() { return rateLimit; }
+  public ServeOptions rateLimit(long v) { rateLimit = v; return this; }
+  public int zstdLevel() { return zstdLevel; }
+  public ServeOptions zstdLevel(int v) { zstdLevel = v; return this; }
   public FaultHook faultHook() { return faultHook; }
   public ServeOptions faultHook(FaultHook v) { faultHook = v; return this; }
 }

@@ -2,11 +2,22 @@ package io.shardline.engine.server;
 
 import io.shardline.engine.storage.SourceTree;
 import io.vertx.core.WorkerExecutor;
+import io.shardline.engine.rate.TokenBucket;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What all lanes of one server share: the read-only tree, the worker pool that does its file
- * I/O, the token and the fault hook. Immutable apart from the counters.
+ * I/O and encoding, the token, the chunk encoder, the rate limit (null: none) and the fault
+ * hook. Immutable apart from the counters.
  */
 record ServedTree(SourceTree tree, WorkerExecutor disk, String token, FaultHook faultHook,
-    long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients) {}
+    long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients,
+    ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores) {
+
+  /** Compression throughput one lane can count on: the measured rate of a thread, times the cores, shared by the active lanes. */
+  double compressRatePerLane() {
+    double perThread = encoder.meter().perThread();
+    return perThread * cores / Math.max(1, activeLanes.get());
+  }
+}

@@ -9,6 +9,7 @@ import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,8 @@ final class ServerLane {
   private final String peer;
   private State state = State.AWAIT_HELLO;
   private int lane;
+  private int clientCodecs = Protocol.bit(Protocol.CODEC_IDENTITY);
+  private final LinkMeter link = new LinkMeter();
   /** Requests waiting for room in the write window. */
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
   private static final int MAX_PENDING = 256;
@@ -51,6 +54,9 @@ final class ServerLane {
     this.socket = new FrameSocket(so, Protocol.MAX_CLIENT_FRAME, this::onMessage);
     socket.closeHandler(v -> {
       LOG.debug("lane {} from {} closed ({} requests waiting, {} bytes queued)", lane, peer, pending.size(), queuedBytes);
+      if (state == State.READY) {
+        served.activeLanes().decrementAndGet();
+      }
       state = State.CLOSED;
     });
     handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
@@ -107,7 +113,9 @@ final class ServerLane {
       return;
     }
     lane = h.lane();
+    clientCodecs = h.codecs() | Protocol.bit(Protocol.CODEC_IDENTITY);
     state = State.READY;
+    served.activeLanes().incrementAndGet();
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
   }
 
@@ -174,8 +182,20 @@ final class ServerLane {
     if (action == FaultHook.Action.STALL) {
       return; // never answered; its bytes stay counted, as a stuck disk read would
     }
-    served.disk().executeBlocking(() -> served.tree().read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC), false)
-        .compose(chunk -> send(g, chunk, action))
+    // Only codecs the client said it decodes; the link and compression rates as measured now.
+    int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
+    double linkRate = link.bytesPerSecond();
+    double compressRate = served.compressRatePerLane();
+    SourceTree tree = served.tree();
+    served.disk().executeBlocking(() -> {
+      SourceTree.Chunk chunk = tree.read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
+      try {
+        return served.encoder().encode(chunk, tree.segments(g.path(), g.offset(), g.length()), mask, linkRate, compressRate);
+      } catch (RuntimeException e) {
+        throw new ShardlineException(ErrorCode.INTERNAL, "encoding " + g.path() + " at " + g.offset() + " failed: " + e, e);
+      }
+    }, false)
+        .compose(encoded -> send(g, encoded, action))
         .onComplete(ar -> {
           queuedBytes -= g.length();
           if (ar.failed() && state == State.READY) {
@@ -185,23 +205,40 @@ final class ServerLane {
         });
   }
 
-  private Future<Void> send(Frame.Get g, SourceTree.Chunk chunk, FaultHook.Action action) {
+  private Future<Void> send(Frame.Get g, ChunkEncoder.Encoded chunk, FaultHook.Action action) {
     if (state != State.READY) {
-      chunk.bytes().release();
+      chunk.payload().release();
       return Future.succeededFuture();
     }
     if (action == FaultHook.Action.DROP_LANE) {
-      chunk.bytes().release();
+      chunk.payload().release();
       LOG.info("fault hook: dropping lane {} of {}", lane, peer);
       socket.close();
       return Future.succeededFuture();
     }
-    if (action == FaultHook.Action.CORRUPT && chunk.bytes().readableBytes() > 0) {
-      int i = chunk.bytes().readableBytes() / 2;
-      chunk.bytes().setByte(i, chunk.bytes().getByte(i) ^ 0x5A);
+    if (action == FaultHook.Action.CORRUPT && chunk.payload().readableBytes() > 0) {
+      int i = chunk.payload().readableBytes() / 2;
+      chunk.payload().setByte(i, chunk.payload().getByte(i) ^ 0x5A);
     }
-    return socket.sendData(new Frame.Data(g.requestId(), g.offset(), Protocol.CODEC_IDENTITY,
-        chunk.bytes().readableBytes(), chunk.crc(), chunk.bytes()))
+    long frameBytes = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + chunk.payload().readableBytes();
+    long waitNanos = served.bucket() == null ? 0 : served.bucket().take(System.nanoTime(), frameBytes);
+    if (waitNanos <= 0) {
+      return write(g, chunk, frameBytes);
+    }
+    Promise<Void> later = Promise.promise();
+    vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> write(g, chunk, frameBytes).onComplete(later));
+    return later.future();
+  }
+
+  private Future<Void> write(Frame.Get g, ChunkEncoder.Encoded chunk, long frameBytes) {
+    if (state != State.READY) {
+      chunk.payload().release();
+      return Future.succeededFuture();
+    }
+    link.started(System.nanoTime());
+    return socket.sendData(new Frame.Data(g.requestId(), g.offset(), chunk.codec(), chunk.rawLength(), chunk.crc(),
+            chunk.payload()))
+        .andThen(ar -> link.completed(System.nanoTime(), frameBytes))
         .recover(t -> Future.succeededFuture()); // a write fails only when the lane closed
   }
 

@@ -1,6 +1,9 @@
 package io.shardline.engine.server;
 
+import io.shardline.engine.codec.CodecSet;
+import io.shardline.engine.codec.CompressionMeter;
 import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.rate.TokenBucket;
 import io.shardline.engine.storage.SourceTree;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.SelfSignedCert;
@@ -61,8 +64,13 @@ public final class ShardlineServer {
     SourceTree tree = new SourceTree(options.root(), new ManifestCache(state == null ? null : state.resolve("manifests")),
         options.maxFiles());
     disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
+    ChunkEncoder encoder = new ChunkEncoder(CodecSet.standard(options.zstdLevel()), new CompressionMeter(),
+        io.shardline.engine.wire.FrameSocket.ALLOC);
+    TokenBucket bucket = options.rateLimit() > 0
+        ? TokenBucket.of(options.rateLimit(), io.shardline.engine.wire.Protocol.MAX_CHUNK / 16, System.nanoTime()) : null;
     served = new ServedTree(tree, disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
-        options.laneWriteWindow(), new AtomicLong(), new AtomicLong());
+        options.laneWriteWindow(), new AtomicLong(), new AtomicLong(), encoder, bucket,
+        new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors());
     info = new Info(options.host(), -1, fp);
     return TlsSupport.server(cert, key, options.handshakeTimeoutMs()).setHost(options.host());
   }

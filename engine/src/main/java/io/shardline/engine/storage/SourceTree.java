@@ -6,6 +6,7 @@ import io.shardline.engine.integrity.ChunkSums;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.tensor.DTypeMap;
 import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.ShardlineException;
 import java.io.IOException;
@@ -35,6 +36,13 @@ public final class SourceTree {
   private final Path realRoot;
   private final ManifestCache cache;
   private final int maxFiles;
+  /** Element-type maps of recently served files, by file version. */
+  private final java.util.Map<String, DTypeMap> dtypes = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, DTypeMap> eldest) {
+      return size() > 4096;
+    }
+  };
 
   public SourceTree(Path root, ManifestCache cache, int maxFiles) throws IOException {
     this.realRoot = root.toRealPath();
@@ -103,6 +111,27 @@ public final class SourceTree {
 
   private String relOf(Path p) {
     return realRoot.relativize(p).toString().replace('\\', '/');
+  }
+
+  /**
+   * The typed byte runs of a chunk of the file at {@code rel} (from its safetensors header, or
+   * one untyped run for other files), cut at tensor boundaries.
+   */
+  public List<io.shardline.engine.codec.Segment> segments(String rel, long offset, int length) throws IOException {
+    Path file = SafePath.resolveExisting(realRoot, rel);
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    String key = file + "|" + a.size() + "|" + a.lastModifiedTime().toInstant();
+    DTypeMap map;
+    synchronized (dtypes) {
+      map = dtypes.get(key);
+    }
+    if (map == null) {
+      map = DTypeMap.of(file); // parses a safetensors header once per file version; others are untyped
+      synchronized (dtypes) {
+        dtypes.put(key, map);
+      }
+    }
+    return map.segments(offset, length);
   }
 
   /** Reads {@code length} bytes at {@code offset} of the file at {@code rel}. */

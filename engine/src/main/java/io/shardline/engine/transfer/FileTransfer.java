@@ -1,19 +1,22 @@
 package io.shardline.engine.transfer;
 
 import io.netty.buffer.ByteBuf;
+import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.ChunkTarget;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.storage.PartialFile;
 import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.FrameSocket;
+import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
 import java.util.BitSet;
 import java.util.function.Consumer;
 
 /**
- * One file of a pull: checks each arriving chunk (CRC32C of the bytes against the frame's and
- * the manifest's), writes it into the {@link PartialFile}, journals it, and publishes the file
+ * One file of a pull: decodes each arriving chunk, checks it (CRC32C of the decoded bytes against
+ * the frame's and the manifest's), writes it into the {@link PartialFile}, journals it, and publishes the file
  * when the last chunk is in. Called from disk worker threads; the small shared state is guarded
  * by this object's lock.
  */
@@ -23,13 +26,16 @@ final class FileTransfer implements ChunkTarget {
   private final FileManifest manifest;
   private final TransferCounters counters;
   private final Consumer<FileTransfer> onFinished;
+  private final CodecSet codecs;
   private final int[] crcs;
   private final BitSet done;
   private int remaining;
   private volatile ShardlineException failure;
   private boolean finished;
 
-  FileTransfer(PartialFile partial, BitSet alreadyDone, TransferCounters counters, Consumer<FileTransfer> onFinished) {
+  FileTransfer(PartialFile partial, BitSet alreadyDone, TransferCounters counters, CodecSet codecs,
+      Consumer<FileTransfer> onFinished) {
+    this.codecs = codecs;
     this.partial = partial;
     this.manifest = partial.manifest();
     this.counters = counters;
@@ -72,12 +78,18 @@ final class FileTransfer implements ChunkTarget {
   }
 
   @Override
-  public void accept(int index, int wireCrc, ByteBuf payload) throws Exception {
+  public void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
+    ByteBuf raw = null;
     try {
       if (failed()) {
         return;
       }
-      int crc = Crc32c.of(payload);
+      if (rawLength != manifest.chunkLength(index)) {
+        throw new ShardlineException(ErrorCode.MALFORMED_FRAME, manifest.name() + " chunk " + index + ": "
+            + rawLength + " raw bytes, expected " + manifest.chunkLength(index));
+      }
+      raw = codec == Protocol.CODEC_IDENTITY ? payload.retain() : codecs.get(codec).decode(payload, rawLength, FrameSocket.ALLOC);
+      int crc = Crc32c.of(raw);
       if (crc != wireCrc) {
         throw new ShardlineException(ErrorCode.CHECKSUM_MISMATCH, manifest.name() + " chunk " + index
             + ": CRC32C of the received bytes " + hex(crc) + " != sent " + hex(wireCrc));
@@ -87,15 +99,18 @@ final class FileTransfer implements ChunkTarget {
             + " its manifest was made (chunk " + index + "); pull again for the new version");
       }
       try {
-        partial.write(index, payload);
+        partial.write(index, raw);
         partial.journal(index, crc);
       } catch (java.io.IOException e) {
         throw new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot write " + partial.partPath() + ": " + e.getMessage(), e);
       }
-      counters.bytesDone.add(payload.readableBytes());
+      counters.bytesDone.add(rawLength);
       counters.chunks.increment();
     } finally {
       payload.release();
+      if (raw != null) {
+        raw.release();
+      }
     }
     boolean complete;
     synchronized (this) {

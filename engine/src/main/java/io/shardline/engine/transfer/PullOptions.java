@@ -33,6 +33,8 @@ public final class PullOptions {
   private long progressTimeoutMs = DEFAULT_PROGRESS_TIMEOUT_MS;
   private int connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
   private int maxChunkAttempts = DEFAULT_MAX_CHUNK_ATTEMPTS;
+  private Compression compression = Compression.AUTO;
+  private long rateLimit;
 
   public ShardlineUrl source() { return source; }
   public PullOptions source(ShardlineUrl v) { source = v; return this; }
@@ -56,6 +58,11 @@ public final class PullOptions {
   public PullOptions progressTimeoutMs(long v) { progressTimeoutMs = v; return this; }
   public int connectTimeoutMs() { return connectTimeoutMs; }
   public PullOptions connectTimeoutMs(int v) { connectTimeoutMs = v; return this; }
+  public Compression compression() { return compression; }
+  public PullOptions compression(Compression v) { compression = v; return this; }
+  /** Wire bytes per second over all lanes, or 0 for no limit. */
+  public long rateLimit() { return rateLimit; }
+  public PullOptions rateLimit(long v) { rateLimit = v; return this; }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 

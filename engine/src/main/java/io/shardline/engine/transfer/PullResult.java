@@ -4,7 +4,15 @@ import java.util.List;
 
 /** The outcome of a pull, as the CLI prints it (JSON with --json). */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
-    long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors) {
+    long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
+    Compression compression, long[] codecChunks) {
+
+  /** Raw bytes per wire byte of the DATA received in this run (1.0 with nothing received). */
+  public double ratio() {
+    long payloadWire = wireBytes - chunks * (io.shardline.engine.wire.Protocol.PREFIX_BYTES
+        + io.shardline.engine.wire.Protocol.DATA_HEADER_BYTES);
+    return wireBytes == 0 || payloadWire <= 0 ? 1.0 : (double) bytes / wireBytes;
+  }
 
   /** True when every file arrived and was verified. */
   public boolean ok() {
@@ -29,6 +37,11 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
         .append(",\"retriedChunks\":").append(retriedChunks)
         .append(",\"resumedChunks\":").append(resumedChunks)
         .append(",\"reconnects\":").append(reconnects)
+        .append(",\"compression\":\"").append(compression.name().toLowerCase(java.util.Locale.ROOT)).append('"')
+        .append(",\"ratio\":").append(String.format(java.util.Locale.ROOT, "%.4f", ratio()))
+        .append(",\"codecs\":{\"identity\":").append(codecChunks[0])
+        .append(",\"zstd\":").append(codecChunks[1])
+        .append(",\"planes\":").append(codecChunks[2]).append('}')
         .append(",\"verified\":").append(verified)
         .append(",\"errors\":[");
     for (int i = 0; i < errors.size(); i++) {

@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.Backoff;
 import io.shardline.engine.lane.ChunkScheduler;
@@ -8,6 +9,7 @@ import io.shardline.engine.lane.ClientConnection;
 import io.shardline.engine.lane.ClientLane;
 import io.shardline.engine.lane.ManifestFetcher;
 import io.shardline.engine.lane.TransferCounters;
+import io.shardline.engine.rate.TokenBucket;
 import io.shardline.engine.storage.Directories;
 import io.shardline.engine.storage.PartialFile;
 import io.shardline.engine.tls.PinningTrustManager;
@@ -50,6 +52,7 @@ public final class PullSession {
   private final List<FileTransfer> transfers = new ArrayList<>();
   private final List<ClientLane> lanes = new ArrayList<>();
   private final ChunkScheduler scheduler = new ChunkScheduler();
+  private final CodecSet codecs = CodecSet.standard(1);
   private final AtomicInteger unfinished = new AtomicInteger();
   private WorkerExecutor disk;
   private NetClient client;
@@ -97,8 +100,10 @@ public final class PullSession {
   }
 
   private void startLanes(ClientConnection.Target target) {
+    TokenBucket bucket = o.rateLimit() > 0
+        ? TokenBucket.of(o.rateLimit(), Protocol.MAX_CHUNK / 16, System.nanoTime()) : null;
     ClientLane.Settings settings = new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
-        o.stallTimeoutMs(), Backoff.DEFAULT);
+        o.stallTimeoutMs(), Backoff.DEFAULT, o.compression().mask(), bucket);
     for (int i = 0; i < o.lanes(); i++) {
       Context ctx = ((VertxInternal) vertx).createEventLoopContext();
       ClientLane lane = new ClientLane(i + 1, ctx, client, target, scheduler, disk, counters, settings,
@@ -139,7 +144,7 @@ public final class PullSession {
       FileManifest m = pf.manifest();
       total += m.size();
       BitSet have = pf.prepare();
-      FileTransfer ft = new FileTransfer(pf, have, counters, this::fileFinished);
+      FileTransfer ft = new FileTransfer(pf, have, counters, codecs, this::fileFinished);
       synchronized (transfers) {
         transfers.add(ft);
       }
@@ -266,8 +271,12 @@ public final class PullSession {
     if (!errors.isEmpty()) {
       LOG.debug("pull finished with errors: {}", errors);
     }
+    long[] mix = new long[counters.codecChunks.length];
+    for (int i = 0; i < mix.length; i++) {
+      mix[i] = counters.codecChunks[i].sum();
+    }
     return new PullResult(counters.filesTotal, counters.bytesTotal, counters.bytesDone.sum(),
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
-        counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors);
+        counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix);
   }
 }

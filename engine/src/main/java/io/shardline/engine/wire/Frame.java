@@ -11,14 +11,15 @@ public sealed interface Frame
   FrameType type();
 
   /** Client to server, first frame on a lane. */
-  record Hello(int version, int lane, String token) implements Frame {
+  record Hello(int version, int lane, String token, int codecs) implements Frame {
     public FrameType type() {
       return FrameType.HELLO;
     }
 
     @Override
     public String toString() {
-      return "Hello[version=" + version + ", lane=" + lane + ", token=" + (token.isEmpty() ? "none" : "***") + "]";
+      return "Hello[version=" + version + ", lane=" + lane + ", token=" + (token.isEmpty() ? "none" : "***")
+          + ", codecs=0x" + Integer.toHexString(codecs) + "]";
     }
   }
 
@@ -57,8 +58,11 @@ public sealed interface Frame
     }
   }
 
-  /** Client asks for {@code length} bytes of a file at {@code offset}. */
-  record Get(int requestId, String path, long offset, int length) implements Frame {
+  /**
+   * Client asks for {@code length} bytes of a file at {@code offset}, in one of the codecs of
+   * {@code codecs} (a mask of {@link Protocol#bit} values, plus {@link Protocol#MASK_AUTO}).
+   */
+  record Get(int requestId, String path, long offset, int length, int codecs) implements Frame {
     public FrameType type() {
       return FrameType.GET;
     }

@@ -45,6 +45,7 @@ public final class FrameCodec {
       buf.writeShort(h.version());
       buf.writeShort(h.lane());
       writeString(buf, h.token(), Protocol.MAX_TOKEN);
+      buf.writeInt(h.codecs());
     } else if (frame instanceof Frame.Welcome w) {
       buf.writeShort(w.version());
       writeString(buf, w.server(), Protocol.MAX_MESSAGE);
@@ -78,6 +79,7 @@ public final class FrameCodec {
       writeString(buf, g.path(), Protocol.MAX_PATH);
       buf.writeLong(g.offset());
       buf.writeInt(g.length());
+      buf.writeByte(g.codecs());
     } else {
       throw new AssertionError(frame);
     }
@@ -115,7 +117,8 @@ public final class FrameCodec {
         int version = body.readUnsignedShort();
         int lane = body.readUnsignedShort();
         String token = readString(body, Protocol.MAX_TOKEN, type);
-        yield new Frame.Hello(version, lane, token);
+        need(body, 4, type);
+        yield new Frame.Hello(version, lane, token, body.readInt());
       }
       case WELCOME -> {
         need(body, 2, type);
@@ -167,13 +170,14 @@ public final class FrameCodec {
         need(body, 4, type);
         int id = body.readInt();
         String path = readString(body, Protocol.MAX_PATH, type);
-        need(body, 12, type);
+        need(body, 13, type);
         long offset = body.readLong();
         int length = body.readInt();
+        int codecs = body.readUnsignedByte();
         if (offset < 0 || length < 0 || length > Protocol.MAX_CHUNK) {
           throw new ShardlineException(ErrorCode.BAD_REQUEST, "GET range offset " + offset + " length " + length);
         }
-        yield new Frame.Get(id, path, offset, length);
+        yield new Frame.Get(id, path, offset, length, codecs);
       }
       case DATA -> {
         need(body, Protocol.DATA_HEADER_BYTES, type);
@@ -202,11 +206,17 @@ public final class FrameCodec {
       int codec = header.readUnsignedByte();
       int rawLength = header.readInt();
       int crc = header.readInt();
-      if (codec != Protocol.CODEC_IDENTITY) {
+      if (codec > Protocol.MAX_CODEC) {
         throw malformed("DATA with unknown codec " + codec);
       }
-      if (offset < 0 || rawLength != payload.readableBytes()) {
-        throw malformed("DATA at offset " + offset + " says " + rawLength + " bytes but carries " + payload.readableBytes());
+      if (offset < 0 || rawLength < 0 || rawLength > Protocol.MAX_CHUNK) {
+        throw malformed("DATA at offset " + offset + " with raw length " + rawLength);
+      }
+      boolean ok = codec == Protocol.CODEC_IDENTITY
+          ? rawLength == payload.readableBytes()
+          : payload.readableBytes() < rawLength; // an encoding is only sent when it is smaller
+      if (!ok) {
+        throw malformed("DATA (codec " + codec + ") says " + rawLength + " raw bytes but carries " + payload.readableBytes());
       }
       return new Frame.Data(id, offset, codec, rawLength, crc, payload);
     } catch (RuntimeException e) {

@@ -39,7 +39,7 @@ class ChunkSchedulerTest {
     }
 
     @Override
-    public void accept(int index, int wireCrc, ByteBuf payload) {
+    public void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) {
       throw new UnsupportedOperationException("the scheduler never delivers");
     }
 

@@ -91,7 +91,7 @@ class BackpressureTest {
         });
         conn.socket().pause(); // a client that asks for everything and reads nothing
         for (int i = 0; i < 2000; i++) {
-          conn.socket().send(new Frame.Get(i + 1, "f.bin", (long) i * CHUNK, CHUNK));
+          conn.socket().send(new Frame.Get(i + 1, "f.bin", (long) i * CHUNK, CHUNK, 1));
         }
       });
       long started = settled(served::get, 500);
@@ -124,7 +124,7 @@ class BackpressureTest {
         public FileManifest manifest() { return m; }
         public boolean failed() { return false; }
         public void fail(ShardlineException e) { throw new AssertionError(e); }
-        public void accept(int index, int wireCrc, ByteBuf payload) throws Exception {
+        public void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
           try {
             disk.await(); // the disk is stuck until the test lets it go
             stored.incrementAndGet();

@@ -29,8 +29,14 @@ final class Loopback implements AutoCloseable {
   }
 
   Loopback start(String token, FaultHook hook) throws Exception {
-    server = new ShardlineServer(vertx, new ServeOptions().root(root).host("127.0.0.1").port(0)
-        .stateDir(state).token(token).faultHook(hook).instances(2));
+    return startWith(o -> o.token(token).faultHook(hook));
+  }
+
+  /** Starts a server with default test options, adjusted by {@code tune}. */
+  Loopback startWith(java.util.function.Consumer<ServeOptions> tune) throws Exception {
+    ServeOptions o = new ServeOptions().root(root).host("127.0.0.1").port(0).stateDir(state).instances(2);
+    tune.accept(o);
+    server = new ShardlineServer(vertx, o);
     info = await(server.start());
     return this;
   }

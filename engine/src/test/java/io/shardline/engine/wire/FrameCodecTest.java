@@ -166,9 +166,9 @@ class FrameCodecTest {
   @Test
   void encodingRefusesStringsOverTheirLimit() {
     assertThrows(IllegalArgumentException.class,
-        () -> FrameCodec.encode(new Frame.Hello(1, 0, "t".repeat(Protocol.MAX_TOKEN + 1)), ALLOC));
+        () -> FrameCodec.encode(new Frame.Hello(1, 0, "t".repeat(Protocol.MAX_TOKEN + 1), 1), ALLOC));
     assertThrows(IllegalArgumentException.class,
-        () -> FrameCodec.encode(new Frame.Get(1, "p".repeat(Protocol.MAX_PATH + 1), 0, 1), ALLOC));
+        () -> FrameCodec.encode(new Frame.Get(1, "p".repeat(Protocol.MAX_PATH + 1), 0, 1, 1), ALLOC));
     // the half-written buffer is released: LeakGuard fails the class otherwise
   }
 
@@ -260,7 +260,7 @@ class FrameCodecTest {
 
   @Test
   void helloWithBadMagicIsMalformed() {
-    ByteBuf buf = FrameCodec.encode(new Frame.Hello(Protocol.VERSION, 0, "t"), ALLOC);
+    ByteBuf buf = FrameCodec.encode(new Frame.Hello(Protocol.VERSION, 0, "t", 1), ALLOC);
     buf.setInt(Protocol.PREFIX_BYTES, 0x48545450); // "HTTP": someone else's protocol
     ShardlineException e = decodeFails(buf, ErrorCode.MALFORMED_FRAME);
     assertTrue(e.getMessage().contains("magic"), e::getMessage);
@@ -269,11 +269,11 @@ class FrameCodecTest {
   /** Frames whose single string field is "abcd", and where that string's bytes start. */
   static Stream<Arguments> framesWithAString() {
     return Stream.of(
-        Arguments.of(new Frame.Hello(1, 0, "abcd"), 5 + 4 + 2 + 2 + 2),
+        Arguments.of(new Frame.Hello(1, 0, "abcd", 7), 5 + 4 + 2 + 2 + 2),
         Arguments.of(new Frame.Welcome(1, "abcd"), 5 + 2 + 2),
         Arguments.of(new Frame.Error(1, ErrorCode.BUSY, "abcd"), 5 + 4 + 2 + 2),
         Arguments.of(new Frame.List(1, 4096, "abcd"), 5 + 4 + 4 + 2),
-        Arguments.of(new Frame.Get(1, "abcd", 0, 1), 5 + 4 + 2));
+        Arguments.of(new Frame.Get(1, "abcd", 0, 1, 0x87), 5 + 4 + 2));
   }
 
   @ParameterizedTest
@@ -335,7 +335,7 @@ class FrameCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {1, 2, 255})
+  @ValueSource(ints = {3, 127, 255})
   void dataWithUnknownCodecIsMalformed(int codec) {
     ByteBuf buf = frame(FrameType.DATA, b -> {
       dataHeader(b, 1, 0, codec, 10, 0);
@@ -343,6 +343,29 @@ class FrameCodecTest {
     });
     ShardlineException e = decodeFails(buf, ErrorCode.MALFORMED_FRAME);
     assertTrue(e.getMessage().contains("codec"), e::getMessage);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {Protocol.CODEC_ZSTD, Protocol.CODEC_PLANES})
+  void encodedDataMustBeSmallerThanItsRawLength(int codec) {
+    ByteBuf same = frame(FrameType.DATA, b -> {
+      dataHeader(b, 1, 0, codec, 10, 0);
+      b.writeZero(10);
+    });
+    decodeFails(same, ErrorCode.MALFORMED_FRAME);
+    ByteBuf smaller = frame(FrameType.DATA, b -> {
+      dataHeader(b, 1, 0, codec, 10, 0);
+      b.writeZero(4);
+    });
+    Frame.Data d = (Frame.Data) FrameCodec.decode(smaller, Protocol.MAX_CONTROL_FRAME);
+    try {
+      assertEquals(codec, d.codec());
+      assertEquals(10, d.rawLength());
+      assertEquals(4, d.payload().readableBytes());
+    } finally {
+      d.release();
+      smaller.release();
+    }
   }
 
   @Test
@@ -449,7 +472,7 @@ class FrameCodecTest {
     ByteBuf buf = frame(FrameType.GET, b -> {
       b.writeInt(1);
       string(b, "a.bin");
-      b.writeLong(offset).writeInt(length);
+      b.writeLong(offset).writeInt(length).writeByte(1);
     });
     decodeFails(buf, ErrorCode.BAD_REQUEST);
   }

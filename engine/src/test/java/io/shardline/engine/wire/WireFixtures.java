@@ -35,8 +35,8 @@ final class WireFixtures {
   /** Every control frame type, with fields at their edges (empty strings, max values, non-ASCII). */
   static List<Frame> controlFrames() {
     return List.of(
-        new Frame.Hello(Protocol.VERSION, 7, "s3cr3t-token"),
-        new Frame.Hello(65535, 65535, ""),
+        new Frame.Hello(Protocol.VERSION, 7, "s3cr3t-token", 0x7),
+        new Frame.Hello(65535, 65535, "", -1),
         new Frame.Welcome(Protocol.VERSION, "shardline/0.1 ü"),
         new Frame.Error(0, ErrorCode.CHECKSUM_MISMATCH, "chunk 3 of /a.bin: crc 0x1 ≠ 0x2"),
         new Frame.Error(-1, ErrorCode.INTERNAL, ""),
@@ -46,8 +46,8 @@ final class WireFixtures {
         new Frame.Entry(4, manifest(0, Protocol.MAX_CHUNK)),
         new Frame.ListEnd(5, 2, 12_388L),
         new Frame.ListEnd(Integer.MAX_VALUE, 0, Long.MAX_VALUE),
-        new Frame.Get(6, "models/llama/shard-00001.safetensors", 1L << 40, Protocol.MAX_CHUNK),
-        new Frame.Get(7, "a", 0, 0));
+        new Frame.Get(6, "models/llama/shard-00001.safetensors", 1L << 40, Protocol.MAX_CHUNK, 0x87),
+        new Frame.Get(7, "a", 0, 0, 1));
   }
 
   /** Seeded bytes. */

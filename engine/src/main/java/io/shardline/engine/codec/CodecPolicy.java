@@ -1,0 +1,57 @@
+package io.shardline.engine.codec;
+
+import io.shardline.engine.wire.Protocol;
+
+/**
+ * Which codec a chunk goes out in. Pure: the measurements are arguments.
+ *
+ * <p>With a fixed choice ({@code zstd}, {@code planes}) the client asked for that codec: use it
+ * (the encoder still falls back to identity when a chunk does not shrink). With {@code auto}:
+ * <ul>
+ *   <li>a chunk whose sample does not shrink below {@link #SHRINK} goes out as it is;
+ *   <li>otherwise compare the lane's measured link throughput L with the compression throughput
+ *       Z this lane can count on. Compressing with ratio r moves min(L * r, Z) raw bytes per
+ *       second instead of L, which is more only when Z > L: compress on a slow link, and not
+ *       on a fast link with a busy CPU;
+ *   <li>typed float data uses byte planes, everything else zstd.
+ * </ul>
+ */
+public final class CodecPolicy {
+  /** A chunk compresses only if its sample shrinks below this fraction of its size. */
+  public static final double SHRINK = 0.95;
+
+  private CodecPolicy() {}
+
+  /**
+   * @param mask the GET's codec mask ({@link Protocol#bit} values, maybe {@link Protocol#MASK_AUTO})
+   * @param hasFloats whether the chunk holds typed floating-point data
+   * @param sampleRatio compressed/raw size of a sample of the chunk (NaN if not sampled)
+   * @param linkBytesPerSecond the lane's measured link throughput (NaN if not known yet)
+   * @param compressBytesPerSecond compression throughput available to this lane (NaN if unknown)
+   */
+  public static int choose(int mask, boolean hasFloats, double sampleRatio, double linkBytesPerSecond,
+      double compressBytesPerSecond) {
+    boolean planes = (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0;
+    boolean zstd = (mask & Protocol.bit(Protocol.CODEC_ZSTD)) != 0;
+    int preferred = planes && hasFloats ? Protocol.CODEC_PLANES
+        : zstd ? Protocol.CODEC_ZSTD
+        : planes ? Protocol.CODEC_PLANES
+        : Protocol.CODEC_IDENTITY;
+    if ((mask & Protocol.MASK_AUTO) == 0 || preferred == Protocol.CODEC_IDENTITY) {
+      return preferred;
+    }
+    if (!(sampleRatio < SHRINK)) {
+      return Protocol.CODEC_IDENTITY; // does not shrink (or not sampled): don't spend the CPU
+    }
+    if (Double.isNaN(linkBytesPerSecond) || Double.isNaN(compressBytesPerSecond)) {
+      return preferred; // nothing measured yet: the first chunks also measure the compressor
+    }
+    return compressBytesPerSecond > linkBytesPerSecond ? preferred : Protocol.CODEC_IDENTITY;
+  }
+
+  /** Whether auto mode needs a sample of this chunk (it does when it might compress). */
+  public static boolean wantsSample(int mask) {
+    return (mask & Protocol.MASK_AUTO) != 0
+        && (mask & (Protocol.bit(Protocol.CODEC_ZSTD) | Protocol.bit(Protocol.CODEC_PLANES))) != 0;
+  }
+}

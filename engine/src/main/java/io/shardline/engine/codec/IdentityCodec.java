@@ -1,0 +1,54 @@
+package io.shardline.engine.codec;
+
+import static io.shardline.engine.codec.DirectView.bad;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.List;
+
+/**
+ * Codec 0: the chunk's bytes as they are. It never makes a chunk smaller, so {@link #encode}
+ * always answers {@code null} (the caller sends the raw chunk); {@link #decode} copies the
+ * payload into a new buffer after checking that its length is the raw length.
+ */
+public final class IdentityCodec implements Codec {
+  /** Wire id. */
+  public static final int ID = 0;
+
+  @Override
+  public int id() {
+    return ID;
+  }
+
+  @Override
+  public String name() {
+    return "identity";
+  }
+
+  /** Always {@code null}: the identity encoding is never smaller than the chunk. */
+  @Override
+  public ByteBuf encode(ByteBuf raw, List<Segment> segments, ByteBufAllocator alloc) {
+    DirectView.checkCovers(segments, raw.readableBytes());
+    return null;
+  }
+
+  @Override
+  public ByteBuf decode(ByteBuf encoded, int rawLength, ByteBufAllocator alloc) {
+    int n = encoded.readableBytes();
+    if (rawLength < 0 || n != rawLength) {
+      throw bad("identity payload of " + n + " bytes for a chunk of " + rawLength);
+    }
+    ByteBuf out = alloc.directBuffer(n, n);
+    try {
+      return out.writeBytes(encoded, encoded.readerIndex(), n);
+    } catch (RuntimeException e) {
+      out.release();
+      throw DirectView.decodeFailure(name(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

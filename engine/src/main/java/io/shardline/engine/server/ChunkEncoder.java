@@ -1,0 +1,114 @@
+package io.shardline.engine.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.codec.Codec;
+import io.shardline.engine.codec.CodecPolicy;
+import io.shardline.engine.codec.CodecSet;
+import io.shardline.engine.codec.CompressionMeter;
+import io.shardline.engine.codec.Segment;
+import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.wire.Protocol;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a chunk read from disk into what goes on the wire: picks the codec ({@link CodecPolicy};
+ * in auto mode from a 64 KiB sample and the lane's measured link rate against the measured
+ * compression rate) and encodes. Runs on disk workers, never on an event loop. Thread-safe.
+ */
+final class ChunkEncoder {
+  /** Bytes compressed to estimate whether a chunk shrinks. */
+  static final int SAMPLE = 64 * 1024;
+
+  /** A chunk ready to send: its codec, its payload (owned by the holder), raw length and CRC. */
+  record Encoded(int codec, ByteBuf payload, int rawLength, int crc) {}
+
+  private final CodecSet codecs;
+  private final CompressionMeter meter;
+  private final ByteBufAllocator alloc;
+
+  ChunkEncoder(CodecSet codecs, CompressionMeter meter, ByteBufAllocator alloc) {
+    this.codecs = codecs;
+    this.meter = meter;
+    this.alloc = alloc;
+  }
+
+  CompressionMeter meter() {
+    return meter;
+  }
+
+  /**
+   * Encodes {@code chunk} (takes ownership of its bytes).
+   *
+   * @param segments the chunk's typed byte runs
+   * @param linkRate the lane's measured link throughput, bytes/s (NaN if unknown)
+   * @param compressRate compression throughput this lane can count on, bytes/s (NaN if unknown)
+   */
+  Encoded encode(SourceTree.Chunk chunk, List<Segment> segments, int mask, double linkRate, double compressRate) {
+    ByteBuf raw = chunk.bytes();
+    int len = raw.readableBytes();
+    try {
+      boolean floats = segments.stream().anyMatch(s -> s.dtype().floating());
+      double sample = Double.NaN;
+      if (CodecPolicy.wantsSample(mask) && len > 0) {
+        sample = sampleRatio(raw, segments, floats && (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0);
+      }
+      int codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);
+      if (codec != Protocol.CODEC_IDENTITY && len > 0) {
+        long t0 = System.nanoTime();
+        ByteBuf enc = codecs.get(codec).encode(raw, segments, alloc);
+        meter.record(len, System.nanoTime() - t0);
+        if (enc != null) {
+          raw.release();
+          return new Encoded(codec, enc, len, chunk.crc());
+        }
+      }
+      return new Encoded(Protocol.CODEC_IDENTITY, raw, len, chunk.crc());
+    } catch (RuntimeException e) {
+      raw.release();
+      throw e;
+    }
+  }
+
+  /** Compressed/raw size of a sample from the middle of the chunk. */
+  private double sampleRatio(ByteBuf raw, List<Segment> segments, boolean planes) {
+    int len = raw.readableBytes();
+    int n = Math.min(SAMPLE, len);
+    int start = (len - n) / 2;
+    Codec codec = codecs.get(planes ? Protocol.CODEC_PLANES : Protocol.CODEC_ZSTD);
+    long t0 = System.nanoTime();
+    ByteBuf enc = codec.encode(raw.slice(raw.readerIndex() + start, n), clip(segments, start, n), alloc);
+    meter.record(n, System.nanoTime() - t0);
+    if (enc == null) {
+      return 1.0;
+    }
+    double ratio = (double) enc.readableBytes() / n;
+    enc.release();
+    return ratio;
+  }
+
+  /** The segments covering [start, start + n) of the chunk, relative to {@code start}. */
+  static List<Segment> clip(List<Segment> segments, int start, int n) {
+    List<Segment> out = new ArrayList<>();
+    int end = start + n;
+    for (Segment s : segments) {
+      int a = Math.max(s.offset(), start);
+      int b = Math.min(s.offset() + s.length(), end);
+      if (a < b) {
+        // keep element alignment: a typed segment cut mid-element starts at its next element
+        int width = s.dtype().width();
+        int skew = (a - s.offset()) % width;
+        if (skew != 0) {
+          int pad = Math.min(width - skew, b - a);
+          out.add(new Segment(a - start, pad, io.shardline.engine.tensor.DType.BYTES));
+          a += pad;
+        }
+        if (a < b) {
+          out.add(new Segment(a - start, b - a, s.dtype()));
+        }
+      }
+    }
+    return out;
+  }
+}
