@@ -43,6 +43,9 @@ public final class CodecPolicy {
     if (!(sampleRatio < SHRINK)) {
       return Protocol.CODEC_IDENTITY; // does not shrink (or not sampled): don't spend the CPU
     }
+    if ((mask & Protocol.MASK_LINK_BOUND) != 0) {
+      return preferred; // the client's rate limit is the bottleneck: every shrinking chunk helps
+    }
     if (Double.isNaN(linkBytesPerSecond) || Double.isNaN(compressBytesPerSecond)) {
       return preferred; // nothing measured yet: the first chunks also measure the compressor
     }

@@ -79,6 +79,13 @@ public final class PlanesCodec implements Codec {
    */
   public static final int MIN_PLANAR_BYTES = 4096;
 
+  /**
+   * A plane stored raw in one block (a mantissa plane: noise) is stored raw in the next blocks
+   * of its segment without trying zstd, except in every {@value}th block, where every plane is
+   * tried again. Failing to compress noise costs as much as compressing it.
+   */
+  static final int PROBE_EVERY = 4;
+
   private static final int MODE_RAW = 0;
   private static final int MODE_ZSTD = 1;
   private static final int SEGMENT_HEADER = 4 + 1 + 1;
@@ -91,9 +98,12 @@ public final class PlanesCodec implements Codec {
     this(ZstdCodec.DEFAULT_LEVEL);
   }
 
-  /** A codec compressing planes at zstd {@code level}. */
+  /**
+   * A codec compressing planes at zstd {@code level}. Negative (fast) levels count as 1: they
+   * turn off the entropy coding of literals, which is all that shrinks a plane.
+   */
   public PlanesCodec(int level) {
-    this.level = ZstdFrames.checkLevel(level);
+    this.level = Math.max(1, ZstdFrames.checkLevel(level));
   }
 
   @Override
@@ -106,7 +116,7 @@ public final class PlanesCodec implements Codec {
     return "planes";
   }
 
-  /** The zstd level planes and plain segments are compressed at. */
+  /** The zstd level planes and plain segments are compressed at (at least 1). */
   public int level() {
     return level;
   }
@@ -214,17 +224,21 @@ public final class PlanesCodec implements Codec {
     w.out.put(w.header + 5, (byte) planes(p.dtype()));
     w.header += SEGMENT_HEADER;
     if (!planar(p.dtype())) {
-      return w.part(src, p.offset(), p.length(), ZstdFrames.GENERAL);
+      return w.part(src, p.offset(), p.length(), ZstdFrames.GENERAL, true) >= 0;
     }
     int width = p.dtype().width();
     int whole = p.length() - p.length() % width;
-    for (int b = 0; b < whole; b += BLOCK_BYTES) {
+    boolean[] wasRaw = new boolean[width];
+    for (int b = 0, block = 0; b < whole; b += BLOCK_BYTES, block++) {
       int e = Math.min(BLOCK_BYTES, whole - b) / width;
       BytePlanes.split(src, p.offset() + b, planes, 0, e, width);
+      boolean probe = block % PROBE_EVERY == 0;
       for (int k = 0; k < width; k++) {
-        if (!w.part(planes, k * e, e, ZstdFrames.PLANES)) {
+        int mode = w.part(planes, k * e, e, ZstdFrames.PLANES, probe || !wasRaw[k]);
+        if (mode < 0) {
           return false;
         }
+        wasRaw[k] = mode == MODE_RAW;
       }
     }
     return w.raw(src, p.offset() + whole, p.length() - whole);
@@ -246,16 +260,18 @@ public final class PlanesCodec implements Codec {
     }
 
     /**
-     * One part: zstd if that is smaller than {@code len}, else raw. False when out of room.
-     * {@code minMatch}: {@link ZstdFrames#PLANES} for a float plane, else GENERAL.
+     * One part: zstd if {@code tryZstd} and that is smaller than {@code len}, else raw. Returns
+     * the mode used, or -1 when out of room. {@code profile}: {@link ZstdFrames#PLANES} for a
+     * float plane, else {@link ZstdFrames#GENERAL}.
      */
-    boolean part(ByteBuffer src, int off, int len, int minMatch) {
+    int part(ByteBuffer src, int off, int len, int profile, boolean tryZstd) {
       int room = cap - payload;
-      int m = ZstdFrames.compress(src, off, len, out, payload, Math.min(len - 1, room), level, minMatch);
+      int m = tryZstd ? ZstdFrames.compress(src, off, len, out, payload, Math.min(len - 1, room), level, profile)
+          : -1;
       int mode = MODE_ZSTD;
       if (m < 0) {
         if (len > room) {
-          return false;
+          return -1;
         }
         out.put(payload, src, off, len);
         m = len;
@@ -265,7 +281,7 @@ public final class PlanesCodec implements Codec {
       out.putInt(header + 1, m);
       header += PART_HEADER;
       payload += m;
-      return true;
+      return mode;
     }
 
     /** Raw bytes with no header entry (a segment's tail). False when out of room. */

@@ -27,6 +27,20 @@ final class ChunkEncoder {
   private final CodecSet codecs;
   private final CompressionMeter meter;
   private final ByteBufAllocator alloc;
+  /** Per file: whether its last sample shrank; files that do not are sampled every 16th chunk. */
+  private final java.util.Map<String, Shrink> shrink = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Shrink> e) {
+          return size() > 1024;
+        }
+      });
+
+  private record Shrink(boolean shrinks, java.util.concurrent.atomic.AtomicInteger skip) {}
+
+  private void remember(String path, boolean shrinks) {
+    shrink.put(path, new Shrink(shrinks, new java.util.concurrent.atomic.AtomicInteger(shrinks ? 0 : 15)));
+  }
 
   ChunkEncoder(CodecSet codecs, CompressionMeter meter, ByteBufAllocator alloc) {
     this.codecs = codecs;
@@ -45,14 +59,21 @@ final class ChunkEncoder {
    * @param linkRate the lane's measured link throughput, bytes/s (NaN if unknown)
    * @param compressRate compression throughput this lane can count on, bytes/s (NaN if unknown)
    */
-  Encoded encode(SourceTree.Chunk chunk, List<Segment> segments, int mask, double linkRate, double compressRate) {
+  Encoded encode(String path, SourceTree.Chunk chunk, List<Segment> segments, int mask, double linkRate,
+      double compressRate) {
     ByteBuf raw = chunk.bytes();
     int len = raw.readableBytes();
     try {
       boolean floats = segments.stream().anyMatch(s -> s.dtype().floating());
       double sample = Double.NaN;
       if (CodecPolicy.wantsSample(mask) && len > 0) {
-        sample = sampleRatio(raw, segments, floats && (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0);
+        Shrink seen = shrink.get(path);
+        if (seen != null && !seen.shrinks && seen.skip.getAndDecrement() > 0) {
+          sample = 1.0; // recent samples of this file did not shrink: skip sampling for a while
+        } else {
+          sample = sampleRatio(raw, segments, floats && (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0);
+          remember(path, sample < CodecPolicy.SHRINK);
+        }
       }
       int codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);
       if (codec != Protocol.CODEC_IDENTITY && len > 0) {
@@ -77,13 +98,11 @@ final class ChunkEncoder {
     int n = Math.min(SAMPLE, len);
     int start = (len - n) / 2;
     Codec codec = codecs.get(planes ? Protocol.CODEC_PLANES : Protocol.CODEC_ZSTD);
-    long t0 = System.nanoTime();
     ByteBuf enc = codec.encode(raw.slice(raw.readerIndex() + start, n), clip(segments, start, n), alloc);
-    meter.record(n, System.nanoTime() - t0);
     if (enc == null) {
       return 1.0;
     }
-    double ratio = (double) enc.readableBytes() / n;
+    double ratio = (double) enc.readableBytes() / n; // (small samples are not timed: setup costs would skew the meter)
     enc.release();
     return ratio;
   }

@@ -183,14 +183,23 @@ final class ServerLane {
       return; // never answered; its bytes stay counted, as a stuck disk read would
     }
     // Only codecs the client said it decodes; the link and compression rates as measured now.
-    int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
-    double linkRate = link.bytesPerSecond();
+    int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO | Protocol.MASK_LINK_BOUND))
+        | Protocol.bit(Protocol.CODEC_IDENTITY);
+    double measured = link.bytesPerSecond();
+    double linkRate = measured;
+    if (served.bucket() != null) {
+      // the server's own rate limit is the link as far as this lane is concerned
+      double share = served.bucket().bytesPerSecond() / Math.max(1, served.activeLanes().get());
+      linkRate = Double.isNaN(measured) ? share : Math.min(measured, share);
+    }
+    double laneLink = linkRate;
     double compressRate = served.compressRatePerLane();
     SourceTree tree = served.tree();
     served.disk().executeBlocking(() -> {
       SourceTree.Chunk chunk = tree.read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
       try {
-        return served.encoder().encode(chunk, tree.segments(g.path(), g.offset(), g.length()), mask, linkRate, compressRate);
+        return served.encoder().encode(g.path(), chunk, tree.segments(g.path(), g.offset(), g.length()), mask, laneLink,
+            compressRate);
       } catch (RuntimeException e) {
         throw new ShardlineException(ErrorCode.INTERNAL, "encoding " + g.path() + " at " + g.offset() + " failed: " + e, e);
       }

@@ -44,6 +44,13 @@ class CodecPolicyTest {
   }
 
   @Test
+  void aLinkBoundClientGetsEveryShrinkingChunkCompressed() {
+    int linkBound = AUTO | io.shardline.engine.wire.Protocol.MASK_LINK_BOUND;
+    assertEquals(CODEC_PLANES, CodecPolicy.choose(linkBound, true, 0.7, 3e9, 1e8));
+    assertEquals(CODEC_IDENTITY, CodecPolicy.choose(linkBound, true, 0.99, 3e9, 1e8), "still not what does not shrink");
+  }
+
+  @Test
   void autoCompressesShrinkingChunksBeforeAnythingIsMeasured() {
     assertEquals(CODEC_PLANES, CodecPolicy.choose(AUTO, true, 0.7, NAN, NAN));
   }

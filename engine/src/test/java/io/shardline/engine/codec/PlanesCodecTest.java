@@ -204,6 +204,7 @@ class PlanesCodecTest {
     assertThrows(IllegalArgumentException.class, () -> new PlanesCodec(0));
     assertThrows(IllegalArgumentException.class, () -> new PlanesCodec(23));
     assertEquals(3, new PlanesCodec(3).level());
+    assertEquals(1, new PlanesCodec(-5).level(), "fast levels do not entropy-code: planes use 1");
     byte[] raw = tensor(DType.BF16, 1 << 16, 0.02, 1);
     assertTrue(roundTrip(new PlanesCodec(-5), raw, segments(DType.BF16, raw.length)) < raw.length);
     assertTrue(roundTrip(new PlanesCodec(9), raw, segments(DType.BF16, raw.length)) < raw.length);

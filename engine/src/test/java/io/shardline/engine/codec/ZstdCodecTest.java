@@ -43,6 +43,19 @@ class ZstdCodecTest {
   }
 
   @Test
+  void planesParametersDoNotLeakIntoZstdOnTheSameThread() {
+    byte[] raw = tensor(DType.BF16, 1 << 18, 0.02, 8);
+    byte[] before = encode(ZSTD, raw, segments(DType.BF16, raw.length));
+    byte[] planes = encode(new PlanesCodec(), raw, segments(DType.BF16, raw.length));
+    byte[] after = encode(ZSTD, raw, segments(DType.BF16, raw.length));
+    assertNotNull(planes);
+    assertArrayEquals(before, after, "the thread's context is back to zstd's own parameters");
+    try (ZstdCompressCtx fresh = new ZstdCompressCtx()) {
+      assertArrayEquals(fresh.setLevel(1).compress(raw), after, "same frame as a fresh context");
+    }
+  }
+
+  @Test
   void acceptsFramesFromOtherEncoders() {
     assertArrayEquals(RAW, decode(ZSTD, frame(RAW, true, true), RAW.length)); // with a checksum
     assertArrayEquals(RAW, decode(new ZstdCodec(19), encode(new ZstdCodec(19), RAW,
