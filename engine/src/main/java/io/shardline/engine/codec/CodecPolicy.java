@@ -13,6 +13,8 @@ import io.shardline.engine.wire.Protocol;
  *       Z this lane can count on. Compressing with ratio r moves min(L * r, Z) raw bytes per
  *       second instead of L, which is more only when Z > L: compress on a slow link, and not
  *       on a fast link with a busy CPU;
+ *   <li>before the link is measured, chunks go as they are (a client held back by its rate limit
+ *       says so, and a server's own limit is known, so slow links are recognised at once);
  *   <li>typed float data uses byte planes, everything else zstd.
  * </ul>
  */
@@ -43,11 +45,11 @@ public final class CodecPolicy {
     if (!(sampleRatio < SHRINK)) {
       return Protocol.CODEC_IDENTITY; // does not shrink (or not sampled): don't spend the CPU
     }
-    if ((mask & Protocol.MASK_LINK_BOUND) != 0) {
-      return preferred; // the client's rate limit is the bottleneck: every shrinking chunk helps
+    if (Double.isNaN(linkBytesPerSecond)) {
+      return Protocol.CODEC_IDENTITY; // link not measured yet: sending as is never slows a fast link
     }
-    if (Double.isNaN(linkBytesPerSecond) || Double.isNaN(compressBytesPerSecond)) {
-      return preferred; // nothing measured yet: the first chunks also measure the compressor
+    if (Double.isNaN(compressBytesPerSecond)) {
+      return preferred; // a measured slow link, compressor not timed yet: the first encode times it
     }
     return compressBytesPerSecond > linkBytesPerSecond ? preferred : Protocol.CODEC_IDENTITY;
   }

@@ -2,23 +2,33 @@ package io.shardline.engine.codec;
 
 /**
  * Measured compression throughput (raw bytes per second per thread), shared by the lanes of a
- * server: an exponentially weighted average of the encodes that ran. Thread-safe.
+ * server. It is the best of the last 8 whole-chunk encodes: slow outliers come from a cold JIT
+ * or a busy machine, not from the compressor. Unknown (NaN) until 4 encodes were timed, so the
+ * first, cold encodes cannot talk the server out of compressing for good. Thread-safe.
  */
 public final class CompressionMeter {
-  private static final double WEIGHT = 0.2;
-  private double perThread = Double.NaN;
+  private static final int KEEP = 8;
+  private static final int NEEDED = 4;
+  private final double[] recent = new double[KEEP];
+  private int count;
 
   /** Records that encoding {@code rawBytes} took {@code nanos} on one thread. */
   public synchronized void record(long rawBytes, long nanos) {
     if (rawBytes <= 0 || nanos <= 0) {
       return;
     }
-    double r = rawBytes * 1e9 / nanos;
-    perThread = Double.isNaN(perThread) ? r : WEIGHT * r + (1 - WEIGHT) * perThread;
+    recent[count++ % KEEP] = rawBytes * 1e9 / nanos;
   }
 
-  /** Raw bytes per second one thread compresses, or NaN before any encode. */
+  /** Raw bytes per second one thread compresses, or NaN before enough encodes were timed. */
   public synchronized double perThread() {
-    return perThread;
+    if (count < NEEDED) {
+      return Double.NaN;
+    }
+    double best = 0;
+    for (int i = 0; i < Math.min(count, KEEP); i++) {
+      best = Math.max(best, recent[i]);
+    }
+    return best;
   }
 }

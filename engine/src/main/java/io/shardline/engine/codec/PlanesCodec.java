@@ -21,46 +21,41 @@ import java.util.List;
  *
  * <h2>Encoding</h2>
  *
- * <p>All integers are big-endian. A header lists every segment and every part, then the parts'
- * bytes follow in the same order:
+ * <p>As it goes into {@code docs/protocol.md} (codec 2, protocol version 2). A DATA payload in
+ * codec 2 is:
  *
  * <pre>
- * +-------------------+---------------------------+------------------------------------+
- * | segments: u32     | segment x segments        | payloads (in header order)         |
- * +-------------------+---------------------------+------------------------------------+
+ * +----------------+----------------------------+-------------------------------+
+ * | segments: u32  | segment x segments         | payloads, in header order     |
+ * +----------------+----------------------------+-------------------------------+
  * segment = length u32 | dtype u8 | planes u8 | part x parts
  * part    = mode u8 | stored u32
+ *
+ * | field | type | meaning |
+ * |---|---|---|
+ * | segments | u32 | number of segments; in order, they cover the chunk exactly |
+ * | length | u32 | raw bytes of the segment (at least 1) |
+ * | dtype | u8 | DType id: 0 BYTES, 1 BOOL, 2 U8, 3 I8, 4 F8_E4M3, 5 F8_E5M2, 6 I16, 7 U16, 8 F16, 9 BF16, 10 I32, 11 U32, 12 F32, 13 I64, 14 U64, 15 F64 |
+ * | planes | u8 | w = the dtype's width for F16, BF16, F32, F64 (a planar segment); 1 for any other dtype (a plain segment) |
+ * | parts | | plain: 1 part, the segment's bytes. Planar: the segment's whole elements (length - length % w bytes) are cut into blocks of 262,144 bytes, the last one shorter; each block gives w parts, plane 0 to w-1, plane k holding byte k of each of the block's block/w elements: ceil(whole / 262,144) * w parts |
+ * | mode | u8 | 0: the part's bytes, raw; 1: one zstd frame with the content size field set to the part's length (no dictionary; a checksum is allowed, none is sent) |
+ * | stored | u32 | payload bytes of the part: mode 0, exactly its length; mode 1, at least 9 and less than its length |
+ *
+ * Payloads follow the header in header order, each part's stored bytes; a planar segment's
+ * last length % w bytes (a chunk can end mid-value) come after its last part's payload, raw,
+ * with no header entry. All integers are big-endian; elements are little-endian, as in
+ * safetensors.
+ *
+ * Checked by the decoder (any failure: BAD_ENCODING, nothing allocated before the header checks):
+ * - the payload is smaller than raw_length (a chunk that does not shrink goes as identity);
+ * - the header fits in the payload; every dtype id is known; planes matches the dtype;
+ *   every mode is 0 or 1 and every stored length is allowed for its mode;
+ * - the segment lengths add up to raw_length, and the header plus every stored length and
+ *   tail add up to the payload length, exactly;
+ * - each zstd frame declares its part's length and spans its stored bytes exactly, and
+ *   decodes to exactly that many bytes.
+ * Decoding allocates the raw_length output and one scratch block of at most 262,144 bytes.
  * </pre>
- *
- * <table>
- * <caption>planes encoding (codec 2, protocol version 2)</caption>
- * <tr><th>field</th><th>type</th><th>meaning</th></tr>
- * <tr><td>segments</td><td>u32</td><td>number of segments; they cover the chunk in order</td></tr>
- * <tr><td>length</td><td>u32</td><td>raw bytes of the segment, at least 1</td></tr>
- * <tr><td>dtype</td><td>u8</td><td>{@link DType#id()}: 0 BYTES, 1 BOOL, 2 U8, 3 I8, 4 F8_E4M3,
- *   5 F8_E5M2, 6 I16, 7 U16, 8 F16, 9 BF16, 10 I32, 11 U32, 12 F32, 13 I64, 14 U64, 15 F64</td></tr>
- * <tr><td>planes</td><td>u8</td><td>the dtype's width w for F16, BF16, F32, F64 (a
- *   <em>planar</em> segment); 1 for every other dtype (a <em>plain</em> segment)</td></tr>
- * <tr><td>parts</td><td>-</td><td>plain: 1 part, the segment's bytes. Planar: the
- *   {@code length - length % w} bytes of whole elements are cut into blocks of
- *   {@value #BLOCK_BYTES} bytes (the last one shorter), and each block gives w parts, plane 0
- *   to w-1, of {@code block / w} bytes each: {@code ceil(whole / } {@value #BLOCK_BYTES}{@code ) * w}
- *   parts. The segment's last {@code length % w} bytes (a chunk can end mid-value) follow its
- *   last part's payload, raw, with no header entry</td></tr>
- * <tr><td>mode</td><td>u8</td><td>0: stored raw; 1: one zstd frame (content size present and
- *   equal to the part's length, no checksum, no dictionary)</td></tr>
- * <tr><td>stored</td><td>u32</td><td>payload bytes of the part: mode 0, exactly its length;
- *   mode 1, at least 9 and less than its length</td></tr>
- * </table>
- *
- * <p>The decoder checks everything before it allocates the output: the header fits, every dtype
- * id is known, {@code planes} matches the dtype, every mode and stored length is allowed, the
- * segment lengths add up to {@code raw_length}, and the header plus the payloads add up to the
- * payload length exactly. Each zstd frame must declare its part's length and span its stored
- * bytes exactly. The payload must be smaller than {@code raw_length} (an encoder that cannot
- * shrink a chunk sends it with identity). Any failure is {@code BAD_ENCODING}. Decoding
- * allocates the {@code raw_length} output and one scratch block of at most
- * {@value #BLOCK_BYTES} bytes.
  *
  * <p>Blocks keep the scratch space of both sides small and cache-resident (a block's planes are
  * transposed and compressed while still in cache), and cost almost nothing in ratio: zstd already
@@ -181,7 +176,8 @@ public final class PlanesCodec implements Codec {
     for (Part p : parts) {
       headerBytes += SEGMENT_HEADER + (long) PART_HEADER * p.parts();
       if (planar(p.dtype())) {
-        scratchBytes = Math.max(scratchBytes, Math.min(BLOCK_BYTES, p.length() - p.length() % p.dtype().width()));
+        int whole = p.length() - p.length() % p.dtype().width();
+        scratchBytes = Math.max(scratchBytes, Math.min(BLOCK_BYTES, whole));
       }
     }
     int cap = n - 1; // the encoding must be smaller than the chunk
@@ -190,12 +186,15 @@ public final class PlanesCodec implements Codec {
     }
     try (DirectView src = DirectView.of(raw, alloc, ByteOrder.LITTLE_ENDIAN)) {
       ByteBuf out = alloc.directBuffer(cap, cap);
-      ByteBuf scratch = scratchBytes == 0 ? null : alloc.directBuffer(scratchBytes, scratchBytes);
+      ByteBuf scratch = null;
       boolean done = false;
       try {
         ByteBuffer o = DirectView.writable(out, cap);
-        ByteBuffer planes = scratch == null ? null
-            : DirectView.writable(scratch, scratchBytes).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer planes = null;
+        if (scratchBytes > 0) {
+          scratch = alloc.directBuffer(scratchBytes, scratchBytes);
+          planes = DirectView.writable(scratch, scratchBytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
         Writer w = new Writer(o, (int) headerBytes, cap, level);
         o.putInt(0, parts.size());
         for (Part p : parts) {
@@ -266,8 +265,10 @@ public final class PlanesCodec implements Codec {
      */
     int part(ByteBuffer src, int off, int len, int profile, boolean tryZstd) {
       int room = cap - payload;
-      int m = tryZstd ? ZstdFrames.compress(src, off, len, out, payload, Math.min(len - 1, room), level, profile)
-          : -1;
+      int m = -1;
+      if (tryZstd) {
+        m = ZstdFrames.compress(src, off, len, out, payload, Math.min(len - 1, room), level, profile);
+      }
       int mode = MODE_ZSTD;
       if (m < 0) {
         if (len > room) {
@@ -308,11 +309,14 @@ public final class PlanesCodec implements Codec {
       Layout layout = validate(src.buf, rawLength);
       int scratchBytes = layout.scratch();
       ByteBuf out = alloc.directBuffer(rawLength, rawLength);
-      ByteBuf scratch = scratchBytes == 0 ? null : alloc.directBuffer(scratchBytes, scratchBytes);
+      ByteBuf scratch = null;
       boolean done = false;
       try {
-        ByteBuffer planes = scratch == null ? null
-            : DirectView.writable(scratch, scratchBytes).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer planes = null;
+        if (scratchBytes > 0) {
+          scratch = alloc.directBuffer(scratchBytes, scratchBytes);
+          planes = DirectView.writable(scratch, scratchBytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
         ByteBuffer dst = DirectView.writable(out, rawLength).order(ByteOrder.LITTLE_ENDIAN);
         decodeValidated(src.buf, layout.headerEnd(), dst, planes);
         out.writerIndex(rawLength);

@@ -30,7 +30,11 @@ public final class ClientConnection {
 
   /** Where to connect and how to introduce ourselves. */
   public record Target(String host, int port, String token, int maxFrame, long timeoutMs,
-      PinningTrustManager pinning) {}
+      PinningTrustManager pinning, long laneRate) {
+    public Target(String host, int port, String token, int maxFrame, long timeoutMs, PinningTrustManager pinning) {
+      this(host, port, token, maxFrame, timeoutMs, pinning, 0);
+    }
+  }
 
   public static Future<ClientConnection> open(Vertx vertx, NetClient client, Target t, int lane) {
     return client.connect(t.port(), t.host())
@@ -41,7 +45,8 @@ public final class ClientConnection {
           FrameSocket fs = new FrameSocket(so, t.maxFrame(), msg -> self[0].dispatch(msg));
           self[0] = new ClientConnection(fs, p);
           fs.closeHandler(v -> self[0].closed());
-          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), io.shardline.engine.codec.CodecSet.DECODABLE));
+          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), io.shardline.engine.codec.CodecSet.DECODABLE,
+              t.laneRate()));
           long timer = vertx.setTimer(t.timeoutMs(), id -> p.tryFail(
               new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no WELCOME from the server within " + t.timeoutMs() + " ms")));
           return p.future()

@@ -59,7 +59,6 @@ public final class ClientLane {
   private boolean socketPaused;
   private boolean diskBehind;
   private boolean rateWait;
-  private long lastRateWait;
   private boolean pumping;
   private boolean stopped;
   private int failures;
@@ -185,7 +184,6 @@ public final class ClientLane {
       if (waitNanos > 0) {
         // Over the rate: stop reading for as long as the bucket says; TCP slows the server.
         rateWait = true;
-        lastRateWait = System.nanoTime();
         vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> {
           rateWait = false;
           lastActivity = System.nanoTime();
@@ -201,15 +199,6 @@ public final class ClientLane {
       return null;
     }, false).onComplete(ar -> stored(task, ar));
     pump();
-  }
-
-  /** The GET codec mask: in auto mode, marked link-bound while the rate limit held us back in the last second. */
-  private int codecMask() {
-    int mask = settings.codecMask();
-    if ((mask & Protocol.MASK_AUTO) != 0 && System.nanoTime() - lastRateWait < 1_000_000_000L && lastRateWait != 0) {
-      mask |= Protocol.MASK_LINK_BOUND;
-    }
-    return mask;
   }
 
   /** Pauses the socket while the disk is behind or the rate limit says wait; resumes otherwise. */
@@ -264,7 +253,7 @@ public final class ClientLane {
         }
         int id = nextRequestId++;
         inflight.put(id, t);
-        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length(), codecMask()));
+        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length(), settings.codecMask()));
       }
     } finally {
       pumping = false;

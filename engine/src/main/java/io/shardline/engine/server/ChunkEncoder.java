@@ -18,6 +18,10 @@ import java.util.List;
  * compression rate) and encodes. Runs on disk workers, never on an event loop. Thread-safe.
  */
 final class ChunkEncoder {
+  /** One in this many chunks that shrink but go as they are is compressed anyway, to re-measure. */
+  static final int EXPLORE_EVERY = 32;
+  private final java.util.concurrent.atomic.AtomicLong explore = new java.util.concurrent.atomic.AtomicLong();
+
   /** Bytes compressed to estimate whether a chunk shrinks. */
   static final int SAMPLE = 64 * 1024;
 
@@ -76,6 +80,12 @@ final class ChunkEncoder {
         }
       }
       int codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);
+      if (codec == Protocol.CODEC_IDENTITY && sample < CodecPolicy.SHRINK && !Double.isNaN(linkRate)
+          && explore.incrementAndGet() % EXPLORE_EVERY == 0) {
+        // It shrinks but the link looked faster than compressing: now and then compress anyway,
+        // so the compression rate stays measured as conditions change.
+        codec = CodecPolicy.choose(mask & ~Protocol.MASK_AUTO, floats, sample, linkRate, compressRate);
+      }
       if (codec != Protocol.CODEC_IDENTITY && len > 0) {
         long t0 = System.nanoTime();
         ByteBuf enc = codecs.get(codec).encode(raw, segments, alloc);

@@ -39,6 +39,7 @@ final class ServerLane {
   private State state = State.AWAIT_HELLO;
   private int lane;
   private int clientCodecs = Protocol.bit(Protocol.CODEC_IDENTITY);
+  private long clientLaneRate;
   private final LinkMeter link = new LinkMeter();
   /** Requests waiting for room in the write window. */
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
@@ -114,6 +115,7 @@ final class ServerLane {
     }
     lane = h.lane();
     clientCodecs = h.codecs() | Protocol.bit(Protocol.CODEC_IDENTITY);
+    clientLaneRate = h.laneRate();
     state = State.READY;
     served.activeLanes().incrementAndGet();
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
@@ -183,16 +185,13 @@ final class ServerLane {
       return; // never answered; its bytes stay counted, as a stuck disk read would
     }
     // Only codecs the client said it decodes; the link and compression rates as measured now.
-    int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO | Protocol.MASK_LINK_BOUND))
-        | Protocol.bit(Protocol.CODEC_IDENTITY);
+    int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
+    // The link as far as this lane knows: what it measured, capped by the server's own rate
+    // limit (shared by its lanes) and by the client's (its share per lane, from HELLO).
     double measured = link.bytesPerSecond();
-    double linkRate = measured;
-    if (served.bucket() != null) {
-      // the server's own rate limit is the link as far as this lane is concerned
-      double share = served.bucket().bytesPerSecond() / Math.max(1, served.activeLanes().get());
-      linkRate = Double.isNaN(measured) ? share : Math.min(measured, share);
-    }
-    double laneLink = linkRate;
+    double serverShare = served.bucket() == null ? Double.NaN
+        : (double) served.bucket().bytesPerSecond() / Math.max(1, served.activeLanes().get());
+    double laneLink = min(min(measured, serverShare), clientLaneRate > 0 ? clientLaneRate : Double.NaN);
     double compressRate = served.compressRatePerLane();
     SourceTree tree = served.tree();
     served.disk().executeBlocking(() -> {
@@ -264,6 +263,11 @@ final class ServerLane {
     state = State.CLOSED;
     vertx.cancelTimer(handshakeTimer);
     socket.fail(e);
+  }
+
+  /** min that treats NaN (not measured, no limit) as "no bound". */
+  private static double min(double a, double b) {
+    return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
   }
 
   private static void release(Frame f) {

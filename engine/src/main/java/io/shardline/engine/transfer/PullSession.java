@@ -72,7 +72,7 @@ public final class PullSession {
     started = System.nanoTime();
     PinningTrustManager pinning = o.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
     ClientConnection.Target target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
-        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning);
+        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes());
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
     Context control = ((VertxInternal) vertx).createEventLoopContext();
     Promise<List<FileManifest>> listed = Promise.promise();

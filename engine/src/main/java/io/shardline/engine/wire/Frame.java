@@ -11,7 +11,11 @@ public sealed interface Frame
   FrameType type();
 
   /** Client to server, first frame on a lane. */
-  record Hello(int version, int lane, String token, int codecs) implements Frame {
+  /**
+   * Client to server, first frame on a lane. {@code codecs}: what the client decodes (v2);
+   * {@code laneRate}: this lane's share of the client's rate limit in bytes/s, 0 for none (v2).
+   */
+  record Hello(int version, int lane, String token, int codecs, long laneRate) implements Frame {
     public FrameType type() {
       return FrameType.HELLO;
     }
@@ -19,7 +23,7 @@ public sealed interface Frame
     @Override
     public String toString() {
       return "Hello[version=" + version + ", lane=" + lane + ", token=" + (token.isEmpty() ? "none" : "***")
-          + ", codecs=0x" + Integer.toHexString(codecs) + "]";
+          + ", codecs=0x" + Integer.toHexString(codecs) + ", laneRate=" + laneRate + "]";
     }
   }
 

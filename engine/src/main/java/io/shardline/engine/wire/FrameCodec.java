@@ -46,6 +46,7 @@ public final class FrameCodec {
       buf.writeShort(h.lane());
       writeString(buf, h.token(), Protocol.MAX_TOKEN);
       buf.writeInt(h.codecs());
+      buf.writeLong(h.laneRate());
     } else if (frame instanceof Frame.Welcome w) {
       buf.writeShort(w.version());
       writeString(buf, w.server(), Protocol.MAX_MESSAGE);
@@ -117,8 +118,13 @@ public final class FrameCodec {
         int version = body.readUnsignedShort();
         int lane = body.readUnsignedShort();
         String token = readString(body, Protocol.MAX_TOKEN, type);
-        need(body, 4, type);
-        yield new Frame.Hello(version, lane, token, body.readInt());
+        need(body, 12, type);
+        int codecs = body.readInt();
+        long laneRate = body.readLong();
+        if (laneRate < 0) {
+          throw malformed("HELLO with a negative rate");
+        }
+        yield new Frame.Hello(version, lane, token, codecs, laneRate);
       }
       case WELCOME -> {
         need(body, 2, type);

@@ -36,11 +36,7 @@ public final class Protocol {
   public static final int MAX_CODEC = CODEC_PLANES;
   /** In a GET's codec mask (v2): the server picks among the allowed codecs adaptively. */
   public static final int MASK_AUTO = 0x80;
-  /**
-   * In a GET's codec mask (v2), with {@link #MASK_AUTO}: the client sees that the link bounds
-   * the transfer (its rate limit is holding it back): compress whatever shrinks.
-   */
-  public static final int MASK_LINK_BOUND = 0x40;
+
 
   /** The codec mask bit for a codec id. */
   public static int bit(int codec) {

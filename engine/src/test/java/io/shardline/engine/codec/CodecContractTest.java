@@ -267,7 +267,8 @@ class CodecContractTest {
         int seed = t;
         done.add(pool.submit(() -> {
           for (int i = 0; i < 10; i++) {
-            List<Segment> segs = segments(DType.BF16, 20_000 + seed, DType.BYTES, 3000 + i, DType.F32, 40_000);
+            List<Segment> segs =
+                segments(DType.BF16, 20_000 + seed, DType.BYTES, 3000 + i, DType.F32, 40_000);
             roundTrip(codec, mixed(segs), segs);
           }
         }));

@@ -190,8 +190,8 @@ class PlanesCodecTest {
     ByteBuffer b = ByteBuffer.wrap(enc);
     int frameAt = 20 + b.getInt(11);
     byte[] other = Zstd.compress(new byte[4095], 1);
-    byte[] forged = concat(Arrays.copyOf(enc, 16), intBytes(other.length), Arrays.copyOfRange(enc, 20, frameAt), other,
-        Arrays.copyOfRange(enc, frameAt + b.getInt(16), enc.length));
+    byte[] forged = concat(Arrays.copyOf(enc, 16), intBytes(other.length),
+        Arrays.copyOfRange(enc, 20, frameAt), other, Arrays.copyOfRange(enc, frameAt + b.getInt(16), enc.length));
     decodeFails(PLANES, forged, 8193, 8193 + SMALL);
   }
 

@@ -166,7 +166,7 @@ class FrameCodecTest {
   @Test
   void encodingRefusesStringsOverTheirLimit() {
     assertThrows(IllegalArgumentException.class,
-        () -> FrameCodec.encode(new Frame.Hello(1, 0, "t".repeat(Protocol.MAX_TOKEN + 1), 1), ALLOC));
+        () -> FrameCodec.encode(new Frame.Hello(1, 0, "t".repeat(Protocol.MAX_TOKEN + 1), 1, 0), ALLOC));
     assertThrows(IllegalArgumentException.class,
         () -> FrameCodec.encode(new Frame.Get(1, "p".repeat(Protocol.MAX_PATH + 1), 0, 1, 1), ALLOC));
     // the half-written buffer is released: LeakGuard fails the class otherwise
@@ -260,7 +260,7 @@ class FrameCodecTest {
 
   @Test
   void helloWithBadMagicIsMalformed() {
-    ByteBuf buf = FrameCodec.encode(new Frame.Hello(Protocol.VERSION, 0, "t", 1), ALLOC);
+    ByteBuf buf = FrameCodec.encode(new Frame.Hello(Protocol.VERSION, 0, "t", 1, 0), ALLOC);
     buf.setInt(Protocol.PREFIX_BYTES, 0x48545450); // "HTTP": someone else's protocol
     ShardlineException e = decodeFails(buf, ErrorCode.MALFORMED_FRAME);
     assertTrue(e.getMessage().contains("magic"), e::getMessage);
@@ -269,7 +269,7 @@ class FrameCodecTest {
   /** Frames whose single string field is "abcd", and where that string's bytes start. */
   static Stream<Arguments> framesWithAString() {
     return Stream.of(
-        Arguments.of(new Frame.Hello(1, 0, "abcd", 7), 5 + 4 + 2 + 2 + 2),
+        Arguments.of(new Frame.Hello(1, 0, "abcd", 7, 0), 5 + 4 + 2 + 2 + 2),
         Arguments.of(new Frame.Welcome(1, "abcd"), 5 + 2 + 2),
         Arguments.of(new Frame.Error(1, ErrorCode.BUSY, "abcd"), 5 + 4 + 2 + 2),
         Arguments.of(new Frame.List(1, 4096, "abcd"), 5 + 4 + 4 + 2),

@@ -283,7 +283,7 @@ class FrameDecoderTest {
   @Test
   void malformedBodiesFailAndAreReleased() {
     TrackingAllocator tracking = new TrackingAllocator();
-    ByteBuf badMagic = FrameCodec.encode(new Frame.Hello(1, 0, "t", 1), ALLOC);
+    ByteBuf badMagic = FrameCodec.encode(new Frame.Hello(1, 0, "t", 1, 0), ALLOC);
     badMagic.setInt(Protocol.PREFIX_BYTES, 0x48545450);
     failsWith(Protocol.MAX_CONTROL_FRAME, tracking, take(badMagic), ErrorCode.MALFORMED_FRAME);
 

@@ -35,8 +35,8 @@ final class WireFixtures {
   /** Every control frame type, with fields at their edges (empty strings, max values, non-ASCII). */
   static List<Frame> controlFrames() {
     return List.of(
-        new Frame.Hello(Protocol.VERSION, 7, "s3cr3t-token", 0x7),
-        new Frame.Hello(65535, 65535, "", -1),
+        new Frame.Hello(Protocol.VERSION, 7, "s3cr3t-token", 0x7, 0),
+        new Frame.Hello(65535, 65535, "", -1, Long.MAX_VALUE),
         new Frame.Welcome(Protocol.VERSION, "shardline/0.1 ü"),
         new Frame.Error(0, ErrorCode.CHECKSUM_MISMATCH, "chunk 3 of /a.bin: crc 0x1 ≠ 0x2"),
         new Frame.Error(-1, ErrorCode.INTERNAL, ""),

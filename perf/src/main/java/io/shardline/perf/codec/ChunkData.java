@@ -29,11 +29,12 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <p>Real data: when the environment variable {@code SHARDLINE_BENCH_BF16} (or
- * {@code SHARDLINE_BENCH_FP32}, or the system property {@code shardline.bench.bf16} /
- * {@code shardline.bench.fp32}) names a safetensors file, {@code bf16} ({@code fp32}) is read
- * from that file instead: chunks evenly spaced over its data section, aligned to the data
- * section's start (so no chunk starts mid-value), typed with the file's dtype. The file must hold
- * a single dtype, like the BERT files of issue 3 (one tensor).
+ * {@code SHARDLINE_BENCH_FP32}) names a safetensors file, {@code bf16} ({@code fp32}) is read from
+ * that file instead: chunks evenly spaced over its data section, aligned to the data section's
+ * start (so no chunk starts mid-value), typed with the file's dtype. The file must hold a single
+ * dtype, like the BERT files of issue 3 (one tensor). The system properties
+ * {@code shardline.bench.bf16} and {@code shardline.bench.fp32} work too; JMH runs benchmarks in
+ * a forked JVM, so pass them with {@code -jvmArgsAppend -Dshardline.bench.bf16=...}.
  */
 public final class ChunkData {
   /** The data set's name. */
@@ -114,7 +115,8 @@ public final class ChunkData {
       readFully(ch, len, 0);
       long headerLength = len.getLong(0);
       if (headerLength <= 0 || headerLength > 100_000_000 || 8 + headerLength > ch.size()) {
-        throw new IllegalArgumentException(file + ": not a safetensors file (header length " + headerLength + ")");
+        throw new IllegalArgumentException(file + ": not a safetensors file (header length "
+            + headerLength + ")");
       }
       ByteBuffer header = ByteBuffer.allocate((int) headerLength);
       readFully(ch, header, 8);
