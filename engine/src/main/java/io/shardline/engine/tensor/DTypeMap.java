@@ -131,9 +131,10 @@ public final class DTypeMap {
    * chunk's first byte: in order, covering it exactly, one per region it touches. Bytes past the
    * end of the map (a file that grew) are BYTES. A zero-length chunk has no segments.
    *
-   * <p>A typed segment at a chunk's edge can start or end in the middle of an element: chunks are
-   * cut at fixed offsets and the data section is not aligned. Inside a chunk, a segment that
-   * follows another always starts on an element boundary of its tensor.
+   * <p>Every typed segment starts on an element boundary of its tensor: when a chunk starts in the
+   * middle of an element (chunks are cut at fixed offsets and the data section is not aligned),
+   * the partial element is a BYTES segment of its own. A typed segment can still end mid-element
+   * at the chunk's end; the codec stores such tail bytes raw.
    */
   public List<Segment> segments(long chunkOffset, int chunkLength) {
     if (chunkOffset < 0 || chunkLength < 0 || chunkOffset > Long.MAX_VALUE - chunkLength) {
@@ -148,7 +149,18 @@ public final class DTypeMap {
     }
     for (; i >= 0 && i < starts.length && pos < end && pos < size; i++) {
       long to = Math.min(end, regionEnd(i));
-      append(out, (int) (pos - chunkOffset), (int) (to - pos), dtypes[i]);
+      int width = dtypes[i].width();
+      long skew = (pos - starts[i]) % width;
+      if (skew != 0) {
+        // The chunk starts mid-element: the partial element is plain bytes, so the typed segment
+        // that follows starts on an element boundary (byte planes stay in step).
+        long partial = Math.min(width - skew, to - pos);
+        append(out, (int) (pos - chunkOffset), (int) partial, DType.BYTES);
+        pos += partial;
+      }
+      if (pos < to) {
+        append(out, (int) (pos - chunkOffset), (int) (to - pos), dtypes[i]);
+      }
       pos = to;
     }
     if (pos < end) {
