@@ -31,7 +31,11 @@ final class ChunkEncoder {
   private final CodecSet codecs;
   private final CompressionMeter meter;
   private final ByteBufAllocator alloc;
-  /** Per file: whether its last sample shrank; files that do not are sampled every 16th chunk. */
+  /**
+   * Per kind of data (file extension, typed or not): whether its last sample shrank. Kinds that
+   * do not shrink are sampled every 16th chunk, so a big incompressible file, and a tree of
+   * thousands of small incompressible files, cost one sample in 16 chunks.
+   */
   private final java.util.Map<String, Shrink> shrink = java.util.Collections.synchronizedMap(
       new java.util.LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -41,6 +45,12 @@ final class ChunkEncoder {
       });
 
   private record Shrink(boolean shrinks, java.util.concurrent.atomic.AtomicInteger skip) {}
+
+  private static String kind(String path, boolean floats) {
+    int slash = path.lastIndexOf('/');
+    int dot = path.lastIndexOf('.');
+    return (floats ? "typed:" : "bytes:") + (dot > slash ? path.substring(dot) : "");
+  }
 
   private void remember(String path, boolean shrinks) {
     shrink.put(path, new Shrink(shrinks, new java.util.concurrent.atomic.AtomicInteger(shrinks ? 0 : 15)));
@@ -71,12 +81,13 @@ final class ChunkEncoder {
       boolean floats = segments.stream().anyMatch(s -> s.dtype().floating());
       double sample = Double.NaN;
       if (CodecPolicy.wantsSample(mask) && len > 0) {
-        Shrink seen = shrink.get(path);
+        String kind = kind(path, floats);
+        Shrink seen = shrink.get(kind);
         if (seen != null && !seen.shrinks && seen.skip.getAndDecrement() > 0) {
           sample = 1.0; // recent samples of this file did not shrink: skip sampling for a while
         } else {
           sample = sampleRatio(raw, segments, floats && (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0);
-          remember(path, sample < CodecPolicy.SHRINK);
+          remember(kind, sample < CodecPolicy.SHRINK);
         }
       }
       int codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);

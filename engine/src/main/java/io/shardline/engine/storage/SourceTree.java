@@ -40,7 +40,7 @@ public final class SourceTree {
   private final java.util.Map<String, DTypeMap> dtypes = new java.util.LinkedHashMap<>(256, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(java.util.Map.Entry<String, DTypeMap> eldest) {
-      return size() > 4096;
+      return size() > 100_000; // entries are small; a 10,000-file tree must fit
     }
   };
 
