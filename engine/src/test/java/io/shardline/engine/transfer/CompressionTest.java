@@ -5,32 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.engine.sample.SampleShards;
 import io.shardline.engine.server.FaultHook;
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Compressed pulls over loopback TLS: codec choice, wire ratio, repair, rate limits. */
-class CompressionTest {
+class CompressionTest extends LoopbackTestBase {
   static final int CHUNK = 1 << 20;
-
-  @TempDir
-  Path tmp;
-  Loopback net;
-  Path dest;
-
-  @BeforeEach
-  void start() throws Exception {
-    net = new Loopback(tmp);
-    dest = tmp.resolve("dest");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    net.close();
-  }
 
   private PullResult pull(String path, Compression c) throws Exception {
     PullResult r = net.pull(net.options(path, dest.resolve(c.name())).chunkSize(CHUNK).compression(c));

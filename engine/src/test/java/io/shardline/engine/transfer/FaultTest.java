@@ -10,29 +10,15 @@ import io.shardline.engine.tls.Trust;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Faults injected on the serving side, and refused clients. */
-class FaultTest {
-  @TempDir
-  Path tmp;
-  Loopback net;
-  Path dest;
-
+class FaultTest extends LoopbackTestBase {
   @BeforeEach
-  void start() throws Exception {
-    net = new Loopback(tmp);
-    dest = tmp.resolve("dest");
+  void files() throws Exception {
     Loopback.file(net.root.resolve("shard-a.bin"), 3L * 1024 * 1024 + 7, 11);
     Loopback.file(net.root.resolve("shard-b.bin"), 2L * 1024 * 1024, 12);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    net.close();
   }
 
   @Test

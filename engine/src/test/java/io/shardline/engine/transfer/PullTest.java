@@ -6,30 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Loopback pulls over TLS with 4 lanes: sizes at the edges, trees, re-runs. */
-class PullTest {
+class PullTest extends LoopbackTestBase {
   static final int CHUNK = 64 * 1024;
-
-  @TempDir
-  Path tmp;
-  Loopback net;
-  Path dest;
-
-  @BeforeEach
-  void start() throws Exception {
-    net = new Loopback(tmp);
-    dest = tmp.resolve("dest");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    net.close();
-  }
 
   private PullResult pullAll() throws Exception {
     PullResult r = net.pull(net.options("", dest));
