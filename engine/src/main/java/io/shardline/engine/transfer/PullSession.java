@@ -10,6 +10,7 @@ import io.shardline.engine.lane.ClientLane;
 import io.shardline.engine.lane.ManifestFetcher;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.rate.TokenBucket;
+import io.shardline.engine.storage.DestinationLock;
 import io.shardline.engine.storage.Directories;
 import io.shardline.engine.storage.PartialFile;
 import io.shardline.engine.tls.PinningTrustManager;
@@ -55,6 +56,7 @@ public final class PullSession {
   private final CodecSet codecs = CodecSet.standard(1);
   private final AtomicInteger unfinished = new AtomicInteger();
   private WorkerExecutor disk;
+  private DestinationLock lock;
   private NetClient client;
   private long started;
 
@@ -131,6 +133,7 @@ public final class PullSession {
     Set<String> names = new HashSet<>();
     List<PartialFile> partials = new ArrayList<>();
     Directories dirs = new Directories(o.destination());
+    lock = DestinationLock.acquire(o.destination());
     for (FileManifest m : files) {
       if (!names.add(m.name())) {
         throw new ShardlineException(ErrorCode.MALFORMED_FRAME, "server listed " + m.name() + " twice");
@@ -238,6 +241,9 @@ public final class PullSession {
             }
           }
           dirs.forEach(PartialFile::fsyncDir); // renames are durable before we report success
+          if (lock != null) {
+            lock.release();
+          }
           Directories.pruneStateDir(o.destination());
           return null;
         }, false))

@@ -108,6 +108,22 @@ class PullTest extends LoopbackTestBase {
   }
 
   @Test
+  void aSecondPullIntoTheSameDestinationIsRefused() throws Exception {
+    Loopback.file(net.root.resolve("x.bin"), 100_000, 14);
+    net.start();
+    io.shardline.engine.storage.DestinationLock held = io.shardline.engine.storage.DestinationLock.acquire(dest);
+    try {
+      PullResult r = net.pull(net.options("", dest));
+      assertFalse(r.ok());
+      assertTrue(r.errors().get(0).contains("another pull is writing"), r.errors()::toString);
+      assertFalse(Files.exists(dest.resolve("x.bin")));
+    } finally {
+      held.release();
+    }
+    pullAll(); // once the other pull is done, this one goes through
+  }
+
+  @Test
   void missingRemotePathFailsCleanly() throws Exception {
     net.start();
     PullResult r = net.pull(net.options("nope", dest));
