@@ -12,6 +12,10 @@ public final class ServeOptions {
   public static final int DEFAULT_MAX_FILES = 1_000_000;
   /** Time a client has to complete TLS and HELLO. */
   public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+  /** Connections one client address may hold open at once (lanes of all its pulls). */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+  /** A connection with no traffic either way for this long is closed. */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   /** zstd level for the zstd and planes codecs: 1 is fast and already shrinks floats well. */
   public static final int DEFAULT_ZSTD_LEVEL = 1;
   /** Bytes a lane may have queued for writing before it stops reading requests. */
@@ -30,6 +34,8 @@ public final class ServeOptions {
   private int instances = io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   private FaultHook faultHook = FaultHook.NONE;
   private long rateLimit;
+  private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+  private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
   private int zstdLevel = DEFAULT_ZSTD_LEVEL;
 
   public Path root() { return root; }
@@ -61,6 +67,10 @@ public final class ServeOptions {
   /** Total bytes per second over all lanes (wire bytes), or 0 for no limit. */
   public long rateLimit() { return rateLimit; }
   public ServeOptions rateLimit(long v) { rateLimit = v; return this; }
+  public int maxConnectionsPerAddress() { return maxConnectionsPerAddress; }
+  public ServeOptions maxConnectionsPerAddress(int v) { maxConnectionsPerAddress = v; return this; }
+  public int idleTimeoutSeconds() { return idleTimeoutSeconds; }
+  public ServeOptions idleTimeoutSeconds(int v) { idleTimeoutSeconds = v; return this; }
   public int zstdLevel() { return zstdLevel; }
   public ServeOptions zstdLevel(int v) { zstdLevel = v; return this; }
   public FaultHook faultHook() { return faultHook; }

@@ -3,6 +3,7 @@ package io.shardline.engine.server;
 import io.shardline.engine.storage.SourceTree;
 import io.vertx.core.WorkerExecutor;
 import io.shardline.engine.rate.TokenBucket;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,7 +14,22 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 record ServedTree(SourceTree tree, WorkerExecutor disk, String token, FaultHook faultHook,
     long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients,
-    ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores) {
+    ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
+    int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections) {
+
+  /** Counts a new connection from {@code address}; false (and not counted) when over the limit. */
+  boolean admit(String address) {
+    AtomicInteger n = connections.computeIfAbsent(address, a -> new AtomicInteger());
+    if (n.incrementAndGet() > maxConnectionsPerAddress) {
+      n.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void leave(String address) {
+    connections.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+  }
 
   /** Compression throughput one lane can count on: the measured rate of a thread, times the cores, shared by the active lanes. */
   double compressRatePerLane() {

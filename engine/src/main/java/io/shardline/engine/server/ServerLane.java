@@ -36,6 +36,8 @@ final class ServerLane {
   private final ServedTree served;
   private final FrameSocket socket;
   private final String peer;
+  private final String address;
+  private final boolean admitted;
   private State state = State.AWAIT_HELLO;
   private int lane;
   private int clientCodecs = Protocol.bit(Protocol.CODEC_IDENTITY);
@@ -52,14 +54,26 @@ final class ServerLane {
     this.vertx = vertx;
     this.served = served;
     this.peer = String.valueOf(so.remoteAddress());
+    this.address = so.remoteAddress() == null ? "?" : so.remoteAddress().hostAddress();
     this.socket = new FrameSocket(so, Protocol.MAX_CLIENT_FRAME, this::onMessage);
+    this.admitted = served.admit(address);
     socket.closeHandler(v -> {
       LOG.debug("lane {} from {} closed ({} requests waiting, {} bytes queued)", lane, peer, pending.size(), queuedBytes);
       if (state == State.READY) {
         served.activeLanes().decrementAndGet();
       }
+      if (admitted) {
+        served.leave(address);
+      }
       state = State.CLOSED;
     });
+    if (!admitted) {
+      LOG.warn("refused a connection from {}: over {} connections from that address", address,
+          served.maxConnectionsPerAddress());
+      fail(new ShardlineException(ErrorCode.BUSY, "too many connections from " + address + " (limit "
+          + served.maxConnectionsPerAddress() + ")"));
+      return;
+    }
     handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
       if (state == State.AWAIT_HELLO) {
         fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + served.handshakeTimeoutMs() + " ms"));

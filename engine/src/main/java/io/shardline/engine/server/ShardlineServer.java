@@ -66,13 +66,17 @@ public final class ShardlineServer {
     disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
     ChunkEncoder encoder = new ChunkEncoder(CodecSet.standard(options.zstdLevel()), new CompressionMeter(),
         io.shardline.engine.wire.FrameSocket.ALLOC);
+    encoder.warmUp(); // (on a worker thread: prepare() runs in executeBlocking)
     TokenBucket bucket = options.rateLimit() > 0
         ? TokenBucket.of(options.rateLimit(), io.shardline.engine.wire.Protocol.MAX_CHUNK / 16, System.nanoTime()) : null;
     served = new ServedTree(tree, disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
         options.laneWriteWindow(), new AtomicLong(), new AtomicLong(), encoder, bucket,
-        new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors());
+        new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),
+        options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>());
     info = new Info(options.host(), -1, fp);
-    return TlsSupport.server(cert, key, options.handshakeTimeoutMs()).setHost(options.host());
+    NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs()).setHost(options.host());
+    tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
+    return tls;
   }
 
   private Future<Info> deploy(NetServerOptions tls) {
