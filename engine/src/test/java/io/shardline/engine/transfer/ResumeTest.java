@@ -121,6 +121,46 @@ class ResumeTest {
     }
   }
 
+  @Test
+  void serverStoppedLongerThanTheWatchdogIsWaitedOut() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("root"));
+    Loopback.file(root.resolve("big.bin"), 24L * 1024 * 1024, 23);
+    Process server = cli(tmp.resolve("server.log"), "serve", "--root", root.toString(), "--listen", "127.0.0.1:0",
+        "--state-dir", tmp.resolve("state").toString());
+    String[] banner = banner(server, tmp.resolve("server.log"));
+    Path dest = tmp.resolve("dest");
+    try (Loopback net = new Loopback(tmp.resolve("unused"))) {
+      PullOptions o = new PullOptions().source(new ShardlineUrl("127.0.0.1", Integer.parseInt(banner[0]), ""))
+          .destination(dest).lanes(2).window(1).chunkSize(4096)
+          .trust(new Trust.Pinned(Fingerprint.parse(banner[1]))).stallTimeoutMs(300).progressTimeoutMs(30_000)
+          .connectTimeoutMs(500);
+      PullSession session = new PullSession(net.vertx, o);
+      var running = session.run();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (session.counters().chunks.sum() < 200 && System.nanoTime() < deadline && !running.isComplete()) {
+        Thread.sleep(5);
+      }
+      assertFalse(running.isComplete(), "still running when the server is stopped");
+      signal("STOP", server.pid());
+      try {
+        while (session.counters().reconnects.sum() < 2 && System.nanoTime() < deadline) {
+          Thread.sleep(20); // the watchdog closes the stalled lanes, reconnects time out
+        }
+        assertTrue(session.counters().reconnects.sum() >= 2, "lanes noticed the stall and reconnected");
+      } finally {
+        signal("CONT", server.pid());
+      }
+      PullResult r = Loopback.await(running);
+      assertTrue(r.ok(), r.errors()::toString);
+      assertEquals(-1L, Files.mismatch(root.resolve("big.bin"), dest.resolve("big.bin")));
+    }
+  }
+
+  private static void signal(String sig, long pid) throws Exception {
+    Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start();
+    assertTrue(k.waitFor(10, TimeUnit.SECONDS) && k.exitValue() == 0, "kill -" + sig + " " + pid);
+  }
+
   /** Waits for "listening on HOST:PORT fingerprint sha256:HEX"; returns {port, fingerprint}. */
   private static String[] banner(Process p, Path log) throws Exception {
     Pattern pat = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) fingerprint (sha256:[0-9a-f]{64})");
