@@ -11,11 +11,15 @@ import java.util.List;
 
 /** Asks a connected server for the manifest of a path and collects its ENTRY frames. */
 public final class ManifestFetcher {
+  /** Most chunk CRCs a client holds for one pull (256 MiB of them): a server cannot exhaust its memory. */
+  public static final long MAX_CHUNKS = 64L * 1024 * 1024;
+
   private ManifestFetcher() {}
 
   public static Future<List<FileManifest>> fetch(ClientConnection conn, String path, int chunkSize, int maxFiles) {
     Promise<List<FileManifest>> p = Promise.promise();
     List<FileManifest> files = new ArrayList<>();
+    long[] chunks = {0};
     int requestId = 1;
     conn.handler(msg -> {
       if (msg instanceof Frame.Entry e && e.requestId() == requestId) {
@@ -23,6 +27,9 @@ public final class ManifestFetcher {
           p.tryFail(new ShardlineException(ErrorCode.MALFORMED_FRAME, "server used chunk size " + e.file().chunkSize()));
         } else if (files.size() >= maxFiles) {
           p.tryFail(new ShardlineException(ErrorCode.BAD_REQUEST, "manifest has more than " + maxFiles + " files"));
+        } else if ((chunks[0] += e.file().chunkCount()) > MAX_CHUNKS) {
+          p.tryFail(new ShardlineException(ErrorCode.BAD_REQUEST, "manifest lists more than " + MAX_CHUNKS
+              + " chunks (use a larger --chunk-size or pull a smaller part)"));
         } else {
           files.add(e.file());
         }

@@ -36,6 +36,7 @@ public final class ServeOptions {
   private long rateLimit;
   private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
+  private boolean plaintextForTestsOnly;
   private int zstdLevel = DEFAULT_ZSTD_LEVEL;
 
   public Path root() { return root; }
@@ -71,6 +72,12 @@ public final class ServeOptions {
   public ServeOptions maxConnectionsPerAddress(int v) { maxConnectionsPerAddress = v; return this; }
   public int idleTimeoutSeconds() { return idleTimeoutSeconds; }
   public ServeOptions idleTimeoutSeconds(int v) { idleTimeoutSeconds = v; return this; }
+  /**
+   * TEST ONLY: serve without TLS, so fault-injection tests can flip bits that reach the CRC32C
+   * checks instead of TLS's AEAD. Not reachable from the command line.
+   */
+  public boolean plaintextForTestsOnly() { return plaintextForTestsOnly; }
+  public ServeOptions plaintextForTestsOnly(boolean v) { plaintextForTestsOnly = v; return this; }
   public int zstdLevel() { return zstdLevel; }
   public ServeOptions zstdLevel(int v) { zstdLevel = v; return this; }
   public FaultHook faultHook() { return faultHook; }

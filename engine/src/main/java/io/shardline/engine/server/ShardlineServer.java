@@ -76,6 +76,9 @@ public final class ShardlineServer {
     info = new Info(options.host(), -1, fp);
     NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
+    if (options.plaintextForTestsOnly()) {
+      tls.setSsl(false);
+    }
     return tls;
   }
 

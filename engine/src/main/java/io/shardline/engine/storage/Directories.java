@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.ShardlineException;
 
 /**
  * The directories of one destination that are known to exist, so a tree of thousands of files
@@ -14,15 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Directories {
   private final Set<Path> known = ConcurrentHashMap.newKeySet();
   private final boolean freshStateDir;
+  private final Path realRoot;
 
   /** For a destination about which nothing is known (every partial file is checked). */
   public Directories() {
     this.freshStateDir = false;
+    this.realRoot = null;
   }
 
-  /** For {@code destRoot}: notes whether its state folder exists yet. */
-  public Directories(Path destRoot) {
+  /** For an existing {@code destRoot}: notes whether its state folder exists yet. */
+  public Directories(Path destRoot) throws IOException {
     this.freshStateDir = !Files.exists(destRoot.resolve(PartialFile.STATE_DIR));
+    this.realRoot = destRoot.toRealPath();
   }
 
   public boolean freshStateDir() {
@@ -55,10 +60,18 @@ public final class Directories {
     }
   }
 
-  /** Creates {@code dir} (and parents) unless this transfer already did or saw it. */
+  /**
+   * Creates {@code dir} (and parents) unless this transfer already did or saw it, and checks
+   * that it really is inside the destination: a symlink already in the destination must not let
+   * a server's file names lead writes elsewhere.
+   */
   public void ensure(Path dir) throws IOException {
     if (!known.contains(dir)) {
       Files.createDirectories(dir);
+      if (realRoot != null && !dir.toRealPath().startsWith(realRoot)) {
+        throw new ShardlineException(ErrorCode.BAD_PATH, dir + " leads outside the destination "
+            + realRoot + " (through a symlink); refusing to write there");
+      }
       known.add(dir);
     }
   }

@@ -35,6 +35,7 @@ public final class PullOptions {
   private int maxChunkAttempts = DEFAULT_MAX_CHUNK_ATTEMPTS;
   private Compression compression = Compression.AUTO;
   private long rateLimit;
+  private boolean plaintextForTestsOnly;
 
   public ShardlineUrl source() { return source; }
   public PullOptions source(ShardlineUrl v) { source = v; return this; }
@@ -63,6 +64,9 @@ public final class PullOptions {
   /** Wire bytes per second over all lanes, or 0 for no limit. */
   public long rateLimit() { return rateLimit; }
   public PullOptions rateLimit(long v) { rateLimit = v; return this; }
+  /** TEST ONLY: connect without TLS (see {@code ServeOptions#plaintextForTestsOnly}). */
+  public boolean plaintextForTestsOnly() { return plaintextForTestsOnly; }
+  public PullOptions plaintextForTestsOnly(boolean v) { plaintextForTestsOnly = v; return this; }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 

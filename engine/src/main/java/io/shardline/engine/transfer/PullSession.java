@@ -26,6 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PullSession {
   private static final Logger LOG = LoggerFactory.getLogger(PullSession.class);
-  private static final int MAX_FILES = 10_000_000;
+  /** Most files one pull accepts from a server (a malicious server cannot exhaust memory). */
+  private static final int MAX_FILES = 1_000_000;
 
   private final Vertx vertx;
   private final PullOptions o;
@@ -80,17 +82,15 @@ public final class PullSession {
     Promise<List<FileManifest>> listed = Promise.promise();
     control.runOnContext(v -> {
       try {
-        client = vertx.createNetClient(TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs()));
+        NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs());
+        client = vertx.createNetClient(o.plaintextForTestsOnly() ? tls.setSsl(false) : tls);
       } catch (RuntimeException e) {
         listed.fail(e);
         return;
       }
       // Lanes connect (TLS handshakes) while the manifest is fetched; they wait for chunks.
       startLanes(target);
-      ClientConnection.open(vertx, client, target, 0)
-          .compose(conn -> ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
-              .eventually(() -> conn.socket().close()))
-          .onComplete(listed);
+      fetchManifest(target, 1, listed);
     });
     return listed.future()
         .andThen(ar -> LOG.debug("manifest after {} ms", elapsedMs()))
@@ -99,6 +99,23 @@ public final class PullSession {
         .compose(tasks -> transfer(tasks, control))
         .andThen(ar -> LOG.debug("all files done after {} ms", elapsedMs()))
         .transform(ar -> finish(ar.failed() ? ShardlineException.wrap(ar.cause(), ErrorCode.INTERNAL) : null));
+  }
+
+  /** Fetches the manifest; a server that answers BUSY is asked again with backoff, until the progress timeout. */
+  private void fetchManifest(ClientConnection.Target target, int attempt, Promise<List<FileManifest>> listed) {
+    ClientConnection.open(vertx, client, target, 0)
+        .compose(conn -> ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
+            .eventually(() -> conn.socket().close()))
+        .onSuccess(listed::tryComplete)
+        .onFailure(t -> {
+          ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
+          long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+          if (e.code() == ErrorCode.BUSY && elapsedMs() + delay < o.progressTimeoutMs()) {
+            vertx.setTimer(delay, id -> fetchManifest(target, attempt + 1, listed));
+          } else {
+            listed.tryFail(e);
+          }
+        });
   }
 
   private void startLanes(ClientConnection.Target target) {

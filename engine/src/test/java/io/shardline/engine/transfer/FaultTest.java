@@ -106,6 +106,19 @@ class FaultTest extends LoopbackTestBase {
   }
 
   @Test
+  void aSymlinkInTheDestinationDoesNotLeadWritesOutside() throws Exception {
+    Loopback.file(net.root.resolve("sub/x.bin"), 1000, 15);
+    Path outside = java.nio.file.Files.createDirectories(tmp.resolve("outside"));
+    java.nio.file.Files.createDirectories(dest);
+    java.nio.file.Files.createSymbolicLink(dest.resolve("sub"), outside);
+    net.start();
+    PullResult r = net.pull(net.options("", dest));
+    assertFalse(r.ok());
+    assertTrue(r.errors().toString().contains("leads outside the destination"), r.errors()::toString);
+    assertEquals(0, Loopback.files(outside).size(), "nothing written through the symlink");
+  }
+
+  @Test
   void pathEscapesAreRefused() throws Exception {
     Path outside = Loopback.file(tmp.resolve("outside/secret.bin"), 100, 13);
     Files.createSymbolicLink(net.root.resolve("escape"), outside);
