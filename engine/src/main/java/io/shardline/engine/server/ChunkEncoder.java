@@ -116,7 +116,9 @@ final class ChunkEncoder {
           sample = 1.0; // recent samples of this file did not shrink: skip sampling for a while
         } else {
           sample = sampleRatio(raw, segments, floats && (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0);
-          remember(kind, sample < CodecPolicy.SHRINK);
+          if (len >= SAMPLE) {
+            remember(kind, sample < CodecPolicy.SHRINK); // a tiny tail chunk says nothing about the rest
+          }
         }
       }
       int codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);
