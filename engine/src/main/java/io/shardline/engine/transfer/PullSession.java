@@ -88,8 +88,6 @@ public final class PullSession {
         listed.fail(e);
         return;
       }
-      // Lanes connect (TLS handshakes) while the manifest is fetched; they wait for chunks.
-      startLanes(target);
       fetchManifest(target, 1, listed);
     });
     return listed.future()
@@ -104,8 +102,16 @@ public final class PullSession {
   /** Fetches the manifest; a server that answers BUSY is asked again with backoff, until the progress timeout. */
   private void fetchManifest(ClientConnection.Target target, int attempt, Promise<List<FileManifest>> listed) {
     ClientConnection.open(vertx, client, target, 0)
-        .compose(conn -> ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
-            .eventually(() -> conn.socket().close()))
+        .compose(conn -> {
+          // The manifest connection holds its slot now: lanes connect (TLS handshakes) while the
+          // manifest is listed, and wait for chunks. (Started earlier, lanes could take every
+          // connection a server allows per address and starve the manifest.)
+          if (lanes.isEmpty()) {
+            startLanes(target);
+          }
+          return ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
+              .eventually(() -> conn.socket().close());
+        })
         .onSuccess(listed::tryComplete)
         .onFailure(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
