@@ -24,4 +24,16 @@ import org.openjdk.jmh.annotations.Warmup;
 public abstract class AbstractMicrobenchmark {
   /** Decimal megabytes, the unit of every MB/s these benchmarks report. */
   public static final double MB = 1e6;
+
+  /** Megabytes processed (10^6 bytes): JMH reports this counter per second, as the {@code :mb} row. */
+  @org.openjdk.jmh.annotations.State(org.openjdk.jmh.annotations.Scope.Thread)
+  @org.openjdk.jmh.annotations.AuxCounters(org.openjdk.jmh.annotations.AuxCounters.Type.OPERATIONS)
+  public static class Throughput {
+    public double mb;
+
+    @org.openjdk.jmh.annotations.Setup(org.openjdk.jmh.annotations.Level.Iteration)
+    public void reset() {
+      mb = 0;
+    }
+  }
 }

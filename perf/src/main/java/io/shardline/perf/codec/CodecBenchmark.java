@@ -10,7 +10,6 @@ import io.shardline.engine.codec.Segment;
 import io.shardline.engine.codec.ZstdCodec;
 import io.shardline.perf.AbstractMicrobenchmark;
 import java.util.List;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -64,17 +63,6 @@ public class CodecBenchmark extends AbstractMicrobenchmark {
   private Codec[] wireCodec;
   private int next;
 
-  /** Megabytes of raw chunk data processed: JMH reports this counter per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Throughput {
-    public double mb;
-
-    @Setup(Level.Iteration)
-    public void reset() {
-      mb = 0;
-    }
-  }
 
   /** The codec named on the command line, at its default level. */
   public static Codec codec(String name) {

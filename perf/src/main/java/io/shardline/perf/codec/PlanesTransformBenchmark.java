@@ -6,7 +6,6 @@ import io.shardline.perf.AbstractMicrobenchmark;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -39,17 +38,6 @@ public class PlanesTransformBenchmark extends AbstractMicrobenchmark {
   private ByteBuffer elements;
   private ByteBuffer planes;
 
-  /** Megabytes transposed: JMH reports this counter per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Throughput {
-    public double mb;
-
-    @Setup(Level.Iteration)
-    public void reset() {
-      mb = 0;
-    }
-  }
 
   @Setup(Level.Trial)
   public void setUp() {

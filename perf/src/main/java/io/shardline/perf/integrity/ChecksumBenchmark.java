@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Random;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -77,17 +76,6 @@ public class ChecksumBenchmark extends AbstractMicrobenchmark {
     }
   }
 
-  /** Megabytes hashed: JMH reports this counter per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Throughput {
-    public double mb;
-
-    @Setup(Level.Iteration)
-    public void reset() {
-      mb = 0;
-    }
-  }
 
   @Setup(Level.Trial)
   public void setUp() {

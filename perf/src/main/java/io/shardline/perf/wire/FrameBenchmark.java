@@ -10,7 +10,6 @@ import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.perf.AbstractMicrobenchmark;
 import java.util.Random;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -63,17 +62,6 @@ public class FrameBenchmark extends AbstractMicrobenchmark {
   private int maxFrame;
   private EmbeddedChannel channel;
 
-  /** Megabytes of decoded DATA payload: JMH reports this counter per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Throughput {
-    public double mb;
-
-    @Setup(Level.Iteration)
-    public void reset() {
-      mb = 0;
-    }
-  }
 
   @Setup(Level.Trial)
   public void setUp() {
