@@ -60,6 +60,13 @@ final class FaultProxy implements AutoCloseable {
     return self[0];
   }
 
+  /** Makes the one-shot faults fire again (on the next connection that reaches them). */
+  void rearm() {
+    byteFlipUsed.set(false);
+    dropUsed.set(false);
+    stallUsed.set(false);
+  }
+
   int port() {
     return port;
   }
