@@ -221,15 +221,30 @@ public final class PartialFile implements AutoCloseable {
       ch.force(true);
       closeChannels(true);
     }
-    dirs.ensure(finalPath.getParent());
     try {
+      dirs.ensure(finalPath.getParent());
       Files.move(partPath, finalPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new ShardlineException(ErrorCode.DESTINATION_ERROR,
-          "cannot rename atomically into " + finalPath.getParent() + " (different filesystem?)", e);
+    } catch (IOException | RuntimeException e) {
+      keepForResume(crcs); // the partial file is complete and verified: a re-run only publishes it
+      if (e instanceof AtomicMoveNotSupportedException) {
+        throw new ShardlineException(ErrorCode.DESTINATION_ERROR,
+            "cannot rename atomically into " + finalPath.getParent() + " (different filesystem?)", e);
+      }
+      throw e;
     }
     if (journal.created()) {
       Files.deleteIfExists(journalPath);
+    }
+  }
+
+  /** Journals every chunk, so a publish that failed (destination read-only, full) is retried cheaply. */
+  private void keepForResume(int[] crcs) {
+    try (ResumeJournal j = ResumeJournal.open(journalPath, manifest, false)) {
+      for (int i = 0; i < crcs.length; i++) {
+        j.record(i, crcs[i]);
+      }
+    } catch (IOException ignored) {
+      // then the re-run fetches the file again: slower, never wrong
     }
   }
 

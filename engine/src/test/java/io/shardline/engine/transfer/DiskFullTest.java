@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A destination that fills up: the pull fails with a clear error, no partial or wrong file sits
- * at a final path, and a re-run with room completes. Needs to mount a small tmpfs (root, as in
+ * A destination that fills up or turns read-only: the pull fails with a clear error, no partial
+ * or wrong file sits at a final path, and a re-run completes. Needs to mount a small tmpfs (root, as in
  * CI); skipped where that is not allowed.
  */
 class DiskFullTest extends LoopbackTestBase {
@@ -44,6 +44,39 @@ class DiskFullTest extends LoopbackTestBase {
     }
     PullResult again = net.pull(net.options("", dest).chunkSize(256 * 1024));
     assertTrue(again.ok(), again.errors()::toString);
+    Loopback.assertSameTree(net.root, dest);
+  }
+
+  @Test
+  void destinationTurningReadOnlyFailsCleanlyAndARerunCompletes() throws Exception {
+    Loopback.file(net.root.resolve("a.bin"), 4L * 1024 * 1024, 103);
+    Files.createDirectories(dest);
+    // The immutable flag (ext4) refuses new entries even to root: the publish (a rename into
+    // the destination) hits a read-only folder. Set mid-transfer from the server's fault hook.
+    assumeTrue(run("chattr", "-i", dest.toString()), "chattr not available on this filesystem");
+    java.util.concurrent.atomic.AtomicBoolean flipped = new java.util.concurrent.atomic.AtomicBoolean();
+    net.start(null, (path, off, lane, seq) -> {
+      if (seq == 4 && flipped.compareAndSet(false, true)) {
+        try {
+          run("chattr", "+i", dest.toString());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      return io.shardline.engine.server.FaultHook.Action.PASS;
+    });
+    try {
+      PullResult r = net.pull(net.options("", dest).chunkSize(256 * 1024).lanes(1).window(1));
+      assertTrue(flipped.get());
+      assertFalse(r.ok(), "publishing into a read-only folder fails");
+      assertTrue(r.errors().toString().contains("cannot publish"), r.errors()::toString);
+      assertFalse(Files.exists(dest.resolve("a.bin")), "nothing published");
+    } finally {
+      assertTrue(run("chattr", "-i", dest.toString()), "chattr -i " + dest);
+    }
+    PullResult again = net.pull(net.options("", dest).chunkSize(256 * 1024));
+    assertTrue(again.ok(), again.errors()::toString);
+    assertEquals(16, again.resumedChunks(), "every chunk written before is kept: only the publish was missing");
     Loopback.assertSameTree(net.root, dest);
   }
 }
