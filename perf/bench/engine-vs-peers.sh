@@ -64,7 +64,7 @@
 #   OUT_DIR=/tmp/shardline-bench (results.tsv, results.md, raw client output)
 #   SHARDS=/tmp/shards (as run-all.sh)  SMALL=$SHARDS/small64k  DST_DISK=/tmp/shardline-bench-dst
 #   BENCH_WORK=/tmp/shardline-bench-work  P_HTTPS=18543  SHARDLINE=<repo>/bin/shardline
-#   SHARDLINE_JAR=<dir of SHARDLINE>/../engine/target/shardline.jar  SHARDLINE_JAVA_OPTS (launcher's)
+#   SHARDLINE_JAR=<dir of SHARDLINE>/../gateway/target/shardline.jar  SHARDLINE_JAVA_OPTS (launcher's)
 #   VERIFY=full|quick  WARM_MEM=1  QUIET_CORES=0.25 QUIET_MAX_S=10 QUIET_TOTAL_S=90
 # Output: progress on stderr; the Markdown report on stdout and in $OUT_DIR/results.md;
 #   one TSV row per run in $OUT_DIR/results.tsv (header line names the columns).
@@ -72,7 +72,7 @@
 #   util-linux (always present), a JDK >= 17 (openjdk-17-jdk-headless; GenShards.java and Shardline).
 #   Install: apt-get install -y nginx-light curl aria2 openssl time iproute2 python3
 #   A missing package is named and the script exits 2 (it installs nothing). A missing
-#   engine/target/shardline.jar (SHARDLINE_JAR) or a CLI that does not answer `--help` -> exit 3
+#   gateway/target/shardline.jar (SHARDLINE_JAR) or a CLI that does not answer `--help` -> exit 3
 #   (the launcher would build a missing jar even with SHARDLINE_SKIP_BUILD=1, so it is not called).
 # Safety: servers bind 127.0.0.1 only; every process started here is stopped by its PGID at exit.
 set -u -o pipefail
@@ -98,7 +98,7 @@ TMO="${TMO:-150}"
 BUDGET_S="${BUDGET_S:-840}"
 P_HTTPS="${P_HTTPS:-18543}"
 SHARDLINE="${SHARDLINE:-$REPO/bin/shardline}"
-SHARDLINE_JAR="${SHARDLINE_JAR:-$(dirname "$SHARDLINE")/../engine/target/shardline.jar}"
+SHARDLINE_JAR="${SHARDLINE_JAR:-$(dirname "$SHARDLINE")/../gateway/target/shardline.jar}"
 VERIFY="${VERIFY:-full}"
 WARM_MEM="${WARM_MEM:-1}"
 NCPU=$(nproc)

@@ -3,7 +3,7 @@
 # expected certificate-trust finding.
 #
 #   bash perf/security/testssl.sh
-#   SHARDLINE_SKIP_BUILD=1 bash perf/security/testssl.sh     # use engine/target/shardline.jar as is
+#   SHARDLINE_SKIP_BUILD=1 bash perf/security/testssl.sh     # use gateway/target/shardline.jar as is
 #
 # What it does:
 #   1. checks that the Debian package `testssl.sh` is installed (it installs nothing; exit 2 if not:

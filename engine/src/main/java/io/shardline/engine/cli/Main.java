@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code shardline}: the command line. */
 @Command(name = "shardline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Moves model shards between nodes over parallel TLS lanes: verified, resumable, bounded memory.",
-    subcommands = {ServeCommand.class, PullCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, PullCommand.class, VerifyCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -20,6 +20,10 @@ public final class Main implements Runnable {
     // 4 MiB chunks plus headers must stay in pooled (not huge, unpooled) allocations.
     System.setProperty("io.netty.allocator.maxOrder", System.getProperty("io.netty.allocator.maxOrder", "10"));
     CommandLine cl = new CommandLine(new Main());
+    for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
+      cl.addSubcommand(plugin.command());
+    }
+    cl.addSubcommand(new CommandLine.HelpCommand());
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
       line.getErr().println("shardline: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
       return 2;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
     description = "Pull a file or a directory tree from a Shardline server over parallel TLS lanes.")
-final class PullCommand implements Callable<Integer> {
+public final class PullCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "shardline://HOST:PORT/REMOTE_PATH", description = "What to pull; '/' is the whole served root.")
   String url;
 
@@ -95,7 +95,7 @@ final class PullCommand implements Callable<Integer> {
   }
 
   /** Runs a pull with a progress bar (on a terminal) and prints the summary; returns the exit code. */
-  static int execute(Vertx vertx, PullOptions o, boolean json, PrintStream out, PrintStream err) throws Exception {
+  public static int execute(Vertx vertx, PullOptions o, boolean json, PrintStream out, PrintStream err) throws Exception {
     PullSession session = new PullSession(vertx, o);
     boolean tty = System.console() != null && !json;
     ProgressBar bar = tty ? new ProgressBar(err, session.counters()) : null;

@@ -5,12 +5,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses byte sizes such as {@code 65536}, {@code 64k}, {@code 4MiB}, {@code 1G} (binary units). */
-final class Sizes {
+public final class Sizes {
   private static final Pattern P = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);
 
   private Sizes() {}
 
-  static long parse(String s) {
+  public static long parse(String s) {
     Matcher m = P.matcher(s.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException("not a size: '" + s + "' (examples: 65536, 64k, 4MiB, 1G)");
@@ -29,7 +29,7 @@ final class Sizes {
     return n << shift;
   }
 
-  static String human(double bytes) {
+  public static String human(double bytes) {
     String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
     int u = 0;
     while (bytes >= 1024 - 0.05 && u < units.length - 1) { // 1048575 B is "1.0 MiB", not "1024.0 KiB"

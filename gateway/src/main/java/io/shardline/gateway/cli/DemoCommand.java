@@ -1,5 +1,7 @@
-package io.shardline.engine.cli;
+package io.shardline.gateway.cli;
 
+import io.shardline.engine.cli.PullCommand;
+import io.shardline.engine.cli.Sizes;
 import io.shardline.engine.sample.SampleShards;
 import io.shardline.engine.server.ServeOptions;
 import io.shardline.engine.server.ShardlineServer;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Generate sample BF16 safetensors shards, serve them in-process and pull them over 4 TLS lanes.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Work directory; sample shards are kept there between runs (default: <tmp>/shardline-demo).")
   Path dir = Path.of(System.getProperty("java.io.tmpdir"), "shardline-demo");
 
