@@ -39,6 +39,13 @@ public final class PullCommand implements Callable<Integer> {
   @Option(names = "--token-file", description = "File holding the server's token.")
   Path tokenFile;
 
+  @Option(names = "--client-cert", paramLabel = "FILE",
+      description = "PEM client certificate, for servers that require mutual TLS (serve --client-ca).")
+  Path clientCert;
+
+  @Option(names = "--client-key", paramLabel = "FILE", description = "PEM private key of --client-cert.")
+  Path clientKey;
+
   @ArgGroup(exclusive = true, multiplicity = "1")
   TrustChoice trust;
 
@@ -84,6 +91,19 @@ public final class PullCommand implements Callable<Integer> {
             : trust.ca != null ? new Trust.CaFile(trust.ca) : new Trust.Pinned(Fingerprint.parse(trust.fingerprint)));
     if (tokenFile != null) {
       o.token(TlsSupport.readToken(tokenFile));
+    }
+    if ((clientCert == null) != (clientKey == null)) {
+      System.err.println("shardline pull: --client-cert and --client-key go together");
+      return 2;
+    }
+    if (clientCert != null) {
+      try {
+        TlsSupport.checkClientIdentity(clientCert, clientKey);
+      } catch (java.io.IOException e) {
+        System.err.println("shardline pull: " + e.getMessage());
+        return 2;
+      }
+      o.clientCert(clientCert).clientKey(clientKey);
     }
     o.validate();
     Vertx vertx = Vertx.vertx();

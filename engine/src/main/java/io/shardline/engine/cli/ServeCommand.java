@@ -29,6 +29,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--key", description = "PEM private key for --cert.")
   Path key;
 
+  @Option(names = "--client-ca", paramLabel = "FILE",
+      description = "Require mutual TLS: clients must present a certificate issued by a CA in this PEM bundle (tokens are still checked).")
+  Path clientCa;
+
   @Option(names = "--state-dir", description = "Where the self-signed certificate and manifest cache live (default: ~/.shardline/serve).")
   Path stateDir;
 
@@ -44,8 +48,17 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("shardline serve: --root " + root + " is not a directory");
       return 2;
     }
+    if (clientCa != null) {
+      try {
+        TlsSupport.checkClientCa(clientCa);
+      } catch (java.io.IOException e) {
+        System.err.println("shardline serve: " + e.getMessage());
+        return 2;
+      }
+    }
     HostPort hp = HostPort.parse(listen);
     ServeOptions o = new ServeOptions().root(root).host(hp.host()).port(hp.port()).certPem(cert).keyPem(key)
+        .clientCa(clientCa)
         .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "serve"));
     if (tokenFile != null) {
       o.token(TlsSupport.readToken(tokenFile));

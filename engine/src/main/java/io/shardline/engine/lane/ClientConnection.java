@@ -1,6 +1,7 @@
 package io.shardline.engine.lane;
 
 import io.shardline.engine.tls.PinningTrustManager;
+import io.shardline.engine.tls.TlsAlerts;
 import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.FrameSocket;
@@ -45,6 +46,7 @@ public final class ClientConnection {
           FrameSocket fs = new FrameSocket(so, t.maxFrame(), msg -> self[0].dispatch(msg));
           self[0] = new ClientConnection(fs, p);
           fs.closeHandler(v -> self[0].closed());
+          fs.exceptionHandler(e -> self[0].failed(e, t));
           fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), io.shardline.engine.codec.CodecSet.DECODABLE,
               t.laneRate()));
           long timer = vertx.setTimer(t.timeoutMs(), id -> p.tryFail(
@@ -56,6 +58,10 @@ public final class ClientConnection {
   }
 
   private static Throwable classify(Throwable e, Target t) {
+    ShardlineException refused = TlsAlerts.clientCertificateRefused(e, t.host() + ":" + t.port());
+    if (refused != null) {
+      return refused;
+    }
     String pinned = t.pinning() == null ? null : t.pinning().rejection();
     if (pinned != null) {
       return new ShardlineException(ErrorCode.UNTRUSTED_PEER, pinned, e);
@@ -95,6 +101,14 @@ public final class ClientConnection {
       h.handle(msg);
     } else if (msg instanceof Frame.Data d) {
       d.release();
+    }
+  }
+
+  /** A refused client certificate arrives as a TLS alert after connecting: fail the handshake with it. */
+  private void failed(Throwable e, Target t) {
+    ShardlineException refused = TlsAlerts.clientCertificateRefused(e, t.host() + ":" + t.port());
+    if (refused != null) {
+      welcome.tryFail(refused);
     }
   }
 

@@ -38,6 +38,7 @@ public final class ServeOptions {
   private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
   private boolean plaintextForTestsOnly;
   private int zstdLevel = DEFAULT_ZSTD_LEVEL;
+  private Path clientCa;
 
   public Path root() { return root; }
   public ServeOptions root(Path v) { root = v; return this; }
@@ -52,6 +53,12 @@ public final class ServeOptions {
   public ServeOptions certPem(Path v) { certPem = v; return this; }
   public Path keyPem() { return keyPem; }
   public ServeOptions keyPem(Path v) { keyPem = v; return this; }
+  /**
+   * PEM bundle of CA certificates; when set, every client must present a certificate signed by
+   * one of them (mutual TLS), besides the token. Null: no client certificates are asked for.
+   */
+  public Path clientCa() { return clientCa; }
+  public ServeOptions clientCa(Path v) { clientCa = v; return this; }
   /** Where the self-signed certificate and manifest cache live. */
   public Path stateDir() { return stateDir; }
   public ServeOptions stateDir(Path v) { stateDir = v; return this; }
@@ -64,7 +71,6 @@ public final class ServeOptions {
   /** Server verticle instances: by default one per event loop of a default Vert.x instance (2 x cores). */
   public int instances() { return instances; }
   public ServeOptions instances(int v) { instances = v; return this; }
-  /** Test hook: corrupt or drop chunks on purpose. Not reachable from the CLI. */
   /** Total bytes per second over all lanes (wire bytes), or 0 for no limit. */
   public long rateLimit() { return rateLimit; }
   public ServeOptions rateLimit(long v) { rateLimit = v; return this; }
@@ -80,6 +86,7 @@ public final class ServeOptions {
   public ServeOptions plaintextForTestsOnly(boolean v) { plaintextForTestsOnly = v; return this; }
   public int zstdLevel() { return zstdLevel; }
   public ServeOptions zstdLevel(int v) { zstdLevel = v; return this; }
+  /** Test hook: corrupt or drop chunks on purpose. Not reachable from the CLI. */
   public FaultHook faultHook() { return faultHook; }
   public ServeOptions faultHook(FaultHook v) { faultHook = v; return this; }
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 record ServedTree(SourceTree tree, WorkerExecutor disk, String token, FaultHook faultHook,
     long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients,
     ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
-    int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections) {
+    int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes) {
 
   /** Counts a new connection from {@code address}; false (and not counted) when over the limit. */
   boolean admit(String address) {

@@ -1,12 +1,16 @@
 package io.shardline.engine.server;
 
+import io.shardline.engine.tls.TlsAlerts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** One listener instance; deployed once per event loop so lanes spread over all cores. */
 final class ServerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerVerticle.class);
   private final ServedTree served;
   private final NetServerOptions options;
   private NetServer server;
@@ -19,8 +23,19 @@ final class ServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     server = vertx.createNetServer(options)
-        .connectHandler(so -> new ServerLane(vertx, served, so));
+        .connectHandler(so -> new ServerLane(vertx, served, so))
+        .exceptionHandler(this::handshakeFailed);
     return server.listen();
+  }
+
+  /**
+   * A connection that failed before it became a lane: a TLS handshake refused (with
+   * {@code --client-ca}: no client certificate, or one no trusted CA signed), timed out, or not
+   * TLS at all. The connection is closed by then; other clients are not affected.
+   */
+  private void handshakeFailed(Throwable t) {
+    served.failedHandshakes().incrementAndGet();
+    LOG.warn("refused a connection: TLS handshake failed: {}", TlsAlerts.serverSideReason(t));
   }
 
   int actualPort() {

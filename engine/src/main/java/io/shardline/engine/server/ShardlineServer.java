@@ -61,6 +61,12 @@ public final class ShardlineServer {
       key = pair[1];
     }
     Fingerprint fp = TlsSupport.fingerprintOf(cert);
+    if (options.clientCa() != null) {
+      if (options.plaintextForTestsOnly()) {
+        throw new IllegalArgumentException("client certificates need TLS; plaintext test mode has none");
+      }
+      TlsSupport.checkClientCa(options.clientCa());
+    }
     SourceTree tree = new SourceTree(options.root(), new ManifestCache(state == null ? null : state.resolve("manifests")),
         options.maxFiles());
     disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
@@ -72,9 +78,9 @@ public final class ShardlineServer {
     served = new ServedTree(tree, disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
         options.laneWriteWindow(), new AtomicLong(), new AtomicLong(), encoder, bucket,
         new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),
-        options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>());
+        options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong());
     info = new Info(options.host(), -1, fp);
-    NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs()).setHost(options.host());
+    NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs(), options.clientCa()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
     if (options.plaintextForTestsOnly()) {
       tls.setSsl(false);
@@ -110,5 +116,10 @@ public final class ShardlineServer {
   /** How many clients were refused for a missing or wrong token. */
   public long refusedClients() {
     return served == null ? 0 : served.refusedClients().get();
+  }
+
+  /** How many connections failed their TLS handshake (with {@code clientCa}: no or an untrusted client certificate). */
+  public long failedHandshakes() {
+    return served == null ? 0 : served.failedHandshakes().get();
   }
 }

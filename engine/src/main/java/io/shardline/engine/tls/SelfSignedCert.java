@@ -1,13 +1,10 @@
 package io.shardline.engine.tls;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
@@ -24,7 +21,6 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -69,34 +65,13 @@ public final class SelfSignedCert {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate());
       X509CertificateHolder holder = b.build(signer);
-      writeAtomically(key, pem(new JcaPKCS8Generator(kp.getPrivate(), null).generate()), true);
-      writeAtomically(cert, pem(holder), false);
+      Pem.writeAtomically(key, Pem.encode(new JcaPKCS8Generator(kp.getPrivate(), null).generate()), true);
+      Pem.writeAtomically(cert, Pem.encode(holder), false);
     } catch (IOException e) {
       throw e;
     } catch (Exception e) {
       throw new IOException("cannot create a self-signed certificate: " + e.getMessage(), e);
     }
     return new Path[] {cert, key};
-  }
-
-  private static String pem(Object o) throws IOException {
-    StringWriter sw = new StringWriter();
-    try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-      w.writeObject(o);
-    }
-    return sw.toString();
-  }
-
-  private static void writeAtomically(Path target, String text, boolean secret) throws IOException {
-    Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
-    if (secret) {
-      try {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX filesystem
-      }
-    }
-    Files.writeString(tmp, text);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -3,26 +3,31 @@ package io.shardline.engine.tls;
 import io.netty.handler.ssl.OpenSsl;
 import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.ShardlineException;
-import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.TrustOptions;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * TLS set-up for both ends: TLS 1.3 only, through OpenSSL (BoringSSL from
  * netty-tcnative). There is no silent fallback to the JDK engine, which costs about 2.3x the CPU.
+ * Optionally mutual: the server requires client certificates from a CA bundle, and the client
+ * presents one.
  */
 public final class TlsSupport {
   private TlsSupport() {}
@@ -38,6 +43,14 @@ public final class TlsSupport {
   }
 
   public static NetServerOptions server(Path certPem, Path keyPem, long handshakeTimeoutMs) {
+    return server(certPem, keyPem, handshakeTimeoutMs, null);
+  }
+
+  /**
+   * Server options; with {@code clientCa} (a PEM bundle of CA certificates), every client must
+   * present a certificate that chains to one of them, or the TLS handshake fails (mutual TLS).
+   */
+  public static NetServerOptions server(Path certPem, Path keyPem, long handshakeTimeoutMs, Path clientCa) {
     requireOpenSsl();
     NetServerOptions o = new NetServerOptions()
         .setSsl(true)
@@ -49,10 +62,22 @@ public final class TlsSupport {
         .setSslHandshakeTimeout(handshakeTimeoutMs)
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
     o.setReceiveBufferSize(4 * 1024 * 1024).setSendBufferSize(4 * 1024 * 1024);
+    if (clientCa != null) {
+      o.setClientAuth(ClientAuth.REQUIRED).setTrustOptions(new PemTrustOptions().addCertPath(clientCa.toString()));
+    }
     return o;
   }
 
   public static NetClientOptions client(Trust trust, PinningTrustManager pinning, int connectTimeoutMs) {
+    return client(trust, pinning, connectTimeoutMs, null, null);
+  }
+
+  /**
+   * Client options; with {@code clientCert} and {@code clientKey} (PEM), the client presents that
+   * certificate to servers that ask for one (mutual TLS). Both or neither.
+   */
+  public static NetClientOptions client(Trust trust, PinningTrustManager pinning, int connectTimeoutMs,
+      Path clientCert, Path clientKey) {
     requireOpenSsl();
     NetClientOptions o = new NetClientOptions()
         .setSsl(true)
@@ -70,18 +95,74 @@ public final class TlsSupport {
     } else {
       o.setTrustAll(true).setHostnameVerificationAlgorithm("");
     }
+    if ((clientCert == null) != (clientKey == null)) {
+      throw new ShardlineException(ErrorCode.BAD_REQUEST, "--client-cert and --client-key go together");
+    }
+    if (clientCert != null) {
+      o.setKeyCertOptions(new PemKeyCertOptions().setCertPath(clientCert.toString()).setKeyPath(clientKey.toString()));
+    }
     return o;
+  }
+
+  /**
+   * Checks a {@code --client-ca} bundle before serving: readable, at least one certificate, each
+   * one a CA certificate (basic constraints) that is currently valid. Blocking.
+   */
+  public static List<X509Certificate> checkClientCa(Path caPem) throws IOException {
+    List<X509Certificate> cas = Pem.certificates(caPem);
+    for (X509Certificate c : cas) {
+      String who = c.getSubjectX500Principal().getName();
+      if (c.getBasicConstraints() < 0) {
+        throw new IOException("--client-ca " + caPem + ": " + who + " is not a CA certificate (no CA:TRUE basic constraint)");
+      }
+      try {
+        c.checkValidity();
+      } catch (CertificateException e) {
+        throw new IOException("--client-ca " + caPem + ": " + who + " is not valid now: " + e.getMessage(), e);
+      }
+    }
+    return cas;
+  }
+
+  /**
+   * Checks a client certificate and key before connecting: both readable, and the key is the
+   * certificate's (a signature made with it verifies with the certificate). Blocking.
+   */
+  public static X509Certificate checkClientIdentity(Path certPem, Path keyPem) throws IOException {
+    X509Certificate cert = Pem.certificates(certPem).get(0);
+    PrivateKey key = Pem.privateKey(keyPem);
+    try {
+      String alg = switch (key.getAlgorithm()) {
+        case "EC" -> "SHA256withECDSA";
+        case "RSA" -> "SHA256withRSA";
+        default -> key.getAlgorithm(); // Ed25519, Ed448
+      };
+      byte[] probe = "shardline client key check".getBytes(StandardCharsets.US_ASCII);
+      Signature s = Signature.getInstance(alg);
+      s.initSign(key);
+      s.update(probe);
+      byte[] sig = s.sign();
+      Signature v = Signature.getInstance(alg);
+      v.initVerify(cert.getPublicKey());
+      v.update(probe);
+      if (!v.verify(sig)) {
+        throw new IOException("--client-key " + keyPem + " does not belong to --client-cert " + certPem);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IOException("--client-key " + keyPem + " does not belong to --client-cert " + certPem + ": "
+          + e.getMessage(), e);
+    }
+    try {
+      cert.checkValidity();
+    } catch (CertificateException e) {
+      throw new IOException("--client-cert " + certPem + " is not valid now: " + e.getMessage(), e);
+    }
+    return cert;
   }
 
   /** The fingerprint of the first certificate in a PEM file. */
   public static Fingerprint fingerprintOf(Path certPem) throws IOException {
-    try {
-      CertificateFactory cf = CertificateFactory.getInstance("X.509");
-      X509Certificate c = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certPem)));
-      return Fingerprint.of(c);
-    } catch (CertificateException e) {
-      throw new IOException("cannot read certificate " + certPem + ": " + e.getMessage(), e);
-    }
+    return Fingerprint.of(Pem.certificates(certPem).get(0));
   }
 
   /** Reads a token file: its content, trimmed; empty tokens are refused. */

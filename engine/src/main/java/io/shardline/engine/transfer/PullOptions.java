@@ -36,6 +36,8 @@ public final class PullOptions {
   private Compression compression = Compression.AUTO;
   private long rateLimit;
   private boolean plaintextForTestsOnly;
+  private Path clientCert;
+  private Path clientKey;
 
   public ShardlineUrl source() { return source; }
   public PullOptions source(ShardlineUrl v) { source = v; return this; }
@@ -67,6 +69,12 @@ public final class PullOptions {
   /** TEST ONLY: connect without TLS (see {@code ServeOptions#plaintextForTestsOnly}). */
   public boolean plaintextForTestsOnly() { return plaintextForTestsOnly; }
   public PullOptions plaintextForTestsOnly(boolean v) { plaintextForTestsOnly = v; return this; }
+  /** PEM client certificate presented to servers that require one (mutual TLS), or null. */
+  public Path clientCert() { return clientCert; }
+  public PullOptions clientCert(Path v) { clientCert = v; return this; }
+  /** PEM private key of {@link #clientCert()}, or null. */
+  public Path clientKey() { return clientKey; }
+  public PullOptions clientKey(Path v) { clientKey = v; return this; }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 

@@ -82,7 +82,7 @@ public final class PullSession {
     Promise<List<FileManifest>> listed = Promise.promise();
     control.runOnContext(v -> {
       try {
-        NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs());
+        NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs(), o.clientCert(), o.clientKey());
         client = vertx.createNetClient(o.plaintextForTestsOnly() ? tls.setSsl(false) : tls);
       } catch (RuntimeException e) {
         listed.fail(e);

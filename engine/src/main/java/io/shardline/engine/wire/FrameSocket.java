@@ -31,6 +31,7 @@ public final class FrameSocket {
   private static final Logger LOG = LoggerFactory.getLogger(FrameSocket.class);
   private final NetSocketInternal socket;
   private boolean closed;
+  private Handler<Throwable> onError = t -> {};
 
   /**
    * @param onFrame receives each {@link Frame}, or a {@link ShardlineException} for bad input
@@ -52,7 +53,15 @@ public final class FrameSocket {
       }
     });
     this.socket.closeHandler(v -> onClosed());
-    this.socket.exceptionHandler(t -> LOG.debug("connection {} failed: {}", this.socket.remoteAddress(), t.toString(), t));
+    this.socket.exceptionHandler(t -> {
+      LOG.debug("connection {} failed: {}", this.socket.remoteAddress(), t.toString(), t);
+      onError.handle(t);
+    });
+  }
+
+  /** Also tells {@code h} about connection errors (such as TLS alerts), before the close handler runs. */
+  public void exceptionHandler(Handler<Throwable> h) {
+    onError = h;
   }
 
   /** Sends a control frame. */
