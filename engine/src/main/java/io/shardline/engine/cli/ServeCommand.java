@@ -39,6 +39,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--rate-limit", paramLabel = "RATE", description = "Cap on wire bandwidth over all clients, e.g. 800mbit, 1gbit, 100MB.")
   String rateLimit;
 
+  @Option(names = "--max-chunk-sizes", paramLabel = "N", defaultValue = "3",
+      description = "Distinct chunk sizes besides the default 4MiB that clients may list with at a time; each costs a full read of the listed files (default: ${DEFAULT-VALUE}).")
+  int maxChunkSizes;
+
   @Option(names = "--zstd-level", defaultValue = "1", description = "zstd level for compressed chunks (default: ${DEFAULT-VALUE}).")
   int zstdLevel;
 
@@ -71,6 +75,11 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     o.zstdLevel(zstdLevel);
+    if (maxChunkSizes < 0 || maxChunkSizes > 64) {
+      System.err.println("shardline serve: --max-chunk-sizes must be 0..64");
+      return 2;
+    }
+    o.maxChunkSizes(maxChunkSizes);
     TlsSupport.requireOpenSsl();
     Vertx vertx = Vertx.vertx();
     CountDownLatch stop = new CountDownLatch(1);

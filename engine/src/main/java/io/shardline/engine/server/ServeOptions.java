@@ -18,6 +18,13 @@ public final class ServeOptions {
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   /** zstd level for the zstd and planes codecs: 1 is fast and already shrinks floats well. */
   public static final int DEFAULT_ZSTD_LEVEL = 1;
+  /**
+   * Distinct chunk sizes, besides the default 4 MiB, that the server computes manifests for at
+   * a time (each costs a full read of every listed file); see {@code ChunkSizeBudget}.
+   */
+  public static final int DEFAULT_MAX_CHUNK_SIZES = 3;
+  /** A chunk size unused for this long makes room for another. */
+  public static final long DEFAULT_CHUNK_SIZE_IDLE_MS = 10 * 60 * 1000;
   /** Bytes a lane may have queued for writing before it stops reading requests. */
   public static final int DEFAULT_LANE_WRITE_WINDOW = 16 * 1024 * 1024;
 
@@ -39,6 +46,8 @@ public final class ServeOptions {
   private boolean plaintextForTestsOnly;
   private int zstdLevel = DEFAULT_ZSTD_LEVEL;
   private Path clientCa;
+  private int maxChunkSizes = DEFAULT_MAX_CHUNK_SIZES;
+  private long chunkSizeIdleMs = DEFAULT_CHUNK_SIZE_IDLE_MS;
 
   public Path root() { return root; }
   public ServeOptions root(Path v) { root = v; return this; }
@@ -84,6 +93,10 @@ public final class ServeOptions {
    */
   public boolean plaintextForTestsOnly() { return plaintextForTestsOnly; }
   public ServeOptions plaintextForTestsOnly(boolean v) { plaintextForTestsOnly = v; return this; }
+  public int maxChunkSizes() { return maxChunkSizes; }
+  public ServeOptions maxChunkSizes(int v) { maxChunkSizes = v; return this; }
+  public long chunkSizeIdleMs() { return chunkSizeIdleMs; }
+  public ServeOptions chunkSizeIdleMs(long v) { chunkSizeIdleMs = v; return this; }
   public int zstdLevel() { return zstdLevel; }
   public ServeOptions zstdLevel(int v) { zstdLevel = v; return this; }
   /** Test hook: corrupt or drop chunks on purpose. Not reachable from the CLI. */

@@ -9,13 +9,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What all lanes of one server share: the read-only tree, the worker pool that does its file
- * I/O and encoding, the token, the chunk encoder, the rate limit (null: none) and the fault
- * hook. Immutable apart from the counters.
+ * I/O and encoding, the token, the chunk encoder, the rate limit (null: none), the chunk-size
+ * budget and the fault hook. Immutable apart from the counters and the budget.
  */
 record ServedTree(SourceTree tree, WorkerExecutor disk, String token, FaultHook faultHook,
     long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients,
     ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
-    int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes) {
+    int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes,
+    ChunkSizeBudget chunkSizes) {
 
   /** Counts a new connection from {@code address}; false (and not counted) when over the limit. */
   boolean admit(String address) {

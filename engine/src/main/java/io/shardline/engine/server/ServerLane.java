@@ -141,6 +141,13 @@ final class ServerLane {
           + " outside " + Protocol.MIN_CHUNK + ".." + Protocol.MAX_CHUNK));
       return;
     }
+    try {
+      served.chunkSizes().admit(l.chunkSize(), System.nanoTime());
+    } catch (ShardlineException e) {
+      LOG.warn("refused a listing from {} with chunk size {}: {}", peer, l.chunkSize(), e.getMessage());
+      error(l.requestId(), e);
+      return;
+    }
     SourceTree tree = served.tree();
     served.disk().executeBlocking(() -> tree.list(SafePath.normalize(l.path()), l.chunkSize()), false)
         .onSuccess(files -> sendManifest(l.requestId(), files))

@@ -78,7 +78,8 @@ public final class ShardlineServer {
     served = new ServedTree(tree, disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
         options.laneWriteWindow(), new AtomicLong(), new AtomicLong(), encoder, bucket,
         new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),
-        options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong());
+        options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong(),
+        new ChunkSizeBudget(options.maxChunkSizes(), options.chunkSizeIdleMs() * 1_000_000));
     info = new Info(options.host(), -1, fp);
     NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs(), options.clientCa()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);

@@ -115,4 +115,26 @@ class LimitsTest extends LoopbackTestBase {
     PullResult few = net.pull(net.options("few", tmp.resolve("few")));
     assertTrue(few.ok(), few.errors()::toString);
   }
+
+  @Test
+  void distinctChunkSizesAreCapped() throws Exception {
+    Loopback.file(net.root.resolve("a.bin"), 600_000, 81);
+    net.startWith(o -> o.maxChunkSizes(2));
+    // 64 KiB (the harness's size) and 128 KiB take the two slots; the default 4 MiB is always served.
+    for (int size : new int[] {64 << 10, 128 << 10, Protocol.DEFAULT_CHUNK, 64 << 10}) {
+      PullResult r = net.pull(net.options("", tmp.resolve("ok-" + size + "-" + System.nanoTime())).chunkSize(size));
+      assertTrue(r.ok(), () -> size + ": " + r.errors());
+    }
+    long t0 = System.nanoTime();
+    PullResult refused = net.pull(net.options("", dest).chunkSize(256 << 10));
+    assertFalse(refused.ok());
+    assertTrue((System.nanoTime() - t0) / 1e9 < 10, "refused at once, not retried");
+    String msg = refused.errors().get(0);
+    assertTrue(msg.contains("at most 3 distinct chunk sizes") && msg.contains("[4MiB, 128KiB, 64KiB]"), msg);
+    assertFalse(java.nio.file.Files.exists(dest), "nothing written for a refused listing");
+    for (int size : new int[] {128 << 10, 64 << 10}) {
+      PullResult r = net.pull(net.options("", tmp.resolve("again-" + size)).chunkSize(size));
+      assertTrue(r.ok(), () -> "sizes already admitted are still served: " + size + ": " + r.errors());
+    }
+  }
 }
