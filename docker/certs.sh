@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Makes the TLS certificates, tokens and gateway configuration for docker/compose.yaml.
+#
+# Usage: docker/certs.sh [OUT_DIR]        (default: docker/secrets beside this script)
+#
+# For each node (source, trainer-a, trainer-b): OUT_DIR/NODE/tls.crt and tls.key (a self-signed
+# EC P-256 certificate named after the compose service) and OUT_DIR/NODE/token (the token clients
+# must present). For the gateway: OUT_DIR/gateway/gateway.json (remote "source" pinned to the source
+# node's certificate fingerprint, destinations "trainer-a" and "trainer-b", an operator and a viewer
+# API token) and OUT_DIR/gateway/source.token. OUT_DIR/operator.token, OUT_DIR/viewer.token: the API
+# tokens, for curl. OUT_DIR/fingerprints.env: every node's `sha256:HEX` fingerprint, the value a
+# client pins with `pull --trust` (it equals the one `serve` prints on start).
+#
+# Existing certificates and tokens are kept, so re-running never changes a fingerprint; remove
+# OUT_DIR to start over. Keys, tokens and the config are mode 0600 and, when run as root, owned by
+# uid/gid 10001, the image's user (override with SHARDLINE_UID=UID:GID). With rootless Podman run
+# `podman unshare chown -R 10001:10001 OUT_DIR` afterwards instead.
+# Needs openssl.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+OUT="${1:-$HERE/secrets}"
+OWNER="${SHARDLINE_UID:-10001:10001}"
+NODES=(source trainer-a trainer-b)
+
+command -v openssl >/dev/null || { echo "certs.sh: openssl is needed (apt-get install openssl)" >&2; exit 1; }
+umask 077
+mkdir -p "$OUT"
+
+# token FILE: a random token, created once.
+token() {
+  [ -s "$1" ] || openssl rand -hex 24 >"$1"
+}
+
+# fingerprint CERT: sha256:HEX of the certificate's DER encoding.
+fingerprint() {
+  echo "sha256:$(openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1)"
+}
+
+for node in "${NODES[@]}"; do
+  dir="$OUT/$node"
+  mkdir -p "$dir"
+  if [ ! -s "$dir/tls.crt" ] || [ ! -s "$dir/tls.key" ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -keyout "$dir/tls.key" -out "$dir/tls.crt" -days 825 -subj "/CN=$node" \
+      -addext "subjectAltName=DNS:$node,DNS:localhost,IP:127.0.0.1" 2>/dev/null
+    chmod 0644 "$dir/tls.crt"
+  fi
+  token "$dir/token"
+done
+
+token "$OUT/operator.token"
+token "$OUT/viewer.token"
+mkdir -p "$OUT/gateway"
+cp "$OUT/source/token" "$OUT/gateway/source.token"
+
+{
+  for node in "${NODES[@]}"; do
+    printf '%s_FINGERPRINT=%s\n' "$(echo "$node" | tr 'a-z-' 'A-Z_')" "$(fingerprint "$OUT/$node/tls.crt")"
+  done
+} >"$OUT/fingerprints.env"
+chmod 0644 "$OUT/fingerprints.env"
+
+cat >"$OUT/gateway/gateway.json" <<JSON
+{
+  "listen": "0.0.0.0:8080",
+  "dataDir": "/var/lib/shardline/gateway",
+  "remotes": {
+    "source": {
+      "url": "shardline://source:7700",
+      "trust": "$(fingerprint "$OUT/source/tls.crt")",
+      "tokenFile": "/etc/shardline/source.token"
+    }
+  },
+  "destinations": {
+    "trainer-a": "/data/trainer-a",
+    "trainer-b": "/data/trainer-b"
+  },
+  "tokens": [
+    { "token": "$(cat "$OUT/operator.token")", "role": "operator" },
+    { "token": "$(cat "$OUT/viewer.token")", "role": "viewer" }
+  ]
+}
+JSON
+
+chmod 0755 "$OUT"
+for node in "${NODES[@]}" gateway; do chmod 0750 "$OUT/$node"; done
+if [ "$(id -u)" = 0 ]; then
+  chown -R "$OWNER" "$OUT"
+fi
+echo "certs.sh: wrote $OUT"
+cat "$OUT/fingerprints.env"

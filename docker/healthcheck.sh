@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Container health check for the Shardline image (HEALTHCHECK runs it inside the container).
+#
+# Finds the shardline JVM (PID 1, or its child under an init such as `docker run --init`), reads its
+# subcommand and `--listen HOST:PORT` from the command line, then:
+#   serve    healthy when the port accepts a TCP connection;
+#   gateway  healthy when GET /health answers 200;
+#   other    (pull, verify, ...) healthy while it runs: it exits on its own.
+# Without --listen, the address is $SHARDLINE_HEALTH_ADDR, else serve's and the gateway's defaults
+# (127.0.0.1:7700 and 127.0.0.1:8080). A wildcard host (0.0.0.0, ::) is probed on loopback.
+# Uses only bash (/dev/tcp) and coreutils, so it runs on any glibc base image.
+set -euo pipefail
+
+args=()
+for cmdline in /proc/1/cmdline /proc/[0-9]*/cmdline; do
+  [ -r "$cmdline" ] || continue
+  mapfile -d '' -t args <"$cmdline" 2>/dev/null || continue
+  for a in "${args[@]}"; do
+    case "$a" in */shardline.jar) break 2 ;; esac
+  done
+  args=()
+done
+[ ${#args[@]} -gt 0 ] || { echo "no shardline process" >&2; exit 1; }
+
+command=""
+listen=""
+after_jar=0
+for ((i = 0; i < ${#args[@]}; i++)); do
+  a="${args[i]}"
+  if [ "$after_jar" = 0 ]; then
+    case "$a" in */shardline.jar) after_jar=1 ;; esac
+    continue
+  fi
+  case "$a" in
+    --listen) listen="${args[i + 1]:-}" ;;
+    --listen=*) listen="${a#--listen=}" ;;
+    -*) ;;
+    *) [ -n "$command" ] || command="$a" ;;
+  esac
+done
+
+case "$command" in
+  serve) default=127.0.0.1:7700 ;;
+  gateway) default=127.0.0.1:8080 ;;
+  *) exit 0 ;;
+esac
+listen="${listen:-${SHARDLINE_HEALTH_ADDR:-$default}}"
+port="${listen##*:}"
+host="${listen%:*}"
+host="${host#[}"
+host="${host%]}"
+case "$host" in "" | 0.0.0.0 | "::" | "*") host=127.0.0.1 ;; esac
+
+if [ "$command" = serve ]; then
+  timeout 4 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" ||
+    { echo "serve: nothing accepts connections on $host:$port" >&2; exit 1; }
+  exit 0
+fi
+
+status="$(timeout 4 bash -c '
+  exec 3<>"/dev/tcp/$1/$2"
+  printf "GET /health HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$1" >&3
+  IFS= read -r line <&3
+  printf "%s" "$line"' _ "$host" "$port" 2>/dev/null)" || true
+case "$status" in
+  "HTTP/1."[01]" 200"*) exit 0 ;;
+  *) echo "gateway: GET http://$host:$port/health answered '${status%$'\r'}'" >&2; exit 1 ;;
+esac
