@@ -1,8 +1,8 @@
 package io.shardline.engine.cli;
 
 /** {@code HOST:PORT}, with IPv6 hosts in brackets ({@code [::1]:7700}). */
-record HostPort(String host, int port) {
-  static HostPort parse(String s) {
+public record HostPort(String host, int port) {
+  public static HostPort parse(String s) {
     int colon = s.lastIndexOf(':');
     if (colon <= 0 || colon == s.length() - 1) {
       throw new IllegalArgumentException("expected HOST:PORT, got '" + s + "'");

@@ -7,8 +7,9 @@ package io.shardline.engine.rate;
  * shell (a timer, a paused socket) does the waiting. Thread-safe: one bucket can limit all lanes.
  */
 public final class TokenBucket {
-  private final double bytesPerNano;
-  private final long burst;
+  private final long minBurst;
+  private double bytesPerNano;
+  private long burst;
   private double tokens;
   private long last;
 
@@ -23,6 +24,7 @@ public final class TokenBucket {
     }
     this.bytesPerNano = bytesPerSecond / 1e9;
     this.burst = burst;
+    this.minBurst = burst;
     this.tokens = burst;
     this.last = nowNanos;
   }
@@ -32,8 +34,22 @@ public final class TokenBucket {
     return new TokenBucket(bytesPerSecond, Math.max(minBurst, bytesPerSecond / 20), nowNanos);
   }
 
+  /**
+   * Changes the rate from now on (a live change): {@code bytesPerSecond} 0 or less lifts the limit
+   * (every {@link #take} then returns 0). The burst follows the rate as in {@link #of}.
+   */
+  public synchronized void rate(long bytesPerSecond, long nowNanos) {
+    refill(nowNanos);
+    bytesPerNano = bytesPerSecond <= 0 ? 0 : bytesPerSecond / 1e9;
+    burst = bytesPerSecond <= 0 ? minBurst : Math.max(minBurst, bytesPerSecond / 20);
+    tokens = Math.min(tokens, burst);
+  }
+
   /** Spends {@code bytes}; returns the nanoseconds to wait before the balance is back to zero. */
   public synchronized long take(long nowNanos, long bytes) {
+    if (bytesPerNano == 0) {
+      return 0; // unlimited
+    }
     refill(nowNanos);
     tokens -= bytes;
     return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / bytesPerNano);
@@ -41,19 +57,26 @@ public final class TokenBucket {
 
   /** Nanoseconds until the balance is back to zero, spending nothing. */
   public synchronized long waitNanos(long nowNanos) {
+    if (bytesPerNano == 0) {
+      return 0;
+    }
     refill(nowNanos);
     return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / bytesPerNano);
   }
 
   private void refill(long nowNanos) {
     long elapsed = nowNanos - last;
-    if (elapsed > 0) {
+    if (bytesPerNano == 0) {
+      last = nowNanos;
+      tokens = burst;
+    } else if (elapsed > 0) {
       tokens = Math.min(burst, tokens + elapsed * bytesPerNano);
       last = nowNanos;
     }
   }
 
-  public long bytesPerSecond() {
+  /** The current rate in bytes per second, 0 when unlimited. */
+  public synchronized long bytesPerSecond() {
     return Math.round(bytesPerNano * 1e9);
   }
 }

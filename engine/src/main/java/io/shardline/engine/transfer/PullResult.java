@@ -5,7 +5,7 @@ import java.util.List;
 /** The outcome of a pull, as the CLI prints it (JSON with --json). */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
     long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
-    Compression compression, long[] codecChunks) {
+    Compression compression, long[] codecChunks, java.util.Map<String, String> digests) {
 
   /** Raw bytes per wire byte of the DATA received in this run (1.0 with nothing received). */
   public double ratio() {

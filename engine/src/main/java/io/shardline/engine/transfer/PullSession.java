@@ -57,6 +57,9 @@ public final class PullSession {
   private final ChunkScheduler scheduler = new ChunkScheduler();
   private final CodecSet codecs = CodecSet.standard(1);
   private final AtomicInteger unfinished = new AtomicInteger();
+  private final Promise<List<FileManifest>> listed = Promise.promise();
+  /** One bucket for all lanes; unlimited (rate 0) unless a rate limit is set, now or later. */
+  private final TokenBucket bucket;
   private WorkerExecutor disk;
   private DestinationLock lock;
   private NetClient client;
@@ -65,6 +68,30 @@ public final class PullSession {
   public PullSession(Vertx vertx, PullOptions options) {
     this.vertx = vertx;
     this.o = options.validate();
+    this.bucket = TokenBucket.of(Math.max(1, o.rateLimit()), Protocol.MAX_CHUNK / 16, System.nanoTime());
+    if (o.rateLimit() <= 0) {
+      bucket.rate(0, System.nanoTime());
+    }
+  }
+
+  /**
+   * Stops the pull: lanes close, verified chunks stay journalled, so a new session on the same
+   * destination resumes; {@link #run()} then completes with a {@code CANCELLED} error. Any thread.
+   */
+  public void cancel(String reason) {
+    ShardlineException e = new ShardlineException(ErrorCode.CANCELLED, reason);
+    listed.tryFail(e);
+    done.tryFail(e);
+  }
+
+  /** Changes the rate limit of a running pull (wire bytes per second over all lanes; 0 = none). */
+  public void rateLimit(long bytesPerSecond) {
+    bucket.rate(bytesPerSecond, System.nanoTime());
+  }
+
+  /** The current rate limit in wire bytes per second, 0 for none. */
+  public long rateLimit() {
+    return bucket.bytesPerSecond();
   }
 
   /** Live counters, for progress displays. */
@@ -76,10 +103,10 @@ public final class PullSession {
     started = System.nanoTime();
     PinningTrustManager pinning = o.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
     ClientConnection.Target target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
-        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes());
+        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning,
+        o.serverPacing() ? o.rateLimit() / o.lanes() : 0);
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
     Context control = ((VertxInternal) vertx).createEventLoopContext();
-    Promise<List<FileManifest>> listed = Promise.promise();
     control.runOnContext(v -> {
       try {
         NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs(), o.clientCert(), o.clientKey());
@@ -88,7 +115,7 @@ public final class PullSession {
         listed.fail(e);
         return;
       }
-      fetchManifest(target, 1, listed);
+      fetchManifest(target, 1);
     });
     return listed.future()
         .andThen(ar -> LOG.debug("manifest after {} ms", elapsedMs()))
@@ -100,13 +127,13 @@ public final class PullSession {
   }
 
   /** Fetches the manifest; a server that answers BUSY is asked again with backoff, until the progress timeout. */
-  private void fetchManifest(ClientConnection.Target target, int attempt, Promise<List<FileManifest>> listed) {
+  private void fetchManifest(ClientConnection.Target target, int attempt) {
     ClientConnection.open(vertx, client, target, 0)
         .compose(conn -> {
           // The manifest connection holds its slot now: lanes connect (TLS handshakes) while the
           // manifest is listed, and wait for chunks. (Started earlier, lanes could take every
           // connection a server allows per address and starve the manifest.)
-          if (lanes.isEmpty()) {
+          if (lanes.isEmpty() && !listed.future().isComplete()) {
             startLanes(target);
           }
           return ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
@@ -117,7 +144,7 @@ public final class PullSession {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
           long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
           if (e.code() == ErrorCode.BUSY && elapsedMs() + delay < o.progressTimeoutMs()) {
-            vertx.setTimer(delay, id -> fetchManifest(target, attempt + 1, listed));
+            vertx.setTimer(delay, id -> fetchManifest(target, attempt + 1));
           } else {
             listed.tryFail(e);
           }
@@ -125,8 +152,6 @@ public final class PullSession {
   }
 
   private void startLanes(ClientConnection.Target target) {
-    TokenBucket bucket = o.rateLimit() > 0
-        ? TokenBucket.of(o.rateLimit(), Protocol.MAX_CHUNK / 16, System.nanoTime()) : null;
     ClientLane.Settings settings = new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
         o.stallTimeoutMs(), Backoff.DEFAULT, o.compression().mask(), bucket);
     for (int i = 0; i < o.lanes(); i++) {
@@ -306,6 +331,19 @@ public final class PullSession {
     }
     return new PullResult(counters.filesTotal, counters.bytesTotal, counters.bytesDone.sum(),
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
-        counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix);
+        counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix, digests());
+  }
+
+  /** Root digests (hex) of the files published or found complete, by name. */
+  private java.util.Map<String, String> digests() {
+    java.util.Map<String, String> d = new java.util.TreeMap<>();
+    synchronized (transfers) {
+      for (FileTransfer ft : transfers) {
+        if (!ft.failed() && ft.remainingChunks() == 0) {
+          d.put(ft.manifest().name(), ft.manifest().rootHex());
+        }
+      }
+    }
+    return d;
   }
 }

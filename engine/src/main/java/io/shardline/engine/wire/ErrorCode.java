@@ -49,6 +49,8 @@ public enum ErrorCode {
   BAD_ENCODING(36, true),
   /** The server is shutting down or over a limit. */
   BUSY(40, true),
+  /** The transfer was cancelled or paused by its owner (never sent on the wire). */
+  CANCELLED(50, false),
   /** A bug: an unexpected exception. */
   INTERNAL(99, false);
 

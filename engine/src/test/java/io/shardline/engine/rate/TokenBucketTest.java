@@ -69,4 +69,21 @@ class TokenBucketTest {
     assertThrows(IllegalArgumentException.class, () -> Rates.parse("fast"));
     assertThrows(IllegalArgumentException.class, () -> Rates.parse("0"));
   }
+
+  @Test
+  void rateChangesLiveAndZeroLiftsTheLimit() {
+    TokenBucket b = new TokenBucket(1_000_000, 1_000, 0); // 1 MB/s, 1 KB burst
+    assertEquals(0, b.take(0, 1_000));
+    assertEquals(1_000_000, b.take(0, 1_000)); // 1 KB owed at 1 MB/s = 1 ms
+    b.rate(0, 0);
+    assertEquals(0, b.bytesPerSecond());
+    assertEquals(0, b.take(0, 1_000_000_000)); // unlimited: never waits
+    assertEquals(0, b.waitNanos(0));
+    b.rate(2_000_000, 0); // 2 MB/s again, burst max(1 KB, 100 KB)
+    assertEquals(2_000_000, b.bytesPerSecond());
+    assertEquals(0, b.take(0, 1_000));
+    assertEquals(500_000, b.take(0, 1_000)); // 1 KB owed at 2 MB/s = 0.5 ms
+    b.rate(1_000_000, 0); // slower: the debt is now repaid at 1 MB/s
+    assertEquals(1_000_000, b.waitNanos(0));
+  }
 }

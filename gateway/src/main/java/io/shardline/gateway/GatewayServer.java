@@ -1,0 +1,164 @@
+package io.shardline.gateway;
+
+import io.shardline.gateway.api.ApiRouter;
+import io.shardline.gateway.auth.AuthHandler;
+import io.shardline.gateway.auth.TokenAuthenticator;
+import io.shardline.gateway.config.GatewayConfig;
+import io.shardline.gateway.job.JobPaths;
+import io.shardline.gateway.job.JobRunner;
+import io.shardline.gateway.job.JobService;
+import io.shardline.gateway.job.JobTable;
+import io.shardline.gateway.journal.EventJournal;
+import io.shardline.gateway.journal.JournalRecord;
+import io.shardline.gateway.journal.SnapshotStore;
+import io.shardline.gateway.metrics.GatewayMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway, assembled: loads the snapshot and replays the journal into the job table, then
+ * starts the runner (jobs a crash left running go back to the queue and resume) and the HTTP
+ * server. Everything about jobs runs on one event-loop context; pulls run on their own lanes.
+ */
+public final class GatewayServer {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+  private final Vertx vertx;
+  private final GatewayConfig config;
+  private final Context context;
+  private volatile boolean ready;
+  private WorkerExecutor io;
+  private FileChannel lockChannel;
+  private FileLock lock;
+  private EventJournal journal;
+  private JobService jobs;
+  private JobRunner runner;
+  private HttpServer http;
+  private GatewayMetrics metrics;
+
+  /** Where the gateway listens, once started. */
+  public record Info(String host, int port, boolean tls, int jobs, long replayed) {
+    public String url() {
+      String h = host.contains(":") ? "[" + host + "]" : host;
+      return (tls ? "https" : "http") + "://" + h + ":" + port + "/";
+    }
+  }
+
+  public GatewayServer(Vertx vertx, GatewayConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.context = ((VertxInternal) vertx).createEventLoopContext();
+  }
+
+  private record Loaded(JobTable table, EventJournal journal, long replayed) {}
+
+  public Future<Info> start() {
+    io = vertx.createSharedWorkerExecutor("shardline-gateway-io-" + System.identityHashCode(this), 2);
+    Promise<Info> started = Promise.promise();
+    context.runOnContext(v -> io.executeBlocking(this::load, false)
+        .compose(this::startOnContext)
+        .onComplete(started));
+    return started.future();
+  }
+
+  /** Blocking: the data folder, its lock, the snapshot and the journal's tail. */
+  private Loaded load() throws IOException {
+    Files.createDirectories(config.dataDir());
+    lockChannel = FileChannel.open(config.dataDir().resolve("gateway.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    lock = lockChannel.tryLock();
+    if (lock == null) {
+      lockChannel.close();
+      throw new IOException("another gateway uses the data folder " + config.dataDir());
+    }
+    SnapshotStore snapshots = new SnapshotStore(config.dataDir());
+    var snap = snapshots.read();
+    JobTable table = snap.map(s -> JobTable.fromSnapshot(s.table())).orElseGet(JobTable::new);
+    long offset = snap.map(SnapshotStore.Snapshot::journalOffset).orElse(0L);
+    EventJournal.Opened opened = EventJournal.open(vertx, context, config.dataDir().resolve("journal.log"), offset,
+        table.lastSeq());
+    for (JournalRecord r : opened.replay()) {
+      table.apply(r);
+    }
+    return new Loaded(table, opened.journal(), opened.replay().size());
+  }
+
+  private Future<Info> startOnContext(Loaded l) {
+    journal = l.journal();
+    JobPaths paths = new JobPaths(config.remotes(), config.destinations());
+    jobs = new JobService(context, l.table(), journal, new SnapshotStore(config.dataDir()), io,
+        config.snapshotEvery(), paths);
+    metrics = new GatewayMetrics();
+    runner = new JobRunner(vertx, jobs, paths, config.maxRunningJobs(), metrics);
+    metrics.bind(l.table(), runner);
+    AuthHandler auth = new AuthHandler(new TokenAuthenticator(config.tokens()));
+    return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), () -> ready)
+        .compose(router -> {
+          HttpServerOptions o = new HttpServerOptions().setHost(config.listen().host()).setPort(config.listen().port())
+              .setCompressionSupported(false).setMaxFormAttributeSize(config.maxBodyBytes());
+          if (config.tlsCert() != null) {
+            o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tlsCert().toString())
+                .setKeyPath(config.tlsKey().toString()));
+          }
+          http = vertx.createHttpServer(o).requestHandler(router);
+          return http.listen();
+        })
+        .compose(s -> runner.start())
+        .map(v -> {
+          ready = true;
+          LOG.info("gateway listening on {}:{}, {} jobs ({} events replayed)", config.listen().host(),
+              http.actualPort(), l.table().size(), l.replayed());
+          return new Info(config.listen().host(), http.actualPort(), config.tlsCert() != null, l.table().size(), l.replayed());
+        });
+  }
+
+  /** Stops serving, stops the pulls (jobs stay RUNNING in the journal and resume on the next start). */
+  public Future<Void> stop() {
+    ready = false;
+    Promise<Void> p = Promise.promise();
+    context.runOnContext(v -> {
+      Future<Void> httpStop = http == null ? Future.succeededFuture() : http.close();
+      Future<Void> runStop = runner == null ? Future.succeededFuture() : runner.stop();
+      Future.join(httpStop, runStop).transform(x -> io.executeBlocking(() -> {
+        if (journal != null) {
+          journal.close();
+        }
+        if (lock != null) {
+          lock.release();
+          lockChannel.close();
+        }
+        return null;
+      }, false)).onComplete(ar -> {
+        io.close();
+        p.handle(ar.mapEmpty());
+      });
+    });
+    return p.future();
+  }
+
+  /** The job commands (tests, the demo). */
+  public JobService jobs() {
+    return jobs;
+  }
+
+  public JobRunner runner() {
+    return runner;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+}

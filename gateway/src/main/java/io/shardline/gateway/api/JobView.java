@@ -1,0 +1,73 @@
+package io.shardline.gateway.api;
+
+import io.shardline.gateway.job.Job;
+import io.shardline.gateway.job.JobSpec;
+import io.shardline.gateway.job.JobState;
+import io.shardline.gateway.job.Progress;
+import io.shardline.gateway.journal.JournalRecord;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Locale;
+
+/** A job as the API shows it (the Job schema of openapi.yaml). */
+final class JobView {
+  private JobView() {}
+
+  static JsonObject of(Job j) {
+    JobSpec s = j.spec();
+    Progress p = j.progress();
+    boolean running = j.state() == JobState.RUNNING;
+    JsonObject o = new JsonObject()
+        .put("id", j.id())
+        .put("state", j.state().label())
+        .put("source", s.source() + ":" + s.sourcePath())
+        .put("destination", s.destination() + ":" + s.destPath())
+        .put("lanes", s.lanes())
+        .put("compression", s.compression().name().toLowerCase(Locale.ROOT))
+        .put("priority", s.priority())
+        .put("rateLimit", j.rateLimit())
+        .put("submittedBy", j.submittedBy())
+        .put("createdAt", Instant.ofEpochMilli(j.createdAt()).toString())
+        .put("updatedAt", Instant.ofEpochMilli(j.updatedAt()).toString())
+        .put("attempts", j.attempts())
+        .put("bytesDone", p.bytesDone())
+        .put("bytesTotal", p.bytesTotal())
+        .put("wireBytes", p.wireBytes())
+        .put("rate", running ? p.rate() : 0)
+        .put("eta", eta(j, p))
+        .put("percent", j.state() == JobState.SUCCEEDED ? 100.0 : Math.round(p.fraction() * 1000) / 10.0)
+        .put("filesDone", p.filesDone())
+        .put("filesTotal", p.filesTotal())
+        .put("retriedChunks", p.retriedChunks())
+        .put("reconnects", p.reconnects())
+        .put("lanesActive", running ? p.lanes() : 0)
+        .put("error", j.error());
+    if (s.label() != null) {
+      o.put("label", s.label());
+    }
+    if (j.result() != null && j.result().containsKey("digests")) {
+      o.put("digests", j.result().getJsonObject("digests"));
+    }
+    return o;
+  }
+
+  /** Seconds left while running (null when unknown), 0 once succeeded, null otherwise. */
+  private static Long eta(Job j, Progress p) {
+    if (j.state() == JobState.SUCCEEDED) {
+      return 0L;
+    }
+    return j.state() == JobState.RUNNING && p.etaSeconds() >= 0 ? Long.valueOf(p.etaSeconds()) : null;
+  }
+
+  static JsonObject event(JournalRecord r) {
+    return new JsonObject().put("seq", r.seq()).put("time", Instant.ofEpochMilli(r.time()).toString())
+        .put("type", r.type()).put("actor", r.actor()).put("data", r.data());
+  }
+
+  static JsonObject log(Job j) {
+    JsonArray a = new JsonArray();
+    j.events().forEach(r -> a.add(event(r)));
+    return new JsonObject().put("id", j.id()).put("events", a);
+  }
+}

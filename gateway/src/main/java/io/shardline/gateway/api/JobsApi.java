@@ -1,0 +1,210 @@
+package io.shardline.gateway.api;
+
+import io.shardline.engine.rate.Rates;
+import io.shardline.engine.transfer.Compression;
+import io.shardline.gateway.auth.AuthHandler;
+import io.shardline.gateway.job.Job;
+import io.shardline.gateway.job.JobException;
+import io.shardline.gateway.job.JobService;
+import io.shardline.gateway.job.JobSpec;
+import io.shardline.gateway.job.JobState;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The handlers of the jobs API. Requests reach them already checked against openapi.yaml (types,
+ * ranges, required fields, no unknown fields); they check what the contract cannot (names that
+ * must exist in the config, paths that must stay inside their root, state changes).
+ */
+public final class JobsApi {
+  public static final int DEFAULT_LANES = 4;
+
+  private final JobService jobs;
+
+  public JobsApi(JobService jobs) {
+    this.jobs = jobs;
+  }
+
+  public void submit(RoutingContext rc) {
+    ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    JsonObject body = req.getBody().getJsonObject();
+    JobSpec spec;
+    try {
+      spec = spec(body);
+    } catch (IllegalArgumentException e) {
+      Problem.send(rc, 400, e.getMessage());
+      return;
+    }
+    RequestParameter key = req.getHeaders().get("Idempotency-Key");
+    String idem = key == null || key.isNull() ? null : key.getString();
+    reply(rc, jobs.submit(spec, AuthHandler.caller(rc), idem, hash(spec.toJson().encode())).map(s -> {
+      if (!s.created()) {
+        rc.response().putHeader("Idempotent-Replayed", "true");
+      }
+      rc.response().putHeader("Location", "/api/v1/jobs/" + s.job().id());
+      return s.job();
+    }), 201);
+  }
+
+  public void list(RoutingContext rc) {
+    ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    RequestParameter st = req.getQuery().get("state");
+    JobState state = st == null || st.isNull() ? null : JobState.parse(st.getString());
+    int offset = intParam(req, "offset", 0);
+    int limit = intParam(req, "limit", 100);
+    List<Job> all = new ArrayList<>(jobs.table().list(state));
+    java.util.Collections.reverse(all); // newest first
+    JsonArray page = new JsonArray();
+    for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
+      page.add(JobView.of(all.get(i)));
+    }
+    json(rc, 200, new JsonObject().put("jobs", page).put("total", all.size()).put("offset", offset).put("limit", limit));
+  }
+
+  public void get(RoutingContext rc) {
+    reply(rc, lookup(rc), 200);
+  }
+
+  public void log(RoutingContext rc) {
+    Future<Job> j = lookup(rc);
+    if (j.failed()) {
+      fail(rc, j.cause());
+    } else {
+      json(rc, 200, JobView.log(j.result()));
+    }
+  }
+
+  public void update(RoutingContext rc) {
+    ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    long rate;
+    try {
+      rate = rate(req.getBody().getJsonObject().getValue("rateLimit"));
+    } catch (IllegalArgumentException e) {
+      Problem.send(rc, 400, e.getMessage());
+      return;
+    }
+    reply(rc, jobs.rateLimit(id(rc), rate, AuthHandler.caller(rc)), 200);
+  }
+
+  public void cancel(RoutingContext rc) {
+    reply(rc, jobs.cancel(id(rc), AuthHandler.caller(rc)), 200);
+  }
+
+  public void pause(RoutingContext rc) {
+    reply(rc, jobs.pause(id(rc), AuthHandler.caller(rc)), 200);
+  }
+
+  public void resume(RoutingContext rc) {
+    reply(rc, jobs.resume(id(rc), AuthHandler.caller(rc)), 200);
+  }
+
+  static String id(RoutingContext rc) {
+    return rc.pathParam("id");
+  }
+
+  private Future<Job> lookup(RoutingContext rc) {
+    try {
+      return Future.succeededFuture(jobs.get(id(rc)));
+    } catch (JobException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  static JobSpec spec(JsonObject b) {
+    String[] src = split(b.getString("source"), "source");
+    String[] dst = split(b.getString("destination"), "destination");
+    long rate = rate(b.getValue("rateLimit"));
+    return new JobSpec(src[0], src[1], dst[0], dst[1], b.getInteger("lanes", DEFAULT_LANES),
+        Compression.parse(b.getString("compression", "auto")), rate, b.getInteger("priority", 0), b.getString("label"));
+  }
+
+  private static String[] split(String s, String what) {
+    int colon = s.indexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException(what + " must be NAME:PATH, got '" + s + "'");
+    }
+    return new String[] {s.substring(0, colon), s.substring(colon + 1)};
+  }
+
+  /** A rate limit: bytes per second as a number (0 = none) or a string like "800mbit". */
+  static long rate(Object v) {
+    if (v == null) {
+      return 0;
+    }
+    if (v instanceof Number n) {
+      if (n.longValue() < 0) {
+        throw new IllegalArgumentException("rateLimit must be 0 (no limit) or more bytes per second");
+      }
+      return n.longValue();
+    }
+    String s = v.toString().trim();
+    if (s.equals("0")) {
+      return 0;
+    }
+    try {
+      return Rates.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("rateLimit: " + e.getMessage());
+    }
+  }
+
+  private static int intParam(ValidatedRequest req, String name, int dflt) {
+    RequestParameter p = req.getQuery().get(name);
+    return p == null || p.isNull() ? dflt : p.getInteger();
+  }
+
+  private static void reply(RoutingContext rc, Future<Job> f, int status) {
+    f.onComplete(ar -> {
+      try {
+        if (ar.succeeded()) {
+          json(rc, status, JobView.of(ar.result()));
+        } else {
+          fail(rc, ar.cause());
+        }
+      } catch (RuntimeException e) {
+        rc.fail(e);
+      }
+    });
+  }
+
+  static void fail(RoutingContext rc, Throwable t) {
+    if (t instanceof JobException e) {
+      int status = switch (e.kind()) {
+        case INVALID -> 400;
+        case NOT_FOUND -> 404;
+        case CONFLICT -> 409;
+        case KEY_REUSED -> 422;
+        case UNAVAILABLE -> 503;
+      };
+      Problem.send(rc, status, e.getMessage());
+    } else if (t instanceof IllegalArgumentException) {
+      Problem.send(rc, 400, t.getMessage());
+    } else {
+      rc.fail(t);
+    }
+  }
+
+  static void json(RoutingContext rc, int status, JsonObject body) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store").end(body.encode());
+  }
+
+  private static String hash(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package io.shardline.gateway.config;
+
+import io.shardline.engine.cli.HostPort;
+import io.shardline.engine.tls.Fingerprint;
+import io.shardline.engine.tls.Trust;
+import io.shardline.engine.transfer.ShardlineUrl;
+import io.shardline.gateway.auth.Role;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The gateway's configuration file (JSON, or YAML for {@code .yaml}/{@code .yml} files), checked as
+ * a whole when loaded: unknown keys, missing files and bad values are errors naming the key.
+ * Relative paths are resolved against the file's folder.
+ */
+public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
+    List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey) {
+
+  public static final int DEFAULT_MAX_RUNNING_JOBS = 2;
+  public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+  public static final int DEFAULT_SNAPSHOT_EVERY = 1000;
+  /** Names of remotes and destinations: what a job can write before the colon. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  private static final Set<String> KEYS = Set.of("listen", "dataDir", "remotes", "destinations", "tokens",
+      "maxRunningJobs", "maxBodyBytes", "snapshotEvery", "tls");
+  private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey");
+
+  public static GatewayConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the config file " + file + ": " + e.getMessage(), e);
+    }
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    JsonObject json = name.endsWith(".yaml") || name.endsWith(".yml") ? yaml(text, file) : json(text, file);
+    Path base = file.toAbsolutePath().getParent();
+    return parse(json, base);
+  }
+
+  private static JsonObject json(String text, Path file) {
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException e) {
+      throw new ConfigException(file + " is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JsonObject yaml(String text, Path file) {
+    try {
+      Object o = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+      if (!(o instanceof Map)) {
+        throw new ConfigException(file + ": the top level must be a mapping");
+      }
+      return new JsonObject((Map<String, Object>) o);
+    } catch (org.yaml.snakeyaml.error.YAMLException e) {
+      throw new ConfigException(file + " is not valid YAML: " + e.getMessage(), e);
+    }
+  }
+
+  /** Checks and converts a parsed config; {@code base} resolves relative paths. */
+  public static GatewayConfig parse(JsonObject c, Path base) {
+    unknownKeys(c, KEYS, "");
+    HostPort listen = HostPort.parse(string(c, "listen", "127.0.0.1:8080"));
+    Path dataDir = path(base, required(c, "dataDir"));
+    Map<String, Remote> remotes = new LinkedHashMap<>();
+    JsonObject rs = object(c, "remotes");
+    for (String n : rs.fieldNames()) {
+      checkName(n, "remotes");
+      remotes.put(n, remote(n, objectValue(rs.getValue(n), "remotes." + n), base));
+    }
+    Map<String, Path> dests = new LinkedHashMap<>();
+    JsonObject ds = object(c, "destinations");
+    for (String n : ds.fieldNames()) {
+      checkName(n, "destinations");
+      if (!(ds.getValue(n) instanceof String s) || s.isBlank()) {
+        throw new ConfigException("destinations." + n + " must be a folder path");
+      }
+      dests.put(n, path(base, s).normalize());
+    }
+    List<ApiToken> tokens = tokens(c);
+    int maxRunning = integer(c, "maxRunningJobs", DEFAULT_MAX_RUNNING_JOBS, 1, 64);
+    int maxBody = integer(c, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 16 * 1024 * 1024);
+    int snapshotEvery = integer(c, "snapshotEvery", DEFAULT_SNAPSHOT_EVERY, 1, 10_000_000);
+    Path cert = null;
+    Path key = null;
+    if (c.containsKey("tls")) {
+      JsonObject tls = objectValue(c.getValue("tls"), "tls");
+      unknownKeys(tls, Set.of("cert", "key"), "tls.");
+      cert = existing(path(base, required(tls, "cert")), "tls.cert");
+      key = existing(path(base, required(tls, "key")), "tls.key");
+    }
+    return new GatewayConfig(listen, dataDir, Map.copyOf(remotes), Map.copyOf(dests), List.copyOf(tokens), maxRunning,
+        maxBody, snapshotEvery, cert, key);
+  }
+
+  private static Remote remote(String name, JsonObject r, Path base) {
+    String where = "remotes." + name;
+    unknownKeys(r, REMOTE_KEYS, where + ".");
+    ShardlineUrl url;
+    try {
+      url = ShardlineUrl.parse(required(r, "url", where));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ".url: " + e.getMessage(), e);
+    }
+    if (!url.path().isEmpty() && !url.path().equals("/")) {
+      throw new ConfigException(where + ".url must be shardline://HOST:PORT without a path (jobs give the path)");
+    }
+    String t = required(r, "trust", where);
+    Trust trust;
+    if (t.startsWith(Fingerprint.PREFIX)) {
+      try {
+        trust = new Trust.Pinned(Fingerprint.parse(t));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ".trust: " + e.getMessage(), e);
+      }
+    } else {
+      trust = new Trust.CaFile(existing(path(base, t), where + ".trust (a CA file, or sha256:HEX)"));
+    }
+    Path tokenFile = r.containsKey("tokenFile") ? existing(path(base, string(r, "tokenFile", null)), where + ".tokenFile") : null;
+    Path clientCert = r.containsKey("clientCert") ? existing(path(base, string(r, "clientCert", null)), where + ".clientCert") : null;
+    Path clientKey = r.containsKey("clientKey") ? existing(path(base, string(r, "clientKey", null)), where + ".clientKey") : null;
+    if ((clientCert == null) != (clientKey == null)) {
+      throw new ConfigException(where + ": clientCert and clientKey go together");
+    }
+    return new Remote(name, url, trust, tokenFile, clientCert, clientKey);
+  }
+
+  private static List<ApiToken> tokens(JsonObject c) {
+    Object v = c.getValue("tokens");
+    if (!(v instanceof JsonArray a) || a.isEmpty()) {
+      throw new ConfigException("tokens must list at least one {\"token\": ..., \"role\": \"operator\"|\"viewer\"}");
+    }
+    List<ApiToken> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < a.size(); i++) {
+      String where = "tokens[" + i + "]";
+      JsonObject t = objectValue(a.getValue(i), where);
+      unknownKeys(t, Set.of("token", "role", "name"), where + ".");
+      String secret = required(t, "token", where);
+      if (secret.length() < 8 || !secret.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+        throw new ConfigException(where + ".token must be at least 8 printable ASCII characters without spaces");
+      }
+      if (!seen.add(secret)) {
+        throw new ConfigException(where + ".token is listed twice");
+      }
+      Role role;
+      try {
+        role = Role.parse(required(t, "role", where));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ".role: " + e.getMessage(), e);
+      }
+      String name = string(t, "name", role.label() + "-" + (i + 1));
+      out.add(new ApiToken(secret, role, name));
+    }
+    return out;
+  }
+
+  private static void unknownKeys(JsonObject o, Set<String> known, String prefix) {
+    for (String k : o.fieldNames()) {
+      if (!known.contains(k)) {
+        throw new ConfigException("unknown key '" + prefix + k + "' (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+      }
+    }
+  }
+
+  private static void checkName(String n, String where) {
+    if (!NAME.matcher(n).matches()) {
+      throw new ConfigException(where + ": name '" + n + "' must be 1-64 of [A-Za-z0-9_.-], starting with a letter or digit");
+    }
+  }
+
+  private static String required(JsonObject o, String key) {
+    return required(o, key, null);
+  }
+
+  private static String required(JsonObject o, String key, String where) {
+    String s = string(o, key, null);
+    if (s == null || s.isBlank()) {
+      throw new ConfigException((where == null ? "" : where + ".") + key + " is required");
+    }
+    return s;
+  }
+
+  private static String string(JsonObject o, String key, String dflt) {
+    Object v = o.getValue(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof String s)) {
+      throw new ConfigException(key + " must be a string");
+    }
+    return s;
+  }
+
+  private static int integer(JsonObject o, String key, int dflt, int min, int max) {
+    Object v = o.getValue(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
+      throw new ConfigException(key + " must be an integer in " + min + ".." + max + ", got " + v);
+    }
+    return n.intValue();
+  }
+
+  private static JsonObject object(JsonObject o, String key) {
+    Object v = o.getValue(key);
+    return v == null ? new JsonObject() : objectValue(v, key);
+  }
+
+  private static JsonObject objectValue(Object v, String where) {
+    if (v instanceof JsonObject j) {
+      return j;
+    }
+    if (v instanceof Map<?, ?> m) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = (Map<String, Object>) m;
+      return new JsonObject(map);
+    }
+    throw new ConfigException(where + " must be an object");
+  }
+
+  private static Path path(Path base, String s) {
+    Path p = Path.of(s);
+    return p.isAbsolute() ? p : base.resolve(p);
+  }
+
+  private static Path existing(Path p, String what) {
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw new ConfigException(what + ": " + p + " is not a readable file");
+    }
+    return p;
+  }
+}

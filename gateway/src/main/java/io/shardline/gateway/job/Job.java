@@ -1,0 +1,118 @@
+package io.shardline.gateway.job;
+
+import io.shardline.gateway.journal.JournalRecord;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A job as the journal's events made it (see {@link JobTable#apply}), plus its live progress.
+ * Confined to the gateway's context, except {@link #progress()}, which any thread may read.
+ */
+public final class Job {
+  private final String id;
+  private final JobSpec spec;
+  private final long createdAt;
+  private final String submittedBy;
+  private final String idempotencyKey;
+  private final String requestHash;
+  private final List<JournalRecord> events = new ArrayList<>();
+  private JobState state = JobState.QUEUED;
+  private long updatedAt;
+  private long rateLimit;
+  private int attempts;
+  private String error;
+  private JsonObject result;
+  /** Totals of attempts that ended (retries, reconnects, wire bytes). */
+  private long pastRetries;
+  private long pastReconnects;
+  private long pastWire;
+  private volatile Progress progress = Progress.NONE;
+
+  Job(String id, JobSpec spec, long createdAt, String submittedBy, String idempotencyKey, String requestHash) {
+    this.id = id;
+    this.spec = spec;
+    this.createdAt = createdAt;
+    this.updatedAt = createdAt;
+    this.submittedBy = submittedBy;
+    this.idempotencyKey = idempotencyKey;
+    this.requestHash = requestHash;
+    this.rateLimit = spec.rateLimit();
+  }
+
+  public String id() { return id; }
+  public JobSpec spec() { return spec; }
+  public JobState state() { return state; }
+  public long createdAt() { return createdAt; }
+  public long updatedAt() { return updatedAt; }
+  public String submittedBy() { return submittedBy; }
+  public String idempotencyKey() { return idempotencyKey; }
+  public String requestHash() { return requestHash; }
+  public long rateLimit() { return rateLimit; }
+  public int attempts() { return attempts; }
+  public String error() { return error; }
+  /** The final outcome (bytes, digests, ...) once succeeded, else null. */
+  public JsonObject result() { return result; }
+  public Progress progress() { return progress; }
+  public long pastRetries() { return pastRetries; }
+  public long pastReconnects() { return pastReconnects; }
+  public long pastWire() { return pastWire; }
+  /** The job's audit trail: every event the journal holds for it, oldest first. */
+  public List<JournalRecord> events() { return Collections.unmodifiableList(events); }
+  /** Sequence number of the job's latest event. */
+  public long lastSeq() { return events.isEmpty() ? 0 : events.get(events.size() - 1).seq(); }
+
+  void progress(Progress p) { progress = p; }
+  void state(JobState s) { state = s; }
+  void rateLimit(long r) { rateLimit = r; }
+  void error(String e) { error = e; }
+  void result(JsonObject r) { result = r; }
+  void startAttempt() { attempts++; error = null; }
+  void endAttempt(JsonObject stats) {
+    pastRetries += stats.getLong("retriedChunks", 0L);
+    pastReconnects += stats.getLong("reconnects", 0L);
+    pastWire += stats.getLong("wireBytes", 0L);
+  }
+  void record(JournalRecord r) {
+    events.add(r);
+    updatedAt = r.time();
+  }
+
+  /** Everything a snapshot needs to rebuild this job without its events' replay. */
+  JsonObject toSnapshot() {
+    JsonArray ev = new JsonArray();
+    events.forEach(r -> ev.add(r.toJson()));
+    Progress p = progress;
+    return new JsonObject().put("id", id).put("spec", spec.toJson()).put("createdAt", createdAt)
+        .put("submittedBy", submittedBy).put("idempotencyKey", idempotencyKey).put("requestHash", requestHash)
+        .put("state", state.label()).put("updatedAt", updatedAt).put("rateLimit", rateLimit).put("attempts", attempts)
+        .put("error", error).put("result", result).put("pastRetries", pastRetries).put("pastReconnects", pastReconnects)
+        .put("pastWire", pastWire)
+        .put("progress", new JsonObject().put("bytesDone", p.bytesDone()).put("bytesTotal", p.bytesTotal())
+            .put("filesDone", p.filesDone()).put("filesTotal", p.filesTotal()))
+        .put("events", ev);
+  }
+
+  static Job fromSnapshot(JsonObject j) {
+    Job job = new Job(j.getString("id"), JobSpec.fromJson(j.getJsonObject("spec")), j.getLong("createdAt"),
+        j.getString("submittedBy"), j.getString("idempotencyKey"), j.getString("requestHash"));
+    job.state = JobState.parse(j.getString("state"));
+    job.updatedAt = j.getLong("updatedAt");
+    job.rateLimit = j.getLong("rateLimit");
+    job.attempts = j.getInteger("attempts");
+    job.error = j.getString("error");
+    job.result = j.getJsonObject("result");
+    job.pastRetries = j.getLong("pastRetries", 0L);
+    job.pastReconnects = j.getLong("pastReconnects", 0L);
+    job.pastWire = j.getLong("pastWire", 0L);
+    JsonObject p = j.getJsonObject("progress", new JsonObject());
+    job.progress = new Progress(p.getLong("bytesDone", 0L), p.getLong("bytesTotal", 0L), job.pastWire, 0, -1,
+        p.getInteger("filesDone", 0), p.getInteger("filesTotal", 0), job.pastRetries, job.pastReconnects, 0);
+    for (Object o : j.getJsonArray("events", new JsonArray())) {
+      job.events.add(JournalRecord.fromJson((JsonObject) o));
+    }
+    return job;
+  }
+}

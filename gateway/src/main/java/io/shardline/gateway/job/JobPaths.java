@@ -1,0 +1,81 @@
+package io.shardline.gateway.job;
+
+import io.shardline.engine.storage.SafePath;
+import io.shardline.engine.wire.ShardlineException;
+import io.shardline.gateway.config.Remote;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Where jobs may read and write: a job's source must name a configured remote and its destination
+ * a configured destination root, and the destination path must stay inside that root, lexically
+ * and after following any symlinks that already exist on the way.
+ */
+public final class JobPaths {
+  private final Map<String, Remote> remotes;
+  private final Map<String, Path> destinations;
+
+  public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations) {
+    this.remotes = remotes;
+    this.destinations = destinations;
+  }
+
+  /** Throws {@link JobException} (INVALID) when the spec names unknown places or escapes its root. */
+  public void check(JobSpec spec) {
+    remote(spec);
+    checkWirePath(spec.sourcePath(), "source path");
+    destination(spec);
+  }
+
+  public Remote remote(JobSpec spec) {
+    Remote r = remotes.get(spec.source());
+    if (r == null) {
+      throw invalid("unknown remote '" + spec.source() + "' (configured: " + String.join(", ", new TreeSet<>(remotes.keySet())) + ")");
+    }
+    return r;
+  }
+
+  /** The folder the job writes into, inside its destination root. */
+  public Path destination(JobSpec spec) {
+    Path root = destinations.get(spec.destination());
+    if (root == null) {
+      throw invalid("unknown destination '" + spec.destination() + "' (configured: "
+          + String.join(", ", new TreeSet<>(destinations.keySet())) + ")");
+    }
+    if (spec.destPath().startsWith("/")) {
+      throw invalid("destination path '" + spec.destPath() + "' must be relative to destination '" + spec.destination() + "'");
+    }
+    String rel = checkWirePath(spec.destPath(), "destination path");
+    Path target = rel.isEmpty() ? root : SafePath.under(root, rel);
+    try {
+      Files.createDirectories(root);
+      Path realRoot = root.toRealPath();
+      Path existing = target;
+      while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+        existing = existing.getParent();
+      }
+      if (existing == null || !existing.toRealPath().startsWith(realRoot)) {
+        throw invalid("destination path '" + spec.destPath() + "' leads outside destination '" + spec.destination() + "'");
+      }
+    } catch (IOException e) {
+      throw invalid("destination '" + spec.destination() + "' cannot be used: " + e.getMessage());
+    }
+    return target;
+  }
+
+  private static String checkWirePath(String p, String what) {
+    try {
+      return SafePath.check(SafePath.normalize(p));
+    } catch (ShardlineException e) {
+      throw invalid(what + " '" + p + "' is not allowed: " + e.getMessage());
+    }
+  }
+
+  private static JobException invalid(String msg) {
+    return new JobException(JobException.Kind.INVALID, msg);
+  }
+}

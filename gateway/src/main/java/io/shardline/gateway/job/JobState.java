@@ -1,0 +1,31 @@
+package io.shardline.gateway.job;
+
+import java.util.Locale;
+
+/** Where a job is in its life. */
+public enum JobState {
+  QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED;
+
+  /** Succeeded and cancelled jobs never change again; a failed job can be resumed (retried). */
+  public boolean terminal() {
+    return this == SUCCEEDED || this == CANCELLED;
+  }
+
+  /** Whether the job is done running, one way or another. */
+  public boolean ended() {
+    return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+  }
+
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static JobState parse(String s) {
+    for (JobState st : values()) {
+      if (st.label().equals(s)) {
+        return st;
+      }
+    }
+    throw new IllegalArgumentException("unknown job state '" + s + "'");
+  }
+}
