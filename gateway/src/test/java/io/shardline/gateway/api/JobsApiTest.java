@@ -1,0 +1,224 @@
+package io.shardline.gateway.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardline.gateway.testutil.GatewayHarness;
+import io.shardline.gateway.testutil.GatewayHarness.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every endpoint of the jobs API, and every error it promises, against a real node and gateway. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
+class JobsApiTest {
+  static final String OP = GatewayHarness.OPERATOR;
+  static final String VIEW = GatewayHarness.VIEWER;
+
+  Path tmp;
+  GatewayHarness h;
+
+  @BeforeAll
+  void start(@TempDir Path dir) throws Exception {
+    tmp = dir;
+    h = new GatewayHarness(tmp);
+    GatewayHarness.file(h.source.resolve("small/a.bin"), 300_000, 1);
+    GatewayHarness.file(h.source.resolve("small/b.bin"), 70_000, 2);
+    GatewayHarness.file(h.source.resolve("big/c.bin"), 8_000_000, 3);
+    h.startNode(o -> { }).startGateway(c -> c.put("maxRunningJobs", 2));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    h.close();
+  }
+
+  static JsonObject job(String src, String dst) {
+    return new JsonObject().put("source", src).put("destination", dst);
+  }
+
+  @Test
+  void submitRunsTheJobToAVerifiedCopy() throws Exception {
+    Response r = h.call("POST", "/api/v1/jobs", OP, job("ckpt:small", "local:t1").put("label", "first").encode());
+    assertEquals(201, r.status(), r.body());
+    JsonObject j = r.json();
+    assertEquals("/api/v1/jobs/" + j.getString("id"), r.header("Location"));
+    assertEquals("alice", j.getString("submittedBy"));
+    assertEquals("first", j.getString("label"));
+    JsonObject done = h.awaitState(j.getString("id"), "succeeded", Duration.ofSeconds(30));
+    assertEquals(370_000, done.getLong("bytesDone"));
+    assertEquals(370_000, done.getLong("bytesTotal"));
+    assertEquals(2, done.getInteger("filesDone"));
+    assertEquals(100.0, done.getDouble("percent"));
+    assertEquals(2, done.getJsonObject("digests").size());
+    assertArrayEquals(Files.readAllBytes(h.source.resolve("small/a.bin")), Files.readAllBytes(h.dest.resolve("t1/a.bin")));
+    assertArrayEquals(Files.readAllBytes(h.source.resolve("small/b.bin")), Files.readAllBytes(h.dest.resolve("t1/b.bin")));
+  }
+
+  @Test
+  void idempotentSubmissionReturnsTheSameJob() throws Exception {
+    String body = job("ckpt:small", "local:idem").encode();
+    Response a = h.call("POST", "/api/v1/jobs", OP, body, "Idempotency-Key", "key-1");
+    Response b = h.call("POST", "/api/v1/jobs", OP, body, "Idempotency-Key", "key-1");
+    assertEquals(201, a.status(), a.body());
+    assertEquals(201, b.status(), b.body());
+    assertEquals(a.json().getString("id"), b.json().getString("id"));
+    assertEquals("true", b.header("Idempotent-Replayed"));
+    long same = h.call("GET", "/api/v1/jobs?limit=1000", VIEW, null).json().getJsonArray("jobs").stream()
+        .filter(o -> ((JsonObject) o).getString("destination").equals("local:idem")).count();
+    assertEquals(1, same);
+    Response other = h.call("POST", "/api/v1/jobs", OP, job("ckpt:small", "local:idem2").encode(), "Idempotency-Key", "key-1");
+    assertProblem(other, 422, "key-1");
+    Response fresh = h.call("POST", "/api/v1/jobs", OP, body, "Idempotency-Key", "key-2");
+    assertNotEquals(a.json().getString("id"), fresh.json().getString("id"));
+  }
+
+  @Test
+  void listFiltersByStateAndPages() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(h.submit(job("ckpt:small", "local:list" + i)).getString("id"));
+    }
+    for (String id : ids) {
+      h.awaitState(id, "succeeded", Duration.ofSeconds(30));
+    }
+    JsonObject page = h.call("GET", "/api/v1/jobs?state=succeeded&limit=2&offset=0", VIEW, null).json();
+    assertEquals(2, page.getJsonArray("jobs").size());
+    assertTrue(page.getInteger("total") >= 3);
+    assertEquals(ids.get(2), page.getJsonArray("jobs").getJsonObject(0).getString("id"), "newest first");
+    JsonObject next = h.call("GET", "/api/v1/jobs?state=succeeded&limit=2&offset=1", VIEW, null).json();
+    assertEquals(ids.get(1), next.getJsonArray("jobs").getJsonObject(0).getString("id"));
+    for (Object o : h.call("GET", "/api/v1/jobs?state=queued", VIEW, null).json().getJsonArray("jobs")) {
+      assertEquals("queued", ((JsonObject) o).getString("state"));
+    }
+    assertProblem(h.call("GET", "/api/v1/jobs?state=bogus", VIEW, null), 400, "state");
+    assertProblem(h.call("GET", "/api/v1/jobs?limit=0", VIEW, null), 400, "limit");
+  }
+
+  @Test
+  void pauseResumeRateChangeAndCancel() throws Exception {
+    // 8 MB at 1 MB/s: slow enough to act on while it runs
+    String id = h.submit(job("ckpt:big", "local:prc").put("rateLimit", 1_000_000)).getString("id");
+    h.awaitState(id, "running", Duration.ofSeconds(10));
+    assertProblem(h.call("POST", "/api/v1/jobs/" + id + "/resume", OP, null), 409, "running");
+    assertEquals("paused", h.call("POST", "/api/v1/jobs/" + id + "/pause", OP, null).json().getString("state"));
+    assertProblem(h.call("POST", "/api/v1/jobs/" + id + "/pause", OP, null), 409, "paused");
+    String resumed = h.call("POST", "/api/v1/jobs/" + id + "/resume", OP, null).json().getString("state");
+    assertTrue(resumed.equals("queued") || resumed.equals("running"), resumed); // the runner may start it at once
+    h.awaitState(id, "running", Duration.ofSeconds(10));
+    Response patched = h.call("PATCH", "/api/v1/jobs/" + id, OP, new JsonObject().put("rateLimit", "400mbit").encode());
+    assertEquals(200, patched.status(), patched.body());
+    assertEquals(50_000_000, patched.json().getLong("rateLimit"));
+    JsonObject done = h.awaitState(id, "succeeded", Duration.ofSeconds(30));
+    assertTrue(done.getInteger("attempts") >= 2, done.encode());
+    assertArrayEquals(Files.readAllBytes(h.source.resolve("big/c.bin")), Files.readAllBytes(h.dest.resolve("prc/c.bin")));
+    assertProblem(h.call("POST", "/api/v1/jobs/" + id + "/cancel", OP, null), 409, "succeeded");
+    assertProblem(h.call("PATCH", "/api/v1/jobs/" + id, OP, new JsonObject().put("rateLimit", 1).encode()), 409, "succeeded");
+
+    String slow = h.submit(job("ckpt:big", "local:cancelled").put("rateLimit", 500_000)).getString("id");
+    h.awaitState(slow, "running", Duration.ofSeconds(10));
+    assertEquals("cancelled", h.call("POST", "/api/v1/jobs/" + slow + "/cancel", OP, null).json().getString("state"));
+    Thread.sleep(500);
+    assertFalse(Files.exists(h.dest.resolve("cancelled/c.bin")), "a cancelled job publishes nothing partial");
+    List<String> types = new ArrayList<>();
+    for (Object o : h.call("GET", "/api/v1/jobs/" + slow + "/log", VIEW, null).json().getJsonArray("events")) {
+      types.add(((JsonObject) o).getString("type"));
+    }
+    assertEquals(List.of("submitted", "started", "cancelled", "attempt-ended"), types);
+  }
+
+  @Test
+  void logIsTheAuditTrail() throws Exception {
+    String id = h.submit(job("ckpt:small", "local:log")).getString("id");
+    h.awaitState(id, "succeeded", Duration.ofSeconds(30));
+    JsonArray ev = h.call("GET", "/api/v1/jobs/" + id + "/log", VIEW, null).json().getJsonArray("events");
+    assertEquals("submitted", ev.getJsonObject(0).getString("type"));
+    assertEquals("alice", ev.getJsonObject(0).getString("actor"));
+    JsonObject last = ev.getJsonObject(ev.size() - 1);
+    assertEquals("succeeded", last.getString("type"));
+    assertEquals(2, last.getJsonObject("data").getJsonObject("digests").size());
+    assertTrue(last.getJsonObject("data").getBoolean("verified"));
+  }
+
+  @Test
+  void errorsAreProblemJson() throws Exception {
+    String id = h.submit(job("ckpt:small", "local:errs")).getString("id");
+    // 401: no token, a wrong token, another scheme
+    assertProblem(h.call("GET", "/api/v1/jobs", null, null), 401, "Bearer");
+    assertProblem(h.call("GET", "/api/v1/jobs", "wrong-token-123", null), 401, "not valid");
+    assertProblem(h.call("GET", "/metrics", null, null), 401, "Bearer");
+    // 403: a viewer mutating, every mutation
+    assertProblem(h.call("POST", "/api/v1/jobs", VIEW, job("ckpt:small", "local:v").encode()), 403, "viewer");
+    for (String action : List.of("cancel", "pause", "resume")) {
+      assertProblem(h.call("POST", "/api/v1/jobs/" + id + "/" + action, VIEW, null), 403, "viewer");
+    }
+    assertProblem(h.call("PATCH", "/api/v1/jobs/" + id, VIEW, "{\"rateLimit\":1}"), 403, "viewer");
+    // 400: the contract (missing field, unknown field, wrong type, out of range, bad JSON) ...
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, "{\"source\":\"ckpt:small\"}"), 400, "destination");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:a", "local:b").put("bogus", 1).encode()), 400, "contract");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:a", "local:b").put("lanes", "four").encode()), 400, "contract");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:a", "local:b").put("lanes", 65).encode()), 400, "contract");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:a", "local:b").put("compression", "lz4").encode()), 400, "contract");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, "{not json"), 400, "");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("nocolon", "local:b").encode()), 400, "contract");
+    // ... and the config: unknown names, paths escaping their root
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("nope:x", "local:b").encode()), 400, "unknown remote 'nope'");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:x", "elsewhere:b").encode()), 400, "unknown destination");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:x", "local:../escape").encode()), 400, "not allowed");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:x", "local:a/../../escape").encode()), 400, "not allowed");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:x", "local:/etc").encode()), 400, "relative");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:../x", "local:b").encode()), 400, "not allowed");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:x", "local:a\u0000b").encode()), 400, "");
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:x", "local:b").put("rateLimit", "fast").encode()), 400, "");
+    Files.createDirectories(h.dest);
+    Files.createSymbolicLink(h.dest.resolve("link-out"), tmp);
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, job("ckpt:x", "local:link-out/x").encode()), 400, "outside");
+    // 404
+    assertProblem(h.call("GET", "/api/v1/jobs/no-such-job", VIEW, null), 404, "no-such-job");
+    assertProblem(h.call("POST", "/api/v1/jobs/no-such-job/cancel", OP, null), 404, "no-such-job");
+    assertProblem(h.call("GET", "/api/v1/nothing-here", VIEW, null), 404, "");
+    // 413
+    String huge = job("ckpt:x", "local:b").put("label", "x".repeat(100_000)).encode();
+    assertProblem(h.call("POST", "/api/v1/jobs", OP, huge), 413, "larger");
+    // the gateway still works after all that
+    h.awaitState(id, "succeeded", Duration.ofSeconds(30));
+  }
+
+  @Test
+  void healthReadyContractAndPage() throws Exception {
+    assertEquals(200, h.call("GET", "/health", null, null).status());
+    assertEquals(200, h.call("GET", "/ready", null, null).status());
+    Response contract = h.call("GET", "/api/v1/openapi.yaml", null, null);
+    assertEquals(200, contract.status());
+    assertTrue(contract.body().startsWith("openapi: 3.1.0"), contract.body());
+    Response metrics = h.call("GET", "/metrics", VIEW, null);
+    assertEquals(200, metrics.status());
+    assertTrue(metrics.body().contains("shardline_jobs{state=\"queued\"}"), metrics.body());
+    assertTrue(metrics.body().contains("http_server_requests_seconds"), metrics.body());
+  }
+
+  static void assertProblem(Response r, int status, String detailPart) {
+    assertEquals(status, r.status(), r.body());
+    assertTrue(r.header("Content-Type").startsWith("application/problem+json"), r.header("Content-Type"));
+    JsonObject p = r.json();
+    assertEquals(status, p.getInteger("status"));
+    assertNotNull(p.getString("title"));
+    assertNotNull(p.getString("type"));
+    assertTrue(p.getString("detail").contains(detailPart), "detail '" + p.getString("detail") + "' lacks '" + detailPart + "'");
+  }
+}
