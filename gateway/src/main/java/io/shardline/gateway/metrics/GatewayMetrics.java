@@ -51,7 +51,7 @@ public final class GatewayMetrics implements TransferStats {
     }
     Gauge.builder("shardline.lanes.active", runner, JobRunner::activeLanes)
         .description("Lanes connected over all running jobs").register(registry);
-    Gauge.builder("shardline.transfer.rate", runner, JobRunner::rate).baseUnit("bits.per.second")
+    Gauge.builder("shardline.transfer.rate", runner, r -> r.rate() / 8.0).baseUnit("bytes.per.second")
         .description("Throughput of all running jobs over the last 2 s").register(registry);
   }
 

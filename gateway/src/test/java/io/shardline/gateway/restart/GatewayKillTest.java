@@ -1,0 +1,130 @@
+package io.shardline.gateway.restart;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardline.gateway.testutil.GatewayHarness;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway killed with SIGKILL in the middle of a running job, then started again on the same
+ * data folder: the job continues from the engine's resume journal and completes verified, no job
+ * is lost or duplicated, and a job accepted (201) just before the kill is still there.
+ */
+@Timeout(120)
+class GatewayKillTest {
+  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/");
+
+  @TempDir
+  Path tmp;
+
+  /** A gateway in a child JVM, and the port it printed. */
+  record Child(Process process, int port) {}
+
+  static Child startGateway(Path config, Path log) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.shardline.engine.cli.Main",
+        "gateway", "--config", config.toString());
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    CompletableFuture<Integer> port = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (Exception e) {
+        port.completeExceptionally(e);
+      }
+      port.completeExceptionally(new IllegalStateException("gateway exited before listening"));
+    });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      return new Child(p, port.get(30, TimeUnit.SECONDS));
+    } catch (Exception e) {
+      p.destroyForcibly();
+      throw new AssertionError("gateway did not start; log:\n" + Files.readString(log), e);
+    }
+  }
+
+  @Test
+  void sigkillMidJobThenRestartCompletesTheJobVerified() throws Exception {
+    Path log = tmp.resolve("gateway.log");
+    try (GatewayHarness h = new GatewayHarness(tmp)) {
+      GatewayHarness.file(h.source.resolve("ckpt/shard-0.bin"), 24_000_000, 11);
+      GatewayHarness.file(h.source.resolve("ckpt/shard-1.bin"), 16_000_000, 12);
+      h.startNode(o -> { });
+      Path config = tmp.resolve("gateway.json");
+      Files.writeString(config, h.config().encodePrettily());
+      List<Process> started = new ArrayList<>();
+      try {
+        Child first = startGateway(config, log);
+        started.add(first.process());
+        h.info = new io.shardline.gateway.GatewayServer.Info("127.0.0.1", first.port(), false, 0, 0);
+        // 40 MB at 8 MB/s: about 5 s; killed at about a third
+        String id = h.submit(new JsonObject().put("source", "ckpt:ckpt").put("destination", "local:run")
+            .put("rateLimit", 8_000_000).put("lanes", 4)).getString("id");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JsonObject j;
+        do {
+          Thread.sleep(50);
+          j = h.call("GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null).json();
+        } while (j.getLong("bytesDone") < 12_000_000 && System.nanoTime() < deadline);
+        assertEquals("running", j.getString("state"), j.encode());
+        String queuedId = h.submit(new JsonObject().put("source", "ckpt:ckpt").put("destination", "local:second")
+            .put("priority", -1)).getString("id"); // accepted (201) right before the kill
+        first.process().destroyForcibly(); // SIGKILL
+        assertTrue(first.process().waitFor(10, TimeUnit.SECONDS));
+        assertTrue(Files.notExists(h.dest.resolve("run/shard-0.bin")) || Files.size(h.dest.resolve("run/shard-0.bin")) == 24_000_000,
+            "nothing partial at a final path");
+
+        Child second = startGateway(config, log);
+        started.add(second.process());
+        h.info = new io.shardline.gateway.GatewayServer.Info("127.0.0.1", second.port(), false, 0, 0);
+        JsonObject done = h.awaitState(id, "succeeded", Duration.ofSeconds(60));
+        h.awaitState(queuedId, "succeeded", Duration.ofSeconds(60));
+        assertEquals(2, done.getInteger("attempts"), done.encode());
+        assertArrayEquals(Files.readAllBytes(h.source.resolve("ckpt/shard-0.bin")), Files.readAllBytes(h.dest.resolve("run/shard-0.bin")));
+        assertArrayEquals(Files.readAllBytes(h.source.resolve("ckpt/shard-1.bin")), Files.readAllBytes(h.dest.resolve("run/shard-1.bin")));
+        assertArrayEquals(Files.readAllBytes(h.source.resolve("ckpt/shard-0.bin")), Files.readAllBytes(h.dest.resolve("second/shard-0.bin")));
+        JsonArray jobs = h.call("GET", "/api/v1/jobs", GatewayHarness.VIEWER, null).json().getJsonArray("jobs");
+        assertEquals(2, jobs.size(), "no job lost, none duplicated: " + jobs.encode());
+        List<String> types = new ArrayList<>();
+        JsonArray events = h.call("GET", "/api/v1/jobs/" + id + "/log", GatewayHarness.VIEWER, null).json().getJsonArray("events");
+        events.forEach(o -> types.add(((JsonObject) o).getString("type")));
+        assertEquals(List.of("submitted", "started", "interrupted", "started", "succeeded"), types);
+        JsonObject fin = events.getJsonObject(events.size() - 1).getJsonObject("data");
+        assertTrue(fin.getLong("resumedChunks") > 0, "the second attempt resumed verified chunks: " + fin.encode());
+        assertTrue(fin.getBoolean("verified"));
+      } finally {
+        for (Process p : started) {
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+}
