@@ -211,6 +211,8 @@ public final class JobRunner implements JobListener {
         .lanes(s.lanes())
         .compression(s.compression())
         .rateLimit(job.rateLimit())
+        .clientCert(remote.clientCert()) // mutual TLS, when the remote requires it
+        .clientKey(remote.clientKey())
         .serverPacing(false); // the rate can change while the job runs
   }
 
