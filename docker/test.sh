@@ -211,11 +211,12 @@ API="http://127.0.0.1:$GATEWAY_PORT"
 DEST_DIR=step-1000 # the jobs write into this folder of each trainer's shard volume
 trainers=(trainer-a trainer-b)
 
-api() { # api TOKEN METHOD PATH [BODY] -> prints "STATUS BODY"
+api() { # api TOKEN METHOD PATH [BODY]: sets STATUS and BODY
   local out
   out="$(curl -sS --max-time 10 -X "$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
     ${4:+--data "$4"} -w '\n%{http_code}' "$API$3")" || return 1
-  printf '%s %s' "${out##*$'\n'}" "${out%$'\n'*}"
+  STATUS="${out##*$'\n'}"
+  BODY="${out%$'\n'*}"
 }
 
 mountpoint_of() { podman volume inspect --format '{{.Mountpoint}}' "$(volume "$1-shards")"; }
@@ -245,32 +246,32 @@ if [ "$HAS_GATEWAY" = 1 ]; then
   log "gateway ready after $(secs_since "$T0") s"
   declare -A JOB
   for t in "${trainers[@]}"; do
-    read -r status body < <(api "$OPERATOR" POST /api/v1/jobs \
-      "{\"source\":\"source:/\",\"destination\":\"$t:$DEST_DIR\",\"lanes\":4,\"label\":\"docker-test $t\"}") ||
+    api "$OPERATOR" POST /api/v1/jobs \
+      "{\"source\":\"source:/\",\"destination\":\"$t:$DEST_DIR\",\"lanes\":4,\"label\":\"docker-test $t\"}" ||
       fail "POST /api/v1/jobs failed"
-    [ "$status" = 201 ] || fail "POST /api/v1/jobs for $t answered $status: $body"
-    JOB[$t]="$(jq -r .id <<<"$body")"
+    [ "$STATUS" = 201 ] || fail "POST /api/v1/jobs for $t answered $STATUS: $BODY"
+    JOB[$t]="$(jq -r .id <<<"$BODY")"
     log "job ${JOB[$t]} submitted: source:/ -> $t:$DEST_DIR"
   done
   wait_first_shard || fail "no shard reached a trainer in $TIMEOUT s"
   for t in "${trainers[@]}"; do
     deadline=$((SECONDS + TIMEOUT))
     while :; do
-      read -r status body < <(api "$VIEWER" GET "/api/v1/jobs/${JOB[$t]}") || fail "GET job failed"
-      [ "$status" = 200 ] || fail "GET /api/v1/jobs/${JOB[$t]} answered $status: $body"
-      state="$(jq -r .state <<<"$body")"
+      api "$VIEWER" GET "/api/v1/jobs/${JOB[$t]}" || fail "GET job failed"
+      [ "$STATUS" = 200 ] || fail "GET /api/v1/jobs/${JOB[$t]} answered $STATUS: $BODY"
+      state="$(jq -r .state <<<"$BODY")"
       case "$state" in
         succeeded) break ;;
-        failed | cancelled) fail "job ${JOB[$t]} ($t) ended $state: $body" ;;
+        failed | cancelled) fail "job ${JOB[$t]} ($t) ended $state: $BODY" ;;
       esac
       [ $SECONDS -lt $deadline ] || fail "job ${JOB[$t]} ($t) still $state after $TIMEOUT s"
       sleep 0.5
     done
-    log "job ${JOB[$t]} ($t) succeeded: $(jq -c '{bytesDone, filesDone, retriedChunks, lanes}' <<<"$body")"
+    log "job ${JOB[$t]} ($t) succeeded: $(jq -c '{bytesDone, filesDone, retriedChunks, lanes}' <<<"$BODY")"
   done
   # A viewer may read but not submit.
-  read -r status body < <(api "$VIEWER" POST /api/v1/jobs "{\"source\":\"source:/\",\"destination\":\"trainer-a:x\"}") || fail "POST failed"
-  [ "$status" = 403 ] || fail "a viewer's POST answered $status, not 403"
+  api "$VIEWER" POST /api/v1/jobs "{\"source\":\"source:/\",\"destination\":\"trainer-a:x\"}" || fail "POST failed"
+  [ "$STATUS" = 403 ] || fail "a viewer's POST answered $STATUS, not 403"
 else
   # Until the gateway exists: the same transfers as one-shot `shardline pull` containers on the
   # compose network, writing into the trainers' volumes, with the source's fingerprint pinned.
