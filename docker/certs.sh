@@ -3,13 +3,20 @@
 #
 # Usage: docker/certs.sh [OUT_DIR]        (default: docker/secrets beside this script)
 #
-# For each node (source, trainer-a, trainer-b): OUT_DIR/NODE/tls.crt and tls.key (a self-signed
-# EC P-256 certificate named after the compose service) and OUT_DIR/NODE/token (the token clients
-# must present). For the gateway: OUT_DIR/gateway/gateway.json (remote "source" pinned to the source
-# node's certificate fingerprint, destinations "trainer-a" and "trainer-b", an operator and a viewer
-# API token) and OUT_DIR/gateway/source.token. OUT_DIR/operator.token, OUT_DIR/viewer.token: the API
-# tokens, for curl. OUT_DIR/fingerprints.env: every node's `sha256:HEX` fingerprint, the value a
-# client pins with `pull --trust` (it equals the one `serve` prints on start).
+# Servers: for each node (source, trainer-a, trainer-b), OUT_DIR/NODE/tls.crt and tls.key (a
+# self-signed EC P-256 certificate named after the compose service; clients pin its fingerprint)
+# and OUT_DIR/NODE/token (the token clients must present).
+# Clients (mutual TLS): a client CA, OUT_DIR/ca/ca.pem (copied to OUT_DIR/NODE/client-ca.pem, which
+# `serve --client-ca` takes) with its key OUT_DIR/ca/ca-key.pem (keep it offline in production),
+# and client certificates signed by it: OUT_DIR/gateway/client.pem + client-key.pem (the gateway's,
+# towards the source) and OUT_DIR/peer/client.pem + client-key.pem (for a peer pulling from a
+# trainer). Made with perf/security/mtls-certs.sh.
+# Gateway: OUT_DIR/gateway/gateway.json (remote "source" pinned to the source's fingerprint, with
+# its token file and the gateway's client certificate; destinations "trainer-a" and "trainer-b";
+# an operator and a viewer API token) and OUT_DIR/gateway/source.token.
+# OUT_DIR/operator.token, OUT_DIR/viewer.token: the API tokens, for curl. OUT_DIR/fingerprints.env:
+# every node's `sha256:HEX` fingerprint, the value a client pins with `pull --trust` (it equals the
+# one `serve` prints on start).
 #
 # Existing certificates and tokens are kept, so re-running never changes a fingerprint; remove
 # OUT_DIR to start over. Keys, tokens and the config are mode 0600 and, when run as root, owned by
@@ -19,6 +26,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+MTLS_CERTS="$HERE/../perf/security/mtls-certs.sh"
 OUT="${1:-$HERE/secrets}"
 OWNER="${SHARDLINE_UID:-10001:10001}"
 NODES=(source trainer-a trainer-b)
@@ -49,6 +57,21 @@ for node in "${NODES[@]}"; do
   token "$dir/token"
 done
 
+# The client CA and the client certificates (mutual TLS).
+[ -s "$OUT/ca/ca.pem" ] || bash "$MTLS_CERTS" ca "$OUT/ca" >/dev/null
+for client in gateway peer; do
+  mkdir -p "$OUT/$client"
+  if [ ! -s "$OUT/$client/client.pem" ]; then
+    bash "$MTLS_CERTS" client "$OUT/ca" "$client" 825 >/dev/null
+    mv "$OUT/ca/$client.pem" "$OUT/$client/client.pem"
+    mv "$OUT/ca/$client-key.pem" "$OUT/$client/client-key.pem"
+  fi
+done
+for node in "${NODES[@]}"; do
+  cp "$OUT/ca/ca.pem" "$OUT/$node/client-ca.pem"
+  chmod 0644 "$OUT/$node/client-ca.pem"
+done
+
 token "$OUT/operator.token"
 token "$OUT/viewer.token"
 mkdir -p "$OUT/gateway"
@@ -69,7 +92,9 @@ cat >"$OUT/gateway/gateway.json" <<JSON
     "source": {
       "url": "shardline://source:7700",
       "trust": "$(fingerprint "$OUT/source/tls.crt")",
-      "tokenFile": "/etc/shardline/source.token"
+      "tokenFile": "/etc/shardline/source.token",
+      "clientCert": "/etc/shardline/client.pem",
+      "clientKey": "/etc/shardline/client-key.pem"
     }
   },
   "destinations": {
@@ -84,7 +109,7 @@ cat >"$OUT/gateway/gateway.json" <<JSON
 JSON
 
 chmod 0755 "$OUT"
-for node in "${NODES[@]}" gateway; do chmod 0750 "$OUT/$node"; done
+for dir in "${NODES[@]}" gateway peer ca; do chmod 0750 "$OUT/$dir"; done
 if [ "$(id -u)" = 0 ]; then
   chown -R "$OWNER" "$OUT"
 fi

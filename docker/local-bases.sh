@@ -67,7 +67,10 @@ make_base() {
     local rootfs
     rootfs="$(mktemp -d "$CACHE/rootfs-$name.XXXXXX")"
     echo "local-bases: debootstrap $SUITE ($packages) from $MIRROR"
-    if ! debootstrap --variant=minbase --include="$packages" "$SUITE" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1; then
+    # Twice: a mirror hiccup should not fail the run.
+    if ! debootstrap --variant=minbase --include="$packages" "$SUITE" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 &&
+      ! { echo "local-bases: debootstrap failed, retrying once"; rm -rf "$rootfs" && mkdir -p "$rootfs" &&
+        debootstrap --variant=minbase --include="$packages" "$SUITE" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1; }; then
       echo "local-bases: debootstrap failed; last lines of $rootfs.log:" >&2
       tail -n 20 "$rootfs.log" >&2
       rm -rf "$rootfs"

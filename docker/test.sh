@@ -15,7 +15,8 @@
 # 7. checks with `shardline verify` that each trainer's copy equals the source and the two copies
 #    equal each other, and compares SHA-256 sums;
 # 8. checks every node's health check and that the JVMs run as uid 10001; pulls from trainer-a over
-#    TLS with its pinned fingerprint, and checks a wrong pin is refused;
+#    mutual TLS (its pinned fingerprint, a client certificate), and checks that a wrong pin and a
+#    missing client certificate are refused;
 # 9. tears the stack down (containers, volumes, network of the project, the work dir), also on
 #    failure. The image and the bases stay cached.
 #
@@ -42,6 +43,11 @@ log() { printf '[%s] docker/test.sh: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 fail() {
   log "FAIL: $*"
   exit 1
+}
+PASSED=0
+ok() { # a check that passed
+  PASSED=$((PASSED + 1))
+  log "ok $PASSED: $*"
 }
 now_ms() { date +%s%3N; }
 secs_since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
@@ -113,6 +119,7 @@ on_exit() {
   teardown
   rm -rf "$WORK"
   if [ $rc -eq 0 ]; then log "PASS"; else log "FAILED (exit $rc)"; fi
+  echo "docker: $PASSED passed, $((rc == 0 ? 0 : 1)) failed"
   exit $rc
 }
 trap on_exit EXIT
@@ -140,11 +147,12 @@ if [ -n "$old_image" ] && [ "$old_image" != "$(podman image inspect --format '{{
   podman rmi "$old_image" >/dev/null 2>&1 || true
 fi
 size_mb="$(podman image inspect --format '{{.Size}}' "$IMAGE" | awk '{ printf "%.0f", $1 / 1e6 }')"
-log "image $IMAGE built in $(secs_since "$t") s, ${size_mb} MB"
+ok "image $IMAGE built in $(secs_since "$t") s, ${size_mb} MB"
 [ "$(podman image inspect --format '{{.Config.User}}' "$IMAGE")" = shardline:shardline ] || fail "image user is not shardline"
 uid="$(podman run --rm --no-healthcheck --entrypoint id "$IMAGE" -u 2>/dev/null)"
 [ "$uid" = 10001 ] || fail "the image runs as uid '$uid', not 10001"
 podman image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q healthcheck || fail "the image has no HEALTHCHECK"
+ok "the image runs as uid 10001 and has a HEALTHCHECK"
 HAS_GATEWAY=0
 if podman run --rm --no-healthcheck "$IMAGE" --help 2>/dev/null | grep -q '^ *gateway '; then HAS_GATEWAY=1; fi
 
@@ -192,7 +200,7 @@ for s in "${services[@]}"; do
   [ "$(podman inspect --format '{{.State.Running}}' "$(container "$s")" 2>/dev/null)" = true ] ||
     fail "$(container "$s") is not running"
 done
-log "compose up: ${services[*]} running after $(secs_since "$T0") s"
+ok "compose up: ${services[*]} running after $(secs_since "$T0") s"
 
 # Wait for the source's start line and check it names the pinned fingerprint.
 deadline=$((SECONDS + 60))
@@ -202,7 +210,7 @@ until banner="$(podman logs "$(container source)" 2>/dev/null | grep -m1 '^liste
 done
 printed="$(echo "$banner" | grep -o 'fingerprint sha256:[0-9a-f]*' | cut -d' ' -f2)"
 [ "$printed" = "$SOURCE_FINGERPRINT" ] || fail "the source prints $printed, certs.sh pinned $SOURCE_FINGERPRINT"
-log "source: $banner (the pinned fingerprint)"
+ok "source: $banner (the pinned fingerprint)"
 
 # ---- 6. jobs through the gateway ---------------------------------------------------------------
 OPERATOR="$(cat "$WORK/secrets/operator.token")"
@@ -267,11 +275,12 @@ if [ "$HAS_GATEWAY" = 1 ]; then
       [ $SECONDS -lt $deadline ] || fail "job ${JOB[$t]} ($t) still $state after $TIMEOUT s"
       sleep 0.5
     done
-    log "job ${JOB[$t]} ($t) succeeded: $(jq -c '{bytesDone, filesDone, retriedChunks, lanes}' <<<"$BODY")"
+    ok "job ${JOB[$t]} ($t) succeeded: $(jq -c '{bytesDone, filesDone, retriedChunks, lanes}' <<<"$BODY")"
   done
   # A viewer may read but not submit.
   api "$VIEWER" POST /api/v1/jobs "{\"source\":\"source:/\",\"destination\":\"trainer-a:x\"}" || fail "POST failed"
   [ "$STATUS" = 403 ] || fail "a viewer's POST answered $STATUS, not 403"
+  ok "a viewer token reads jobs and cannot submit one (403)"
 else
   # Until the gateway exists: the same transfers as one-shot `shardline pull` containers on the
   # compose network, writing into the trainers' volumes, with the source's fingerprint pinned.
@@ -280,16 +289,17 @@ else
     podman run --rm --no-healthcheck --name "${PROJECT}_pull-$t" --network "${PROJECT}_default" \
       -v "$(volume "$t-shards"):/data/shards" -v "$WORK/secrets/gateway:/etc/shardline:ro" "$IMAGE" \
       pull shardline://source:7700/ "/data/shards/$DEST_DIR" --lanes 4 --trust "$SOURCE_FINGERPRINT" \
-      --token-file /etc/shardline/source.token --json >"$WORK/pull-$t.json" 2>"$WORK/pull-$t.err" &
+      --token-file /etc/shardline/source.token \
+      --client-cert /etc/shardline/client.pem --client-key /etc/shardline/client-key.pem --json >"$WORK/pull-$t.json" 2>"$WORK/pull-$t.err" &
     pids+=($!)
   done
   wait_first_shard || fail "no shard reached a trainer in $TIMEOUT s"
   for i in "${!trainers[@]}"; do
     wait "${pids[$i]}" || { cat "$WORK/pull-${trainers[$i]}.err"; fail "pull into ${trainers[$i]} failed"; }
-    log "pull into ${trainers[$i]}: $(jq -c '{files, totalBytes, mbPerSecond, lanes, verified}' "$WORK/pull-${trainers[$i]}.json")"
+    ok "pull into ${trainers[$i]}: $(jq -c '{files, totalBytes, mbPerSecond, lanes, verified}' "$WORK/pull-${trainers[$i]}.json")"
   done
 fi
-log "first verified shard on $FIRST_TRAINER $(awk -v ms="$first_shard_ms" 'BEGIN { printf "%.1f", ms / 1000 }') s after compose up"
+ok "first verified shard on $FIRST_TRAINER $(awk -v ms="$first_shard_ms" 'BEGIN { printf "%.1f", ms / 1000 }') s after compose up"
 
 # ---- 7. verify ---------------------------------------------------------------------------------
 for t in "${trainers[@]}"; do
@@ -307,7 +317,7 @@ src_sums="$(sums "$WORK/shards")"
 for t in "${trainers[@]}"; do
   [ "$(sums "$(mountpoint_of "$t")/$DEST_DIR")" = "$src_sums" ] || fail "SHA-256 sums on $t differ from the source"
 done
-log "both trainers hold $SHARDS byte-identical shards (shardline verify and SHA-256 agree)"
+ok "both trainers hold $SHARDS byte-identical shards (shardline verify and SHA-256 agree)"
 
 # ---- 8. health, user, TLS pinning between containers -------------------------------------------
 peaks=""
@@ -319,20 +329,29 @@ for s in "${services[@]}"; do
   [ "$owner" = 10001 ] || fail "$c runs as uid $owner"
   peaks+="$s $(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status") MiB, "
 done
-log "health checks pass on ${services[*]}; every JVM runs as uid 10001"
+ok "health checks pass on ${services[*]}; every JVM runs as uid 10001"
 log "peak RSS: ${peaks%, }"
 
-peer_pull() { # peer_pull FINGERPRINT: pull trainer-a's step folder over TLS, pinning FINGERPRINT
-  podman run --rm --no-healthcheck --network "${PROJECT}_default" -v "$WORK/secrets/trainer-a:/run/shardline:ro" "$IMAGE" \
-    pull "shardline://trainer-a:7700/$DEST_DIR" /var/lib/shardline/peer --lanes 2 --trust "$1" \
-    --token-file /run/shardline/token --json
+peer_pull() { # peer_pull FINGERPRINT [CLIENT_CERT_ARGS...]: pull trainer-a's step folder over TLS
+  local pin="$1"
+  shift
+  podman run --rm --no-healthcheck --network "${PROJECT}_default" \
+    -v "$WORK/secrets/trainer-a/token:/run/shardline/token:ro" -v "$WORK/secrets/peer:/run/peer:ro" "$IMAGE" \
+    pull "shardline://trainer-a:7700/$DEST_DIR" /var/lib/shardline/peer --lanes 2 --trust "$pin" \
+    --token-file /run/shardline/token "$@" --json
 }
-peer_pull "$TRAINER_A_FINGERPRINT" >"$WORK/peer.json" 2>"$WORK/peer.err" ||
-  { cat "$WORK/peer.err"; fail "pull from trainer-a with its pinned fingerprint failed"; }
+PEER_CERT=(--client-cert /run/peer/client.pem --client-key /run/peer/client-key.pem)
+peer_pull "$TRAINER_A_FINGERPRINT" "${PEER_CERT[@]}" >"$WORK/peer.json" 2>"$WORK/peer.err" ||
+  { cat "$WORK/peer.err"; fail "pull from trainer-a with its pinned fingerprint and a client certificate failed"; }
 [ "$(jq -r .verified "$WORK/peer.json")" = true ] || fail "peer pull not verified: $(cat "$WORK/peer.json")"
-if peer_pull "$TRAINER_B_FINGERPRINT" >/dev/null 2>"$WORK/peer-wrong.err"; then
+ok "a peer pulls trainer-a's copy over mutual TLS (trainer-a's pinned fingerprint, the peer's client certificate)"
+if peer_pull "$TRAINER_B_FINGERPRINT" "${PEER_CERT[@]}" >/dev/null 2>"$WORK/peer-wrong.err"; then
   fail "a pull pinning the wrong fingerprint succeeded"
 fi
-log "trainer-a serves its copy over TLS to a peer pinning its fingerprint; a wrong pin is refused ($(head -c 120 "$WORK/peer-wrong.err" | tr '\n' ' '))"
+ok "a wrong pin is refused ($(grep -m1 "shardline pull" "$WORK/peer-wrong.err" | cut -c1-150))"
+if peer_pull "$TRAINER_A_FINGERPRINT" >/dev/null 2>"$WORK/peer-nocert.err"; then
+  fail "a pull without a client certificate succeeded"
+fi
+ok "a pull without a client certificate is refused ($(grep -m1 "shardline pull" "$WORK/peer-nocert.err" | cut -c1-150))"
 
 log "summary: image ${size_mb} MB; compose up -> first verified shard on a trainer: $(awk -v ms="$first_shard_ms" 'BEGIN { printf "%.1f", ms / 1000 }') s; via $([ "$HAS_GATEWAY" = 1 ] && echo "the gateway API" || echo "one-shot pull containers (no gateway yet)")"
