@@ -1,0 +1,50 @@
+package io.shardline.perf.e2e;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/** A case's runs on one data set, and their summary: medians and min–max over the good runs. */
+final class CaseResult {
+  final Case c;
+  final List<RunResult> runs = new ArrayList<>();
+
+  CaseResult(Case c) {
+    this.c = c;
+  }
+
+  List<RunResult> good() {
+    return runs.stream().filter(RunResult::ok).toList();
+  }
+
+  double median(ToDoubleFunction<RunResult> f) {
+    return median(good().stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).toArray());
+  }
+
+  double min(ToDoubleFunction<RunResult> f) {
+    return good().stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).min().orElse(Double.NaN);
+  }
+
+  double max(ToDoubleFunction<RunResult> f) {
+    return good().stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).max().orElse(Double.NaN);
+  }
+
+  double mbps() {
+    return median(RunResult::mbPerSecond);
+  }
+
+  boolean noisy() {
+    return runs.stream().anyMatch(r -> r.background() > Runner.QUIET_CORES);
+  }
+
+  static double median(double[] v) {
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+}

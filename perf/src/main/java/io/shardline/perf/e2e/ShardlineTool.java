@@ -1,0 +1,147 @@
+package io.shardline.perf.e2e;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Shardline: one {@code shardline serve} per data set (root = the set's directory, a fresh state
+ * dir, self-signed certificate pinned by fingerprint) and {@code shardline pull} of the whole root
+ * over TLS with each lane count and compression none / auto. One unmeasured warm-up pull per set
+ * fills the server's manifest cache, as in {@code perf/bench/engine-vs-peers.sh}.
+ */
+final class ShardlineTool implements Tool {
+  private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+) fingerprint (sha256:[0-9a-fA-F]+)");
+
+  private final Env env;
+  private final List<String> compressions;
+  private Net net;
+  private Managed server;
+  private int port;
+  private String fingerprint;
+
+  ShardlineTool(Env env, List<String> compressions) {
+    this.env = env;
+    this.compressions = compressions;
+  }
+
+  @Override
+  public String id() {
+    return "shardline";
+  }
+
+  @Override
+  public String missing() {
+    return null; // the launcher is checked by BenchMain before anything runs
+  }
+
+  @Override
+  public String config() {
+    return "`shardline serve --root SET --listen ADDR:0 --state-dir FRESH` (self-signed cert, TLS 1.3); client "
+        + "`shardline pull shardline://ADDR:PORT/ DEST --lanes L --compression none|auto --trust sha256:FP --json` "
+        + "through `bin/shardline` (its JVM options; JVM start-up is inside the timed command); one warm-up pull per set";
+  }
+
+  @Override
+  public void start(Net n) {
+    this.net = n;
+  }
+
+  @Override
+  public void beginSet(DataSet set) throws Exception {
+    Path state = env.work().resolve("state-" + set.id());
+    DataSets.deleteTree(state);
+    server = Managed.start("shardline-serve-" + net.id() + "-" + set.id(), net.server(concat(env.shardline(),
+        List.of("serve", "--root", set.root().toString(), "--listen", net.serverAddr() + ":0",
+            "--state-dir", state.toString()))), env.logs(), Env.CHILD_ENV);
+    long deadline = System.nanoTime() + 90_000_000_000L;
+    Matcher m = null;
+    while (System.nanoTime() < deadline && server.process.isAlive()) {
+      m = LISTENING.matcher(server.output());
+      if (m.find()) {
+        break;
+      }
+      m = null;
+      Thread.sleep(100);
+    }
+    if (m == null) {
+      String why = server.output() + server.errors();
+      server.close();
+      server = null;
+      throw new IllegalStateException("shardline serve did not report 'listening on': " + tail(why));
+    }
+    port = Integer.parseInt(m.group(2));
+    fingerprint = m.group(3);
+    Path warm = env.dest().resolveSibling(env.dest().getFileName() + "-warmup");
+    DataSets.deleteTree(warm);
+    Files.createDirectories(warm);
+    try (Managed w = Managed.start("shardline-warmup", pull(set, warm, 4, "auto"), env.logs(), Env.CHILD_ENV)) {
+      int rc = w.await(env.timeoutSeconds());
+      env.log().info("shardline warm-up pull of " + set.id() + ": " + (rc == 0 ? "ok" : "FAILED rc=" + rc + " " + tail(w.errors())));
+    }
+    DataSets.deleteTree(warm);
+  }
+
+  @Override
+  public void endSet() {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+
+  @Override
+  public List<Case> cases(Profile profile, DataSet set) {
+    List<Case> out = new ArrayList<>();
+    for (String c : compressions) {
+      for (int l : profile.lanes()) {
+        out.add(new Case(id(), "shardline-l" + l + "-" + c, "Shardline " + l + " lane" + (l == 1 ? "" : "s") + ", " + c, l, c));
+      }
+    }
+    return out;
+  }
+
+  List<String> pull(DataSet set, Path dest, int lanes, String compression) {
+    return net.client(concat(env.shardline(), List.of("pull", "shardline://" + net.serverAddr() + ":" + port + "/",
+        dest.toString(), "--lanes", Integer.toString(lanes), "--compression", compression, "--trust", fingerprint, "--json")));
+  }
+
+  @Override
+  public Invocation invocation(Case c, DataSet set, Path dest) {
+    return new Invocation(pull(set, dest, c.lanes(), c.compression()), true, (out, total, wall) -> {
+      String line = out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+          .orElseThrow(() -> new IllegalStateException("no JSON summary from pull: " + tail(out)));
+      JsonObject j = new JsonObject(line);
+      if (!j.getBoolean("verified", false)) {
+        throw new IllegalStateException("pull not verified: " + line);
+      }
+      return new Invocation.Parsed(j.getLong("totalBytes"), wall, j.getLong("wireBytes"),
+          String.format("engine %.2f s, codecs %s", j.getDouble("seconds"), j.getJsonObject("codecs").encode()));
+    });
+  }
+
+  @Override
+  public List<Managed> servers() {
+    return server == null ? List.of() : List.of(server);
+  }
+
+  @Override
+  public void close() {
+    endSet();
+  }
+
+  static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  static String tail(String s) {
+    String t = s.strip();
+    return t.length() > 400 ? "…" + t.substring(t.length() - 400) : t;
+  }
+}
