@@ -41,4 +41,26 @@ public final class TestFiles {
     b[Math.toIntExact(offset)] ^= (byte) 0xFF;
     Files.write(file, b);
   }
+
+  /** Streams {@code size} seeded random bytes into {@code p} (creating parents), 1 MiB at a time. */
+  public static Path random(Path p, long size, long seed) throws IOException {
+    Files.createDirectories(p.toAbsolutePath().getParent());
+    SplittableRandom r = new SplittableRandom(seed);
+    byte[] buf = new byte[(int) Math.min(size, 1 << 20)];
+    try (var out = Files.newOutputStream(p)) {
+      long left = size;
+      while (left > 0) {
+        int n = (int) Math.min(buf.length, left);
+        for (int i = 0; i < n; i += 8) {
+          long v = r.nextLong();
+          for (int k = 0; k < 8 && i + k < n; k++) {
+            buf[i + k] = (byte) (v >>> (8 * k));
+          }
+        }
+        out.write(buf, 0, n);
+        left -= n;
+      }
+    }
+    return p;
+  }
 }

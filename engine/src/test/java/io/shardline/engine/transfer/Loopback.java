@@ -74,24 +74,7 @@ final class Loopback implements AutoCloseable {
 
   /** Writes {@code size} deterministic random bytes. */
   static Path file(Path p, long size, long seed) throws IOException {
-    Files.createDirectories(p.getParent());
-    SplittableRandom r = new SplittableRandom(seed);
-    byte[] buf = new byte[(int) Math.min(size, 1 << 20)];
-    try (var out = Files.newOutputStream(p)) {
-      long left = size;
-      while (left > 0) {
-        int n = (int) Math.min(buf.length, left);
-        for (int i = 0; i < n; i += 8) {
-          long v = r.nextLong();
-          for (int k = 0; k < 8 && i + k < n; k++) {
-            buf[i + k] = (byte) (v >>> (8 * k));
-          }
-        }
-        out.write(buf, 0, n);
-        left -= n;
-      }
-    }
-    return p;
+    return io.shardline.engine.testutil.TestFiles.random(p, size, seed);
   }
 
   /** Relative paths of all regular files under {@code dir}, excluding the .shardline state folder. */

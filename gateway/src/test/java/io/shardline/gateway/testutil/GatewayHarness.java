@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -167,18 +166,6 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Writes {@code size} seeded random bytes. */
   public static Path file(Path p, long size, long seed) throws IOException {
-    Files.createDirectories(p.getParent());
-    SplittableRandom r = new SplittableRandom(seed);
-    byte[] buf = new byte[(int) Math.min(size, 1 << 20)];
-    try (var out = Files.newOutputStream(p)) {
-      long left = size;
-      while (left > 0) {
-        r.nextBytes(buf);
-        int n = (int) Math.min(left, buf.length);
-        out.write(buf, 0, n);
-        left -= n;
-      }
-    }
-    return p;
+    return io.shardline.engine.testutil.TestFiles.random(p, size, seed);
   }
 }
