@@ -361,24 +361,24 @@ class VerifyCommandTest {
     diff.set(3);
     diff.set(5);
     // tensor at 4001 (F32), 8000 bytes long, chunks of 1000: chunk 2 = [2000, 3000) is before it
-    assertEquals(List.of(), VerifyCommand.differingRanges(4001, 0, 4, diff, 1000));
+    assertEquals(List.of(), io.shardline.engine.verify.TreeVerifier.differingRanges(4001, 0, 4, diff, 1000));
     BitSet d2 = new BitSet();
     d2.set(5);
     d2.set(7);
     // chunk 5 = [5000, 6000) -> tensor bytes [999, 1999) -> elements [996, 2000)
     // chunk 7 = [7000, 8000) -> [2999, 3999) -> [2996, 4000)
     assertEquals(List.of(new TensorDiff.Range(996, 2000), new TensorDiff.Range(2996, 4000)),
-        VerifyCommand.differingRanges(4001, 8000, 4, d2, 1000));
+        io.shardline.engine.verify.TreeVerifier.differingRanges(4001, 8000, 4, d2, 1000));
     d2.set(6);
-    assertEquals(List.of(new TensorDiff.Range(996, 4000)), VerifyCommand.differingRanges(4001, 8000, 4, d2, 1000));
+    assertEquals(List.of(new TensorDiff.Range(996, 4000)), io.shardline.engine.verify.TreeVerifier.differingRanges(4001, 8000, 4, d2, 1000));
     // the last chunk of the tensor: clipped to its end
     BitSet d3 = new BitSet();
     d3.set(12);
-    assertEquals(List.of(new TensorDiff.Range(7996, 8000)), VerifyCommand.differingRanges(4001, 8000, 4, d3, 1000));
+    assertEquals(List.of(new TensorDiff.Range(7996, 8000)), io.shardline.engine.verify.TreeVerifier.differingRanges(4001, 8000, 4, d3, 1000));
     // 8-byte elements and chunks that cut every element: neighbours merge
     BitSet d4 = new BitSet();
     d4.set(0);
     d4.set(2);
-    assertEquals(List.of(new TensorDiff.Range(0, 16)), VerifyCommand.differingRanges(1, 16, 8, d4, 5));
+    assertEquals(List.of(new TensorDiff.Range(0, 16)), io.shardline.engine.verify.TreeVerifier.differingRanges(1, 16, 8, d4, 5));
   }
 }
