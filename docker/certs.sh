@@ -11,9 +11,11 @@
 # and client certificates signed by it: OUT_DIR/gateway/client.pem + client-key.pem (the gateway's,
 # towards the source) and OUT_DIR/peer/client.pem + client-key.pem (for a peer pulling from a
 # trainer). Made with perf/security/mtls-certs.sh.
-# Gateway: OUT_DIR/gateway/gateway.json (remote "source" pinned to the source's fingerprint, with
-# its token file and the gateway's client certificate; destinations "trainer-a" and "trainer-b";
-# an operator and a viewer API token) and OUT_DIR/gateway/source.token.
+# Gateway: OUT_DIR/gateway/tls.crt and tls.key (its HTTPS certificate, for DNS:gateway, localhost
+# and 127.0.0.1; API clients trust it with `curl --cacert`), OUT_DIR/gateway/gateway.json (HTTPS;
+# remote "source" pinned to the source's fingerprint, with its token file and the gateway's client
+# certificate; destinations "trainer-a" and "trainer-b"; an operator and a viewer API token) and
+# OUT_DIR/gateway/source.token.
 # OUT_DIR/operator.token, OUT_DIR/viewer.token: the API tokens, for curl. OUT_DIR/fingerprints.env:
 # every node's `sha256:HEX` fingerprint, the value a client pins with `pull --trust` (it equals the
 # one `serve` prints on start).
@@ -45,17 +47,23 @@ fingerprint() {
   echo "sha256:$(openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1)"
 }
 
-for node in "${NODES[@]}"; do
-  dir="$OUT/$node"
+# server_cert NAME: OUT_DIR/NAME/tls.crt and tls.key, created once.
+server_cert() {
+  local dir="$OUT/$1"
   mkdir -p "$dir"
   if [ ! -s "$dir/tls.crt" ] || [ ! -s "$dir/tls.key" ]; then
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-      -keyout "$dir/tls.key" -out "$dir/tls.crt" -days 825 -subj "/CN=$node" \
-      -addext "subjectAltName=DNS:$node,DNS:localhost,IP:127.0.0.1" 2>/dev/null
+      -keyout "$dir/tls.key" -out "$dir/tls.crt" -days 825 -subj "/CN=$1" \
+      -addext "subjectAltName=DNS:$1,DNS:localhost,IP:127.0.0.1" 2>/dev/null
     chmod 0644 "$dir/tls.crt"
   fi
-  token "$dir/token"
+}
+
+for node in "${NODES[@]}"; do
+  server_cert "$node"
+  token "$OUT/$node/token"
 done
+server_cert gateway # its HTTPS API
 
 # The client CA and the client certificates (mutual TLS).
 [ -s "$OUT/ca/ca.pem" ] || bash "$MTLS_CERTS" ca "$OUT/ca" >/dev/null
@@ -78,7 +86,7 @@ mkdir -p "$OUT/gateway"
 cp "$OUT/source/token" "$OUT/gateway/source.token"
 
 {
-  for node in "${NODES[@]}"; do
+  for node in "${NODES[@]}" gateway; do
     printf '%s_FINGERPRINT=%s\n' "$(echo "$node" | tr 'a-z-' 'A-Z_')" "$(fingerprint "$OUT/$node/tls.crt")"
   done
 } >"$OUT/fingerprints.env"
@@ -88,6 +96,7 @@ cat >"$OUT/gateway/gateway.json" <<JSON
 {
   "listen": "0.0.0.0:8080",
   "dataDir": "/var/lib/shardline/gateway",
+  "tls": { "cert": "/etc/shardline/tls.crt", "key": "/etc/shardline/tls.key" },
   "remotes": {
     "source": {
       "url": "shardline://source:7700",

@@ -4,11 +4,13 @@
 # Finds the shardline JVM (PID 1, or its child under an init such as `docker run --init`), reads its
 # subcommand and `--listen HOST:PORT` from the command line, then:
 #   serve    healthy when the port accepts a TCP connection;
-#   gateway  healthy when GET /health answers 200;
+#   gateway  healthy when GET /health answers 200: over HTTPS when its config (--config) has a
+#            "tls" key, with curl (without curl in the image: the port accepts a connection), else
+#            over HTTP with bash alone;
 #   other    (pull, verify, ...) healthy while it runs: it exits on its own.
 # Without --listen, the address is $SHARDLINE_HEALTH_ADDR, else serve's and the gateway's defaults
 # (127.0.0.1:7700 and 127.0.0.1:8080). A wildcard host (0.0.0.0, ::) is probed on loopback.
-# Uses only bash (/dev/tcp) and coreutils, so it runs on any glibc base image.
+# Needs bash (/dev/tcp) and coreutils, and curl for an HTTPS gateway.
 set -euo pipefail
 
 args=()
@@ -24,6 +26,7 @@ done
 
 command=""
 listen=""
+config=""
 after_jar=0
 for ((i = 0; i < ${#args[@]}; i++)); do
   a="${args[i]}"
@@ -34,6 +37,8 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   case "$a" in
     --listen) listen="${args[i + 1]:-}" ;;
     --listen=*) listen="${a#--listen=}" ;;
+    --config) config="${args[i + 1]:-}" ;;
+    --config=*) config="${a#--config=}" ;;
     -*) ;;
     *) [ -n "$command" ] || command="$a" ;;
   esac
@@ -51,10 +56,22 @@ host="${host#[}"
 host="${host%]}"
 case "$host" in "" | 0.0.0.0 | "::" | "*") host=127.0.0.1 ;; esac
 
-if [ "$command" = serve ]; then
+accepts() {
   timeout 4 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" ||
-    { echo "serve: nothing accepts connections on $host:$port" >&2; exit 1; }
+    { echo "$command: nothing accepts connections on $host:$port" >&2; exit 1; }
   exit 0
+}
+
+[ "$command" != serve ] || accepts
+
+# The gateway serves HTTPS when its config has a "tls" object (JSON) or a tls: key (YAML).
+if [ -n "$config" ] && [ -r "$config" ] && grep -Eq '"tls"[[:space:]]*:|^tls:' "$config"; then
+  command -v curl >/dev/null || accepts
+  case "$host" in *:*) url_host="[$host]" ;; *) url_host="$host" ;; esac
+  # -k: liveness, not identity (the certificate names the service, not 127.0.0.1 necessarily).
+  curl -fsSk --max-time 4 -o /dev/null "https://$url_host:$port/health" && exit 0
+  echo "gateway: GET https://$url_host:$port/health failed" >&2
+  exit 1
 fi
 
 status="$(timeout 4 bash -c '

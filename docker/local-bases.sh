@@ -3,7 +3,9 @@
 # Debian mirror but no image registry:
 #   localhost/shardline-base-jdk:17  (BUILD_IMAGE)   openjdk-17-jdk-headless, curl, ca-certificates,
 #                                                    and this machine's CA trust store (for Maven)
-#   localhost/shardline-base-jre:17  (RUNTIME_IMAGE) openjdk-17-jre-headless
+#   localhost/shardline-base-jre:17  (RUNTIME_IMAGE) openjdk-17-jre-headless, curl (as in the
+#                                                    eclipse-temurin images; the health check of
+#                                                    an HTTPS gateway uses it)
 # Each is a `debootstrap --variant=minbase` root file system, pruned (apt caches and lists, docs,
 # man pages, locales) and imported with `podman import`. The pruned tarballs are cached in
 # $SHARDLINE_DOCKER_CACHE (default /var/cache/shardline-docker), so a later run, or a run after
@@ -54,10 +56,12 @@ trust_host_cas() {
 }
 
 # make_base NAME PACKAGES: ensures localhost/shardline-base-NAME:17 exists.
+# The image carries its package list as a label and the tarball's name a checksum of it, so a
+# change of packages makes a new base rather than reusing a stale one.
 make_base() {
   local name="$1" packages="$2" image="localhost/shardline-base-$1:17"
-  local tarball="$CACHE/base-$1-$SUITE.tar"
-  if "$PODMAN" image exists "$image"; then
+  local tarball="$CACHE/base-$1-$SUITE-$(printf '%s' "$2" | cksum | cut -d' ' -f1).tar"
+  if [ "$("$PODMAN" image inspect --format '{{index .Labels "io.shardline.base.packages"}}' "$image" 2>/dev/null)" = "$SUITE:$packages" ]; then
     echo "local-bases: $image already present"
     return
   fi
@@ -83,11 +87,13 @@ make_base() {
       "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
     tar -C "$rootfs" --numeric-owner -cf "$tarball.tmp" .
     mv "$tarball.tmp" "$tarball"
+    find "$CACHE" -maxdepth 1 -name "base-$name-$SUITE-*.tar" ! -name "${tarball##*/}" -delete # stale package lists
     rm -rf "$rootfs" "$rootfs.log"
   fi
   echo "local-bases: importing $image"
-  "$PODMAN" import -q --change 'CMD ["/bin/bash"]' "$tarball" "$image" >/dev/null
+  "$PODMAN" import -q --change 'CMD ["/bin/bash"]' --change "LABEL io.shardline.base.packages=$SUITE:$packages" \
+    "$tarball" "$image" >/dev/null
 }
 
 make_base jdk openjdk-17-jdk-headless,curl,ca-certificates
-make_base jre openjdk-17-jre-headless
+make_base jre openjdk-17-jre-headless,curl,ca-certificates

@@ -10,8 +10,8 @@
 # 4. writes BF16 safetensors shards into a source directory and the secrets (docker/certs.sh);
 # 5. `podman-compose up -d` (project $SHARDLINE_TEST_PROJECT, default shardline-test): source,
 #    trainer-a, trainer-b, gateway; checks that the source prints the fingerprint certs.sh pinned;
-# 6. submits one job per trainer through the gateway's API (operator token) and times `up` to the
-#    first verified shard on a trainer; waits until both jobs succeed (viewer token);
+# 6. submits one job per trainer through the gateway's HTTPS API (operator token) and times `up`
+#    to the first verified shard on a trainer; waits until both jobs succeed (viewer token);
 # 7. checks with `shardline verify` that each trainer's copy equals the source and the two copies
 #    equal each other, and compares SHA-256 sums;
 # 8. checks every node's health check and that the JVMs run as uid 10001; pulls from trainer-a over
@@ -153,8 +153,6 @@ uid="$(podman run --rm --no-healthcheck --entrypoint id "$IMAGE" -u 2>/dev/null)
 [ "$uid" = 10001 ] || fail "the image runs as uid '$uid', not 10001"
 podman image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q healthcheck || fail "the image has no HEALTHCHECK"
 ok "the image runs as uid 10001 and has a HEALTHCHECK"
-HAS_GATEWAY=0
-if podman run --rm --no-healthcheck "$IMAGE" --help 2>/dev/null | grep -q '^ *gateway '; then HAS_GATEWAY=1; fi
 
 # ---- 4. shards and secrets ---------------------------------------------------------------------
 # A safetensors file: 8-byte little-endian header length, the JSON header (padded with spaces to a
@@ -187,20 +185,15 @@ done
 [ -n "$GATEWAY_PORT" ] || fail "no free port found"
 
 # ---- 5. compose up -----------------------------------------------------------------------------
-services=(source trainer-a trainer-b)
-[ "$HAS_GATEWAY" = 0 ] || services+=(gateway)
+services=(source trainer-a trainer-b gateway)
 T0="$(now_ms)"
-if [ "$HAS_GATEWAY" = 1 ]; then
-  compose up -d >"$WORK/compose.log" 2>&1 || fail "podman-compose up"
-else
-  log "this build has no 'gateway' command yet: starting source and trainers only"
-  compose up -d source trainer-a trainer-b >"$WORK/compose.log" 2>&1 || fail "podman-compose up"
-fi
+compose up -d >"$WORK/compose.log" 2>&1 || fail "podman-compose up"
 for s in "${services[@]}"; do
   [ "$(podman inspect --format '{{.State.Running}}' "$(container "$s")" 2>/dev/null)" = true ] ||
     fail "$(container "$s") is not running"
 done
-ok "compose up: ${services[*]} running after $(secs_since "$T0") s"
+RUNNING_S="$(secs_since "$T0")"
+ok "compose up: ${services[*]} running after $RUNNING_S s"
 
 # Wait for the source's start line and check it names the pinned fingerprint.
 deadline=$((SECONDS + 60))
@@ -215,13 +208,14 @@ ok "source: $banner (the pinned fingerprint)"
 # ---- 6. jobs through the gateway ---------------------------------------------------------------
 OPERATOR="$(cat "$WORK/secrets/operator.token")"
 VIEWER="$(cat "$WORK/secrets/viewer.token")"
-API="http://127.0.0.1:$GATEWAY_PORT"
+API="https://127.0.0.1:$GATEWAY_PORT"
+CACERT="$WORK/secrets/gateway/tls.crt" # the gateway's self-signed certificate: trusted as it is
 DEST_DIR=step-1000 # the jobs write into this folder of each trainer's shard volume
 trainers=(trainer-a trainer-b)
 
 api() { # api TOKEN METHOD PATH [BODY]: sets STATUS and BODY
   local out
-  out="$(curl -sS --max-time 10 -X "$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+  out="$(curl -sS --cacert "$CACERT" --max-time 10 -X "$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
     ${4:+--data "$4"} -w '\n%{http_code}' "$API$3")" || return 1
   STATUS="${out##*$'\n'}"
   BODY="${out%$'\n'*}"
@@ -245,61 +239,48 @@ wait_first_shard() { # returns once a published shard exists on either trainer
   return 1
 }
 
-if [ "$HAS_GATEWAY" = 1 ]; then
-  deadline=$((SECONDS + 120))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$API/ready" || true)" = 200 ]; do
-    [ $SECONDS -lt $deadline ] || fail "the gateway was not ready in 120 s"
-    sleep 0.2
-  done
-  log "gateway ready after $(secs_since "$T0") s"
-  declare -A JOB
-  for t in "${trainers[@]}"; do
-    api "$OPERATOR" POST /api/v1/jobs \
-      "{\"source\":\"source:/\",\"destination\":\"$t:$DEST_DIR\",\"lanes\":4,\"label\":\"docker-test $t\"}" ||
-      fail "POST /api/v1/jobs failed"
-    [ "$STATUS" = 201 ] || fail "POST /api/v1/jobs for $t answered $STATUS: $BODY"
-    JOB[$t]="$(jq -r .id <<<"$BODY")"
-    log "job ${JOB[$t]} submitted: source:/ -> $t:$DEST_DIR"
-  done
-  wait_first_shard || fail "no shard reached a trainer in $TIMEOUT s"
-  for t in "${trainers[@]}"; do
-    deadline=$((SECONDS + TIMEOUT))
-    while :; do
-      api "$VIEWER" GET "/api/v1/jobs/${JOB[$t]}" || fail "GET job failed"
-      [ "$STATUS" = 200 ] || fail "GET /api/v1/jobs/${JOB[$t]} answered $STATUS: $BODY"
-      state="$(jq -r .state <<<"$BODY")"
-      case "$state" in
-        succeeded) break ;;
-        failed | cancelled) fail "job ${JOB[$t]} ($t) ended $state: $BODY" ;;
-      esac
-      [ $SECONDS -lt $deadline ] || fail "job ${JOB[$t]} ($t) still $state after $TIMEOUT s"
-      sleep 0.5
-    done
-    ok "job ${JOB[$t]} ($t) succeeded: $(jq -c '{bytesDone, filesDone, retriedChunks, lanes}' <<<"$BODY")"
-  done
-  # A viewer may read but not submit.
-  api "$VIEWER" POST /api/v1/jobs "{\"source\":\"source:/\",\"destination\":\"trainer-a:x\"}" || fail "POST failed"
-  [ "$STATUS" = 403 ] || fail "a viewer's POST answered $STATUS, not 403"
-  ok "a viewer token reads jobs and cannot submit one (403)"
-else
-  # Until the gateway exists: the same transfers as one-shot `shardline pull` containers on the
-  # compose network, writing into the trainers' volumes, with the source's fingerprint pinned.
-  pids=()
-  for t in "${trainers[@]}"; do
-    podman run --rm --no-healthcheck --name "${PROJECT}_pull-$t" --network "${PROJECT}_default" \
-      -v "$(volume "$t-shards"):/data/shards" -v "$WORK/secrets/gateway:/etc/shardline:ro" "$IMAGE" \
-      pull shardline://source:7700/ "/data/shards/$DEST_DIR" --lanes 4 --trust "$SOURCE_FINGERPRINT" \
-      --token-file /etc/shardline/source.token \
-      --client-cert /etc/shardline/client.pem --client-key /etc/shardline/client-key.pem --json >"$WORK/pull-$t.json" 2>"$WORK/pull-$t.err" &
-    pids+=($!)
-  done
-  wait_first_shard || fail "no shard reached a trainer in $TIMEOUT s"
-  for i in "${!trainers[@]}"; do
-    wait "${pids[$i]}" || { cat "$WORK/pull-${trainers[$i]}.err"; fail "pull into ${trainers[$i]} failed"; }
-    ok "pull into ${trainers[$i]}: $(jq -c '{files, totalBytes, mbPerSecond, lanes, verified}' "$WORK/pull-${trainers[$i]}.json")"
-  done
+deadline=$((SECONDS + 120))
+until [ "$(curl -s --cacert "$CACERT" -o /dev/null -w '%{http_code}' "$API/ready" || true)" = 200 ]; do
+  [ $SECONDS -lt $deadline ] || fail "the gateway was not ready in 120 s"
+  sleep 0.2
+done
+READY_S="$(secs_since "$T0")"
+log "gateway ready after $READY_S s"
+if curl -s --max-time 5 -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/health"; then
+  fail "the gateway answers plain HTTP"
 fi
-ok "first verified shard on $FIRST_TRAINER $(awk -v ms="$first_shard_ms" 'BEGIN { printf "%.1f", ms / 1000 }') s after compose up"
+ok "the gateway's API answers over HTTPS only, with the certificate certs.sh made for it"
+declare -A JOB
+for t in "${trainers[@]}"; do
+  api "$OPERATOR" POST /api/v1/jobs \
+    "{\"source\":\"source:/\",\"destination\":\"$t:$DEST_DIR\",\"lanes\":4,\"label\":\"docker-test $t\"}" ||
+    fail "POST /api/v1/jobs failed"
+  [ "$STATUS" = 201 ] || fail "POST /api/v1/jobs for $t answered $STATUS: $BODY"
+  JOB[$t]="$(jq -r .id <<<"$BODY")"
+  log "job ${JOB[$t]} submitted: source:/ -> $t:$DEST_DIR"
+done
+wait_first_shard || fail "no shard reached a trainer in $TIMEOUT s"
+FIRST_SHARD_S="$(awk -v ms="$first_shard_ms" 'BEGIN { printf "%.1f", ms / 1000 }')"
+ok "first verified shard on $FIRST_TRAINER $FIRST_SHARD_S s after compose up (containers running after $RUNNING_S s, gateway ready after $READY_S s)"
+for t in "${trainers[@]}"; do
+  deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    api "$VIEWER" GET "/api/v1/jobs/${JOB[$t]}" || fail "GET job failed"
+    [ "$STATUS" = 200 ] || fail "GET /api/v1/jobs/${JOB[$t]} answered $STATUS: $BODY"
+    state="$(jq -r .state <<<"$BODY")"
+    case "$state" in
+      succeeded) break ;;
+      failed | cancelled) fail "job ${JOB[$t]} ($t) ended $state: $BODY" ;;
+    esac
+    [ $SECONDS -lt $deadline ] || fail "job ${JOB[$t]} ($t) still $state after $TIMEOUT s"
+    sleep 0.5
+  done
+  ok "job ${JOB[$t]} ($t) succeeded: $(jq -c '{bytesDone, filesDone, retriedChunks, lanes}' <<<"$BODY")"
+done
+# A viewer may read but not submit.
+api "$VIEWER" POST /api/v1/jobs "{\"source\":\"source:/\",\"destination\":\"trainer-a:x\"}" || fail "POST failed"
+[ "$STATUS" = 403 ] || fail "a viewer's POST answered $STATUS, not 403"
+ok "a viewer token reads jobs and cannot submit one (403)"
 
 # ---- 7. verify ---------------------------------------------------------------------------------
 for t in "${trainers[@]}"; do
@@ -331,6 +312,16 @@ for s in "${services[@]}"; do
 done
 ok "health checks pass on ${services[*]}; every JVM runs as uid 10001"
 log "peak RSS: ${peaks%, }"
+# The gateway's check really asks it: a frozen gateway (SIGSTOP) is unhealthy, and healthy again
+# once it runs (SIGCONT).
+podman kill --signal STOP "$(container gateway)" >/dev/null
+if podman healthcheck run "$(container gateway)" >/dev/null 2>&1; then
+  podman kill --signal CONT "$(container gateway)" >/dev/null
+  fail "the health check passes on a frozen gateway"
+fi
+podman kill --signal CONT "$(container gateway)" >/dev/null
+podman healthcheck run "$(container gateway)" >/dev/null 2>&1 || fail "the gateway stays unhealthy after SIGCONT"
+ok "the gateway's health check fails while the gateway is frozen and passes once it runs again"
 
 peer_pull() { # peer_pull FINGERPRINT [CLIENT_CERT_ARGS...]: pull trainer-a's step folder over TLS
   local pin="$1"
@@ -354,4 +345,4 @@ if peer_pull "$TRAINER_A_FINGERPRINT" >/dev/null 2>"$WORK/peer-nocert.err"; then
 fi
 ok "a pull without a client certificate is refused ($(grep -m1 "shardline pull" "$WORK/peer-nocert.err" | cut -c1-150))"
 
-log "summary: image ${size_mb} MB; compose up -> first verified shard on a trainer: $(awk -v ms="$first_shard_ms" 'BEGIN { printf "%.1f", ms / 1000 }') s; via $([ "$HAS_GATEWAY" = 1 ] && echo "the gateway API" || echo "one-shot pull containers (no gateway yet)")"
+log "summary: image ${size_mb} MB; compose up -> first verified shard on a trainer: $FIRST_SHARD_S s (load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores)"
