@@ -3,9 +3,11 @@
 #
 # Finds the shardline JVM (PID 1, or its child under an init such as `docker run --init`), reads its
 # subcommand and `--listen HOST:PORT` from the command line, then:
-#   serve    healthy when the port accepts a TCP connection;
+#   serve    healthy when a socket listens on the port (read from /proc/net/tcp and tcp6, so the
+#            check never connects: a connection without a TLS handshake would log a warning on the
+#            node every time);
 #   gateway  healthy when GET /health answers 200: over HTTPS when its config (--config) has a
-#            "tls" key, with curl (without curl in the image: the port accepts a connection), else
+#            "tls" key, with curl (without curl in the image: a socket listens on the port), else
 #            over HTTP with bash alone;
 #   other    (pull, verify, ...) healthy while it runs: it exits on its own.
 # Without --listen, the address is $SHARDLINE_HEALTH_ADDR, else serve's and the gateway's defaults
@@ -56,17 +58,21 @@ host="${host#[}"
 host="${host%]}"
 case "$host" in "" | 0.0.0.0 | "::" | "*") host=127.0.0.1 ;; esac
 
-accepts() {
-  timeout 4 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" ||
-    { echo "$command: nothing accepts connections on $host:$port" >&2; exit 1; }
+# listening: a socket in state LISTEN (0A) on the port, any address, IPv4 or IPv6.
+listening() {
+  local hex
+  hex="$(printf '%04X' "$port")"
+  awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
+    { echo "$command: no socket listens on port $port" >&2; exit 1; }
   exit 0
 }
 
-[ "$command" != serve ] || accepts
+[ "$command" != serve ] || listening
 
 # The gateway serves HTTPS when its config has a "tls" object (JSON) or a tls: key (YAML).
 if [ -n "$config" ] && [ -r "$config" ] && grep -Eq '"tls"[[:space:]]*:|^tls:' "$config"; then
-  command -v curl >/dev/null || accepts
+  command -v curl >/dev/null || listening
   case "$host" in *:*) url_host="[$host]" ;; *) url_host="$host" ;; esac
   # -k: liveness, not identity (the certificate names the service, not 127.0.0.1 necessarily).
   curl -fsSk --max-time 4 -o /dev/null "https://$url_host:$port/health" && exit 0

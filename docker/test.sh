@@ -310,7 +310,11 @@ for s in "${services[@]}"; do
   [ "$owner" = 10001 ] || fail "$c runs as uid $owner"
   peaks+="$s $(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status") MiB, "
 done
-ok "health checks pass on ${services[*]}; every JVM runs as uid 10001"
+for s in source trainer-a trainer-b; do
+  ! podman logs "$(container "$s")" 2>&1 | grep -q 'refused a connection' ||
+    fail "$(container "$s") logged a refused connection: the health check must not connect"
+done
+ok "health checks pass on ${services[*]} (and leave no trace in the nodes' logs); every JVM runs as uid 10001"
 log "peak RSS: ${peaks%, }"
 # The gateway's check really asks it: a frozen gateway (SIGSTOP) is unhealthy, and healthy again
 # once it runs (SIGCONT).
