@@ -216,10 +216,11 @@ final class ServerLane {
     double compressRate = served.compressRatePerLane();
     SourceTree tree = served.tree();
     served.disk().executeBlocking(() -> {
+      // Segments first: once the chunk is read, only encode (which owns and releases it) may fail.
+      List<io.shardline.engine.codec.Segment> segments = tree.segments(g.path(), g.offset(), g.length());
       SourceTree.Chunk chunk = tree.read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
       try {
-        return served.encoder().encode(g.path(), chunk, tree.segments(g.path(), g.offset(), g.length()), mask, laneLink,
-            compressRate);
+        return served.encoder().encode(g.path(), chunk, segments, mask, laneLink, compressRate);
       } catch (RuntimeException e) {
         throw new ShardlineException(ErrorCode.INTERNAL, "encoding " + g.path() + " at " + g.offset() + " failed: " + e, e);
       }

@@ -29,11 +29,17 @@ final class ServerVerticle extends VerticleBase {
   }
 
   /**
-   * A connection that failed before it became a lane: a TLS handshake refused (with
-   * {@code --client-ca}: no client certificate, or one no trusted CA signed), timed out, or not
-   * TLS at all. The connection is closed by then; other clients are not affected.
+   * A connection that failed before it became a lane. A TLS failure (with {@code --client-ca}:
+   * no client certificate, or one no trusted CA signed; a client that refused our certificate;
+   * not TLS at all; a handshake timeout) is counted and logged with its reason; a peer that just
+   * went away mid-handshake is logged at debug level. The connection is closed by then; other
+   * clients are not affected.
    */
   private void handshakeFailed(Throwable t) {
+    if (!TlsAlerts.isTlsFailure(t)) {
+      LOG.debug("a connection closed before its TLS handshake completed: {}", t.toString());
+      return;
+    }
     served.failedHandshakes().incrementAndGet();
     LOG.warn("refused a connection: TLS handshake failed: {}", TlsAlerts.serverSideReason(t));
   }

@@ -68,7 +68,7 @@ public final class ShardlineServer {
       TlsSupport.checkClientCa(options.clientCa());
     }
     SourceTree tree = new SourceTree(options.root(), new ManifestCache(state == null ? null : state.resolve("manifests")),
-        options.maxFiles());
+        options.maxFiles(), options.readFaults());
     disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
     ChunkEncoder encoder = new ChunkEncoder(CodecSet.standard(options.zstdLevel()), new CompressionMeter(),
         io.shardline.engine.wire.FrameSocket.ALLOC);

@@ -33,9 +33,25 @@ public final class SourceTree {
   /** A chunk read from disk: a pooled direct buffer the caller owns, and its CRC32C. */
   public record Chunk(ByteBuf bytes, int crc) {}
 
+  /**
+   * Test seam, in the spirit of OkHttp's {@code FaultyFileSystem}: fails reads on purpose, as a
+   * failing disk would, at the point a real read error would surface. Not reachable from the CLI.
+   */
+  @FunctionalInterface
+  public interface ReadFaults {
+    ReadFaults NONE = (rel, offset) -> {};
+
+    /**
+     * Called just before the server reads {@code rel} at {@code offset} (-1: the whole file, for
+     * its manifest); throwing an {@link IOException} fails that read.
+     */
+    void check(String rel, long offset) throws IOException;
+  }
+
   private final Path realRoot;
   private final ManifestCache cache;
   private final int maxFiles;
+  private final ReadFaults faults;
   /** Element-type maps of recently served files, by file version. */
   private final java.util.Map<String, DTypeMap> dtypes = new java.util.LinkedHashMap<>(256, 0.75f, true) {
     @Override
@@ -45,6 +61,11 @@ public final class SourceTree {
   };
 
   public SourceTree(Path root, ManifestCache cache, int maxFiles) throws IOException {
+    this(root, cache, maxFiles, ReadFaults.NONE);
+  }
+
+  public SourceTree(Path root, ManifestCache cache, int maxFiles, ReadFaults faults) throws IOException {
+    this.faults = faults;
     this.realRoot = root.toRealPath();
     if (!Files.isDirectory(realRoot)) {
       throw new IOException(root + " is not a directory");
@@ -104,7 +125,14 @@ public final class SourceTree {
 
   private FileManifest manifest(Path real, BasicFileAttributes attrs, String path, String name, int chunkSize)
       throws IOException {
-    ManifestCache.Sums sums = cache.sums(real, attrs, chunkSize);
+    ManifestCache.Sums sums;
+    try {
+      faults.check(path, -1);
+      sums = cache.sums(real, attrs, chunkSize);
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "computing the manifest of /" + path + " failed on the server: "
+          + describe(e), e);
+    }
     return new FileManifest(path, name, attrs.size(), attrs.lastModifiedTime().toMillis(), chunkSize,
         sums.crcs(), sums.root());
   }
@@ -119,22 +147,31 @@ public final class SourceTree {
    */
   public List<io.shardline.engine.codec.Segment> segments(String rel, long offset, int length) throws IOException {
     Path file = SafePath.resolveExisting(realRoot, rel);
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-    String key = file + "|" + a.size() + "|" + a.lastModifiedTime().toInstant();
-    DTypeMap map;
-    synchronized (dtypes) {
-      map = dtypes.get(key);
-    }
-    if (map == null) {
-      map = DTypeMap.of(file); // parses a safetensors header once per file version; others are untyped
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      String key = file + "|" + a.size() + "|" + a.lastModifiedTime().toInstant();
+      DTypeMap map;
       synchronized (dtypes) {
-        dtypes.put(key, map);
+        map = dtypes.get(key);
       }
+      if (map == null) {
+        map = DTypeMap.of(file); // parses a safetensors header once per file version; others are untyped
+        synchronized (dtypes) {
+          dtypes.put(key, map);
+        }
+      }
+      return map.segments(offset, length);
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " (its header) failed on the server: "
+          + describe(e), e);
     }
-    return map.segments(offset, length);
   }
 
-  /** Reads {@code length} bytes at {@code offset} of the file at {@code rel}. */
+  /**
+   * Reads {@code length} bytes at {@code offset} of the file at {@code rel}. A failed read (a
+   * disk error, a file that became unreadable) is an {@code IO_ERROR} naming the file by its path
+   * under the root (never the server's absolute path); the buffer is released.
+   */
   public Chunk read(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
     Path file = SafePath.resolveExisting(realRoot, rel);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -144,6 +181,7 @@ public final class SourceTree {
       }
       ByteBuf buf = alloc.directBuffer(length, length);
       try {
+        faults.check(rel, offset);
         ChunkSums.readFully(ch, buf.internalNioBuffer(0, length), offset);
         buf.writerIndex(length);
         return new Chunk(buf, Crc32c.of(buf));
@@ -151,6 +189,16 @@ public final class SourceTree {
         buf.release();
         throw e;
       }
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " at offset " + offset
+          + " failed on the server: " + describe(e), e);
     }
+  }
+
+  /** An I/O error in words, with the server's own root path left out. */
+  private String describe(IOException e) {
+    String type = e.getClass() == IOException.class ? "" : e.getClass().getSimpleName().replace("Exception", "") + ": ";
+    String msg = e.getMessage() == null ? "" : e.getMessage().replace(realRoot.toString(), "<root>");
+    return type + msg;
   }
 }

@@ -49,6 +49,17 @@ public final class TlsAlerts {
     return null;
   }
 
+  /** Whether {@code t} (or a cause) is a TLS failure, as opposed to a connection that merely closed. */
+  public static boolean isTlsFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof SSLException || c instanceof java.security.cert.CertificateException
+          || c instanceof io.netty.handler.ssl.NotSslRecordException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Why a server-side TLS handshake failed, in words an operator can act on. */
   public static String serverSideReason(Throwable t) {
     Throwable root = t;
@@ -67,8 +78,14 @@ public final class TlsAlerts {
       }
     }
     String raw = root.getMessage() == null ? root.toString() : root.getMessage();
-    if (raw.toUpperCase(Locale.ROOT).contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
+    String msg = raw.toUpperCase(Locale.ROOT);
+    if (msg.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
       return "the client presented no certificate (it has none, or none issued by a CA in --client-ca)";
+    }
+    if (msg.contains("ALERT_BAD_CERTIFICATE") || msg.contains("ALERT_UNKNOWN_CA")
+        || msg.contains("ALERT_CERTIFICATE_UNKNOWN")) {
+      return "the client refused this server's certificate (" + raw + "): it pins another fingerprint or trusts"
+          + " another CA";
     }
     return raw;
   }

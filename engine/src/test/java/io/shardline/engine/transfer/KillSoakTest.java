@@ -1,0 +1,165 @@
+package io.shardline.engine.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The soak's process faults: each transfer runs {@code shardline pull} in a child JVM and
+ * SIGKILLs it at a random moment (while it starts, lists, fetches or publishes, or after it is
+ * done), checks that every file at a final path is complete and correct, then runs the same
+ * pull again until it completes. Ends with a tally; nothing may be lost, and no corrupt or
+ * partial file may ever sit at a final path.
+ *
+ * <p>The test suite runs a short version (6 transfers, bounded to 45 s of starting new ones).
+ * The long one, on demand:
+ * {@code ./mvnw -pl engine test -Dtest=KillSoakTest -Dshardline.killsoak.transfers=100 -Dshardline.killsoak.seconds=600}
+ */
+class KillSoakTest extends LoopbackTestBase {
+  /** The server's rate limit, bytes/s: it stretches transfers so kills land mid-transfer too. */
+  private static final long RATE = 4_000_000;
+  private final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void stopChildren() throws Exception {
+    for (Process p : processes) {
+      p.destroyForcibly(); // SIGKILL, by PID
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** {@code shardline pull} in a child JVM (same classpath), output to {@code log}. */
+  private Process pullProcess(String path, Path dest, Path log) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "io.shardline.engine.cli.Main", "pull", "shardline://127.0.0.1:" + net.info.port() + "/" + path,
+        dest.toString(), "--trust", net.info.fingerprint().toString(), "--lanes", "4", "--chunk-size", "64KiB",
+        "--stall-timeout", "2", "--json"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(p);
+    return p;
+  }
+
+  @Test
+  void clientsKilledAtRandomMomentsResumeAndNothingCorruptIsPublished() throws Exception {
+    int transfers = Integer.getInteger("shardline.killsoak.transfers", 6);
+    long budgetNanos = Long.getLong("shardline.killsoak.seconds", 45) * 1_000_000_000L;
+    net.startWith(o -> o.rateLimit(RATE));
+    int done = 0;
+    int completedBeforeKill = 0;
+    int killed = 0;
+    int killedMidTransfer = 0;
+    int resumed = 0;
+    int failedCleanly = 0;
+    int corruptPublished = 0;
+    int partialVisible = 0;
+    int lost = 0;
+    long t0 = System.nanoTime();
+    for (int t = 0; t < transfers && System.nanoTime() - t0 < budgetNanos; t++, done++) {
+      SplittableRandom rnd = new SplittableRandom(7000 + t);
+      Path tree = net.root.resolve("k" + t);
+      int n = 1 + rnd.nextInt(8);
+      long bytes = 0;
+      for (int i = 0; i < n; i++) {
+        String name = (rnd.nextBoolean() ? "d" + rnd.nextInt(3) + "/" : "") + "f" + i + ".bin";
+        int size = rnd.nextInt(20) == 0 ? 0 : rnd.nextInt(3_000_000);
+        Loopback.file(tree.resolve(name), size, rnd.nextLong());
+        bytes += size;
+      }
+      // How long the fetch takes at the server's rate (after the token bucket's 4 MiB burst).
+      long fetchMs = Math.max(300, (bytes - (4L << 20)) * 1000 / RATE);
+      Path dest = tmp.resolve("dest" + t);
+      Path log = tmp.resolve("pull" + t + ".log");
+      Process child = pullProcess("k" + t, dest, log);
+      // A quarter of the kills at a random moment from the start (JVM start, TLS, listing); the
+      // rest at a random moment after the destination appeared (fetching, journalling, publishing).
+      boolean early = rnd.nextInt(4) == 0;
+      long delayMs = early ? rnd.nextLong(2_500) : rnd.nextLong(fetchMs * 6 / 5);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      if (!early) {
+        while (!Files.exists(dest.resolve(".shardline")) && child.isAlive() && System.nanoTime() < deadline) {
+          Thread.sleep(5); // polling another process's progress, bounded by the deadline
+        }
+      }
+      boolean exited = child.waitFor(delayMs, TimeUnit.MILLISECONDS);
+      if (exited) {
+        if (child.exitValue() == 0) {
+          completedBeforeKill++;
+        } else {
+          failedCleanly++;
+        }
+      } else {
+        killed++;
+        if (Files.exists(dest.resolve(".shardline"))) {
+          killedMidTransfer++;
+        }
+        child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      corruptPublished += countCorrupt(tree, dest);
+      partialVisible += countForeign(tree, dest);
+      if (exited && child.exitValue() == 0) {
+        if (Loopback.files(dest).size() != Loopback.files(tree).size()) {
+          lost++; // exit 0 claims success: every file must be there
+        }
+        continue;
+      }
+      boolean complete = false;
+      for (int attempt = 0; attempt < 3 && !complete; attempt++) {
+        PullResult r = net.pull(net.options("k" + t, dest));
+        corruptPublished += countCorrupt(tree, dest);
+        partialVisible += countForeign(tree, dest);
+        complete = r.ok() && Loopback.files(dest).size() == Loopback.files(tree).size();
+        if (complete && attempt == 0 && r.resumedChunks() > 0) {
+          resumed++;
+        }
+      }
+      if (!complete) {
+        lost++;
+        System.out.println("kill soak: transfer " + t + " lost; child log:\n" + Files.readString(log));
+      }
+    }
+    String tally = String.format("kill soak: %d transfers in %.1f s: %d completed before the kill, %d SIGKILLed"
+        + " (%d mid-transfer, %d of those resumed verified chunks on the re-run), %d failed cleanly; lost: %d;"
+        + " corrupt files published: %d; partial files at final paths: %d",
+        done, (System.nanoTime() - t0) / 1e9, completedBeforeKill, killed, killedMidTransfer, resumed, failedCleanly,
+        lost, corruptPublished, partialVisible);
+    System.out.println(tally);
+    assertTrue(done >= Math.min(transfers, 3), tally);
+    assertTrue(killed >= 1 || done < 3, "at least one client was killed: " + tally);
+    assertEquals(0, corruptPublished, tally);
+    assertEquals(0, partialVisible, tally);
+    assertEquals(0, lost, tally);
+  }
+
+  /** Files at final paths whose bytes differ from the source's: a corrupt or partial file. */
+  private static int countCorrupt(Path src, Path dest) throws Exception {
+    int bad = 0;
+    for (String f : Loopback.files(dest)) {
+      Path s = src.resolve(f);
+      if (Files.exists(s) && Files.mismatch(s, dest.resolve(f)) != -1L) {
+        bad++;
+      }
+    }
+    return bad;
+  }
+
+  /** Files at final paths that the source does not have (a partial or misplaced file). */
+  private static int countForeign(Path src, Path dest) throws Exception {
+    int bad = 0;
+    for (String f : Loopback.files(dest)) {
+      if (!Files.exists(src.resolve(f))) {
+        bad++;
+      }
+    }
+    return bad;
+  }
+}
