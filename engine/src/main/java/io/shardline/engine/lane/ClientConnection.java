@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.net.NetClient;
 import java.security.cert.CertificateException;
 import javax.net.ssl.SSLException;
@@ -66,14 +67,30 @@ public final class ClientConnection {
     if (pinned != null) {
       return new ShardlineException(ErrorCode.UNTRUSTED_PEER, pinned, e);
     }
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof CertificateException || c instanceof SSLException) {
-        return new ShardlineException(ErrorCode.UNTRUSTED_PEER,
-            "TLS handshake with " + t.host() + ":" + t.port() + " failed: " + c.getMessage(), e);
+    String where = t.host() + ":" + t.port();
+    boolean tls = false;
+    boolean certificate = false;
+    Throwable root = e;
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      root = c;
+      if (c instanceof SslHandshakeTimeoutException) {
+        // a slow or overloaded peer, not an untrusted one: retried like any lost connection
+        return new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "TLS handshake with " + where + " timed out: "
+            + c.getMessage(), e);
       }
+      tls |= c instanceof SSLException;
+      certificate |= c instanceof CertificateException;
     }
-    return new ShardlineException(ErrorCode.CONNECTION_LOST,
-        "cannot connect to " + t.host() + ":" + t.port() + ": " + e.getMessage(), e);
+    if (tls && !certificate && root instanceof java.io.IOException && !(root instanceof SSLException)) {
+      // the connection went away mid-handshake (a restarting or overloaded server): retryable
+      return new ShardlineException(ErrorCode.CONNECTION_LOST, "connection to " + where
+          + " closed during the TLS handshake: " + root, e);
+    }
+    if (tls || certificate) {
+      return new ShardlineException(ErrorCode.UNTRUSTED_PEER, "TLS handshake with " + where + " failed: "
+          + e.getMessage() + (root != e ? " (" + root.getMessage() + ")" : ""), e);
+    }
+    return new ShardlineException(ErrorCode.CONNECTION_LOST, "cannot connect to " + where + ": " + e.getMessage(), e);
   }
 
   private void dispatch(Object msg) {
