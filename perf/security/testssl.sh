@@ -4,6 +4,7 @@
 #
 #   bash perf/security/testssl.sh
 #   SHARDLINE_SKIP_BUILD=1 bash perf/security/testssl.sh     # use gateway/target/shardline.jar as is
+#   MTLS=1 bash perf/security/testssl.sh                      # serve with --client-ca (mutual TLS)
 #
 # What it does:
 #   1. checks that the Debian package `testssl.sh` is installed (it installs nothing; exit 2 if not:
@@ -28,18 +29,27 @@
 # fingerprint (`pull --trust sha256:HEX`, PinningTrustManager), so there is no CA chain, no CRL or
 # OCSP, no CT, and the validity dates are not what clients check. See docs/security.md.
 #
+# With MTLS=1 the server runs with `--client-ca` (a CA made by mtls-certs.sh in the scratch dir).
+# Before the scan, openssl s_client checks that a handshake without a client certificate gets the
+# TLS alert "certificate required" and one with a certificate from the CA is accepted (exit 1 if
+# not). testssl.sh 3.0.x cannot present a client certificate (no --mtls), so the scan itself runs
+# without one: it sees the same protocols, suites and groups (all in the ServerHello, before the
+# client certificate is checked), and every scanned handshake is refused at the certificate step.
+#
 # Exit codes: 0 pass, 1 a finding or policy failure, 2 testssl.sh not installed or bad usage,
 # 3 the server or the scan could not run (no banner, testssl error or timeout).
 #
 # Environment:
 #   OUT_DIR        where testssl's JSON, CSV and log go (default: a new temp dir; kept and printed)
 #   SCAN_TIMEOUT   seconds for the whole testssl run (default 600)
+#   MTLS           1: serve with --client-ca and check client certificates (default 0)
 #   SHARDLINE_SKIP_BUILD, SHARDLINE_JAVA_OPTS   passed to bin/shardline
 set -euo pipefail
 
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SHARDLINE="$ROOT/bin/shardline"
 SCAN_TIMEOUT="${SCAN_TIMEOUT:-600}"
+MTLS="${MTLS:-0}"
 BANNER_TIMEOUT_S=90 # the first JVM start may be slow on a busy machine
 
 # Findings that are expected for a self-signed, fingerprint-pinned certificate.
@@ -67,6 +77,7 @@ die() { # code message...
 
 [ $# -eq 0 ] || die 2 "takes no arguments (see the header of $0)"
 [[ "$SCAN_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die 2 "SCAN_TIMEOUT must be a positive number of seconds"
+[[ "$MTLS" =~ ^[01]$ ]] || die 2 "MTLS must be 0 or 1"
 
 # 1. The Debian package testssl.sh (binary `testssl`; upstream installs call it `testssl.sh`).
 if ! dpkg-query -W -f='${Status}' testssl.sh 2>/dev/null | grep -q 'install ok installed'; then
@@ -104,7 +115,7 @@ cleanup() {
   SERVER_PGID=""
   # Remove the server's scratch files; keep the report (under $WORK/report unless OUT_DIR is set).
   if [ "$OUT_DIR" = "$WORK/report" ]; then
-    rm -rf "$WORK/root" "$WORK/state" "$WORK/server.out" "$WORK/server.err"
+    rm -rf "$WORK/root" "$WORK/state" "$WORK/pki" "$WORK/server.out" "$WORK/server.err"
   else
     rm -rf "$WORK"
   fi
@@ -115,8 +126,14 @@ trap 'exit 143' TERM
 
 # 2. A server on loopback, port 0, in its own session and process group.
 head -c 1048576 /dev/urandom >"$WORK/root/sample.bin"
-setsid "$SHARDLINE" serve --root "$WORK/root" --listen 127.0.0.1:0 --state-dir "$WORK/state" \
-  >"$WORK/server.out" 2>"$WORK/server.err" </dev/null &
+serve_args=(serve --root "$WORK/root" --listen 127.0.0.1:0 --state-dir "$WORK/state")
+if [ "$MTLS" = 1 ]; then
+  command -v openssl >/dev/null || die 2 "MTLS=1 needs openssl"
+  bash "$ROOT/perf/security/mtls-certs.sh" ca "$WORK/pki" >/dev/null
+  bash "$ROOT/perf/security/mtls-certs.sh" client "$WORK/pki" scanner >/dev/null
+  serve_args+=(--client-ca "$WORK/pki/ca.pem")
+fi
+setsid "$SHARDLINE" "${serve_args[@]}" >"$WORK/server.out" 2>"$WORK/server.err" </dev/null &
 server_pid=$!
 # A background job of a non-interactive shell is not a group leader, so setsid execs in place:
 # its pid is the new session's and process group's id. Check rather than assume.
@@ -153,6 +170,26 @@ if [ -z "$PORT" ]; then
   die 3 "no 'listening on 127.0.0.1:PORT fingerprint sha256:HEX' line from shardline serve within ${BANNER_TIMEOUT_S}s"
 fi
 echo "shardline serve: 127.0.0.1:$PORT fingerprint sha256:$FINGERPRINT (pgid $SERVER_PGID)" >&2
+
+# 2b. With MTLS=1: no client certificate is refused, a certificate from the CA is accepted.
+mtls_line=""
+if [ "$MTLS" = 1 ]; then
+  handshake() { # extra s_client args...; the server's answer within 2 s of the handshake
+    (sleep 2) | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -verify_quiet "$@" 2>&1 || true
+  }
+  without="$(handshake)"
+  with="$(handshake -cert "$WORK/pki/scanner.pem" -key "$WORK/pki/scanner-key.pem")"
+  if ! grep -qi 'alert certificate required' <<<"$without"; then
+    echo "$without" | tail -n 15 >&2
+    die 1 "MTLS=1: a handshake without a client certificate was not refused with 'certificate required'"
+  fi
+  if grep -qi 'alert' <<<"$with" || ! grep -q 'TLSv1.3' <<<"$with"; then
+    echo "$with" | tail -n 15 >&2
+    die 1 "MTLS=1: a handshake with a client certificate from --client-ca was not accepted"
+  fi
+  mtls_line="mutual TLS:            --client-ca set; no client certificate: refused (alert certificate required); certificate from the CA: accepted"
+  echo "$mtls_line" >&2
+fi
 
 # 3. The scan: loopback only, no DNS, no phone-out, bounded.
 JSON="$OUT_DIR/testssl.json"
@@ -259,7 +296,10 @@ testssl_version="$(sed -n 's/^ *testssl *\([0-9][^ ]*\).*/\1/p' < <("$TESTSSL" -
 openssl_version="$(openssl version 2>/dev/null | awk '{print $1, $2}')"
 
 # 5. The summary (stdout).
-echo "== testssl.sh ${testssl_version:-?} ($openssl_version) against shardline serve, 127.0.0.1:$PORT, ${scan_s}s =="
+mode=""
+[ "$MTLS" = 0 ] || mode=" --client-ca"
+echo "== testssl.sh ${testssl_version:-?} ($openssl_version) against shardline serve$mode, 127.0.0.1:$PORT, ${scan_s}s =="
+[ -z "$mtls_line" ] || echo "$mtls_line"
 echo "protocols offered:     ${proto_offered[*]:-none}"
 echo "protocols not offered: ${proto_not[*]:-none}"
 echo "cipher suites:"

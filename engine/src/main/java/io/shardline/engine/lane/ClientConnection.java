@@ -70,6 +70,7 @@ public final class ClientConnection {
     String where = t.host() + ":" + t.port();
     boolean tls = false;
     boolean certificate = false;
+    boolean closed = false;
     Throwable root = e;
     for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
       root = c;
@@ -80,8 +81,12 @@ public final class ClientConnection {
       }
       tls |= c instanceof SSLException;
       certificate |= c instanceof CertificateException;
+      // Netty: "Connection closed while SSL/TLS handshake was in progress", "SSLEngine closed already"
+      closed |= c instanceof SSLException && c.getMessage() != null && c.getMessage().toLowerCase(java.util.Locale.ROOT)
+          .contains("closed");
     }
-    if (tls && !certificate && root instanceof java.io.IOException && !(root instanceof SSLException)) {
+    closed |= root instanceof java.io.IOException && !(root instanceof SSLException);
+    if (tls && !certificate && closed) {
       // the connection went away mid-handshake (a restarting or overloaded server): retryable
       return new ShardlineException(ErrorCode.CONNECTION_LOST, "connection to " + where
           + " closed during the TLS handshake: " + root, e);
