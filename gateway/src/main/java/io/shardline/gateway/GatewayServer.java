@@ -16,6 +16,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -32,12 +33,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway, assembled: loads the snapshot and replays the journal into the job table, then
  * starts the runner (jobs a crash left running go back to the queue and resume) and the HTTP
- * server. Everything about jobs runs on one event-loop context; pulls run on their own lanes.
+ * server. Everything about jobs runs on one event-loop context; pulls run on the event loops of
+ * a second Vert.x instance, so a lane busy with a chunk never delays an API response.
  */
 public final class GatewayServer {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
 
   private final Vertx vertx;
+  /** Pulls run on their own event loops (a Vert.x instance of the gateway's): API latency stays low. */
+  private final Vertx transfers;
   private final GatewayConfig config;
   private final Context context;
   private volatile boolean ready;
@@ -61,6 +65,8 @@ public final class GatewayServer {
   public GatewayServer(Vertx vertx, GatewayConfig config) {
     this.vertx = vertx;
     this.config = config;
+    this.transfers = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(2 * Runtime.getRuntime().availableProcessors()));
     this.context = ((VertxInternal) vertx).createEventLoopContext();
   }
 
@@ -71,6 +77,7 @@ public final class GatewayServer {
     Promise<Info> started = Promise.promise();
     context.runOnContext(v -> io.executeBlocking(this::load, false)
         .compose(this::startOnContext)
+        .onFailure(t -> transfers.close())
         .onComplete(started));
     return started.future();
   }
@@ -102,7 +109,7 @@ public final class GatewayServer {
     jobs = new JobService(context, l.table(), journal, new SnapshotStore(config.dataDir()), io,
         config.snapshotEvery(), paths);
     metrics = new GatewayMetrics();
-    runner = new JobRunner(vertx, jobs, paths, config.maxRunningJobs(), metrics);
+    runner = new JobRunner(vertx, transfers, jobs, paths, config.maxRunningJobs(), metrics);
     metrics.bind(l.table(), runner);
     AuthHandler auth = new AuthHandler(new TokenAuthenticator(config.tokens()));
     return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), () -> ready)
@@ -141,7 +148,7 @@ public final class GatewayServer {
           lockChannel.close();
         }
         return null;
-      }, false)).onComplete(ar -> {
+      }, false)).eventually(transfers::close).onComplete(ar -> {
         io.close();
         p.handle(ar.mapEmpty());
       });

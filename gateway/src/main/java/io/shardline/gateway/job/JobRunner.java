@@ -40,6 +40,7 @@ public final class JobRunner implements JobListener {
       .thenComparingLong(Job::createdAt).thenComparingLong(j -> j.events().get(0).seq());
 
   private final Vertx vertx;
+  private final Vertx transfers;
   private final JobService jobs;
   private final JobPaths paths;
   private final int maxRunning;
@@ -64,8 +65,14 @@ public final class JobRunner implements JobListener {
     }
   }
 
-  public JobRunner(Vertx vertx, JobService jobs, JobPaths paths, int maxRunning, TransferStats stats) {
+  /**
+   * @param vertx the gateway's (timers, its context)
+   * @param transfers where pulls run: other event loops than the API's, so a busy lane never
+   *     delays an HTTP response
+   */
+  public JobRunner(Vertx vertx, Vertx transfers, JobService jobs, JobPaths paths, int maxRunning, TransferStats stats) {
     this.stats = stats;
+    this.transfers = transfers;
     this.vertx = vertx;
     this.jobs = jobs;
     this.paths = paths;
@@ -172,7 +179,7 @@ public final class JobRunner implements JobListener {
     starting.add(job.id());
     PullSession session;
     try {
-      session = new PullSession(vertx, options(job));
+      session = new PullSession(transfers, options(job));
     } catch (RuntimeException e) {
       starting.remove(job.id());
       jobs.record(job.id(), EventType.STARTED, Caller.SYSTEM, new JsonObject().put("attempt", job.attempts() + 1))
