@@ -1,0 +1,302 @@
+package io.shardline.gateway.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shardline.gateway.testutil.GatewayHarness;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The gateway's web page in a real headless Chromium: a refused token, a job the server refuses,
+ * then a job submitted through the form whose progress bar moves live (server-sent events read
+ * with fetch) to 100% and whose state becomes succeeded. Screenshots go to
+ * {@code target/screenshots/}. Skipped when the system Chromium or chromedriver is missing.
+ */
+class WebPageBrowserTest {
+  static final int FILES = 4;
+  static final long FILE_BYTES = 32L << 20;
+  /** 128 MiB at 200 Mbit/s: about 5 s of visible progress. */
+  static final String RATE = "200mbit";
+  static final String LABEL = "browser test: 4 shards";
+  /**
+   * Selenium warns that it has no CDP bindings for this Chromium version; none are used (full-page
+   * screenshots go through chromedriver's own CDP command). Held here so the setting is not collected.
+   */
+  static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
+  static {
+    SELENIUM_LOG.setLevel(Level.SEVERE);
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void submitAJobThroughTheFormAndWatchItFinish(@TempDir Path tmp) throws Exception {
+    String missing = Browser.missing();
+    assumeTrue(missing == null, () -> "skipped: " + missing);
+    long t0 = System.nanoTime();
+    try (GatewayHarness h = new GatewayHarness(tmp.resolve("gw"))) {
+      for (int i = 0; i < FILES; i++) {
+        GatewayHarness.file(h.source.resolve("models/shard-0000" + i + ".safetensors"), FILE_BYTES, 100 + i);
+      }
+      h.startNode(o -> { }).startGateway(c -> { });
+      long t1 = System.nanoTime();
+      try (Browser b = Browser.start(tmp.resolve("browser"), 1280, 900)) {
+        long t2 = System.nanoTime();
+        System.out.printf("WebPageBrowserTest: node and gateway up in %.1f s, browser in %.1f s%n", (t1 - t0) / 1e9,
+            (t2 - t1) / 1e9);
+        try {
+          drive(h, b);
+        } catch (AssertionError | RuntimeException e) {
+          System.err.println("WebPageBrowserTest failed; browser console:\n  " + String.join("\n  ", b.console(Level.ALL))
+              + "\nchromedriver log tail:\n" + b.logTail());
+          try {
+            System.err.println("screenshot: " + shoot(b, "web-page-failure.png", false));
+          } catch (Exception x) {
+            e.addSuppressed(x);
+          }
+          throw e;
+        }
+      }
+    }
+    System.out.printf("WebPageBrowserTest: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  private void drive(GatewayHarness h, Browser b) throws Exception {
+    WebDriver d = b.driver;
+    WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(15), Duration.ofMillis(50));
+    d.get(h.base() + "/");
+    assertEquals("Shardline gateway", d.getTitle());
+
+    // a token the gateway does not know: the server's problem detail is shown, the token asked again
+    WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+    token.sendKeys("not-a-valid-token");
+    d.findElement(By.id("connect")).click();
+    WebElement loginError = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-error")));
+    assertTrue(loginError.getText().contains("the bearer token is not valid"), loginError.getText());
+
+    d.findElement(By.id("token")).sendKeys(GatewayHarness.OPERATOR);
+    d.findElement(By.id("connect")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("job-form")));
+    wait.until(ExpectedConditions.textToBe(By.id("conn-text"), "Live"));
+
+    // a job the server refuses (the contract accepts it, the config has no such remote): problem detail shown
+    fill(d, "f-source", "nope:models");
+    fill(d, "f-dest", "local:from-browser");
+    d.findElement(By.id("submit")).click();
+    WebElement formError = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form-error")));
+    assertTrue(formError.getText().contains("400") && formError.getText().contains("unknown remote 'nope'"),
+        formError.getText());
+
+    // the real job
+    fill(d, "f-source", "ckpt:models");
+    fill(d, "f-rate", RATE);
+    fill(d, "f-label", LABEL);
+    d.findElement(By.id("submit")).click();
+    WebElement ok = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form-ok")));
+    assertTrue(ok.getText().startsWith("Submitted " + LABEL), ok.getText());
+    assertTrue(!d.findElement(By.id("form-error")).isDisplayed(), "the old error is cleared");
+    WebElement card = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("li.job")));
+    String id = card.getAttribute("data-job-id");
+    assertEquals(1, d.findElements(By.cssSelector("li.job")).size(), "one job, the refused one made none");
+    assertTrue(ok.getText().contains(id), ok.getText());
+    assertEquals(LABEL, card.findElement(By.className("job-name")).getText());
+    assertEquals("ckpt:models", card.findElement(By.className("job-source")).getText());
+    assertEquals("local:from-browser", card.findElement(By.className("job-dest")).getText());
+
+    // watch the bar move live past 30%, pause and resume it with the buttons, and watch it finish;
+    // it must move in many steps: the list is only re-read every 5 s, so they come from the events
+    TreeSet<Double> between = new TreeSet<>();
+    List<String> rates = new ArrayList<>();
+    Map<String, Object> seen = watch(d, id, s -> percent(s) >= 30, between, rates);
+    assertEquals("running", seen.get("state"), "running past 30%: " + seen);
+    System.out.println("WebPageBrowserTest: screenshot while running: " + shoot(b, "web-page-running.png", false));
+    action(d, id, "pause").click();
+    wait.until(ExpectedConditions.attributeToBe(card(id), "data-state", "paused"));
+    assertTrue(!action(d, id, "pause").isDisplayed() && action(d, id, "resume").isDisplayed(), "pause gives way to resume");
+    action(d, id, "resume").click();
+    seen = watch(d, id, s -> !"paused".equals(s.get("state")) && !"running".equals(s.get("state"))
+        && !"queued".equals(s.get("state")), between, rates);
+    assertEquals("succeeded", seen.get("state"), "final state in the page: " + seen);
+    assertEquals(100.0, percent(seen), "bar value: " + seen);
+    assertEquals("100%", seen.get("percent"), "percent text: " + seen);
+    assertEquals("100%", seen.get("width"), "bar width: " + seen);
+    assertEquals("128 MiB of 128 MiB", seen.get("bytes"), "bytes text: " + seen);
+    assertEquals("4 / 4", seen.get("files"), "files text: " + seen);
+    assertEquals("done", seen.get("eta"), "eta text: " + seen);
+    assertTrue(between.size() >= 4, "the bar moved live through several values, saw " + between);
+    assertTrue(rates.stream().anyMatch(r -> r.matches("[0-9.]+ [kMG]bit/s")), "a rate in bit units, saw " + rates);
+    assertEquals(0, d.findElements(By.cssSelector("li.job[data-job-id='" + id + "'] [data-action]")).stream()
+        .filter(WebElement::isDisplayed).count(), "no buttons on a finished job");
+
+    // its details: the audit log (pause and resume included) and each file's digest
+    d.findElement(By.cssSelector("li.job[data-job-id='" + id + "'] .job-details > summary")).click();
+    wait.until(d2 -> d2.findElements(By.cssSelector("li.job[data-job-id='" + id + "'] .job-log li")).size() >= 5);
+    String log = d.findElement(By.cssSelector("li.job[data-job-id='" + id + "'] .job-log")).getText();
+    for (String type : List.of("submitted", "started", "paused", "resumed", "succeeded")) {
+      assertTrue(log.contains(type), "audit log shows " + type + ": " + log);
+    }
+    assertTrue(log.contains("by alice"), log);
+    List<WebElement> digests = d.findElements(By.cssSelector("li.job[data-job-id='" + id + "'] .digests tbody tr"));
+    assertEquals(FILES, digests.size(), "one digest per file");
+    assertTrue(digests.get(0).getText().matches("shard-00000\\.safetensors\\s+[0-9a-f]{64}"), digests.get(0).getText());
+
+    // a second job, cancelled with the two-click Cancel button; it is listed first (newest first)
+    fill(d, "f-dest", "local:cancelled-copy");
+    fill(d, "f-rate", "40mbit");
+    fill(d, "f-label", "to be cancelled");
+    d.findElement(By.id("submit")).click();
+    wait.until(ExpectedConditions.textMatches(By.id("form-ok"), java.util.regex.Pattern.compile("^Submitted to be cancelled")));
+    String id2 = d.findElement(By.cssSelector("li.job")).getAttribute("data-job-id");
+    assertTrue(!id2.equals(id) && d.findElement(By.id("form-ok")).getText().contains(id2), "the new job is first");
+    wait.until(ExpectedConditions.attributeToBe(card(id2), "data-state", "running"));
+    action(d, id2, "rate").click();
+    WebElement rate = d.findElement(By.id("rate-" + id2));
+    assertEquals("40mbit", rate.getAttribute("value"), "the form starts from the current limit");
+    rate.clear();
+    rate.sendKeys("80mbit");
+    d.findElement(By.cssSelector("li.job[data-job-id='" + id2 + "'] .rate-form button[type='submit']")).click();
+    wait.until(ExpectedConditions.textMatches(By.cssSelector("li.job[data-job-id='" + id2 + "'] .job-meta"),
+        java.util.regex.Pattern.compile("limit 80 Mbit/s")));
+    assertEquals(10_000_000L, h.call("GET", "/api/v1/jobs/" + id2, GatewayHarness.VIEWER, null).json().getLong("rateLimit"));
+    WebElement cancel = action(d, id2, "cancel");
+    cancel.click();
+    assertEquals("Confirm cancel", cancel.getText(), "the first click asks to confirm");
+    assertEquals("running", d.findElement(card(id2)).getAttribute("data-state"), "nothing cancelled yet");
+    cancel.click();
+    wait.until(ExpectedConditions.attributeToBe(card(id2), "data-state", "cancelled"));
+    assertEquals("cancelled", h.call("GET", "/api/v1/jobs/" + id2, GatewayHarness.VIEWER, null).json().getString("state"));
+
+    // what the page showed is what the gateway did
+    JsonObject job = h.call("GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null).json();
+    assertEquals("succeeded", job.getString("state"), job.encode());
+    assertEquals(LABEL, job.getString("label"));
+    assertEquals(25_000_000L, job.getLong("rateLimit"), "200mbit = 25 MB/s");
+    for (int i = 0; i < FILES; i++) {
+      String name = "shard-0000" + i + ".safetensors";
+      assertEquals(-1L, Files.mismatch(h.source.resolve("models/" + name), h.dest.resolve("from-browser/" + name)), name);
+    }
+
+    // no script error in the console (the refused requests above log their status; nothing else may)
+    List<String> errors = b.console(Level.SEVERE).stream()
+        .filter(m -> !m.contains("Failed to load resource: the server responded with a status of 40"))
+        .toList();
+    assertEquals(List.of(), errors, "browser console errors");
+
+    System.out.println("WebPageBrowserTest: screenshot: " + shoot(b, "web-page.png", false));
+    System.out.println("WebPageBrowserTest: phone-width screenshot: " + shoot(b, "web-page-narrow.png", true));
+
+    // a viewer watches; its first mutation shows the server's 403 detail and turns the page read-only
+    d.findElement(By.id("signout")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(GatewayHarness.VIEWER);
+    d.findElement(By.id("connect")).click();
+    wait.until(d2 -> d2.findElements(By.cssSelector("li.job")).size() == 2);
+    d.findElement(By.id("submit")).click();
+    WebElement denied = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form-error")));
+    assertTrue(denied.getText().contains("403") && denied.getText().contains("viewer role"), denied.getText());
+    assertTrue(d.findElement(By.id("role-badge")).isDisplayed() && d.findElement(By.id("readonly-note")).isDisplayed(),
+        "read-only mode is shown");
+    assertTrue(!d.findElement(By.id("submit")).isEnabled() && !d.findElement(By.id("f-source")).isEnabled(),
+        "the form is disabled for a viewer");
+    assertEquals(2, h.call("GET", "/api/v1/jobs", GatewayHarness.VIEWER, null).json().getInteger("total"), "no job added");
+  }
+
+  /** Polls the page's view of the job until {@code done} holds; notes the bar's values and rates while running. */
+  private static Map<String, Object> watch(WebDriver d, String id, java.util.function.Predicate<Map<String, Object>> done,
+      TreeSet<Double> between, List<String> rates) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
+    Map<String, Object> s = snapshot(d, id);
+    while (!done.test(s) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      s = snapshot(d, id);
+      if ("running".equals(s.get("state")) && percent(s) > 0 && percent(s) < 100) {
+        between.add(percent(s));
+        rates.add((String) s.get("rate"));
+      }
+    }
+    return s;
+  }
+
+  private static double percent(Map<String, Object> snapshot) {
+    return ((Number) snapshot.get("now")).doubleValue();
+  }
+
+  private static By card(String id) {
+    return By.cssSelector("li.job[data-job-id='" + id + "']");
+  }
+
+  private static WebElement action(WebDriver d, String id, String action) {
+    return d.findElement(By.cssSelector("li.job[data-job-id='" + id + "'] button[data-action='" + action + "']"));
+  }
+
+  private static void fill(WebDriver d, String id, String text) {
+    WebElement e = d.findElement(By.id(id));
+    e.clear();
+    e.sendKeys(text);
+  }
+
+  /** What the page shows for one job, read in one script call. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> snapshot(WebDriver d, String id) {
+    return (Map<String, Object>) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+        "const n = document.querySelector('li.job[data-job-id=\"' + arguments[0] + '\"]');"
+            + "if (!n) return {state: 'missing', now: -1};"
+            + "const t = (c) => n.querySelector('.' + c).textContent;"
+            + "return {state: t('job-state'), now: Number(n.querySelector('.progress').getAttribute('aria-valuenow')),"
+            + " percent: t('job-percent'), width: n.querySelector('.progress-fill').style.width, rate: t('job-rate'),"
+            + " bytes: t('job-bytes'), files: t('job-files'), eta: t('job-eta')};",
+        id);
+  }
+
+  /**
+   * Saves a screenshot of the whole page (not just the window) under target/screenshots; with
+   * {@code phone}, as a 390 px wide phone shows it, after checking nothing scrolls sideways there.
+   */
+  private static Path shoot(Browser b, String name, boolean phone) throws Exception {
+    ChromeDriver d = b.driver;
+    d.executeScript("window.scrollTo(0, 0); if (document.activeElement) document.activeElement.blur();");
+    if (phone) {
+      d.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+          Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+    }
+    try {
+      Number width = (Number) d.executeScript("return document.documentElement.scrollWidth");
+      Number height = (Number) d.executeScript("return document.documentElement.scrollHeight");
+      if (phone) {
+        Number client = (Number) d.executeScript("return document.documentElement.clientWidth");
+        assertTrue(width.intValue() <= client.intValue(), "no sideways scrolling on a phone: " + width + " > " + client);
+      }
+      Map<String, Object> shot = d.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+          "captureBeyondViewport", true, "clip", Map.of("x", 0, "y", 0, "width", width, "height",
+              Math.min(height.intValue(), 6000), "scale", 1)));
+      Path dir = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots").toAbsolutePath();
+      Files.createDirectories(dir);
+      Path out = dir.resolve(name);
+      Files.write(out, Base64.getDecoder().decode((String) shot.get("data")));
+      return out;
+    } finally {
+      if (phone) {
+        d.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+      }
+    }
+  }
+}
