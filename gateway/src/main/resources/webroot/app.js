@@ -193,6 +193,10 @@
     }
     jobs.clear();
     el.list.replaceChildren();
+    el.jobForm.reset();
+    show(el.formError, '');
+    show(el.formOk, '');
+    idempotency = null;
     setReadOnly(false);
     showLogin(message);
   }
@@ -394,9 +398,6 @@
     if (job.attempts > 1) meta.push('attempt ' + job.attempts);
     if (job.retriedChunks > 0) meta.push(job.retriedChunks + ' chunks retried');
     if (job.reconnects > 0) meta.push(job.reconnects + ' reconnects');
-    if (job.wireBytes > 0 && job.bytesDone > 0 && job.wireBytes < job.bytesDone * 0.95) {
-      meta.push('wire ' + fmtBytes(job.wireBytes));
-    }
     part(node, 'job-meta-rest').textContent = meta.join(' · ');
     renderDigests(node, job);
     renderActions(entry);
@@ -606,7 +607,8 @@
       .slice(0, MAX_STREAMS);
     const keep = new Set(wanted.map((e) => e.job.id));
     for (const entry of jobs.values()) {
-      if (entry.stream && !keep.has(entry.job.id) && !entry.stream.ending) {
+      // a stream whose job has ended is left to the server, which closes it after the final state
+      if (entry.stream && !keep.has(entry.job.id) && !entry.stream.ending && !ENDED.has(entry.job.state)) {
         entry.stream.close();
         entry.stream = null;
       }
@@ -688,8 +690,16 @@
       const decoder = new TextDecoder();
       let buffer = '';
       let event = { type: '', data: [] };
+      let drain = 0;
       for (;;) {
-        const { value, done } = await reader.read();
+        let chunk;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          if (drain) break; // cut after the final state: nothing was lost
+          throw e;
+        }
+        const { value, done } = chunk;
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
         let nl;
@@ -700,9 +710,10 @@
           if (line === '') {
             if (event.data.length) this.dispatch(event.type || 'message', event.data.join('\n'));
             event = { type: '', data: [] };
-            if (this.jobOver()) {
-              this.controller.abort();
-              return true;
+            if (!drain && this.jobOver()) {
+              // the server ends the stream after the final state; cutting it here would race that
+              const controller = this.controller;
+              drain = setTimeout(() => controller.abort(), 3000);
             }
             continue;
           }
@@ -717,6 +728,7 @@
           else if (field === 'retry' && /^\d+$/.test(val)) this.retryMs = Math.max(250, Number(val));
         }
       }
+      clearTimeout(drain);
       return this.jobOver();
     }
 

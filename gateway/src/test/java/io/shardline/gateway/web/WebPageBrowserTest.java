@@ -58,14 +58,15 @@ class WebPageBrowserTest {
       for (int i = 0; i < FILES; i++) {
         GatewayHarness.file(h.source.resolve("models/shard-0000" + i + ".safetensors"), FILE_BYTES, 100 + i);
       }
-      h.startNode(o -> { }).startGateway(c -> { });
+      int port = freePort(); // fixed, so the page can reconnect to a restarted gateway
+      h.startNode(o -> { }).startGateway(c -> c.put("listen", "127.0.0.1:" + port));
       long t1 = System.nanoTime();
       try (Browser b = Browser.start(tmp.resolve("browser"), 1280, 900)) {
         long t2 = System.nanoTime();
         System.out.printf("WebPageBrowserTest: node and gateway up in %.1f s, browser in %.1f s%n", (t1 - t0) / 1e9,
             (t2 - t1) / 1e9);
         try {
-          drive(h, b);
+          drive(h, b, port);
         } catch (AssertionError | RuntimeException e) {
           System.err.println("WebPageBrowserTest failed; browser console:\n  " + String.join("\n  ", b.console(Level.ALL))
               + "\nchromedriver log tail:\n" + b.logTail());
@@ -81,7 +82,7 @@ class WebPageBrowserTest {
     System.out.printf("WebPageBrowserTest: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
-  private void drive(GatewayHarness h, Browser b) throws Exception {
+  private void drive(GatewayHarness h, Browser b, int port) throws Exception {
     WebDriver d = b.driver;
     WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(15), Duration.ofMillis(50));
     d.get(h.base() + "/");
@@ -93,6 +94,7 @@ class WebPageBrowserTest {
     d.findElement(By.id("connect")).click();
     WebElement loginError = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-error")));
     assertTrue(loginError.getText().contains("the bearer token is not valid"), loginError.getText());
+    shoot(b, "web-page-login.png", false);
 
     d.findElement(By.id("token")).sendKeys(GatewayHarness.OPERATOR);
     d.findElement(By.id("connect")).click();
@@ -178,6 +180,21 @@ class WebPageBrowserTest {
     wait.until(ExpectedConditions.textMatches(By.cssSelector("li.job[data-job-id='" + id2 + "'] .job-meta"),
         java.util.regex.Pattern.compile("limit 80 Mbit/s")));
     assertEquals(10_000_000L, h.call("GET", "/api/v1/jobs/" + id2, GatewayHarness.VIEWER, null).json().getLong("rateLimit"));
+
+    // the gateway restarts under the page: its event stream drops, the page says so, reconnects
+    // (with Last-Event-ID) and follows the resumed job live again
+    assertEquals(List.of(), consoleErrors(b), "browser console errors");
+    double before = percent(snapshot(d, id2));
+    h.stopGateway();
+    wait.until(ExpectedConditions.textToBe(By.id("conn-text"), "Reconnecting…"));
+    h.startGateway(c -> c.put("listen", "127.0.0.1:" + port));
+    wait.until(ExpectedConditions.textMatches(By.cssSelector("li.job[data-job-id='" + id2 + "'] .job-meta"),
+        java.util.regex.Pattern.compile("attempt 2")));
+    b.console(Level.ALL); // drops what the restart logged: the cut stream, the refused reconnects
+    TreeSet<Double> after = new TreeSet<>();
+    watch(d, id2, s -> after.size() >= 4, after, new ArrayList<>());
+    assertTrue(after.size() >= 4 && after.first() >= before, "live progress after the restart: " + before + " then " + after);
+    assertEquals("Live", d.findElement(By.id("conn-text")).getText());
     WebElement cancel = action(d, id2, "cancel");
     cancel.click();
     assertEquals("Confirm cancel", cancel.getText(), "the first click asks to confirm");
@@ -196,11 +213,7 @@ class WebPageBrowserTest {
       assertEquals(-1L, Files.mismatch(h.source.resolve("models/" + name), h.dest.resolve("from-browser/" + name)), name);
     }
 
-    // no script error in the console (the refused requests above log their status; nothing else may)
-    List<String> errors = b.console(Level.SEVERE).stream()
-        .filter(m -> !m.contains("Failed to load resource: the server responded with a status of 40"))
-        .toList();
-    assertEquals(List.of(), errors, "browser console errors");
+    assertEquals(List.of(), consoleErrors(b), "browser console errors after the restart");
 
     System.out.println("WebPageBrowserTest: screenshot: " + shoot(b, "web-page.png", false));
     System.out.println("WebPageBrowserTest: phone-width screenshot: " + shoot(b, "web-page-narrow.png", true));
@@ -210,6 +223,9 @@ class WebPageBrowserTest {
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(GatewayHarness.VIEWER);
     d.findElement(By.id("connect")).click();
     wait.until(d2 -> d2.findElements(By.cssSelector("li.job")).size() == 2);
+    assertEquals("", d.findElement(By.id("f-source")).getAttribute("value"), "the form was reset at sign-out");
+    fill(d, "f-source", "ckpt:models");
+    fill(d, "f-dest", "local:viewer-copy");
     d.findElement(By.id("submit")).click();
     WebElement denied = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form-error")));
     assertTrue(denied.getText().contains("403") && denied.getText().contains("viewer role"), denied.getText());
@@ -218,6 +234,7 @@ class WebPageBrowserTest {
     assertTrue(!d.findElement(By.id("submit")).isEnabled() && !d.findElement(By.id("f-source")).isEnabled(),
         "the form is disabled for a viewer");
     assertEquals(2, h.call("GET", "/api/v1/jobs", GatewayHarness.VIEWER, null).json().getInteger("total"), "no job added");
+    shoot(b, "web-page-viewer.png", true);
   }
 
   /** Polls the page's view of the job until {@code done} holds; notes the bar's values and rates while running. */
@@ -240,12 +257,28 @@ class WebPageBrowserTest {
     return ((Number) snapshot.get("now")).doubleValue();
   }
 
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   private static By card(String id) {
     return By.cssSelector("li.job[data-job-id='" + id + "']");
   }
 
   private static WebElement action(WebDriver d, String id, String action) {
     return d.findElement(By.cssSelector("li.job[data-job-id='" + id + "'] button[data-action='" + action + "']"));
+  }
+
+  /**
+   * Errors in the browser console since the last look, except the statuses of the requests this
+   * test makes fail on purpose (a bad token, an unknown remote, a viewer's submission).
+   */
+  private static List<String> consoleErrors(Browser b) {
+    return b.console(Level.SEVERE).stream()
+        .filter(m -> !m.matches("(?s).* - Failed to load resource: the server responded with a status of 40[013] .*"))
+        .toList();
   }
 
   private static void fill(WebDriver d, String id, String text) {
