@@ -206,7 +206,9 @@
     el.connect.disabled = true;
     show(el.loginError, '');
     try {
-      await api('GET', 'jobs?limit=1');
+      const me = await api('GET', 'me'); // the role decides what the page offers
+      readOnly = !me || me.role !== 'operator';
+      sessionStorage.setItem(ROLE_KEY, readOnly ? '1' : '0');
     } catch (err) {
       if (err.status !== 401) {
         token = null;

@@ -45,7 +45,7 @@ public final class ClientLane {
   private final Context ctx;
   private final Vertx vertx;
   private final NetClient client;
-  private final ClientConnection.Target target;
+  private ClientConnection.Target target;
   private final ChunkScheduler scheduler;
   private final WorkerExecutor disk;
   private final TransferCounters counters;
@@ -101,6 +101,31 @@ public final class ClientLane {
       p.complete();
     });
     return p.future();
+  }
+
+  /**
+   * Reconnects at once to {@code next} (the same server, other terms: a new per-lane rate).
+   * Outstanding chunks go back to the scheduler without counting as retries or failures.
+   */
+  public void retarget(ClientConnection.Target next) {
+    ctx.runOnContext(v -> {
+      target = next;
+      ClientConnection c = conn;
+      if (stopped || c == null) {
+        return; // the next connection uses the new target
+      }
+      conn = null;
+      counters.activeLanes.decrement();
+      c.handler(null);
+      c.socket().close();
+      socketPaused = false;
+      if (!inflight.isEmpty()) {
+        List<ChunkTask> back = new ArrayList<>(inflight.values());
+        inflight.clear();
+        scheduler.requeue(back);
+      }
+      connect();
+    });
   }
 
   private void connect() {

@@ -38,7 +38,6 @@ public final class PullOptions {
   private boolean plaintextForTestsOnly;
   private Path clientCert;
   private Path clientKey;
-  private boolean serverPacing = true;
 
   public ShardlineUrl source() { return source; }
   public PullOptions source(ShardlineUrl v) { source = v; return this; }
@@ -76,13 +75,6 @@ public final class PullOptions {
   /** PEM private key of {@link #clientCert()}, or null. */
   public Path clientKey() { return clientKey; }
   public PullOptions clientKey(Path v) { clientKey = v; return this; }
-  /**
-   * Whether lanes also ask the server to pace its sending at its share of the rate limit (smoother
-   * than pacing by the reader alone). Off when the limit may change during the pull (the gateway):
-   * the server keeps the rate it was told at connect time.
-   */
-  public boolean serverPacing() { return serverPacing; }
-  public PullOptions serverPacing(boolean v) { serverPacing = v; return this; }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 

@@ -63,6 +63,7 @@ public final class PullSession {
   private WorkerExecutor disk;
   private DestinationLock lock;
   private NetClient client;
+  private ClientConnection.Target target;
   private long started;
 
   public PullSession(Vertx vertx, PullOptions options) {
@@ -84,9 +85,23 @@ public final class PullSession {
     done.tryFail(e);
   }
 
-  /** Changes the rate limit of a running pull (wire bytes per second over all lanes; 0 = none). */
+  /**
+   * Changes the rate limit of a running pull (wire bytes per second over all lanes; 0 = none):
+   * the reading side's bucket at once, and the server's pacing by reconnecting each lane with its
+   * new share (a server takes a lane's rate at its handshake). Chunks in flight are fetched again.
+   */
   public void rateLimit(long bytesPerSecond) {
     bucket.rate(bytesPerSecond, System.nanoTime());
+    ClientConnection.Target t = target;
+    if (t == null) {
+      return; // not started: run() reads the options
+    }
+    ClientConnection.Target next = new ClientConnection.Target(t.host(), t.port(), t.token(), t.maxFrame(),
+        t.timeoutMs(), t.pinning(), Math.max(0, bytesPerSecond) / o.lanes());
+    target = next;
+    synchronized (lanes) {
+      lanes.forEach(l -> l.retarget(next));
+    }
   }
 
   /** The current rate limit in wire bytes per second, 0 for none. */
@@ -102,9 +117,8 @@ public final class PullSession {
   public Future<PullResult> run() {
     started = System.nanoTime();
     PinningTrustManager pinning = o.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
-    ClientConnection.Target target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
-        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning,
-        o.serverPacing() ? o.rateLimit() / o.lanes() : 0);
+    target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
+        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes());
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
     Context control = ((VertxInternal) vertx).createEventLoopContext();
     control.runOnContext(v -> {
@@ -158,7 +172,9 @@ public final class PullSession {
       Context ctx = ((VertxInternal) vertx).createEventLoopContext();
       ClientLane lane = new ClientLane(i + 1, ctx, client, target, scheduler, disk, counters, settings,
           e -> done.tryFail(e));
-      lanes.add(lane);
+      synchronized (lanes) {
+        lanes.add(lane);
+      }
       lane.start();
     }
   }
@@ -275,7 +291,9 @@ public final class PullSession {
 
   private Future<PullResult> finish(ShardlineException error) {
     List<Future<Void>> stops = new ArrayList<>();
-    lanes.forEach(l -> stops.add(l.stop()));
+    synchronized (lanes) {
+      lanes.forEach(l -> stops.add(l.stop()));
+    }
     return Future.join(stops)
         .transform(x -> client == null ? Future.<Void>succeededFuture() : client.close())
         .transform(x -> disk.executeBlocking(() -> {

@@ -77,6 +77,8 @@ public final class ApiRouter {
       rb.getRoute("resumeJob").addHandler(api::resume);
       rb.getRoute("jobEvents").addHandler(events::handle);
       rb.getRoute("jobLog").addHandler(api::log);
+      rb.getRoute("whoAmI").addHandler(rc -> JobsApi.json(rc, 200, new JsonObject()
+          .put("name", AuthHandler.caller(rc).name()).put("role", AuthHandler.caller(rc).role().label())));
       Router router = rb.createRouter();
       router.get("/api/v1/openapi.yaml").handler(rc -> rc.response()
           .putHeader("Content-Type", "application/yaml; charset=utf-8").end(text));

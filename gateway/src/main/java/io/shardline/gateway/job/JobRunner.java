@@ -219,8 +219,7 @@ public final class JobRunner implements JobListener {
         .compression(s.compression())
         .rateLimit(job.rateLimit())
         .clientCert(remote.clientCert()) // mutual TLS, when the remote requires it
-        .clientKey(remote.clientKey())
-        .serverPacing(false); // the rate can change while the job runs
+        .clientKey(remote.clientKey());
   }
 
   private void finished(Job job, Running r, PullResult result, Throwable failure) {

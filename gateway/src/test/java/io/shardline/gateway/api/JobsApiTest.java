@@ -200,6 +200,13 @@ class JobsApiTest {
   }
 
   @Test
+  void meTellsTheCallersNameAndRole() throws Exception {
+    assertEquals(new JsonObject().put("name", "alice").put("role", "operator"), h.call("GET", "/api/v1/me", OP, null).json());
+    assertEquals(new JsonObject().put("name", "bob").put("role", "viewer"), h.call("GET", "/api/v1/me", VIEW, null).json());
+    assertProblem(h.call("GET", "/api/v1/me", null, null), 401, "Bearer");
+  }
+
+  @Test
   void healthReadyContractAndPage() throws Exception {
     assertEquals(200, h.call("GET", "/health", null, null).status());
     assertEquals(200, h.call("GET", "/ready", null, null).status());
