@@ -17,8 +17,9 @@
 # 8. checks every node's health check and that the JVMs run as uid 10001; pulls from trainer-a over
 #    mutual TLS (its pinned fingerprint, a client certificate), and checks that a wrong pin and a
 #    missing client certificate are refused;
-# 9. tears the stack down (containers, volumes, network of the project, the work dir), also on
-#    failure. The image and the bases stay cached.
+# 9. tears the stack down (containers with their anonymous volumes, named volumes, network of the
+#    project, the work dir), also on failure, and fails if a volume is left behind. The image and
+#    the bases stay cached.
 #
 # Podman runs with runc and cgroupfs and with ulimits within the host's hard limits (a
 # containers.conf in the work dir, through CONTAINERS_CONF): crun fails on this machine kind with
@@ -94,11 +95,12 @@ compose() {
 container() { echo "${PROJECT}_$1_1"; }
 volume() { echo "${PROJECT}_$1"; }
 
-# Everything of the project, by its compose label and names: containers, volumes, network.
+# Everything of the project, by its compose label and names: containers (with their anonymous
+# volumes, for the image's VOLUME paths), named volumes, network.
 teardown() {
   local ids
   ids="$(podman ps -aq --filter "label=io.podman.compose.project=$PROJECT" 2>/dev/null || true)"
-  [ -z "$ids" ] || podman rm -f -t 10 $ids >/dev/null 2>&1 || true
+  [ -z "$ids" ] || podman rm -f -v -t 10 $ids >/dev/null 2>&1 || true
   ids="$(podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT" 2>/dev/null || true)"
   [ -z "$ids" ] || podman volume rm -f $ids >/dev/null 2>&1 || true
   podman network exists "${PROJECT}_default" 2>/dev/null && podman network rm -f "${PROJECT}_default" >/dev/null 2>&1 || true
@@ -117,6 +119,14 @@ on_exit() {
     [ ! -f "$WORK/compose.log" ] || { log "podman-compose output:"; tail -n 30 "$WORK/compose.log" | sed 's/^/    /'; }
   fi
   teardown
+  if [ -n "${VOLUMES_BEFORE+set}" ]; then
+    local leaked
+    leaked="$(comm -13 <(echo "$VOLUMES_BEFORE") <(podman volume ls -q | sort))"
+    if [ -n "$leaked" ]; then
+      log "FAIL: the teardown left volumes behind: $(echo $leaked)"
+      [ $rc -ne 0 ] || rc=1
+    fi
+  fi
   rm -rf "$WORK"
   if [ $rc -eq 0 ]; then log "PASS"; else log "FAILED (exit $rc)"; fi
   echo "docker: $PASSED passed, $((rc == 0 ? 0 : 1)) failed"
@@ -126,6 +136,7 @@ trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 teardown # leftovers of an interrupted earlier run
+VOLUMES_BEFORE="$(podman volume ls -q | sort)" # the teardown must leave no new one
 
 # ---- 2. base images ----------------------------------------------------------------------------
 t="$(now_ms)"
