@@ -19,9 +19,14 @@ import org.junit.jupiter.api.Test;
  * pull again until it completes. Ends with a tally; nothing may be lost, and no corrupt or
  * partial file may ever sit at a final path.
  *
- * <p>The test suite runs a short version (6 transfers, bounded to 45 s of starting new ones).
- * The long one, on demand:
+ * <p>The same with the server: it runs in a child JVM, is SIGKILLed at a random moment of a
+ * pull and restarted on the same port and state dir; the running pull must recover (or fail
+ * cleanly and complete on a re-run).
+ *
+ * <p>The test suite runs a short version (6 client kills and 3 server kills, each bounded to 45 s
+ * of starting new transfers). The long one, on demand:
  * {@code ./mvnw -pl engine test -Dtest=KillSoakTest -Dshardline.killsoak.transfers=100 -Dshardline.killsoak.seconds=600}
+ * (the server kills run a third as many).
  */
 class KillSoakTest extends LoopbackTestBase {
   /** The server's rate limit, bytes/s: it stretches transfers so kills land mid-transfer too. */
@@ -67,16 +72,7 @@ class KillSoakTest extends LoopbackTestBase {
     for (int t = 0; t < transfers && System.nanoTime() - t0 < budgetNanos; t++, done++) {
       SplittableRandom rnd = new SplittableRandom(7000 + t);
       Path tree = net.root.resolve("k" + t);
-      int n = 1 + rnd.nextInt(8);
-      long bytes = 0;
-      for (int i = 0; i < n; i++) {
-        String name = (rnd.nextBoolean() ? "d" + rnd.nextInt(3) + "/" : "") + "f" + i + ".bin";
-        int size = rnd.nextInt(20) == 0 ? 0 : rnd.nextInt(3_000_000);
-        Loopback.file(tree.resolve(name), size, rnd.nextLong());
-        bytes += size;
-      }
-      // How long the fetch takes at the server's rate (after the token bucket's 4 MiB burst).
-      long fetchMs = Math.max(300, (bytes - (4L << 20)) * 1000 / RATE);
+      long fetchMs = randomTree(rnd, tree);
       Path dest = tmp.resolve("dest" + t);
       Path log = tmp.resolve("pull" + t + ".log");
       Process child = pullProcess("k" + t, dest, log);
@@ -135,6 +131,123 @@ class KillSoakTest extends LoopbackTestBase {
     System.out.println(tally);
     assertTrue(done >= Math.min(transfers, 3), tally);
     assertTrue(killed >= 1 || done < 3, "at least one client was killed: " + tally);
+    assertEquals(0, corruptPublished, tally);
+    assertEquals(0, partialVisible, tally);
+    assertEquals(0, lost, tally);
+  }
+
+  /**
+   * Writes a random tree (1 to 8 files of up to 3 MB, some empty, some in subfolders); returns
+   * about how long fetching it takes at the server's rate (after the token bucket's 4 MiB burst).
+   */
+  private static long randomTree(SplittableRandom rnd, Path tree) throws Exception {
+    int n = 1 + rnd.nextInt(8);
+    long bytes = 0;
+    for (int i = 0; i < n; i++) {
+      String name = (rnd.nextBoolean() ? "d" + rnd.nextInt(3) + "/" : "") + "f" + i + ".bin";
+      int size = rnd.nextInt(20) == 0 ? 0 : rnd.nextInt(3_000_000);
+      Loopback.file(tree.resolve(name), size, rnd.nextLong());
+      bytes += size;
+    }
+    return Math.max(300, (bytes - (4L << 20)) * 1000 / RATE);
+  }
+
+  /** {@code shardline serve} in a child JVM on 127.0.0.1:{@code port}; waits for its banner. */
+  private Process serveProcess(Path root, Path state, int port, Path log) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "io.shardline.engine.cli.Main", "serve", "--root", root.toString(), "--listen", "127.0.0.1:" + port,
+        "--state-dir", state.toString(), "--rate-limit", Long.toString(RATE)));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(p);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      if (Files.readString(log).contains("listening on 127.0.0.1:" + port + " ")) {
+        return p;
+      }
+      Thread.sleep(20); // polling the child's log, bounded by the deadline
+    }
+    throw new AssertionError("server did not start: " + Files.readString(log));
+  }
+
+  /** A port the OS just handed out and released, for a server that must come back on the same port. */
+  private static int freePort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void serversKilledAtRandomMomentsAndRestartedLoseNothing() throws Exception {
+    int transfers = Math.max(1, Integer.getInteger("shardline.killsoak.transfers", 9) / 3);
+    long budgetNanos = Long.getLong("shardline.killsoak.seconds", 45) * 1_000_000_000L;
+    Path root = Files.createDirectories(tmp.resolve("served"));
+    Path state = tmp.resolve("server-state"); // kept across restarts: same certificate, same manifests
+    int done = 0;
+    int completedBeforeKill = 0;
+    int killed = 0;
+    int recovered = 0;
+    int rerun = 0;
+    int corruptPublished = 0;
+    int partialVisible = 0;
+    int lost = 0;
+    long t0 = System.nanoTime();
+    for (int t = 0; t < transfers && System.nanoTime() - t0 < budgetNanos; t++, done++) {
+      SplittableRandom rnd = new SplittableRandom(9000 + t);
+      Path tree = root.resolve("s" + t);
+      long fetchMs = randomTree(rnd, tree);
+      int port = freePort();
+      Process server = serveProcess(root, state, port, tmp.resolve("serve" + t + "a.log"));
+      io.shardline.engine.tls.Fingerprint fp = io.shardline.engine.tls.TlsSupport.fingerprintOf(
+          state.resolve(io.shardline.engine.tls.SelfSignedCert.CERT));
+      Path dest = tmp.resolve("sdest" + t);
+      PullOptions o = new PullOptions().source(new ShardlineUrl("127.0.0.1", port, "s" + t)).destination(dest)
+          .lanes(4).chunkSize(64 * 1024).trust(new io.shardline.engine.tls.Trust.Pinned(fp))
+          .stallTimeoutMs(1_000).progressTimeoutMs(20_000).connectTimeoutMs(3_000);
+      var running = new PullSession(net.vertx, o).run();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.exists(dest.resolve(".shardline")) && !running.isComplete() && System.nanoTime() < deadline) {
+        Thread.sleep(5); // waiting for the pull to start writing, bounded by the deadline
+      }
+      Thread.sleep(rnd.nextLong(fetchMs * 6 / 5));
+      boolean killedThisOne = !running.isComplete();
+      if (!killedThisOne) {
+        completedBeforeKill++;
+      } else {
+        killed++;
+        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL, by PID
+        corruptPublished += countCorrupt(tree, dest);
+        partialVisible += countForeign(tree, dest);
+        Thread.sleep(rnd.nextLong(1_500)); // down for a while; lanes reconnect with backoff
+        server = serveProcess(root, state, port, tmp.resolve("serve" + t + "b.log"));
+      }
+      PullResult r = Loopback.await(running);
+      corruptPublished += countCorrupt(tree, dest);
+      partialVisible += countForeign(tree, dest);
+      boolean complete = r.ok() && Loopback.files(dest).size() == Loopback.files(tree).size();
+      if (complete && killedThisOne) {
+        recovered++;
+      }
+      for (int attempt = 0; attempt < 3 && !complete; attempt++) {
+        rerun++;
+        PullResult again = Loopback.await(new PullSession(net.vertx, o).run());
+        corruptPublished += countCorrupt(tree, dest);
+        partialVisible += countForeign(tree, dest);
+        complete = again.ok() && Loopback.files(dest).size() == Loopback.files(tree).size();
+      }
+      if (!complete) {
+        lost++;
+      }
+      server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    String tally = String.format("server kill soak: %d transfers in %.1f s: %d completed before the kill, %d with the"
+        + " server SIGKILLed and restarted (%d recovered in the same pull), %d re-runs; lost: %d;"
+        + " corrupt files published: %d; partial files at final paths: %d",
+        done, (System.nanoTime() - t0) / 1e9, completedBeforeKill, killed, recovered, rerun, lost, corruptPublished,
+        partialVisible);
+    System.out.println(tally);
+    assertTrue(done >= 1, tally);
     assertEquals(0, corruptPublished, tally);
     assertEquals(0, partialVisible, tally);
     assertEquals(0, lost, tally);
