@@ -140,7 +140,7 @@ public final class PullSession {
         .transform(ar -> finish(ar.failed() ? ShardlineException.wrap(ar.cause(), ErrorCode.INTERNAL) : null));
   }
 
-  /** Fetches the manifest; a server that answers BUSY is asked again with backoff, until the progress timeout. */
+  /** Fetches the manifest; a busy server is asked again with backoff, until the progress timeout. */
   private void fetchManifest(ClientConnection.Target target, int attempt) {
     ClientConnection.open(vertx, client, target, 0)
         .compose(conn -> {
@@ -157,7 +157,10 @@ public final class PullSession {
         .onFailure(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
           long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-          if (e.code() == ErrorCode.BUSY && elapsedMs() + delay < o.progressTimeoutMs()) {
+          // A busy or overloaded server (BUSY, a handshake that timed out) is asked again; a refused
+          // connection or a wrong trust setting fails at once.
+          boolean again = e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT;
+          if (again && !listed.future().isComplete() && elapsedMs() + delay < o.progressTimeoutMs()) {
             vertx.setTimer(delay, id -> fetchManifest(target, attempt + 1));
           } else {
             listed.tryFail(e);
