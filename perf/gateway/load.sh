@@ -32,7 +32,7 @@ if [ ! -d "$DATA" ] || [ -z "$(ls -A "$DATA" 2>/dev/null)" ]; then
     [ -f "$DATA/r$i.bin" ] || head -c $((512 << 20)) /dev/urandom >"$DATA/r$i.bin"
   done
 fi
-BYTES=$(find "$DATA" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+BYTES=$(find "$DATA" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
 
 "$SL" --version >/dev/null # builds the jar once, before anything is timed
 export SHARDLINE_SKIP_BUILD=1

@@ -9,6 +9,7 @@ import io.shardline.gateway.job.JobService;
 import io.shardline.gateway.job.JobSpec;
 import io.shardline.gateway.job.JobState;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -73,7 +74,20 @@ public final class JobsApi {
   }
 
   public void get(RoutingContext rc) {
-    reply(rc, lookup(rc), 200);
+    Job j;
+    try {
+      j = jobs.get(id(rc));
+    } catch (JobException e) {
+      fail(rc, e);
+      return;
+    }
+    Buffer body = (Buffer) j.cachedView();
+    if (body == null) {
+      body = JobView.of(j).toBuffer();
+      j.cachedView(body);
+    }
+    rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store").end(body);
   }
 
   public void log(RoutingContext rc) {

@@ -30,6 +30,10 @@ public final class Job {
   private long pastReconnects;
   private long pastWire;
   private volatile Progress progress = Progress.NONE;
+  /** Bumped on every change a reader can see: lets the API reuse its encoding of the job. */
+  private long version;
+  private Object cachedView;
+  private long cachedVersion = -1;
 
   Job(String id, JobSpec spec, long createdAt, String submittedBy, String idempotencyKey, String requestHash) {
     this.id = id;
@@ -64,8 +68,8 @@ public final class Job {
   /** Sequence number of the job's latest event. */
   public long lastSeq() { return events.isEmpty() ? 0 : events.get(events.size() - 1).seq(); }
 
-  void progress(Progress p) { progress = p; }
-  void state(JobState s) { state = s; }
+  void progress(Progress p) { progress = p; version++; }
+  void state(JobState s) { state = s; version++; }
   void rateLimit(long r) { rateLimit = r; }
   void error(String e) { error = e; }
   void result(JsonObject r) { result = r; }
@@ -78,6 +82,20 @@ public final class Job {
   void record(JournalRecord r) {
     events.add(r);
     updatedAt = r.time();
+    version++;
+  }
+
+  /**
+   * The API's encoding of this job if nothing changed since it was made, else null. Kept here (on
+   * the gateway's context) so that polling clients cost one buffer copy, not a JSON encoding.
+   */
+  public Object cachedView() {
+    return cachedVersion == version ? cachedView : null;
+  }
+
+  public void cachedView(Object view) {
+    cachedView = view;
+    cachedVersion = version;
   }
 
   /** Everything a snapshot needs to rebuild this job without its events' replay. */

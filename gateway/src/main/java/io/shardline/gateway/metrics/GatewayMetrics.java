@@ -30,6 +30,8 @@ public final class GatewayMetrics implements TransferStats {
   private final Counter wire;
   private final Counter retries;
   private final Counter reconnects;
+  /** One timer per (operation, method, status): looked up, not rebuilt, per request. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
   public GatewayMetrics() {
     bytes = Counter.builder("shardline.transfer.bytes").baseUnit("bytes")
@@ -70,11 +72,14 @@ public final class GatewayMetrics implements TransferStats {
       rc.addBodyEndHandler(v -> {
         Operation op = rc.currentRoute() == null ? null : (Operation) rc.currentRoute().metadata().get(RouterBuilder.KEY_META_DATA_OPERATION);
         String route = op != null ? op.getOperationId() : knownPath(rc.normalizedPath());
-        Timer.builder("http.server.requests").description("HTTP requests to the gateway")
-            .tag("operation", route).tag("method", rc.request().method().name())
-            .tag("status", Integer.toString(rc.response().getStatusCode()))
-            .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(100))
-            .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        String method = rc.request().method().name();
+        int status = rc.response().getStatusCode();
+        timers.computeIfAbsent(route + ' ' + method + ' ' + status, k -> Timer.builder("http.server.requests")
+                .description("HTTP requests to the gateway")
+                .tag("operation", route).tag("method", method).tag("status", Integer.toString(status))
+                .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(100))
+                .register(registry))
+            .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       });
       rc.next();
     };
