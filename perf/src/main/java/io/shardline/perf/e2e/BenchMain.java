@@ -43,8 +43,9 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--dest", description = "Destination directory, emptied before each run (default: ${DEFAULT-VALUE}).")
   Path dest = Path.of(System.getProperty("java.io.tmpdir"), "shardline-bench-dst");
 
-  @Option(names = "--sets", split = ",", description = "Data sets (default: ${DEFAULT-VALUE}).")
-  List<String> sets = List.of("random", "bf16", "bert-fp32", "bert-bf16", "small");
+  @Option(names = "--sets", split = ",", description = "Data sets: random, bf16, bert-fp32, bert-bf16, small "
+      + "(default: the profile's; quick leaves out bert-fp32).")
+  List<String> sets;
 
   @Option(names = "--tools", split = ",", description = "Tools (default: ${DEFAULT-VALUE}); missing peers are skipped.")
   List<String> tools = List.of("shardline", "iperf3", "nginx", "rsync", "pipeline");
@@ -84,8 +85,10 @@ public final class BenchMain implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     Log log = new Log(System.err);
     Profile p0 = Profile.named(profileName != null ? profileName : quick ? "quick" : "full");
-    Profile profile = runs == null ? p0 : new Profile(p0.name(), runs, p0.lanes(), p0.fileMiB(), p0.largeFiles(),
-        p0.bert(), p0.smallFiles(), p0.smallKiB(), p0.iperfSeconds(), p0.linkMiB(), p0.linkRates(), p0.memoryMiB());
+    Profile profile = runs == null ? p0 : p0.withRuns(runs);
+    if (sets == null) {
+      sets = profile.sets();
+    }
     Path outDir = out != null ? out : Path.of("bench-results", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", ""));
     List<String> sl = Arrays.asList((shardline != null ? shardline : repo.resolve("bin/shardline").toString()).trim().split("\\s+"));
     Files.createDirectories(data);
@@ -150,8 +153,7 @@ public final class BenchMain implements Callable<Integer> {
   private void runScenario(Scenario sc, Net net, List<DataSet> sets, Profile profile, List<Integer> lanes, Env env, Path docRoot,
       Runner runner, Map<String, String> configs, List<String> skippedTools, long deadline) throws Exception {
     Log log = env.log();
-    Profile p = new Profile(profile.name(), profile.runs(), lanes, profile.fileMiB(), profile.largeFiles(), profile.bert(),
-        profile.smallFiles(), profile.smallKiB(), profile.iperfSeconds(), profile.linkMiB(), profile.linkRates(), profile.memoryMiB());
+    Profile p = profile.withLanes(lanes);
     List<Tool> active = new ArrayList<>();
     try {
       for (Tool t : tools(env, docRoot, profile)) {
@@ -199,7 +201,7 @@ public final class BenchMain implements Callable<Integer> {
             Map.Entry<Tool, Case> e = cases.get((i + shift) % n);
             CaseResult cr = sr.of(e.getValue());
             if (System.nanoTime() > deadline) {
-              cr.runs.add(new RunResult(rep + 1, 0, 0, 0, Double.NaN, Double.NaN, 0, 0, 0, false, "skipped: time budget"));
+              cr.runs.add(new RunResult(rep + 1, 0, 0, Double.NaN, 0, Double.NaN, Double.NaN, 0, 0, 0, false, "skipped: time budget"));
               continue;
             }
             RunResult r = runner.run(e.getKey(), e.getValue(), set, rep + 1);
@@ -239,11 +241,10 @@ public final class BenchMain implements Callable<Integer> {
 
   /** Sets for the emulated links: one file each of random and BF16 of linkMiB, and BERT BF16. */
   private List<DataSet> linkSets(DataSets ds, Profile profile, List<DataSet> loopSets) throws IOException, InterruptedException {
-    Profile lp = new Profile(profile.name() + "-link", 1, profile.lanes(), profile.linkMiB(), 1, false, 0, 0, 0, 0,
-        List.of(), List.of());
+    Profile lp = profile.withFiles("-link", profile.linkMiB(), 1);
     List<String> want = new ArrayList<>();
     for (String s : List.of("random", "bf16")) {
-      if (sets.contains(s)) {
+      if (sets.contains(s) && profile.linkSets().contains(s)) {
         want.add(s);
       }
     }
@@ -252,7 +253,7 @@ public final class BenchMain implements Callable<Integer> {
       out.add(new DataSet("link-" + d.id(), d.description() + ", one " + profile.linkMiB() + " MiB file", d.root(),
           d.files(), d.bytes()));
     }
-    loopSets.stream().filter(d -> d.id().equals("bert-bf16")).forEach(out::add);
+    loopSets.stream().filter(d -> d.id().equals("bert-bf16") && profile.linkSets().contains(d.id())).forEach(out::add);
     return relink(ds, profile, out);
   }
 

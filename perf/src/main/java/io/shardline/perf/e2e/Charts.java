@@ -18,10 +18,9 @@ final class Charts {
 
   /** Throughput vs lanes for one set: a line per Shardline compression mode, peers as flat lines. */
   static String throughput(Path dir, Scenario sc, SetResult s, List<Integer> lanes) throws IOException {
-    XYChart ch = new XYChartBuilder().width(900).height(520).title(sc.id + " / " + s.set.id() + ": throughput vs lanes")
+    XYChart ch = new XYChartBuilder().width(1100).height(520).title(sc.id + " / " + s.set.id() + ": throughput vs lanes")
         .xAxisTitle("Shardline lanes").yAxisTitle("MB/s (median)").build();
-    ch.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-    ch.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+    ch.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     List<Double> xs = lanes.stream().map(Integer::doubleValue).toList();
     for (String comp : List.of("none", "auto")) {
       List<Double> x = new ArrayList<>();

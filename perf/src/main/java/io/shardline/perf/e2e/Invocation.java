@@ -12,7 +12,11 @@ import java.util.List;
 record Invocation(List<String> argv, boolean verify, Parser parser) {
 
   /** What a client's output says beyond the wall time. */
-  record Parsed(long bytes, double seconds, long wireBytes, String note) {}
+  /**
+   * @param innerSeconds the tool's own transfer time when it reports one (Shardline's JSON: after
+   *     JVM start-up and before exit), else NaN
+   */
+  record Parsed(long bytes, double seconds, long wireBytes, double innerSeconds, String note) {}
 
   interface Parser {
     /** @param set the data set's total bytes; @param wall the command's wall seconds */
@@ -20,5 +24,5 @@ record Invocation(List<String> argv, boolean verify, Parser parser) {
   }
 
   /** Bytes are the data set's, seconds the wall time, no compression on the wire. */
-  static final Parser PLAIN = (out, set, wall) -> new Parsed(set, wall, set, "");
+  static final Parser PLAIN = (out, set, wall) -> new Parsed(set, wall, set, Double.NaN, "");
 }

@@ -58,7 +58,7 @@ final class IperfTool implements Tool {
           JsonObject sum = new JsonObject(out).getJsonObject("end").getJsonObject("sum_received");
           double rate = sum.getDouble("bytes") / sum.getDouble("seconds");
           // bytes at that rate over the whole wall time, so CPU per GB covers the omitted second too
-          return new Invocation.Parsed((long) (rate * wall), wall, (long) (rate * wall), "");
+          return new Invocation.Parsed((long) (rate * wall), wall, (long) (rate * wall), Double.NaN, "");
         });
   }
 

@@ -36,7 +36,7 @@ final class MemoryFlatness {
         tool.beginSet(set);
         r = runner.run(tool, c, set, 1);
       } catch (IOException | RuntimeException e) {
-        r = new RunResult(1, 0, 0, 0, Double.NaN, Double.NaN, 0, 0, 0, false, e.getMessage());
+        r = new RunResult(1, 0, 0, Double.NaN, 0, Double.NaN, Double.NaN, 0, 0, 0, false, e.getMessage());
       } finally {
         tool.endSet();
         DataSets.deleteTree(env.dest());

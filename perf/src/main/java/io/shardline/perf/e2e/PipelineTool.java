@@ -70,7 +70,7 @@ final class PipelineTool implements Tool {
           Thread.sleep(50);
         }
       }
-      return new Invocation.Parsed(total, wall, w, "");
+      return new Invocation.Parsed(total, wall, w, Double.NaN, "");
     });
   }
 

@@ -5,6 +5,8 @@ package io.shardline.perf.e2e;
  *
  * @param bytes payload bytes moved (the data set, or iperf3's at its rate over the wall time)
  * @param seconds wall seconds of the client command
+ * @param innerSeconds the tool's own transfer time (Shardline: the pull's JSON, without JVM
+ *     start-up), NaN when the tool reports none
  * @param wireBytes bytes on the wire (compressed payload; TLS and framing overhead not counted
  *     for peers)
  * @param clientCpu CPU seconds of the client command and everything it started (reaped), from
@@ -16,11 +18,15 @@ package io.shardline.perf.e2e;
  * @param ok the command succeeded and the destination matched
  * @param note failure reason or extra facts
  */
-record RunResult(int rep, long bytes, double seconds, long wireBytes, double clientCpu, double serverCpu,
+record RunResult(int rep, long bytes, double seconds, double innerSeconds, long wireBytes, double clientCpu, double serverCpu,
     long clientRss, long serverRss, double background, boolean ok, String note) {
 
   double mbPerSecond() {
     return bytes / seconds / 1e6;
+  }
+
+  double innerMbPerSecond() {
+    return bytes / innerSeconds / 1e6;
   }
 
   double cpuPerGb() {

@@ -101,12 +101,12 @@ final class Runner {
     if (bad != null) {
       return failed(rep, wall, bg, "destination differs: " + bad);
     }
-    return new RunResult(rep, p.bytes(), p.seconds(), p.wireBytes(), clientCpu, serverCpu, clientRss, serverRss, bg,
+    return new RunResult(rep, p.bytes(), p.seconds(), p.innerSeconds(), p.wireBytes(), clientCpu, serverCpu, clientRss, serverRss, bg,
         true, p.note());
   }
 
   private static RunResult failed(int rep, double wall, double bg, String why) {
-    return new RunResult(rep, 0, wall, 0, Double.NaN, Double.NaN, 0, 0, bg, false, why);
+    return new RunResult(rep, 0, wall, Double.NaN, 0, Double.NaN, Double.NaN, 0, 0, bg, false, why);
   }
 
   /** Waits (at most 2 s) until each server has the children it had before the run (sshd reaps). */

@@ -119,8 +119,8 @@ final class ShardlineTool implements Tool {
       if (!j.getBoolean("verified", false)) {
         throw new IllegalStateException("pull not verified: " + line);
       }
-      return new Invocation.Parsed(j.getLong("totalBytes"), wall, j.getLong("wireBytes"),
-          String.format("engine %.2f s, codecs %s", j.getDouble("seconds"), j.getJsonObject("codecs").encode()));
+      return new Invocation.Parsed(j.getLong("totalBytes"), wall, j.getLong("wireBytes"), j.getDouble("seconds"),
+          "codecs " + j.getJsonObject("codecs").encode());
     });
   }
 
