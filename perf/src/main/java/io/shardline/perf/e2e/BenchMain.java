@@ -53,6 +53,9 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--runs", description = "Repetitions per case (default: the profile's).")
   Integer runs;
 
+  @Option(names = "--no-loopback", description = "Skip the loopback scenario (run only links and memory).")
+  boolean noLoopback;
+
   @Option(names = "--no-links", description = "Skip the emulated-link scenarios.")
   boolean noLinks;
 
@@ -112,11 +115,14 @@ public final class BenchMain implements Callable<Integer> {
     long deadline = System.nanoTime() + budget * 1_000_000_000L;
     Runner runner = new Runner(env, quietMax);
 
-    Scenario loop = new Scenario("loopback", Net.loopback().description());
-    try (Net net = Net.loopback()) {
-      runScenario(loop, net, loopSets, profile, profile.lanes(), env, ds.views(profile), runner, configs, skippedTools, deadline);
+    if (!noLoopback) {
+      Scenario loop = new Scenario("loopback", Net.loopback().description());
+      try (Net net = Net.loopback()) {
+        runScenario(loop, net, loopSets, profile, profile.lanes(), env, ds.views(profile), runner, configs, skippedTools,
+            deadline);
+      }
+      scenarios.add(loop);
     }
-    scenarios.add(loop);
 
     if (!noLinks && !profile.linkRates().isEmpty()) {
       List<DataSet> linkSets = linkSets(ds, profile, loopSets);
@@ -125,7 +131,7 @@ public final class BenchMain implements Callable<Integer> {
         try (Net net = Net.link(rate)) {
           sc = new Scenario(net.id(), net.description());
           List<Integer> lanes = profile.lanes().stream().filter(l -> l == 1 || l == 4).toList();
-          runScenario(sc, net, linkSets, profile, lanes, env, ds.views(profile), runner, configs, new ArrayList<>(), deadline);
+          runScenario(sc, net, linkSets, profile, lanes, env, ds.views(profile), runner, configs, skippedTools, deadline);
         } catch (Net.Unavailable e) {
           sc = new Scenario("link-" + rate, "emulated " + rate + " link");
           sc.skipped.add("emulated link not available here (needs root, ip netns, veth, tc tbf): " + e.getMessage());
