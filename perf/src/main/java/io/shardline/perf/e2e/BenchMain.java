@@ -233,7 +233,7 @@ public final class BenchMain implements Callable<Integer> {
     List<Tool> out = new ArrayList<>();
     for (String t : tools) {
       out.add(switch (t) {
-        case "shardline" -> new ShardlineTool(env, List.of("none", "auto"));
+        case "shardline" -> new ShardlineTool(env, List.of("none", "auto"), true);
         case "iperf3" -> new IperfTool(env, profile.iperfSeconds());
         case "nginx", "curl", "aria2c" -> new NginxTool(env, docRoot);
         case "rsync" -> new RsyncTool(env);

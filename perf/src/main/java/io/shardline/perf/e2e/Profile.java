@@ -46,7 +46,7 @@ record Profile(String name, int runs, List<Integer> lanes, int fileMiB, int larg
           List.of("1gbit", "10gbit"), List.of(1024L, 8 * 1024L, 32 * 1024L),
           List.of("random", "bf16", "bert-fp32", "bert-bf16", "small"), List.of("random", "bf16", "bert-bf16"));
       case "quick" -> new Profile("quick", 1, List.of(1, 4), 256, 1, true, 1_000, 64, 1, 64,
-          List.of("1gbit"), List.of(256L, 1024L), List.of("random", "bf16", "bert-bf16", "small"), List.of("bf16"));
+          List.of("1gbit"), List.of(128L, 1024L), List.of("random", "bf16", "bert-bf16", "small"), List.of("bf16"));
       case "tiny" -> new Profile("tiny", 1, List.of(2), 4, 2, false, 40, 64, 1, 4, List.of(), List.of(4L, 16L),
           List.of("random", "bf16", "small"), List.of("bf16"));
       default -> throw new IllegalArgumentException("unknown profile '" + name + "' (full, quick, tiny)");

@@ -19,14 +19,17 @@ final class ShardlineTool implements Tool {
 
   private final Env env;
   private final List<String> compressions;
+  private final boolean warmUp;
   private Net net;
   private Managed server;
   private int port;
   private String fingerprint;
 
-  ShardlineTool(Env env, List<String> compressions) {
+  /** @param warmUp make one unmeasured pull per set first (fills the server's manifest cache) */
+  ShardlineTool(Env env, List<String> compressions, boolean warmUp) {
     this.env = env;
     this.compressions = compressions;
+    this.warmUp = warmUp;
   }
 
   @Override
@@ -76,6 +79,12 @@ final class ShardlineTool implements Tool {
     }
     port = Integer.parseInt(m.group(2));
     fingerprint = m.group(3);
+    if (warmUp) {
+      warmUp(set);
+    }
+  }
+
+  private void warmUp(DataSet set) throws Exception {
     Path warm = env.dest().resolveSibling(env.dest().getFileName() + "-warmup");
     DataSets.deleteTree(warm);
     Files.createDirectories(warm);
