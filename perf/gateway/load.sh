@@ -100,5 +100,9 @@ print(f"| {run} | {alone:.2f} | {b/alone/1e6:.0f} | {loaded:.2f} | {b/loaded/1e6
       + ("" if non2xx == "0" else f" non-2xx: {non2xx}"))
 PY
 done
+# The same requests with no transfer running: what the API costs on its own.
+wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d5s --latency -H 'Authorization: Bearer load-viewer' \
+  "${GW}api/v1/jobs/$id" >"$WORK/wrk-idle.txt" 2>&1
 echo
+echo "no transfer: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-idle.txt") req/s, p50 $(awk '$1=="50%" {print $2}' "$WORK/wrk-idle.txt"), p99 $(awk '$1=="99%" {print $2}' "$WORK/wrk-idle.txt")"
 echo "data: $BYTES bytes in $DATA; wrk -t$WRK_THREADS -c$WRK_CONNECTIONS; gateway $GW (pid $GW_PID); $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
