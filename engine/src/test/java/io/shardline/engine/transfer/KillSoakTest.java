@@ -100,8 +100,8 @@ class KillSoakTest extends LoopbackTestBase {
         }
         child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
-      corruptPublished += countCorrupt(tree, dest);
-      partialVisible += countForeign(tree, dest);
+      corruptPublished += Loopback.countCorrupt(tree, dest);
+      partialVisible += Loopback.countForeign(tree, dest);
       if (exited && child.exitValue() == 0) {
         if (Loopback.files(dest).size() != Loopback.files(tree).size()) {
           lost++; // exit 0 claims success: every file must be there
@@ -111,8 +111,8 @@ class KillSoakTest extends LoopbackTestBase {
       boolean complete = false;
       for (int attempt = 0; attempt < 3 && !complete; attempt++) {
         PullResult r = net.pull(net.options("k" + t, dest));
-        corruptPublished += countCorrupt(tree, dest);
-        partialVisible += countForeign(tree, dest);
+        corruptPublished += Loopback.countCorrupt(tree, dest);
+        partialVisible += Loopback.countForeign(tree, dest);
         complete = r.ok() && Loopback.files(dest).size() == Loopback.files(tree).size();
         if (complete && attempt == 0 && r.resumedChunks() > 0) {
           resumed++;
@@ -217,14 +217,14 @@ class KillSoakTest extends LoopbackTestBase {
       } else {
         killed++;
         server.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL, by PID
-        corruptPublished += countCorrupt(tree, dest);
-        partialVisible += countForeign(tree, dest);
+        corruptPublished += Loopback.countCorrupt(tree, dest);
+        partialVisible += Loopback.countForeign(tree, dest);
         Thread.sleep(rnd.nextLong(1_500)); // down for a while; lanes reconnect with backoff
         server = serveProcess(root, state, port, tmp.resolve("serve" + t + "b.log"));
       }
       PullResult r = Loopback.await(running);
-      corruptPublished += countCorrupt(tree, dest);
-      partialVisible += countForeign(tree, dest);
+      corruptPublished += Loopback.countCorrupt(tree, dest);
+      partialVisible += Loopback.countForeign(tree, dest);
       boolean complete = r.ok() && Loopback.files(dest).size() == Loopback.files(tree).size();
       if (complete && killedThisOne) {
         recovered++;
@@ -232,8 +232,8 @@ class KillSoakTest extends LoopbackTestBase {
       for (int attempt = 0; attempt < 3 && !complete; attempt++) {
         rerun++;
         PullResult again = Loopback.await(new PullSession(net.vertx, o).run());
-        corruptPublished += countCorrupt(tree, dest);
-        partialVisible += countForeign(tree, dest);
+        corruptPublished += Loopback.countCorrupt(tree, dest);
+        partialVisible += Loopback.countForeign(tree, dest);
         complete = again.ok() && Loopback.files(dest).size() == Loopback.files(tree).size();
       }
       if (!complete) {
@@ -251,28 +251,5 @@ class KillSoakTest extends LoopbackTestBase {
     assertEquals(0, corruptPublished, tally);
     assertEquals(0, partialVisible, tally);
     assertEquals(0, lost, tally);
-  }
-
-  /** Files at final paths whose bytes differ from the source's: a corrupt or partial file. */
-  private static int countCorrupt(Path src, Path dest) throws Exception {
-    int bad = 0;
-    for (String f : Loopback.files(dest)) {
-      Path s = src.resolve(f);
-      if (Files.exists(s) && Files.mismatch(s, dest.resolve(f)) != -1L) {
-        bad++;
-      }
-    }
-    return bad;
-  }
-
-  /** Files at final paths that the source does not have (a partial or misplaced file). */
-  private static int countForeign(Path src, Path dest) throws Exception {
-    int bad = 0;
-    for (String f : Loopback.files(dest)) {
-      if (!Files.exists(src.resolve(f))) {
-        bad++;
-      }
-    }
-    return bad;
   }
 }

@@ -77,6 +77,29 @@ final class Loopback implements AutoCloseable {
     return io.shardline.engine.testutil.TestFiles.random(p, size, seed);
   }
 
+  /** Files at final paths whose bytes differ from the source's now (a corrupt or partial file). */
+  static int countCorrupt(Path src, Path dest) throws IOException {
+    int bad = 0;
+    for (String f : files(dest)) {
+      Path s = src.resolve(f);
+      if (Files.exists(s) && Files.mismatch(s, dest.resolve(f)) != -1L) {
+        bad++;
+      }
+    }
+    return bad;
+  }
+
+  /** Files at final paths that the source does not have (a partial or misplaced file). */
+  static int countForeign(Path src, Path dest) throws IOException {
+    int bad = 0;
+    for (String f : files(dest)) {
+      if (!Files.exists(src.resolve(f))) {
+        bad++;
+      }
+    }
+    return bad;
+  }
+
   /** Relative paths of all regular files under {@code dir}, excluding the .shardline state folder. */
   static List<String> files(Path dir) throws IOException {
     List<String> out = new ArrayList<>();

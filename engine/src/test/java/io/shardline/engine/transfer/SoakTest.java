@@ -78,17 +78,17 @@ class SoakTest extends LoopbackTestBase {
         }
         PullResult r = net.pull(o);
         hook.set(FaultHook.NONE);
-        corruptPublished += countCorrupt(tree, dest);
-        partialVisible += countForeign(tree, dest);
+        corruptPublished += Loopback.countCorrupt(tree, dest);
+        partialVisible += Loopback.countForeign(tree, dest);
         if (r.ok()) {
           firstTry++;
           continue;
         }
         failedCleanly++;
         PullResult again = net.pull(net.options("t" + t, dest).chunkSize(chunk));
-        corruptPublished += countCorrupt(tree, dest);
-        partialVisible += countForeign(tree, dest);
-        if (!again.ok() || countCorrupt(tree, dest) > 0 || Loopback.files(dest).size() != Loopback.files(tree).size()) {
+        corruptPublished += Loopback.countCorrupt(tree, dest);
+        partialVisible += Loopback.countForeign(tree, dest);
+        if (!again.ok() || Loopback.countCorrupt(tree, dest) > 0 || Loopback.files(dest).size() != Loopback.files(tree).size()) {
           lost++;
         }
       }
@@ -101,28 +101,5 @@ class SoakTest extends LoopbackTestBase {
     assertEquals(0, corruptPublished, tally);
     assertEquals(0, partialVisible, tally);
     assertEquals(0, lost, tally);
-  }
-
-  /** Files at final paths whose bytes differ from the source's (the source may have changed since: compare now). */
-  private static int countCorrupt(Path src, Path dest) throws Exception {
-    int bad = 0;
-    for (String f : Loopback.files(dest)) {
-      Path s = src.resolve(f);
-      if (Files.exists(s) && Files.mismatch(s, dest.resolve(f)) != -1L) {
-        bad++;
-      }
-    }
-    return bad;
-  }
-
-  /** Files at final paths that the source does not have (a partial or misplaced file). */
-  private static int countForeign(Path src, Path dest) throws Exception {
-    int bad = 0;
-    for (String f : Loopback.files(dest)) {
-      if (!Files.exists(src.resolve(f))) {
-        bad++;
-      }
-    }
-    return bad;
   }
 }
