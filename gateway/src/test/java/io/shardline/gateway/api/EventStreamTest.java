@@ -59,9 +59,9 @@ class EventStreamTest {
   @Test
   void progressAtASteadyCadenceThenTheFinalState() throws Exception {
     try (GatewayHarness h = new GatewayHarness(tmp)) {
-      GatewayHarness.file(h.source.resolve("m/w.bin"), 32_000_000, 7);
+      GatewayHarness.file(h.source.resolve("m/w.bin"), 48_000_000, 7);
       h.startNode(o -> { }).startGateway(c -> { });
-      // 32 MB at 8 MB/s: about 3 s of progress (socket buffers take the first few MB at once)
+      // 48 MB at 8 MB/s: a chunk per lane passes at once, then about 3 s of progress
       String id = h.submit(new JsonObject().put("source", "ckpt:m").put("destination", "local:sse")
           .put("rateLimit", 8_000_000)).getString("id");
       long t0 = System.nanoTime();
@@ -80,7 +80,7 @@ class EventStreamTest {
       }
       Sse fin = states.get(states.size() - 1);
       assertEquals("succeeded", fin.data().getJsonObject("job").getString("state"));
-      assertEquals(32_000_000, fin.data().getJsonObject("job").getLong("bytesDone"));
+      assertEquals(48_000_000, fin.data().getJsonObject("job").getLong("bytesDone"));
       for (Sse s : states) {
         Long.parseLong(s.id()); // state events carry the journal sequence number
       }

@@ -39,7 +39,7 @@ class JobsApiTest {
     h = new GatewayHarness(tmp);
     GatewayHarness.file(h.source.resolve("small/a.bin"), 300_000, 1);
     GatewayHarness.file(h.source.resolve("small/b.bin"), 70_000, 2);
-    GatewayHarness.file(h.source.resolve("big/c.bin"), 8_000_000, 3);
+    GatewayHarness.file(h.source.resolve("big/c.bin"), 64_000_000, 3);
     h.startNode(o -> { }).startGateway(c -> c.put("maxRunningJobs", 2));
   }
 
@@ -112,7 +112,8 @@ class JobsApiTest {
 
   @Test
   void pauseResumeRateChangeAndCancel() throws Exception {
-    // 8 MB at 1 MB/s: slow enough to act on while it runs
+    // 64 MB at 1 MB/s: a limit lets a chunk per lane through at once (4 lanes x 4 MiB, and the
+    // reader's burst), the rest takes a minute: ample time to act on it while it runs
     String id = h.submit(job("ckpt:big", "local:prc").put("rateLimit", 1_000_000)).getString("id");
     h.awaitState(id, "running", Duration.ofSeconds(10));
     assertProblem(h.call("POST", "/api/v1/jobs/" + id + "/resume", OP, null), 409, "running");

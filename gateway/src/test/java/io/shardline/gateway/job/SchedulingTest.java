@@ -27,8 +27,9 @@ class SchedulingTest {
     try (GatewayHarness h = new GatewayHarness(tmp)) {
       GatewayHarness.file(h.source.resolve("m/a.bin"), 2_000_000, 9);
       h.startNode(o -> { }).startGateway(c -> c.put("maxRunningJobs", 1));
-      // The first job holds the only slot for a while (16 MB at 8 MB/s); the rest queue behind it.
-      GatewayHarness.file(h.source.resolve("slow/b.bin"), 16_000_000, 10);
+      // The first job holds the only slot for a while (64 MB at 8 MB/s, after a burst of a chunk per
+      // lane); the rest queue behind it.
+      GatewayHarness.file(h.source.resolve("slow/b.bin"), 64_000_000, 10);
       String blocker = h.submit(new JsonObject().put("source", "ckpt:slow").put("destination", "local:blocker")
           .put("rateLimit", 8_000_000)).getString("id");
       h.awaitState(blocker, "running", Duration.ofSeconds(10));

@@ -25,6 +25,7 @@ class SnapshotRestartTest {
   void restartFromSnapshotAndJournalTailGivesTheSameJobs() throws Exception {
     try (GatewayHarness h = new GatewayHarness(tmp)) {
       GatewayHarness.file(h.source.resolve("m/a.bin"), 200_000, 1);
+      GatewayHarness.file(h.source.resolve("big/b.bin"), 64_000_000, 2); // more than a limit's first burst
       h.startNode(o -> { }).startGateway(c -> c.put("snapshotEvery", 4));
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -33,7 +34,7 @@ class SnapshotRestartTest {
       for (String id : ids) {
         h.awaitState(id, "succeeded", Duration.ofSeconds(30));
       }
-      String paused = h.submit(new JsonObject().put("source", "ckpt:m").put("destination", "local:p")
+      String paused = h.submit(new JsonObject().put("source", "ckpt:big").put("destination", "local:p")
           .put("rateLimit", 1)).getString("id");
       h.call("POST", "/api/v1/jobs/" + paused + "/pause", GatewayHarness.OPERATOR, null);
       h.awaitState(paused, "paused", Duration.ofSeconds(10));
