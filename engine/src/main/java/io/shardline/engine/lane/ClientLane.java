@@ -110,20 +110,10 @@ public final class ClientLane {
   public void retarget(ClientConnection.Target next) {
     ctx.runOnContext(v -> {
       target = next;
-      ClientConnection c = conn;
-      if (stopped || c == null) {
+      if (stopped || conn == null) {
         return; // the next connection uses the new target
       }
-      conn = null;
-      counters.activeLanes.decrement();
-      c.handler(null);
-      c.socket().close();
-      socketPaused = false;
-      if (!inflight.isEmpty()) {
-        List<ChunkTask> back = new ArrayList<>(inflight.values());
-        inflight.clear();
-        scheduler.requeue(back);
-      }
+      scheduler.requeue(disconnect());
       connect();
     });
   }
@@ -297,20 +287,9 @@ public final class ClientLane {
 
   /** The connection is gone (or being stopped): requeue its chunks, reconnect unless stopped. */
   private void lost(ShardlineException why) {
-    ClientConnection c = conn;
-    conn = null;
-    if (c != null) {
-      counters.activeLanes.decrement();
-      c.handler(null);
-      c.socket().close();
-    }
-    socketPaused = false;
-    if (!inflight.isEmpty()) {
-      List<ChunkTask> back = new ArrayList<>();
-      for (ChunkTask t : inflight.values()) {
-        back.add(t); // a lost lane is not the chunk's fault: no attempt is counted
-      }
-      inflight.clear();
+    boolean hadConnection = conn != null;
+    List<ChunkTask> back = disconnect(); // a lost lane is not the chunks' fault: no attempt is counted
+    if (!back.isEmpty()) {
       if (!stopped) {
         counters.retriedChunks.add(back.size());
       }
@@ -319,8 +298,23 @@ public final class ClientLane {
     if (why != null) {
       counters.lastError.set(why.getMessage());
     }
-    if (!stopped && c != null) {
+    if (!stopped && hadConnection) {
       reconnectLater();
     }
+  }
+
+  /** Closes the connection, if any, and returns the chunks it had outstanding. */
+  private List<ChunkTask> disconnect() {
+    ClientConnection c = conn;
+    conn = null;
+    if (c != null) {
+      counters.activeLanes.decrement();
+      c.handler(null);
+      c.socket().close();
+    }
+    socketPaused = false;
+    List<ChunkTask> back = new ArrayList<>(inflight.values());
+    inflight.clear();
+    return back;
   }
 }

@@ -136,7 +136,7 @@ public final class JobService {
         }
       }
       throw new JobException(JobException.Kind.CONFLICT, "job " + id + " is " + j.state().label() + "; it cannot be "
-          + (type.endsWith("d") ? type : type + "ed") + " (allowed from: " + labels(allowed) + ")");
+          + type + " (allowed from: " + labels(allowed) + ")"); // type: paused, resumed, cancelled
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -24,7 +24,8 @@ public final class EventJournal implements AutoCloseable {
   private final Context context;
   private final WorkerExecutor writer;
   private final FileChannel channel;
-  private final List<JournalRecord> pending = new ArrayList<>();
+  /** Encoded events waiting for the next write (each encoded once, in append). */
+  private final List<ByteBuffer> pending = new ArrayList<>();
   private final List<Promise<Void>> waiting = new ArrayList<>();
   private boolean writing;
   private long nextSeq;
@@ -91,9 +92,10 @@ public final class EventJournal implements AutoCloseable {
       return Future.failedFuture(new IOException("the journal cannot be written: " + broken.getMessage(), broken));
     }
     Promise<Void> p = Promise.promise();
-    pending.addAll(events);
+    ByteBuffer encoded = RecordFile.encode(events);
+    size += encoded.remaining();
+    pending.add(encoded);
     waiting.add(p);
-    size += RecordFile.encode(events).remaining();
     flush();
     return p.future();
   }
@@ -103,13 +105,14 @@ public final class EventJournal implements AutoCloseable {
       return;
     }
     writing = true;
-    ByteBuffer batch = RecordFile.encode(pending);
+    ByteBuffer[] batch = pending.toArray(new ByteBuffer[0]);
+    ByteBuffer last = batch[batch.length - 1];
     List<Promise<Void>> acks = new ArrayList<>(waiting);
     pending.clear();
     waiting.clear();
     writer.executeBlocking(() -> {
-      while (batch.hasRemaining()) {
-        channel.write(batch);
+      while (last.hasRemaining()) {
+        channel.write(batch); // a gathering write: the batch goes out in order, in as few calls as it takes
       }
       channel.force(false);
       return null;
