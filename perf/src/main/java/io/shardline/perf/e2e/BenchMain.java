@@ -1,5 +1,6 @@
 package io.shardline.perf.e2e;
 
+import io.shardline.engine.rate.Rates;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,19 +20,25 @@ import picocli.CommandLine.Option;
 /**
  * {@code shardline bench}: the end-to-end benchmark. Prepares the data sets once, then per network
  * scenario (loopback; emulated 1 and 10 Gbit/s links between network namespaces, as root) and per
- * data set runs every case — Shardline pulls over TLS with each lane count and compression none /
- * auto, and the peers of {@code ../shared/bench} (iperf3, nginx HTTPS → curl and aria2c -x4, rsync
- * over ssh, tar|zstd|TLS) — alternated, {@code runs} times; then pulls 1, 8 and 32 GiB sparse files
- * to show that peak RSS stays flat. Writes results.json, results.md and PNG charts to {@code --out}.
- * Peers that are not installed are skipped with a message. Runs from {@code bin/shardline bench}.
+ * data set runs every case — Shardline pulls over TLS with each lane count and compression mode
+ * (and, where the profile says, with a {@code --rate-limit}), and the peers (iperf3, nginx HTTPS →
+ * curl and aria2c -x4, rsync over ssh, tar|zstd|TLS, set up as the team's peer baselines are) —
+ * alternated, {@code runs} times; then pulls 1, 8 and 32 GiB sparse files to show that peak RSS
+ * stays flat. The {@link Profile} says which of this runs ({@code full}, {@code quick}, {@code
+ * tiny}, {@code peers}, {@code compression}); options override it. Writes results.json,
+ * results.md and PNG charts to {@code --out}. Peers that are not installed are skipped with a
+ * message. Runs from {@code bin/shardline bench}; needs nothing outside the repository.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "End-to-end benchmark: Shardline beside iperf3, nginx+curl/aria2c, rsync/ssh and zstd|TLS.")
+    description = "End-to-end benchmark: Shardline beside iperf3, nginx+curl/aria2c, rsync/ssh and zstd|TLS; "
+        + "profiles full, quick, tiny, peers, compression.")
 public final class BenchMain implements Callable<Integer> {
   @Option(names = "--quick", description = "Smoke check: small sets, 1 run, lanes 1 and 4 (under 3 minutes once data are cached).")
   boolean quick;
 
-  @Option(names = "--profile", description = "full, quick or tiny (tiny: the harness test; MiB-sized sets).")
+  @Option(names = "--profile", description = "full (default), quick, tiny (the harness test; MiB-sized sets), "
+      + "peers (Shardline 4 lanes vs nginx+curl/aria2c, 2 GiB random and 10,000 x 64 KiB, every byte verified), "
+      + "compression (none/zstd/planes/auto on BERT FP32, BERT BF16 and 2 GiB random; BERT BF16 also at --rate-limit 1gbit).")
   String profileName;
 
   @Option(names = "--out", description = "Output directory (default: bench-results/<UTC time>).")
@@ -47,8 +54,25 @@ public final class BenchMain implements Callable<Integer> {
       + "(default: the profile's; quick leaves out bert-fp32).")
   List<String> sets;
 
-  @Option(names = "--tools", split = ",", description = "Tools (default: ${DEFAULT-VALUE}); missing peers are skipped.")
-  List<String> tools = List.of("shardline", "iperf3", "nginx", "rsync", "pipeline");
+  @Option(names = "--tools", split = ",", description = "Tools: shardline, iperf3, nginx, rsync, pipeline "
+      + "(default: the profile's); missing peers are skipped.")
+  List<String> tools;
+
+  @Option(names = "--compressions", split = ",", description = "Shardline compression modes: none, zstd, planes, auto "
+      + "(default: the profile's).")
+  List<String> compressions;
+
+  @Option(names = "--rate-limit", paramLabel = "RATE", description = "Also pull every set with this --rate-limit, "
+      + "e.g. 1gbit (default: the profile's; compression: 1gbit on bert-bf16).")
+  String rateLimit;
+
+  @Option(names = "--verify", paramLabel = "sample|all", description = "Destination check: sample (sizes, first and last "
+      + "file) or all (every byte, no extra file) (default: the profile's; peers: all).")
+  String verify;
+
+  @Option(names = "--pull-args", description = "Extra arguments for every Shardline pull, split on spaces "
+      + "(e.g. \"--chunk-size 8MiB\").")
+  String pullArgs;
 
   @Option(names = "--runs", description = "Repetitions per case (default: the profile's).")
   Integer runs;
@@ -87,10 +111,12 @@ public final class BenchMain implements Callable<Integer> {
   public Integer call() throws Exception {
     System.setProperty("java.awt.headless", "true");
     Log log = new Log(System.err);
-    Profile p0 = Profile.named(profileName != null ? profileName : quick ? "quick" : "full");
-    Profile profile = runs == null ? p0 : p0.withRuns(runs);
+    Profile profile = profile();
     if (sets == null) {
       sets = profile.sets();
+    }
+    if (tools == null) {
+      tools = profile.tools();
     }
     Path outDir = out != null ? out : Path.of("bench-results", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", ""));
     List<String> sl = Arrays.asList((shardline != null ? shardline : repo.resolve("bin/shardline").toString()).trim().split("\\s+"));
@@ -148,12 +174,50 @@ public final class BenchMain implements Callable<Integer> {
     skippedTools.forEach(s -> configs.put(s.split(":")[0], "skipped: " + s.substring(s.indexOf(':') + 1).trim()));
     JsonObject meta = new JsonObject().put("profile", profile.name()).put("runs", profile.runs())
         .put("started", instant).put("seconds", Math.round(log.elapsedSeconds())).put("machine", Machine.describe())
-        .put("git", Machine.git(repo)).put("lanes", profile.lanes());
+        .put("git", Machine.git(repo)).put("lanes", profile.lanes()).put("compressions", profile.compressions())
+        .put("rateLimit", profile.rateLimit()).put("rateSets", profile.rateSets())
+        .put("verify", profile.verifyAll() ? "all" : "sample");
     Report.write(outDir, meta, profile, scenarios, memory, configs);
     log.info("done in " + Math.round(log.elapsedSeconds()) + " s: " + outDir.resolve("results.md").toAbsolutePath());
     boolean anyFailed = scenarios.stream().flatMap(s -> s.sets.stream()).flatMap(s -> s.cases.values().stream())
         .anyMatch(r -> r.good().isEmpty());
     return anyFailed ? 1 : 0;
+  }
+
+  /** The profile named by {@code --profile} (or {@code --quick}), with the options that override it. */
+  Profile profile() {
+    Profile p;
+    try {
+      p = Profile.named(profileName != null ? profileName : quick ? "quick" : "full");
+      if (runs != null) {
+        p = p.withRuns(runs);
+      }
+      if (compressions != null) {
+        p = p.withCompressions(compressions);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
+    if (rateLimit != null) {
+      try {
+        Rates.parse(rateLimit); // the engine's own parser: fail before any data is prepared
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--rate-limit: " + e.getMessage());
+      }
+      p = p.withRateLimit(rateLimit, sets != null ? sets : p.sets());
+    }
+    if (verify != null) {
+      if (!verify.equals("sample") && !verify.equals("all")) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--verify is sample or all, not " + verify);
+      }
+      p = p.withVerifyAll(verify.equals("all"));
+    }
+    return p;
+  }
+
+  /** The {@code --pull-args}, split on spaces. */
+  List<String> pullArgs() {
+    return pullArgs == null || pullArgs.isBlank() ? List.of() : List.of(pullArgs.trim().split("\\s+"));
   }
 
   private void runScenario(Scenario sc, Net net, List<DataSet> sets, Profile profile, List<Integer> lanes, Env env, Path docRoot,
@@ -210,7 +274,7 @@ public final class BenchMain implements Callable<Integer> {
               cr.runs.add(new RunResult(rep + 1, 0, 0, Double.NaN, 0, Double.NaN, Double.NaN, 0, 0, 0, false, "skipped: time budget"));
               continue;
             }
-            RunResult r = runner.run(e.getKey(), e.getValue(), set, rep + 1);
+            RunResult r = runner.run(e.getKey(), e.getValue(), set, rep + 1, p.verifyAll());
             cr.runs.add(r);
             log.info(String.format("%s / %s / %s #%d: %s", sc.id, set.id(), e.getValue().id(), rep + 1, r.ok()
                 ? String.format("%.0f MB/s, %.2f CPU-s/GB, RSS %d/%d MiB, wire %.3f%s", r.mbPerSecond(), r.cpuPerGb(),
@@ -233,7 +297,7 @@ public final class BenchMain implements Callable<Integer> {
     List<Tool> out = new ArrayList<>();
     for (String t : tools) {
       out.add(switch (t) {
-        case "shardline" -> new ShardlineTool(env, List.of("none", "auto"), true);
+        case "shardline" -> new ShardlineTool(env, pullArgs(), true);
         case "iperf3" -> new IperfTool(env, profile.iperfSeconds());
         case "nginx", "curl", "aria2c" -> new NginxTool(env, docRoot);
         case "rsync" -> new RsyncTool(env);

@@ -8,9 +8,22 @@ package io.shardline.perf.e2e;
  * @param label the row label in tables and charts
  * @param lanes Shardline lanes (0 for peers)
  * @param compression Shardline compression mode ({@code -} for peers)
+ * @param rateLimit Shardline's {@code --rate-limit} (null: unlimited, and for peers)
  */
-record Case(String tool, String id, String label, int lanes, String compression) {
+record Case(String tool, String id, String label, int lanes, String compression, String rateLimit) {
+  Case(String tool, String id, String label, int lanes, String compression) {
+    this(tool, id, label, lanes, compression, null);
+  }
+
   boolean shardline() {
     return lanes > 0;
+  }
+
+  /** A Shardline case's id: {@code shardline-l4-auto}, or {@code shardline-l4-auto-1gbit} when rate-limited. */
+  static Case shardline(int lanes, String compression, String rateLimit) {
+    String id = "shardline-l" + lanes + "-" + compression + (rateLimit == null ? "" : "-" + rateLimit);
+    String label = "Shardline " + lanes + " lane" + (lanes == 1 ? "" : "s") + ", " + compression
+        + (rateLimit == null ? "" : ", --rate-limit " + rateLimit);
+    return new Case("shardline", id, label, lanes, compression, rateLimit);
   }
 }

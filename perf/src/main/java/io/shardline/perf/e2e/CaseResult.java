@@ -34,6 +34,22 @@ final class CaseResult {
     return median(RunResult::mbPerSecond);
   }
 
+  /** Median seconds by the tool's own clock (Shardline's JSON), or by wall time when it has none. */
+  double engineSeconds() {
+    double s = median(RunResult::innerSeconds);
+    return Double.isNaN(s) ? median(RunResult::seconds) : s;
+  }
+
+  /** How many times faster than the baseline by {@link #engineSeconds()}: above 1 is faster. */
+  double speedUpOver(CaseResult baseline) {
+    return baseline == null ? Double.NaN : baseline.engineSeconds() / engineSeconds();
+  }
+
+  /** The first good run's note (Shardline: its codec chunk counts), or "". */
+  String firstNote() {
+    return good().stream().map(RunResult::note).findFirst().orElse("");
+  }
+
   boolean noisy() {
     return runs.stream().anyMatch(r -> r.background() > Runner.QUIET_CORES);
   }

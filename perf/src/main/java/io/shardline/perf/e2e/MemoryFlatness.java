@@ -19,7 +19,7 @@ final class MemoryFlatness {
 
   static List<MemoryPoint> run(Profile profile, Env env, Path data, Runner runner) throws Exception {
     List<MemoryPoint> out = new ArrayList<>();
-    ShardlineTool tool = new ShardlineTool(env, List.of("none"), false);
+    ShardlineTool tool = new ShardlineTool(env, List.of(), false);
     tool.start(Net.loopback());
     Case c = new Case("shardline", "shardline-l4-none", "Shardline 4 lanes, none", 4, "none");
     for (long mib : profile.memoryMiB()) {

@@ -9,9 +9,10 @@ import java.util.List;
  * nginx over HTTPS, configured as in {@code ../shared/bench/run-all.sh} (2 workers, sendfile,
  * tcp_nopush, TLS 1.3 only, self-signed P-256 certificate; keepalive_requests raised so the
  * 10,000-URL list never reconnects), pulled by {@code curl --http1.1} (one process, one reused
- * connection, files in order) and by {@code aria2c -x4 -s4} (4 connections per file; for files
- * under aria2c's 20 MiB minimum split, {@code -j4}: 4 files at a time). Workers run as the
- * current user, so data under a private temporary directory stays readable.
+ * connection, files in order; curl reports the connections it opened, and each run notes their
+ * number) and by {@code aria2c -x4 -s4} (4 connections per file; for files under aria2c's 20 MiB
+ * minimum split, {@code -j4}: 4 files at a time). Workers run as the current user, so data under
+ * a private temporary directory stays readable.
  */
 final class NginxTool implements Tool {
   private final Env env;
@@ -41,8 +42,9 @@ final class NginxTool implements Tool {
 
   @Override
   public String config() {
-    return "nginx " + "(worker_processes 2, sendfile on, tcp_nopush on, TLSv1.3 only, P-256 self-signed, access_log off); "
-        + "`curl -sS -k --fail --http1.1 --create-dirs -K LIST` (url/output pairs, sequential on one connection); "
+    return versions() + "; nginx (worker_processes 2, sendfile on, tcp_nopush on, TLSv1.3 only, P-256 self-signed, access_log off); "
+        + "`curl -sS -k --fail --http1.1 --create-dirs -w '%{num_connects}\\n' -K LIST` (url/output pairs, "
+        + "sequential on one connection; each run notes the connections curl opened); "
         + "`aria2c -q -x4 -s4 -j1|-j4 --file-allocation=none --check-certificate=false -i LIST` "
         + "(-j4 when files are under aria2c's 20 MiB minimum split)";
   }
@@ -101,8 +103,9 @@ final class NginxTool implements Tool {
       }
       f = env.work().resolve("curl-" + set.id() + ".cfg");
       Files.writeString(f, list);
-      return new Invocation(net.client(List.of("curl", "-sS", "-k", "--fail", "--http1.1", "--create-dirs", "-K",
-          f.toString())), true, Invocation.PLAIN);
+      return new Invocation(net.client(List.of("curl", "-sS", "-k", "--fail", "--http1.1", "--create-dirs", "-w",
+          "%{num_connects}\n", "-K", f.toString())), true, (out, total, wall) -> new Invocation.Parsed(total, wall, total,
+          Double.NaN, connections(out) + " connection(s)"));
     }
     for (String r : set.files()) {
       Path t = dest.resolve(r);
@@ -115,6 +118,24 @@ final class NginxTool implements Tool {
     return new Invocation(net.client(List.of("aria2c", "-q", "-x4", "-s4", small ? "-j4" : "-j1",
         "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error",
         "--summary-interval=0", "--check-certificate=false", "-i", f.toString())), true, Invocation.PLAIN);
+  }
+
+  /** Connections curl opened: the sum of its {@code %{num_connects}} lines (one per URL). */
+  static long connections(String curlOut) {
+    return curlOut.lines().map(String::strip).filter(l -> l.matches("\\d+")).mapToLong(Long::parseLong).sum();
+  }
+
+  /** "nginx/1.22.1, curl 7.88.1, aria2 1.36.0": the first line of each tool's version output. */
+  private static String versions() {
+    List<String> v = new ArrayList<>();
+    v.add(Tool.version(List.of("nginx", "-v")));
+    if (Tool.installed("curl")) {
+      v.add(Tool.version(List.of("curl", "--version")));
+    }
+    if (Tool.installed("aria2c")) {
+      v.add(Tool.version(List.of("aria2c", "--version")));
+    }
+    return String.join(", ", v);
   }
 
   @Override

@@ -72,14 +72,25 @@ final class Report {
               .put("medianMBps", num(r.mbps())).put("minMBps", num(r.min(RunResult::mbPerSecond)))
               .put("maxMBps", num(r.max(RunResult::mbPerSecond))).put("medianGbps", num(r.mbps() * 8 / 1000))
               .put("medianEngineMBps", num(r.median(RunResult::innerMbPerSecond)))
+              .put("rateLimit", r.c.rateLimit())
               .put("medianCpuSecondsPerGB", num(r.median(RunResult::cpuPerGb)))
+              .put("medianClientCpuSecondsPerGB", num(r.median(RunResult::clientCpuPerGb)))
+              .put("medianServerCpuSecondsPerGB", num(r.median(RunResult::serverCpuPerGb)))
+              .put("medianEngineSeconds", num(r.engineSeconds()))
+              .put("speedUpVsNone", num(r.speedUpOver(s.uncompressed(r.c))))
               .put("peakClientRssBytes", (long) r.max(RunResult::clientRss))
               .put("peakServerRssBytes", (long) r.max(RunResult::serverRss))
               .put("medianWireRatio", num(r.median(RunResult::wireRatio)))
               .put("ratioToPeer", ratios).put("noisy", r.noisy()).put("runs", runs));
         }
-        sets.add(new JsonObject().put("id", s.set.id()).put("description", s.set.description())
-            .put("files", s.set.files().size()).put("bytes", s.set.bytes()).put("cases", cases));
+        JsonObject set = new JsonObject().put("id", s.set.id()).put("description", s.set.description())
+            .put("files", s.set.files().size()).put("bytes", s.set.bytes()).put("cases", cases);
+        BestPeer bp = BestPeer.of(s);
+        if (bp != null) {
+          set.put("bestPeer", new JsonObject().put("shardline", bp.shardline().c.id()).put("peer", bp.peer().c.id())
+              .put("ratio", num(bp.ratio())).put("cpuRatio", num(bp.cpuRatio())));
+        }
+        sets.add(set);
       }
       scs.add(new JsonObject().put("id", sc.id).put("description", sc.description).put("sets", sets)
           .put("skipped", new JsonArray(sc.skipped)));
@@ -130,7 +141,7 @@ final class Report {
       for (SetResult s : sc.sets) {
         b.append("### ").append(s.set.id()).append(": ").append(s.set.description()).append(" (")
             .append(s.set.files().size()).append(" files, ").append(String.format("%,d", s.set.bytes())).append(" B)\n\n");
-        b.append("| Case | MB/s | Gbit/s | min–max MB/s | engine MB/s | CPU-s/GB | RSS client MiB | RSS server MiB | wire ratio |");
+        b.append("| Case | MB/s | Gbit/s | min–max MB/s | engine MB/s | CPU-s/GB (client + server) | RSS client MiB | RSS server MiB | wire ratio |");
         PEERS.values().forEach(p -> b.append(' ').append(p).append(" |"));
         b.append(" runs |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         PEERS.values().forEach(p -> b.append("--:|"));
@@ -139,7 +150,9 @@ final class Report {
           b.append("| ").append(esc(r.c.label())).append(" | ").append(f(r.mbps(), 0)).append(" | ")
               .append(f(r.mbps() * 8 / 1000, 2)).append(" | ").append(f(r.min(RunResult::mbPerSecond), 0)).append("–")
               .append(f(r.max(RunResult::mbPerSecond), 0)).append(" | ").append(f(r.median(RunResult::innerMbPerSecond), 0))
-              .append(" | ").append(f(r.median(RunResult::cpuPerGb), 2))
+              .append(" | ").append(f(r.median(RunResult::cpuPerGb), 2)).append(" (")
+              .append(f(r.median(RunResult::clientCpuPerGb), 2)).append(" + ").append(f(r.median(RunResult::serverCpuPerGb), 2))
+              .append(")")
               .append(" | ").append(f(r.max(RunResult::clientRss) / 1048576, 0)).append(" | ")
               .append(r.c.tool().equals("pipeline") ? "(in client)" : f(r.max(RunResult::serverRss) / 1048576, 0))
               .append(" | ").append(f(r.median(RunResult::wireRatio), 3)).append(" |");
@@ -154,12 +167,14 @@ final class Report {
           r.runs.stream().filter(x -> !x.ok()).findFirst().ifPresent(x -> notes.add("failed: " + esc(x.note())));
           b.append(' ').append(String.join("; ", notes)).append(" |\n");
         }
-        String chart = charts.get(sc.id + "/" + s.set.id());
         b.append('\n');
+        compression(b, s);
+        String chart = charts.get(sc.id + "/" + s.set.id());
         if (chart != null) {
           b.append("![").append(sc.id).append(' ').append(s.set.id()).append("](").append(chart).append(")\n\n");
         }
       }
+      bestPeers(b, sc);
       String cpu = charts.get(sc.id + "/cpu");
       if (cpu != null) {
         b.append("![CPU per GB, ").append(sc.id).append("](").append(cpu).append(")\n\n");
@@ -183,6 +198,69 @@ final class Report {
     b.append("## How each tool was run\n\n");
     configs.forEach((k, v) -> b.append("- **").append(k).append("**: ").append(v).append('\n'));
     return b.toString();
+  }
+
+  /**
+   * The fastest unlimited Shardline case of a set against its fastest transfer peer (curl,
+   * aria2c, rsync, the pipeline; not iperf3, the TCP ceiling), both by median MB/s.
+   *
+   * @param ratio Shardline's MB/s over the peer's
+   * @param cpuRatio Shardline's CPU-s/GB over the peer's (below 1: Shardline spends less)
+   */
+  record BestPeer(CaseResult shardline, CaseResult peer, double ratio, double cpuRatio) {
+    static BestPeer of(SetResult s) {
+      CaseResult sl = s.bestShardline();
+      CaseResult p = s.bestPeer();
+      if (sl == null || p == null) {
+        return null;
+      }
+      return new BestPeer(sl, p, sl.mbps() / p.mbps(), sl.median(RunResult::cpuPerGb) / p.median(RunResult::cpuPerGb));
+    }
+  }
+
+  /** The scenario's Shardline-against-best-peer table (the question engine-vs-peers.sh answered). */
+  private static void bestPeers(StringBuilder b, Scenario sc) {
+    List<String> rows = new ArrayList<>();
+    for (SetResult s : sc.sets) {
+      BestPeer bp = BestPeer.of(s);
+      if (bp != null) {
+        rows.add("| " + s.set.id() + " | " + esc(bp.shardline().c.label()) + " | " + f(bp.shardline().mbps(), 0) + " | "
+            + esc(bp.peer().c.label()) + " | " + f(bp.peer().mbps(), 0) + " | " + f(bp.ratio(), 2) + " | "
+            + f(bp.cpuRatio(), 2) + " |\n");
+      }
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
+    b.append("### ").append(sc.id).append(": Shardline against the best peer\n\n")
+        .append("| Set | fastest Shardline case | MB/s | fastest peer | MB/s | Shardline ÷ peer | CPU-s/GB Shardline ÷ peer |\n")
+        .append("|---|---|--:|---|--:|--:|--:|\n");
+    rows.forEach(b::append);
+    b.append('\n');
+  }
+
+  /**
+   * A set's compression table when Shardline ran it in more than one mode (the questions
+   * compression.sh answered): time by the engine's clock, wire ratio, the codec mix, and the
+   * speed-up over compression none with the same lanes and rate limit.
+   */
+  private static void compression(StringBuilder b, SetResult s) {
+    List<CaseResult> sl = s.cases.values().stream().filter(r -> r.c.shardline()).toList();
+    if (sl.stream().map(r -> r.c.compression()).distinct().count() < 2) {
+      return;
+    }
+    b.append("Compression on ").append(s.set.id()).append(" (engine seconds: Shardline's own clock, without JVM start-up; "
+        + "speed-up: the same lanes and rate limit with compression none ÷ this row, by engine seconds):\n\n");
+    b.append("| Case | engine s | min–max s | wire ratio | speed-up vs none | codec chunks (first good run) |\n")
+        .append("|---|--:|--:|--:|--:|---|\n");
+    for (CaseResult r : sl) {
+      b.append("| ").append(esc(r.c.label())).append(" | ").append(f(r.engineSeconds(), 3)).append(" | ")
+          .append(f(r.min(RunResult::innerSeconds), 3)).append("–").append(f(r.max(RunResult::innerSeconds), 3)).append(" | ")
+          .append(f(r.median(RunResult::wireRatio), 3)).append(" | ")
+          .append(r.c.compression().equals("none") ? "1.00×" : f(r.speedUpOver(s.uncompressed(r.c)), 2) + "×").append(" | ")
+          .append(esc(r.firstNote().replaceFirst(";.*", ""))).append(" |\n");
+    }
+    b.append('\n');
   }
 
   static String f(double v, int d) {

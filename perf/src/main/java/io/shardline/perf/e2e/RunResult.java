@@ -33,6 +33,14 @@ record RunResult(int rep, long bytes, double seconds, double innerSeconds, long 
     return (clientCpu + serverCpu) / (bytes / 1e9);
   }
 
+  double clientCpuPerGb() {
+    return clientCpu / (bytes / 1e9);
+  }
+
+  double serverCpuPerGb() {
+    return serverCpu / (bytes / 1e9);
+  }
+
   double wireRatio() {
     return wireBytes > 0 ? (double) bytes / wireBytes : Double.NaN;
   }

@@ -5,18 +5,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.stream.Stream;
 
 /**
  * Runs one case once: empties the destination, waits (bounded) for a quiet machine, runs the
  * client under a wrapper shell that writes its own {@code /proc/self/stat} after the client exits
  * (its {@code cutime}/{@code cstime} then hold the CPU of the whole client tree), samples RSS of
  * client and servers, reads the servers' CPU from {@code /proc} before and after, and checks the
- * destination against the data set.
+ * destination against the data set (sampled, or every byte: {@link #verify}).
  */
 final class Runner {
   /** Before each run, wait until other load falls to this many cores (bounded: see the constructor). */
@@ -36,6 +38,11 @@ final class Runner {
   }
 
   RunResult run(Tool tool, Case c, DataSet set, int rep) throws Exception {
+    return run(tool, c, set, rep, false);
+  }
+
+  /** @param verifyAll check every byte of the destination and that it holds no extra file */
+  RunResult run(Tool tool, Case c, DataSet set, int rep, boolean verifyAll) throws Exception {
     Path dest = env.dest();
     DataSets.deleteTree(dest);
     Files.createDirectories(dest);
@@ -97,12 +104,17 @@ final class Runner {
     } catch (Exception e) {
       return failed(rep, wall, bg, "unreadable output: " + e.getMessage());
     }
-    String bad = inv.verify() ? verify(set, dest) : null;
+    String bad = inv.verify() ? verify(set, dest, verifyAll) : null;
     if (bad != null) {
       return failed(rep, wall, bg, "destination differs: " + bad);
     }
+    String note = p.note();
+    if (verifyAll && inv.verify()) {
+      String left = leftState(dest);
+      note = (note.isEmpty() ? "" : note + "; ") + "every byte verified" + (left == null ? "" : ", " + left);
+    }
     return new RunResult(rep, p.bytes(), p.seconds(), p.innerSeconds(), p.wireBytes(), clientCpu, serverCpu, clientRss, serverRss, bg,
-        true, p.note());
+        true, note);
   }
 
   private static RunResult failed(int rep, double wall, double bg, String why) {
@@ -121,6 +133,47 @@ final class Runner {
         return;
       }
       Thread.sleep(50);
+    }
+  }
+
+  /** Shardline's resume state directory at the top of a destination: never compared. */
+  static final String STATE_DIR = ".shardline";
+
+  /**
+   * Null when the destination matches the set, else why not. Sampled: every file present with its
+   * size, and the first and last file byte for byte (sets up to 4 GiB). All: every file byte for
+   * byte, and no file that is not in the set ({@value #STATE_DIR}/ at the top left out).
+   */
+  static String verify(DataSet set, Path dest, boolean all) throws IOException {
+    String bad = verify(set, dest);
+    if (bad != null || !all) {
+      return bad;
+    }
+    Set<String> want = new HashSet<>(set.files());
+    List<String> extra;
+    try (Stream<Path> s = Files.walk(dest)) {
+      extra = s.filter(f -> !f.startsWith(dest.resolve(STATE_DIR)) && Files.isRegularFile(f))
+          .map(f -> dest.relativize(f).toString()).filter(r -> !want.contains(r)).sorted().limit(3).toList();
+    }
+    if (!extra.isEmpty()) {
+      return "extra file(s) " + String.join(", ", extra);
+    }
+    for (String r : set.files()) {
+      if (Files.mismatch(set.root().resolve(r), dest.resolve(r)) != -1) {
+        return r + " differs";
+      }
+    }
+    return null;
+  }
+
+  /** "left .shardline/ (N entries)" when the state directory is still there, else null. */
+  static String leftState(Path dest) throws IOException {
+    Path d = dest.resolve(STATE_DIR);
+    if (!Files.exists(d)) {
+      return null;
+    }
+    try (Stream<Path> s = Files.walk(d)) {
+      return "left " + STATE_DIR + "/ (" + (s.count() - 1) + " entries)";
     }
   }
 

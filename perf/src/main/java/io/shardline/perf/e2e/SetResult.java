@@ -22,9 +22,28 @@ final class SetResult {
     return r == null ? Double.NaN : r.mbps();
   }
 
-  /** The fastest Shardline case by median MB/s, or null. */
+  /** The fastest transfer peer (a {@link Report#PEERS} case other than iperf3) by median MB/s, or null. */
+  CaseResult bestPeer() {
+    return cases.values().stream().filter(r -> !r.c.shardline() && Report.PEERS.containsKey(r.c.id())
+        && !r.c.id().equals("iperf3") && !Double.isNaN(r.mbps()))
+        .max(java.util.Comparator.comparingDouble(CaseResult::mbps)).orElse(null);
+  }
+
+  /**
+   * The baseline a compression mode is compared with: the Shardline case with the same lanes and
+   * rate limit and compression none; null for peers, for none itself, or when none did not run.
+   */
+  CaseResult uncompressed(Case c) {
+    if (!c.shardline() || c.compression().equals("none")) {
+      return null;
+    }
+    CaseResult r = cases.get(Case.shardline(c.lanes(), "none", c.rateLimit()).id());
+    return r == null || r.good().isEmpty() ? null : r;
+  }
+
+  /** The fastest Shardline case without a rate limit by median MB/s, or null. */
   CaseResult bestShardline() {
-    return cases.values().stream().filter(r -> r.c.shardline() && !Double.isNaN(r.mbps()))
+    return cases.values().stream().filter(r -> r.c.shardline() && r.c.rateLimit() == null && !Double.isNaN(r.mbps()))
         .max(java.util.Comparator.comparingDouble(CaseResult::mbps)).orElse(null);
   }
 }

@@ -11,24 +11,28 @@ import java.util.regex.Pattern;
 /**
  * Shardline: one {@code shardline serve} per data set (root = the set's directory, a fresh state
  * dir, self-signed certificate pinned by fingerprint) and {@code shardline pull} of the whole root
- * over TLS with each lane count and compression none / auto. One unmeasured warm-up pull per set
- * fills the server's manifest cache, as in {@code perf/bench/engine-vs-peers.sh}.
+ * over TLS with each lane count and the profile's compression modes, and, on the profile's
+ * rate-limited sets, the same again with {@code --rate-limit}. One unmeasured warm-up pull per set
+ * fills the server's manifest cache and the page cache.
  */
 final class ShardlineTool implements Tool {
   private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+) fingerprint (sha256:[0-9a-fA-F]+)");
 
   private final Env env;
-  private final List<String> compressions;
+  private final List<String> extraArgs;
   private final boolean warmUp;
   private Net net;
   private Managed server;
   private int port;
   private String fingerprint;
 
-  /** @param warmUp make one unmeasured pull per set first (fills the server's manifest cache) */
-  ShardlineTool(Env env, List<String> compressions, boolean warmUp) {
+  /**
+   * @param extraArgs appended to every pull (e.g. {@code --chunk-size 8MiB})
+   * @param warmUp make one unmeasured pull per set first (fills the server's manifest cache)
+   */
+  ShardlineTool(Env env, List<String> extraArgs, boolean warmUp) {
     this.env = env;
-    this.compressions = compressions;
+    this.extraArgs = List.copyOf(extraArgs);
     this.warmUp = warmUp;
   }
 
@@ -45,8 +49,8 @@ final class ShardlineTool implements Tool {
   @Override
   public String config() {
     return "`shardline serve --root SET --listen ADDR:0 --state-dir FRESH` (self-signed cert, TLS 1.3); client "
-        + "`shardline pull shardline://ADDR:PORT/ DEST --lanes L --compression none|auto --trust sha256:FP --json` "
-        + "through `bin/shardline` (its JVM options; JVM start-up is inside the timed command); one warm-up pull per set";
+        + "`shardline pull shardline://ADDR:PORT/ DEST --lanes L --compression C [--rate-limit R] --trust sha256:FP --json"
+        + (extraArgs.isEmpty() ? "" : " " + String.join(" ", extraArgs)) + "` through `bin/shardline` (its JVM options; JVM start-up is inside the timed command); one warm-up pull per set";
   }
 
   @Override
@@ -88,7 +92,7 @@ final class ShardlineTool implements Tool {
     Path warm = env.dest().resolveSibling(env.dest().getFileName() + "-warmup");
     DataSets.deleteTree(warm);
     Files.createDirectories(warm);
-    try (Managed w = Managed.start("shardline-warmup", pull(set, warm, 4, "auto"), env.logs(), Env.CHILD_ENV)) {
+    try (Managed w = Managed.start("shardline-warmup", pull(warm, 4, "auto", null), env.logs(), Env.CHILD_ENV)) {
       int rc = w.await(env.timeoutSeconds());
       env.log().info("shardline warm-up pull of " + set.id() + ": " + (rc == 0 ? "ok" : "FAILED rc=" + rc + " " + tail(w.errors())));
     }
@@ -106,22 +110,34 @@ final class ShardlineTool implements Tool {
   @Override
   public List<Case> cases(Profile profile, DataSet set) {
     List<Case> out = new ArrayList<>();
-    for (String c : compressions) {
-      for (int l : profile.lanes()) {
-        out.add(new Case(id(), "shardline-l" + l + "-" + c, "Shardline " + l + " lane" + (l == 1 ? "" : "s") + ", " + c, l, c));
+    List<String> rates = new ArrayList<>();
+    rates.add(null);
+    if (profile.rateLimited(set.id())) {
+      rates.add(profile.rateLimit());
+    }
+    for (String rate : rates) {
+      for (String c : profile.compressions()) {
+        for (int l : profile.lanes()) {
+          out.add(Case.shardline(l, c, rate));
+        }
       }
     }
     return out;
   }
 
-  List<String> pull(DataSet set, Path dest, int lanes, String compression) {
-    return net.client(concat(env.shardline(), List.of("pull", "shardline://" + net.serverAddr() + ":" + port + "/",
-        dest.toString(), "--lanes", Integer.toString(lanes), "--compression", compression, "--trust", fingerprint, "--json")));
+  List<String> pull(Path dest, int lanes, String compression, String rateLimit) {
+    List<String> a = new ArrayList<>(List.of("pull", "shardline://" + net.serverAddr() + ":" + port + "/",
+        dest.toString(), "--lanes", Integer.toString(lanes), "--compression", compression, "--trust", fingerprint, "--json"));
+    if (rateLimit != null) {
+      a.addAll(List.of("--rate-limit", rateLimit));
+    }
+    a.addAll(extraArgs);
+    return net.client(concat(env.shardline(), a));
   }
 
   @Override
   public Invocation invocation(Case c, DataSet set, Path dest) {
-    return new Invocation(pull(set, dest, c.lanes(), c.compression()), true, (out, total, wall) -> {
+    return new Invocation(pull(dest, c.lanes(), c.compression(), c.rateLimit()), true, (out, total, wall) -> {
       String line = out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
           .orElseThrow(() -> new IllegalStateException("no JSON summary from pull: " + tail(out)));
       JsonObject j = new JsonObject(line);

@@ -47,6 +47,24 @@ interface Tool extends AutoCloseable {
     return false;
   }
 
+  /** The first line a version command prints (stdout or stderr), or "PROGRAM ?" when it fails. */
+  static String version(List<String> argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).strip();
+      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+      String first = out.lines().findFirst().orElse("").replace("nginx version: ", "");
+      return first.isEmpty() ? argv.get(0) + " ?" : first.length() > 60 ? first.substring(0, 60) : first;
+    } catch (java.io.IOException e) {
+      return argv.get(0) + " ?";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return argv.get(0) + " ?";
+    }
+  }
+
   static String missingOf(String... programs) {
     List<String> m = java.util.Arrays.stream(programs).filter(p -> !installed(p)).toList();
     return m.isEmpty() ? null : "not installed: " + String.join(", ", m);
