@@ -112,7 +112,7 @@ public final class GatewayServer {
     runner = new JobRunner(vertx, transfers, jobs, paths, config.maxRunningJobs(), metrics);
     metrics.bind(l.table(), runner);
     AuthHandler auth = new AuthHandler(new TokenAuthenticator(config.tokens()));
-    return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), () -> ready)
+    return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), this::ready)
         .compose(router -> {
           HttpServerOptions o = new HttpServerOptions().setHost(config.listen().host()).setPort(config.listen().port())
               .setCompressionSupported(false).setMaxFormAttributeSize(config.maxBodyBytes());
@@ -154,6 +154,17 @@ public final class GatewayServer {
       });
     });
     return p.future();
+  }
+
+  /**
+   * Whether the gateway takes commands: started, not stopping, and its journal writable (after a
+   * failed write, a probe of the journal's disk decides). On the gateway's context.
+   */
+  public Future<Boolean> ready() {
+    if (!ready) {
+      return Future.succeededFuture(false);
+    }
+    return journal.writable() ? Future.succeededFuture(true) : journal.probe();
   }
 
   /** The job commands (tests, the demo). */

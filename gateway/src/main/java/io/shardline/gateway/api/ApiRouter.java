@@ -22,7 +22,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -54,7 +54,7 @@ public final class ApiRouter {
   }
 
   public static Future<Router> create(Vertx vertx, JobService jobs, JobRunner runner, GatewayMetrics metrics,
-      AuthHandler auth, int maxBodyBytes, BooleanSupplier ready) {
+      AuthHandler auth, int maxBodyBytes, Supplier<Future<Boolean>> ready) {
     String text = contractText();
     @SuppressWarnings("unchecked")
     Map<String, Object> raw = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
@@ -83,13 +83,13 @@ public final class ApiRouter {
       router.get("/api/v1/openapi.yaml").handler(rc -> rc.response()
           .putHeader("Content-Type", "application/yaml; charset=utf-8").end(text));
       router.get("/health").handler(rc -> JobsApi.json(rc, 200, new JsonObject().put("status", "up")));
-      router.get("/ready").handler(rc -> {
-        if (ready.getAsBoolean()) {
+      router.get("/ready").handler(rc -> ready.get().onComplete(ar -> {
+        if (ar.succeeded() && ar.result()) {
           JobsApi.json(rc, 200, new JsonObject().put("status", "ready"));
         } else {
           Problem.send(rc, 503, "the gateway is starting, stopping, or cannot write its journal");
         }
-      });
+      }));
       router.get("/metrics").handler(rc -> rc.response()
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
       router.route("/api/*").handler(rc -> Problem.send(rc, 404, "no such API resource: " + rc.request().method()
