@@ -54,19 +54,21 @@ public final class ApiRouter {
   }
 
   public static Future<Router> create(Vertx vertx, JobService jobs, JobRunner runner, GatewayMetrics metrics,
-      AuthHandler auth, int maxBodyBytes, Supplier<Future<Boolean>> ready) {
+      AuthHandler auth, int maxBodyBytes, long heartbeatMs, Supplier<Future<Boolean>> ready) {
     String text = contractText();
     @SuppressWarnings("unchecked")
     Map<String, Object> raw = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     return OpenAPIContract.from(vertx, forValidator(new JsonObject(raw))).map(contract -> {
       RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
       rb.rootHandler(metrics.httpTimer());
+      rb.rootHandler(new SecurityHeaders()); // on every response, errors included
       rb.rootHandler(auth); // a security policy: runs before the body is read
       rb.rootHandler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
       JobsApi api = new JobsApi(jobs);
-      EventStream events = new EventStream(vertx, jobs, runner);
+      EventStream events = new EventStream(vertx, jobs, runner, heartbeatMs);
       for (OpenAPIRoute r : rb.getRoutes()) {
         r.setDoSecurity(false); // AuthHandler does it, for every route
+        r.addHandler(AuthHandler.required()); // every contract route needs a caller, however its path was spelled
       }
       rb.getRoute("submitJob").addHandler(api::submit);
       rb.getRoute("listJobs").addHandler(api::list);
@@ -90,7 +92,7 @@ public final class ApiRouter {
           Problem.send(rc, 503, "the gateway is starting, stopping, or cannot write its journal");
         }
       }));
-      router.get("/metrics").handler(rc -> rc.response()
+      router.get("/metrics").handler(AuthHandler.required()).handler(rc -> rc.response()
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
       router.route("/api/*").handler(rc -> Problem.send(rc, 404, "no such API resource: " + rc.request().method()
           + " " + rc.request().path()));
