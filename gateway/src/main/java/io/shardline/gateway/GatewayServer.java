@@ -1,6 +1,7 @@
 package io.shardline.gateway;
 
 import io.shardline.gateway.api.ApiRouter;
+import io.shardline.gateway.api.EventStream;
 import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.auth.TokenAuthenticator;
 import io.shardline.gateway.config.GatewayConfig;
@@ -27,6 +28,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,7 @@ public final class GatewayServer {
   private JobRunner runner;
   private HttpServer http;
   private GatewayMetrics metrics;
+  private ConnectionGuard guard;
 
   /** Where the gateway listens, once started. */
   public record Info(String host, int port, boolean tls, int jobs, long replayed) {
@@ -112,15 +115,20 @@ public final class GatewayServer {
     runner = new JobRunner(vertx, transfers, jobs, paths, config.maxRunningJobs(), metrics);
     metrics.bind(l.table(), runner);
     AuthHandler auth = new AuthHandler(new TokenAuthenticator(config.tokens()));
-    return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), () -> ready)
+    // An event stream writes at least every third of the idle timeout, so it is never closed as idle.
+    long heartbeatMs = Math.min(EventStream.HEARTBEAT_MS, config.idleTimeoutSeconds() * 1000L / 3);
+    guard = new ConnectionGuard(vertx, config.headerTimeoutSeconds() * 1000L, config.maxConnections());
+    return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), heartbeatMs, this::ready)
         .compose(router -> {
           HttpServerOptions o = new HttpServerOptions().setHost(config.listen().host()).setPort(config.listen().port())
-              .setCompressionSupported(false).setMaxFormAttributeSize(config.maxBodyBytes());
+              .setCompressionSupported(false).setMaxFormAttributeSize(config.maxBodyBytes())
+              .setHttp2ClearTextEnabled(false) // no h2c upgrade or prior knowledge: HTTP/2 only over TLS (ALPN)
+              .setIdleTimeout(config.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
           if (config.tlsCert() != null) {
             o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tlsCert().toString())
                 .setKeyPath(config.tlsKey().toString()));
           }
-          http = vertx.createHttpServer(o).requestHandler(router);
+          http = vertx.createHttpServer(o).connectionHandler(guard::onConnection).requestHandler(guard.guard(router));
           return http.listen();
         })
         .compose(s -> runner.start())
@@ -156,6 +164,17 @@ public final class GatewayServer {
     return p.future();
   }
 
+  /**
+   * Whether the gateway takes commands: started, not stopping, and its journal writable (after a
+   * failed write, a probe of the journal's disk decides). On the gateway's context.
+   */
+  public Future<Boolean> ready() {
+    if (!ready) {
+      return Future.succeededFuture(false);
+    }
+    return journal.writable() ? Future.succeededFuture(true) : journal.probe();
+  }
+
   /** The job commands (tests, the demo). */
   public JobService jobs() {
     return jobs;
@@ -167,5 +186,10 @@ public final class GatewayServer {
 
   public GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** The HTTP connections' limits, and what they closed (tests). */
+  public ConnectionGuard connections() {
+    return guard;
   }
 }

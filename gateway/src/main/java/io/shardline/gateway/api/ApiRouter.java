@@ -22,7 +22,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -54,19 +54,21 @@ public final class ApiRouter {
   }
 
   public static Future<Router> create(Vertx vertx, JobService jobs, JobRunner runner, GatewayMetrics metrics,
-      AuthHandler auth, int maxBodyBytes, BooleanSupplier ready) {
+      AuthHandler auth, int maxBodyBytes, long heartbeatMs, Supplier<Future<Boolean>> ready) {
     String text = contractText();
     @SuppressWarnings("unchecked")
     Map<String, Object> raw = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     return OpenAPIContract.from(vertx, forValidator(new JsonObject(raw))).map(contract -> {
       RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
       rb.rootHandler(metrics.httpTimer());
+      rb.rootHandler(new SecurityHeaders()); // on every response, errors included
       rb.rootHandler(auth); // a security policy: runs before the body is read
       rb.rootHandler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
       JobsApi api = new JobsApi(jobs);
-      EventStream events = new EventStream(vertx, jobs, runner);
+      EventStream events = new EventStream(vertx, jobs, runner, heartbeatMs);
       for (OpenAPIRoute r : rb.getRoutes()) {
         r.setDoSecurity(false); // AuthHandler does it, for every route
+        r.addHandler(AuthHandler.required()); // every contract route needs a caller, however its path was spelled
       }
       rb.getRoute("submitJob").addHandler(api::submit);
       rb.getRoute("listJobs").addHandler(api::list);
@@ -83,14 +85,14 @@ public final class ApiRouter {
       router.get("/api/v1/openapi.yaml").handler(rc -> rc.response()
           .putHeader("Content-Type", "application/yaml; charset=utf-8").end(text));
       router.get("/health").handler(rc -> JobsApi.json(rc, 200, new JsonObject().put("status", "up")));
-      router.get("/ready").handler(rc -> {
-        if (ready.getAsBoolean()) {
+      router.get("/ready").handler(rc -> ready.get().onComplete(ar -> {
+        if (ar.succeeded() && ar.result()) {
           JobsApi.json(rc, 200, new JsonObject().put("status", "ready"));
         } else {
           Problem.send(rc, 503, "the gateway is starting, stopping, or cannot write its journal");
         }
-      });
-      router.get("/metrics").handler(rc -> rc.response()
+      }));
+      router.get("/metrics").handler(AuthHandler.required()).handler(rc -> rc.response()
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
       router.route("/api/*").handler(rc -> Problem.send(rc, 404, "no such API resource: " + rc.request().method()
           + " " + rc.request().path()));

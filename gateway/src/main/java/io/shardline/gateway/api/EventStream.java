@@ -20,16 +20,23 @@ import java.util.function.Consumer;
  * while the client reads slower than they come. The stream ends once the job has ended.
  */
 public final class EventStream {
-  private static final long HEARTBEAT_MS = 15_000;
+  /** The longest time between two writes on a stream (a comment line when nothing else is sent). */
+  public static final long HEARTBEAT_MS = 15_000;
 
   private final Vertx vertx;
   private final JobService jobs;
   private final JobRunner runner;
+  private final long heartbeatMs;
 
-  public EventStream(Vertx vertx, JobService jobs, JobRunner runner) {
+  /**
+   * @param heartbeatMs the longest silence on a stream: below the server's idle timeout, so an
+   *     open stream is never closed as idle
+   */
+  public EventStream(Vertx vertx, JobService jobs, JobRunner runner, long heartbeatMs) {
     this.vertx = vertx;
     this.jobs = jobs;
     this.runner = runner;
+    this.heartbeatMs = heartbeatMs;
   }
 
   public void handle(RoutingContext rc) {
@@ -73,7 +80,7 @@ public final class EventStream {
         send(res, "progress", -1, JobView.of(j));
       }
     };
-    long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, t -> {
+    long heartbeat = vertx.setPeriodic(heartbeatMs, t -> {
       if (!res.ended()) {
         res.write(": keep-alive\n\n");
       }

@@ -67,8 +67,8 @@ public final class JobsApi {
     List<Job> all = new ArrayList<>(jobs.table().list(state));
     java.util.Collections.reverse(all); // newest first
     JsonArray page = new JsonArray();
-    for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
-      page.add(JobView.of(all.get(i)));
+    for (long i = offset; i < Math.min(all.size(), (long) offset + limit); i++) {
+      page.add(JobView.of(all.get((int) i)));
     }
     json(rc, 200, new JsonObject().put("jobs", page).put("total", all.size()).put("offset", offset).put("limit", limit));
   }

@@ -10,17 +10,24 @@ import io.shardline.gateway.config.GatewayConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
     deleteTree(dir.resolve("gateway"));
     Vertx vertx = Vertx.vertx();
     GatewayServer gateway = null;
+    Path configFile = null;
     try {
       ShardlineServer node = new ShardlineServer(vertx, new ServeOptions().root(source).host("127.0.0.1").port(0)
           .stateDir(dir.resolve("server-state")));
@@ -94,10 +102,10 @@ public final class DemoCommand implements Callable<Integer> {
               .add(new JsonObject().put("token", operator).put("role", "operator").put("name", "demo-operator"))
               .add(new JsonObject().put("token", viewer).put("role", "viewer").put("name", "demo-viewer")));
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve("gateway.json"), config.encodePrettily());
+      configFile = writePrivateConfig(config);
       gateway = new GatewayServer(vertx, GatewayConfig.parse(config, dir));
       GatewayServer.Info g = await(gateway.start().toCompletionStage().toCompletableFuture(), 60);
-      System.err.println("shardline demo: gateway on " + g.url() + " (config " + dir.resolve("gateway.json") + ")");
+      System.err.println("shardline demo: gateway on " + g.url() + " (config " + configFile + ", removed on exit)");
       System.err.println("shardline demo: web page " + g.url() + "  operator token: " + operator + "  viewer token: " + viewer);
 
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -131,7 +139,38 @@ public final class DemoCommand implements Callable<Integer> {
         gateway.stop().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
       }
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      if (configFile != null) {
+        deleteTree(configFile.getParent());
+      }
     }
+  }
+
+  /**
+   * Writes the demo's config (it holds the operator token) where no one else can read or plant
+   * anything: a fresh folder of its own (0700, a random name under the temp folder) and a new file
+   * in it (0600, created exclusively, so nothing there is followed or overwritten).
+   */
+  static Path writePrivateConfig(JsonObject config) throws IOException {
+    Path folder;
+    Path file;
+    byte[] text = config.encodePrettily().getBytes(StandardCharsets.UTF_8);
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      folder = Files.createTempDirectory("shardline-demo-", PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+      file = folder.resolve("gateway.json");
+      try (var ch = Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rw-------")))) {
+        ByteBuffer b = ByteBuffer.wrap(text);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      }
+    } else {
+      folder = Files.createTempDirectory("shardline-demo-"); // private to the user by default on such systems
+      file = Files.write(folder.resolve("gateway.json"), text, StandardOpenOption.CREATE_NEW);
+    }
+    return file;
   }
 
   /** Polls the job until it ends, drawing a status line on a terminal. */
@@ -202,7 +241,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void deleteTree(Path p) throws java.io.IOException {
+  private static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {
       return;
     }

@@ -26,7 +26,8 @@ public final class GatewayCommand implements Callable<Integer> {
     GatewayConfig c = GatewayConfig.load(config);
     if (listen != null) {
       c = new GatewayConfig(HostPort.parse(listen), c.dataDir(), c.remotes(), c.destinations(), c.tokens(),
-          c.maxRunningJobs(), c.maxBodyBytes(), c.snapshotEvery(), c.tlsCert(), c.tlsKey());
+          c.maxRunningJobs(), c.maxBodyBytes(), c.snapshotEvery(), c.tlsCert(), c.tlsKey(), c.idleTimeoutSeconds(),
+          c.headerTimeoutSeconds(), c.maxConnections());
     }
     Vertx vertx = Vertx.vertx();
     GatewayServer server = new GatewayServer(vertx, c);

@@ -30,15 +30,23 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * Relative paths are resolved against the file's folder.
  */
 public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
-    List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey) {
+    List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
+    int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections) {
 
   public static final int DEFAULT_MAX_RUNNING_JOBS = 2;
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   public static final int DEFAULT_SNAPSHOT_EVERY = 1000;
+  /** Seconds a connection may send and receive nothing before it is closed. */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+  /** Seconds a connection has to send a request's head (line and headers), from its start or the last response. */
+  public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
+  /** Open HTTP connections at most; more are closed as they arrive (well under a 1,024-descriptor limit). */
+  public static final int DEFAULT_MAX_CONNECTIONS = 512;
   /** Names of remotes and destinations: what a job can write before the colon. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
   private static final Set<String> KEYS = Set.of("listen", "dataDir", "remotes", "destinations", "tokens",
-      "maxRunningJobs", "maxBodyBytes", "snapshotEvery", "tls");
+      "maxRunningJobs", "maxBodyBytes", "snapshotEvery", "tls", "idleTimeoutSeconds", "headerTimeoutSeconds",
+      "maxConnections");
   private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey");
 
   public static GatewayConfig load(Path file) {
@@ -99,6 +107,9 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
     int maxRunning = integer(c, "maxRunningJobs", DEFAULT_MAX_RUNNING_JOBS, 1, 64);
     int maxBody = integer(c, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 16 * 1024 * 1024);
     int snapshotEvery = integer(c, "snapshotEvery", DEFAULT_SNAPSHOT_EVERY, 1, 10_000_000);
+    int idle = integer(c, "idleTimeoutSeconds", DEFAULT_IDLE_TIMEOUT_SECONDS, 1, 3600);
+    int header = integer(c, "headerTimeoutSeconds", DEFAULT_HEADER_TIMEOUT_SECONDS, 1, 600);
+    int maxConnections = integer(c, "maxConnections", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
     Path cert = null;
     Path key = null;
     if (c.containsKey("tls")) {
@@ -108,7 +119,7 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       key = existing(path(base, required(tls, "key")), "tls.key");
     }
     return new GatewayConfig(listen, dataDir, Map.copyOf(remotes), Map.copyOf(dests), List.copyOf(tokens), maxRunning,
-        maxBody, snapshotEvery, cert, key);
+        maxBody, snapshotEvery, cert, key, idle, header, maxConnections);
   }
 
   private static Remote remote(String name, JsonObject r, Path base) {

@@ -13,9 +13,12 @@ import java.util.TreeSet;
 /**
  * Where jobs may read and write: a job's source must name a configured remote and its destination
  * a configured destination root, and the destination path must stay inside that root, lexically
- * and after following any symlinks that already exist on the way.
+ * and after following any symlinks that already exist on the way, and never through a
+ * {@code .shardline} state folder.
  */
 public final class JobPaths {
+  /** The folder where a pull keeps its resume state, in its destination: never a job's destination. */
+  public static final String STATE_FOLDER = io.shardline.engine.storage.PartialFile.STATE_DIR;
   private final Map<String, Remote> remotes;
   private final Map<String, Path> destinations;
 
@@ -50,6 +53,12 @@ public final class JobPaths {
       throw invalid("destination path '" + spec.destPath() + "' must be relative to destination '" + spec.destination() + "'");
     }
     String rel = checkWirePath(spec.destPath(), "destination path");
+    for (String segment : rel.split("/")) {
+      if (segment.equalsIgnoreCase(STATE_FOLDER)) {
+        throw invalid("destination path '" + spec.destPath() + "' is not allowed: '" + STATE_FOLDER
+            + "' folders hold transfers' resume state, and no job may write into one");
+      }
+    }
     Path target = rel.isEmpty() ? root : SafePath.under(root, rel);
     try {
       Files.createDirectories(root);

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobRunner implements JobListener {
   public static final long TICK_MS = 250;
+  /** How long to wait before trying the journal again after it could not be written. */
+  public static final long RETRY_MS = 1000;
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
   /** Highest priority first, then submission order. */
   private static final Comparator<Job> ORDER = Comparator.comparingInt((Job j) -> -j.spec().priority())
@@ -93,8 +96,8 @@ public final class JobRunner implements JobListener {
     jobs.addListener(this);
     List<Future<Job>> requeued = new ArrayList<>();
     for (Job j : jobs.table().list(JobState.RUNNING)) {
-      requeued.add(jobs.record(j.id(), EventType.INTERRUPTED, Caller.SYSTEM,
-          new JsonObject().put("reason", "the gateway stopped while the job ran; it resumes from the verified chunks")));
+      requeued.add(jobs.change(j.id(), Caller.SYSTEM, x -> new JobService.Change(EventType.INTERRUPTED,
+          new JsonObject().put("reason", "the gateway stopped while the job ran; it resumes from the verified chunks"))));
     }
     timer = vertx.setPeriodic(TICK_MS, id -> sample());
     return Future.all(requeued).onComplete(ar -> schedule()).mapEmpty();
@@ -175,20 +178,45 @@ public final class JobRunner implements JobListener {
     }
   }
 
+  /**
+   * Starts a job: records STARTED and, only once that is durable, runs its pull. A job that
+   * changed meanwhile (paused, cancelled) is left alone; if the journal cannot be written the job
+   * stays queued and scheduling tries again in {@link #RETRY_MS} ms.
+   */
   private void start(Job job) {
     starting.add(job.id());
+    jobs.change(job.id(), Caller.SYSTEM, j -> {
+      if (j.state() != JobState.QUEUED) {
+        throw new JobException(JobException.Kind.CONFLICT, "job " + j.id() + " is " + j.state().label() + ", not queued");
+      }
+      return new JobService.Change(EventType.STARTED, new JsonObject().put("attempt", j.attempts() + 1));
+    }).onComplete(ar -> {
+      starting.remove(job.id());
+      if (ar.failed()) {
+        if (unavailable(ar.cause())) {
+          LOG.warn("job {} not started: {}", job.id(), ar.cause().getMessage());
+          retryLater(this::schedule);
+        } else {
+          schedule(); // it changed meanwhile: its slot goes to the next queued job
+        }
+        return;
+      }
+      if (stopped) {
+        return; // the journal has it RUNNING: the next start puts it back in the queue
+      }
+      run(ar.result());
+    });
+  }
+
+  private void run(Job job) {
     PullSession session;
     try {
       session = new PullSession(transfers, options(job));
     } catch (RuntimeException e) {
-      starting.remove(job.id());
-      jobs.record(job.id(), EventType.STARTED, Caller.SYSTEM, new JsonObject().put("attempt", job.attempts() + 1))
-          .compose(j -> jobs.record(j.id(), EventType.FAILED, Caller.SYSTEM, new JsonObject().put("error", message(e))))
-          .onComplete(ar -> schedule());
+      String error = message(e);
+      recordEnd(job.id(), j -> new JobService.Change(EventType.FAILED, new JsonObject().put("error", error)));
       return;
     }
-    jobs.record(job.id(), EventType.STARTED, Caller.SYSTEM, new JsonObject().put("attempt", job.attempts() + 1));
-    starting.remove(job.id());
     Running r = new Running(session);
     running.put(job.id(), r);
     LOG.info("job {} started: {} -> {}", job.id(), job.spec().source() + ":" + job.spec().sourcePath(),
@@ -229,18 +257,47 @@ public final class JobRunner implements JobListener {
     if (stopped) {
       return; // the journal keeps the job RUNNING; the next start puts it back in the queue
     }
-    Future<Job> recorded;
-    if (job.state() != JobState.RUNNING) {
-      recorded = jobs.record(job.id(), EventType.ATTEMPT_ENDED, Caller.SYSTEM, stats.put("reason", job.state().label()));
-    } else if (result != null && result.ok()) {
-      JsonObject digests = new JsonObject();
+    String error = result != null && result.ok() ? null
+        : failure != null ? message(failure) : String.join("; ", result.errors());
+    JsonObject digests = new JsonObject();
+    if (error == null) {
       result.digests().forEach(digests::put);
-      recorded = jobs.record(job.id(), EventType.SUCCEEDED, Caller.SYSTEM, stats.put("digests", digests));
-    } else {
-      String error = failure != null ? message(failure) : String.join("; ", result.errors());
-      recorded = jobs.record(job.id(), EventType.FAILED, Caller.SYSTEM, stats.put("error", error));
     }
-    recorded.onComplete(ar -> schedule());
+    recordEnd(job.id(), j -> {
+      if (j.state() != JobState.RUNNING) { // paused or cancelled while it ran
+        return new JobService.Change(EventType.ATTEMPT_ENDED, stats.copy().put("reason", j.state().label()));
+      }
+      return error == null ? new JobService.Change(EventType.SUCCEEDED, stats.copy().put("digests", digests))
+          : new JobService.Change(EventType.FAILED, stats.copy().put("error", error));
+    });
+  }
+
+  /**
+   * Records how an attempt ended; while the journal cannot be written, tries again every
+   * {@link #RETRY_MS} ms (the job stays RUNNING meanwhile, and its pull is over).
+   */
+  private void recordEnd(String id, Function<Job, JobService.Change> decide) {
+    jobs.change(id, Caller.SYSTEM, decide).onComplete(ar -> {
+      if (ar.failed() && unavailable(ar.cause())) {
+        LOG.warn("the end of job {}'s attempt is not recorded yet: {}", id, ar.cause().getMessage());
+        retryLater(() -> recordEnd(id, decide));
+      } else if (ar.failed()) {
+        LOG.error("the end of job {}'s attempt cannot be recorded", id, ar.cause());
+      }
+      schedule();
+    });
+  }
+
+  private void retryLater(Runnable action) {
+    vertx.setTimer(RETRY_MS, t -> {
+      if (!stopped) {
+        action.run();
+      }
+    });
+  }
+
+  private static boolean unavailable(Throwable t) {
+    return t instanceof JobException e && e.kind() == JobException.Kind.UNAVAILABLE;
   }
 
   private static JsonObject stats(PullResult r) {

@@ -8,17 +8,23 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The commands on jobs: each checks the job's state, turns into events, applies them to the
- * {@link JobTable} at once (so the next command sees them) and completes once the journal has
- * forced them to disk, so an HTTP response is only sent for what a crash cannot lose. Listeners
- * (the runner, event streams) hear every event. Confined to the gateway's context.
+ * The commands on jobs: each checks the job's state, turns into an event, and applies it to the
+ * {@link JobTable} and tells listeners (the runner, event streams) only once the journal has
+ * forced it to disk. So a failed append changes nothing: no job appears, nothing runs, and the
+ * caller hears {@link JobException.Kind#UNAVAILABLE}. Commands on one job (and submissions with one
+ * Idempotency-Key) run one after another, each checking the state its predecessors left, so two
+ * racing commands still see each other. Confined to the gateway's context.
  */
 public final class JobService {
   private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
@@ -31,11 +37,16 @@ public final class JobService {
   private final int snapshotEvery;
   private final JobPaths paths;
   private final List<JobListener> listeners = new CopyOnWriteArrayList<>();
+  /** The last command in flight per job id (or per "caller\0Idempotency-Key"): the next one waits for it. */
+  private final Map<String, Future<?>> inFlight = new HashMap<>();
   private long eventsSinceSnapshot;
   private boolean snapshotting;
 
   /** The outcome of a submission: the job, and whether this request created it. */
   public record Submitted(Job job, boolean created) {}
+
+  /** The event a command makes: its type and data. */
+  public record Change(String type, JsonObject data) {}
 
   public JobService(Context context, JobTable table, EventJournal journal, SnapshotStore snapshots,
       WorkerExecutor snapshotWriter, int snapshotEvery, JobPaths paths) {
@@ -77,27 +88,31 @@ public final class JobService {
    * the job it created, and another request is refused.
    */
   public Future<Submitted> submit(JobSpec spec, Caller caller, String idempotencyKey, String requestHash) {
-    try {
-      if (idempotencyKey != null) {
-        Job earlier = table.byIdempotencyKey(caller.name(), idempotencyKey);
-        if (earlier != null) {
-          if (!earlier.requestHash().equals(requestHash)) {
-            throw new JobException(JobException.Kind.KEY_REUSED, "Idempotency-Key '" + idempotencyKey
-                + "' was used for job " + earlier.id() + " with a different request");
-          }
-          return Future.succeededFuture(new Submitted(earlier, false));
-        }
-      }
-      paths.check(spec);
-      JsonObject data = new JsonObject().put("spec", spec.toJson()).put("requestHash", requestHash);
-      if (idempotencyKey != null) {
-        data.put("idempotencyKey", idempotencyKey);
-      }
-      String id = UUID.randomUUID().toString();
-      return record(id, EventType.SUBMITTED, caller, data).map(j -> new Submitted(j, true));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
+    if (idempotencyKey == null) {
+      return attempt(() -> create(spec, caller, null, requestHash));
     }
+    // a retry of a refused submission (503) with the same key runs after it, and creates the job once
+    return serially("key\0" + caller.name() + '\0' + idempotencyKey, () -> create(spec, caller, idempotencyKey, requestHash));
+  }
+
+  private Future<Submitted> create(JobSpec spec, Caller caller, String idempotencyKey, String requestHash) {
+    if (idempotencyKey != null) {
+      Job earlier = table.byIdempotencyKey(caller.name(), idempotencyKey);
+      if (earlier != null) {
+        if (!earlier.requestHash().equals(requestHash)) {
+          throw new JobException(JobException.Kind.KEY_REUSED, "Idempotency-Key '" + idempotencyKey
+              + "' was used for job " + earlier.id() + " with a different request");
+        }
+        return Future.succeededFuture(new Submitted(earlier, false));
+      }
+    }
+    paths.check(spec);
+    JsonObject data = new JsonObject().put("spec", spec.toJson()).put("requestHash", requestHash);
+    if (idempotencyKey != null) {
+      data.put("idempotencyKey", idempotencyKey);
+    }
+    String id = UUID.randomUUID().toString();
+    return append(id, EventType.SUBMITTED, caller, data).map(j -> new Submitted(j, true));
   }
 
   public Future<Job> pause(String id, Caller caller) {
@@ -114,64 +129,93 @@ public final class JobService {
   }
 
   public Future<Job> rateLimit(String id, long bytesPerSecond, Caller caller) {
-    try {
-      Job j = get(id);
+    return change(id, caller, j -> {
       if (j.state().ended()) {
         throw new JobException(JobException.Kind.CONFLICT, "job " + id + " is " + j.state().label()
             + "; the rate of a " + j.state().label() + " job cannot change");
       }
-      return record(id, EventType.RATE_CHANGED, caller, new JsonObject().put("rateLimit", bytesPerSecond)
-          .put("from", j.rateLimit()));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
+      return new Change(EventType.RATE_CHANGED, new JsonObject().put("rateLimit", bytesPerSecond).put("from", j.rateLimit()));
+    });
   }
 
   private Future<Job> command(String id, Caller caller, String type, JobState... allowed) {
-    try {
-      Job j = get(id);
+    return change(id, caller, j -> {
       for (JobState s : allowed) {
         if (j.state() == s) {
-          return record(id, type, caller, new JsonObject().put("from", s.label()));
+          return new Change(type, new JsonObject().put("from", s.label()));
         }
       }
       throw new JobException(JobException.Kind.CONFLICT, "job " + id + " is " + j.state().label() + "; it cannot be "
           + type + " (allowed from: " + labels(allowed) + ")"); // type: paused, resumed, cancelled
+    });
+  }
+
+  /**
+   * Records the event {@code decide} makes of the job, once every earlier command on the job has
+   * been applied (or refused): {@code decide} sees the state they left, and may refuse by
+   * throwing {@link JobException}. Completes with the job once the event is durable and applied;
+   * fails with UNAVAILABLE, changing nothing, when the journal cannot be written.
+   */
+  public Future<Job> change(String id, Caller caller, Function<Job, Change> decide) {
+    return serially(id, () -> {
+      Change c = decide.apply(get(id));
+      return append(id, c.type(), caller, c.data());
+    });
+  }
+
+  /** Runs {@code step} after the command in flight under {@code key}, if any, whatever its outcome. */
+  private <T> Future<T> serially(String key, Supplier<Future<T>> step) {
+    Future<?> before = inFlight.get(key);
+    Future<T> f = before == null ? attempt(step) : before.transform(ar -> attempt(step));
+    inFlight.put(key, f);
+    f.onComplete(ar -> inFlight.remove(key, f));
+    return f;
+  }
+
+  private static <T> Future<T> attempt(Supplier<Future<T>> step) {
+    try {
+      return step.get();
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
   }
 
-  /** Appends one event, applies it, tells listeners; completes when it is on disk. */
-  public Future<Job> record(String jobId, String type, Caller caller, JsonObject data) {
+  /** Appends one event; once it is on disk, applies it and tells listeners. */
+  private Future<Job> append(String jobId, String type, Caller caller, JsonObject data) {
     JournalRecord r = journal.next(jobId, type, caller.name(), data);
     Future<Void> durable = journal.append(List.of(r));
-    Job job = table.apply(r);
-    for (JobListener l : listeners) {
-      try {
-        l.onEvent(job, r);
-      } catch (RuntimeException e) {
-        LOG.error("a job listener failed on event {}", r.seq(), e);
+    long end = journal.size(); // where the journal ends right after this event: a snapshot's offset
+    return durable.transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
+            "the job journal cannot be written: " + ar.cause().getMessage()));
       }
-    }
-    maybeSnapshot(durable);
-    return durable.recover(t -> Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
-        "the job journal cannot be written: " + t.getMessage()))).map(job);
+      Job job = table.apply(r);
+      for (JobListener l : listeners) {
+        try {
+          l.onEvent(job, r);
+        } catch (RuntimeException e) {
+          LOG.error("a job listener failed on event {}", r.seq(), e);
+        }
+      }
+      maybeSnapshot(end);
+      return Future.succeededFuture(job);
+    });
   }
 
-  private void maybeSnapshot(Future<Void> durable) {
+  private void maybeSnapshot(long journalOffset) {
     if (++eventsSinceSnapshot < snapshotEvery || snapshotting) {
       return;
     }
     snapshotting = true;
     eventsSinceSnapshot = 0;
-    // Taken on the context, right after an event: the table and the journal's end agree.
-    SnapshotStore.Snapshot s = new SnapshotStore.Snapshot(table.toSnapshot(), journal.size());
-    // Written only once the events it holds are durable: a snapshot never runs ahead of the journal.
-    durable.compose(v -> snapshotWriter.executeBlocking(() -> {
+    // Taken on the context, as an event is applied: the table holds exactly the events up to
+    // journalOffset, all durable, so a snapshot never runs ahead of the journal.
+    SnapshotStore.Snapshot s = new SnapshotStore.Snapshot(table.toSnapshot(), journalOffset);
+    snapshotWriter.executeBlocking(() -> {
       snapshots.write(s);
       return null;
-    }, false)).onComplete(ar -> context.runOnContext(v -> {
+    }, false).onComplete(ar -> context.runOnContext(v -> {
       snapshotting = false;
       if (ar.failed()) {
         LOG.warn("cannot write a snapshot: {}", ar.cause().toString());
