@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,6 +142,67 @@ class JobsApiTest {
       types.add(((JsonObject) o).getString("type"));
     }
     assertEquals(List.of("submitted", "started", "cancelled", "attempt-ended"), types);
+  }
+
+  /** What a job in each state accepts: the spec of each job's {@code actions}, and of the 409s. */
+  static final Map<String, List<String>> ACTIONS = Map.of(
+      "queued", List.of("pause", "cancel", "rate"),
+      "running", List.of("pause", "cancel", "rate"),
+      "paused", List.of("resume", "cancel", "rate"),
+      "failed", List.of("resume", "cancel"),
+      "succeeded", List.of(),
+      "cancelled", List.of());
+
+  @Test
+  void actionsAreWhatTheJobAccepts() throws Exception {
+    // two slow jobs fill the two running slots, so a third waits in the queue
+    String a = h.submit(job("ckpt:big", "local:act-a").put("rateLimit", 500_000)).getString("id");
+    String b = h.submit(job("ckpt:big", "local:act-b").put("rateLimit", 500_000)).getString("id");
+    assertOffers(h.awaitState(a, "running", Duration.ofSeconds(10)), "running");
+    h.awaitState(b, "running", Duration.ofSeconds(10));
+    refusesTheRest(a, "running");
+    String c = h.submit(job("ckpt:small", "local:act-c")).getString("id");
+    assertOffers(h.call("GET", "/api/v1/jobs/" + c, VIEW, null).json(), "queued");
+    refusesTheRest(c, "queued");
+    for (Object o : h.call("GET", "/api/v1/jobs?state=queued", VIEW, null).json().getJsonArray("jobs")) {
+      assertOffers((JsonObject) o, "queued"); // the list carries them too
+    }
+
+    JsonObject paused = h.call("POST", "/api/v1/jobs/" + a + "/pause", OP, null).json();
+    assertOffers(paused, "paused");
+    refusesTheRest(a, "paused");
+    assertOffers(h.call("POST", "/api/v1/jobs/" + a + "/cancel", OP, null).json(), "cancelled");
+    refusesTheRest(a, "cancelled");
+    assertOffers(h.call("POST", "/api/v1/jobs/" + b + "/cancel", OP, null).json(), "cancelled");
+    assertOffers(h.awaitState(c, "succeeded", Duration.ofSeconds(30)), "succeeded");
+    refusesTheRest(c, "succeeded");
+
+    // a source the node does not have: the job fails, and can be retried or cancelled
+    String f = h.submit(job("ckpt:no-such-folder", "local:act-f")).getString("id");
+    assertOffers(h.awaitState(f, "failed", Duration.ofSeconds(30)), "failed");
+    refusesTheRest(f, "failed");
+    assertOffers(h.call("POST", "/api/v1/jobs/" + f + "/cancel", OP, null).json(), "cancelled");
+  }
+
+  /** The job's {@code actions} are those of its state, and {@code ended} says whether it is done running. */
+  static void assertOffers(JsonObject job, String state) {
+    assertEquals(state, job.getString("state"), job.encode());
+    assertEquals(new JsonArray(ACTIONS.get(state)), job.getJsonArray("actions"), job.encode());
+    assertEquals(Boolean.valueOf(List.of("succeeded", "failed", "cancelled").contains(state)), job.getBoolean("ended"),
+        job.encode());
+  }
+
+  /** Every action a job in {@code state} does not list is refused with 409, naming that state. */
+  void refusesTheRest(String id, String state) throws Exception {
+    for (String action : List.of("pause", "resume", "cancel", "rate")) {
+      if (ACTIONS.get(state).contains(action)) {
+        continue;
+      }
+      Response r = action.equals("rate")
+          ? h.call("PATCH", "/api/v1/jobs/" + id, OP, new JsonObject().put("rateLimit", 1_000_000).encode())
+          : h.call("POST", "/api/v1/jobs/" + id + "/" + action, OP, null);
+      assertProblem(r, 409, state);
+    }
   }
 
   @Test
