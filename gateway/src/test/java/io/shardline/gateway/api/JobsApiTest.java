@@ -282,6 +282,45 @@ class JobsApiTest {
     assertTrue(metrics.body().contains("http_server_requests_seconds"), metrics.body());
   }
 
+  @Test
+  void thePageIsModulesWithNothingInline() throws Exception {
+    Response page = h.call("GET", "/", null, null);
+    assertEquals(200, page.status());
+    assertTrue(page.header("Content-Type").startsWith("text/html"), page.header("Content-Type"));
+    String html = page.body();
+    // a Content-Security-Policy of script-src 'self' and style-src 'self' leaves all of it working
+    assertEquals(List.of("<script type=\"module\" src=\"app.js\">"), matches("<script[^>]*>", html), "one module, no inline script");
+    assertEquals(List.of(), matches("(?i)\\s(on[a-z]+|style)\\s*=", html), "no inline handlers or style attributes");
+    assertEquals(List.of(), matches("(?i)<style|javascript:", html), "no inline style sheet or javascript: URL");
+    assertTrue(h.call("GET", "/app.css", null, null).header("Content-Type").startsWith("text/css"));
+    // every module app.js imports, and theirs, is served as JavaScript (browsers refuse modules otherwise)
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of("app.js"));
+    java.util.Set<String> seen = new java.util.TreeSet<>();
+    while (!todo.isEmpty() && seen.size() < 50) {
+      String file = todo.pop();
+      if (!seen.add(file)) {
+        continue;
+      }
+      Response js = h.call("GET", "/" + file, null, null);
+      assertEquals(200, js.status(), file);
+      assertTrue(js.header("Content-Type").startsWith("text/javascript"), file + ": " + js.header("Content-Type"));
+      for (String imported : matches("(?<=from '\\./)[a-z]+\\.js(?=')", js.body())) {
+        todo.push(imported);
+      }
+      assertEquals(List.of(), matches("\\b(ENDED|ACTIONS)\\b", js.body()), file + " has no job state table of its own");
+    }
+    assertEquals(java.util.Set.of("api.js", "app.js", "dom.js", "form.js", "format.js", "jobs.js", "sse.js"), seen);
+  }
+
+  static List<String> matches(String regex, String text) {
+    List<String> found = new ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+    while (m.find()) {
+      found.add(m.group());
+    }
+    return found;
+  }
+
   static void assertProblem(Response r, int status, String detailPart) {
     assertEquals(status, r.status(), r.body());
     assertTrue(r.header("Content-Type").startsWith("application/problem+json"), r.header("Content-Type"));
