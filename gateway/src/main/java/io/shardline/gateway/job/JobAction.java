@@ -3,7 +3,6 @@ package io.shardline.gateway.job;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * What an operator may do to a job, and from which states: the one table of the job commands'
@@ -20,9 +19,9 @@ public enum JobAction {
   /** {@code PATCH jobs/{id}} with a {@code rateLimit}: while the job is not over. */
   RATE(EnumSet.of(JobState.QUEUED, JobState.RUNNING, JobState.PAUSED));
 
-  private final Set<JobState> from;
+  private final EnumSet<JobState> from;
 
-  JobAction(Set<JobState> from) {
+  JobAction(EnumSet<JobState> from) {
     this.from = from;
   }
 
@@ -33,7 +32,7 @@ public enum JobAction {
 
   /** The states that accept it, in declaration order (for error messages). */
   public List<JobState> from() {
-    return List.copyOf(EnumSet.copyOf(from));
+    return List.copyOf(from);
   }
 
   /** The name in the API: {@code pause}, {@code resume}, {@code cancel}, {@code rate}. */

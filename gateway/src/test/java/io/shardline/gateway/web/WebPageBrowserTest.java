@@ -131,7 +131,7 @@ class WebPageBrowserTest {
     List<String> rates = new ArrayList<>();
     Map<String, Object> seen = watch(d, id, s -> percent(s) >= 30, between, rates);
     assertEquals("running", seen.get("state"), "running past 30%: " + seen);
-    System.out.println("WebPageBrowserTest: screenshot while running: " + shoot(b, "web-page-running.png", false));
+    // at once: it has a few seconds left (a screenshot on a loaded machine can take them all)
     action(d, id, "pause").click();
     wait.until(ExpectedConditions.attributeToBe(card(id), "data-state", "paused"));
     assertTrue(!action(d, id, "pause").isDisplayed() && action(d, id, "resume").isDisplayed(), "pause gives way to resume");
@@ -174,6 +174,7 @@ class WebPageBrowserTest {
     assertTrue(!id2.equals(id) && d.findElement(By.id("form-ok")).getText().contains(id2), "the new job is first");
     wait.until(ExpectedConditions.attributeToBe(card(id2), "data-state", "running"));
     assertButtons(h, d, id2, "running", "cancel", "pause", "rate");
+    System.out.println("WebPageBrowserTest: screenshot while running: " + shoot(b, "web-page-running.png", false));
     action(d, id2, "rate").click();
     WebElement rate = d.findElement(By.id("rate-" + id2));
     assertEquals("40mbit", rate.getAttribute("value"), "the form starts from the current limit");
