@@ -1,6 +1,7 @@
 package io.shardline.gateway.api;
 
 import io.shardline.gateway.job.Job;
+import io.shardline.gateway.job.JobAction;
 import io.shardline.gateway.job.JobSpec;
 import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.Progress;
@@ -21,6 +22,8 @@ final class JobView {
     JsonObject o = new JsonObject()
         .put("id", j.id())
         .put("state", j.state().label())
+        .put("ended", j.state().ended())
+        .put("actions", actions(j.state()))
         .put("source", s.source() + ":" + s.sourcePath())
         .put("destination", s.destination() + ":" + s.destPath())
         .put("lanes", s.lanes())
@@ -50,6 +53,15 @@ final class JobView {
       o.put("digests", j.result().getJsonObject("digests"));
     }
     return o;
+  }
+
+  /** What the job accepts now, by its state (whether the caller's role may do it is not asked here). */
+  private static JsonArray actions(JobState state) {
+    JsonArray a = new JsonArray();
+    for (JobAction action : state.actions()) {
+      a.add(action.label());
+    }
+    return a;
   }
 
   /** Seconds left while running (null when unknown), 0 once succeeded, null otherwise. */

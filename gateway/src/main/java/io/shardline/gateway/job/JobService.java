@@ -116,21 +116,21 @@ public final class JobService {
   }
 
   public Future<Job> pause(String id, Caller caller) {
-    return command(id, caller, EventType.PAUSED, JobState.QUEUED, JobState.RUNNING);
+    return command(id, caller, EventType.PAUSED, JobAction.PAUSE);
   }
 
   /** Resumes a paused job, or retries a failed one: back in the queue. */
   public Future<Job> resume(String id, Caller caller) {
-    return command(id, caller, EventType.RESUMED, JobState.PAUSED, JobState.FAILED);
+    return command(id, caller, EventType.RESUMED, JobAction.RESUME);
   }
 
   public Future<Job> cancel(String id, Caller caller) {
-    return command(id, caller, EventType.CANCELLED, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, JobState.FAILED);
+    return command(id, caller, EventType.CANCELLED, JobAction.CANCEL);
   }
 
   public Future<Job> rateLimit(String id, long bytesPerSecond, Caller caller) {
     return change(id, caller, j -> {
-      if (j.state().ended()) {
+      if (!JobAction.RATE.allowedFrom(j.state())) {
         throw new JobException(JobException.Kind.CONFLICT, "job " + id + " is " + j.state().label()
             + "; the rate of a " + j.state().label() + " job cannot change");
       }
@@ -138,15 +138,13 @@ public final class JobService {
     });
   }
 
-  private Future<Job> command(String id, Caller caller, String type, JobState... allowed) {
+  private Future<Job> command(String id, Caller caller, String type, JobAction action) {
     return change(id, caller, j -> {
-      for (JobState s : allowed) {
-        if (j.state() == s) {
-          return new Change(type, new JsonObject().put("from", s.label()));
-        }
+      if (action.allowedFrom(j.state())) {
+        return new Change(type, new JsonObject().put("from", j.state().label()));
       }
       throw new JobException(JobException.Kind.CONFLICT, "job " + id + " is " + j.state().label() + "; it cannot be "
-          + type + " (allowed from: " + labels(allowed) + ")"); // type: paused, resumed, cancelled
+          + type + " (allowed from: " + labels(action.from()) + ")"); // type: paused, resumed, cancelled
     });
   }
 
@@ -223,7 +221,7 @@ public final class JobService {
     }));
   }
 
-  private static String labels(JobState... states) {
+  private static String labels(List<JobState> states) {
     StringBuilder sb = new StringBuilder();
     for (JobState s : states) {
       sb.append(sb.length() == 0 ? "" : ", ").append(s.label());

@@ -1,6 +1,8 @@
 package io.shardline.gateway.job;
 
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /** Where a job is in its life. */
 public enum JobState {
@@ -14,6 +16,17 @@ public enum JobState {
   /** Whether the job is done running, one way or another. */
   public boolean ended() {
     return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+  }
+
+  /** The actions a job in this state accepts (none once succeeded or cancelled). */
+  public Set<JobAction> actions() {
+    Set<JobAction> a = EnumSet.noneOf(JobAction.class);
+    for (JobAction action : JobAction.values()) {
+      if (action.allowedFrom(this)) {
+        a.add(action);
+      }
+    }
+    return a;
   }
 
   public String label() {

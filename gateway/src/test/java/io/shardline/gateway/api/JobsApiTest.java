@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,67 @@ class JobsApiTest {
     assertEquals(List.of("submitted", "started", "cancelled", "attempt-ended"), types);
   }
 
+  /** What a job in each state accepts: the spec of each job's {@code actions}, and of the 409s. */
+  static final Map<String, List<String>> ACTIONS = Map.of(
+      "queued", List.of("pause", "cancel", "rate"),
+      "running", List.of("pause", "cancel", "rate"),
+      "paused", List.of("resume", "cancel", "rate"),
+      "failed", List.of("resume", "cancel"),
+      "succeeded", List.of(),
+      "cancelled", List.of());
+
+  @Test
+  void actionsAreWhatTheJobAccepts() throws Exception {
+    // two slow jobs fill the two running slots, so a third waits in the queue
+    String a = h.submit(job("ckpt:big", "local:act-a").put("rateLimit", 500_000)).getString("id");
+    String b = h.submit(job("ckpt:big", "local:act-b").put("rateLimit", 500_000)).getString("id");
+    assertOffers(h.awaitState(a, "running", Duration.ofSeconds(10)), "running");
+    h.awaitState(b, "running", Duration.ofSeconds(10));
+    refusesTheRest(a, "running");
+    String c = h.submit(job("ckpt:small", "local:act-c")).getString("id");
+    assertOffers(h.call("GET", "/api/v1/jobs/" + c, VIEW, null).json(), "queued");
+    refusesTheRest(c, "queued");
+    for (Object o : h.call("GET", "/api/v1/jobs?state=queued", VIEW, null).json().getJsonArray("jobs")) {
+      assertOffers((JsonObject) o, "queued"); // the list carries them too
+    }
+
+    JsonObject paused = h.call("POST", "/api/v1/jobs/" + a + "/pause", OP, null).json();
+    assertOffers(paused, "paused");
+    refusesTheRest(a, "paused");
+    assertOffers(h.call("POST", "/api/v1/jobs/" + a + "/cancel", OP, null).json(), "cancelled");
+    refusesTheRest(a, "cancelled");
+    assertOffers(h.call("POST", "/api/v1/jobs/" + b + "/cancel", OP, null).json(), "cancelled");
+    assertOffers(h.awaitState(c, "succeeded", Duration.ofSeconds(30)), "succeeded");
+    refusesTheRest(c, "succeeded");
+
+    // a source the node does not have: the job fails, and can be retried or cancelled
+    String f = h.submit(job("ckpt:no-such-folder", "local:act-f")).getString("id");
+    assertOffers(h.awaitState(f, "failed", Duration.ofSeconds(30)), "failed");
+    refusesTheRest(f, "failed");
+    assertOffers(h.call("POST", "/api/v1/jobs/" + f + "/cancel", OP, null).json(), "cancelled");
+  }
+
+  /** The job's {@code actions} are those of its state, and {@code ended} says whether it is done running. */
+  static void assertOffers(JsonObject job, String state) {
+    assertEquals(state, job.getString("state"), job.encode());
+    assertEquals(new JsonArray(ACTIONS.get(state)), job.getJsonArray("actions"), job.encode());
+    assertEquals(Boolean.valueOf(List.of("succeeded", "failed", "cancelled").contains(state)), job.getBoolean("ended"),
+        job.encode());
+  }
+
+  /** Every action a job in {@code state} does not list is refused with 409, naming that state. */
+  void refusesTheRest(String id, String state) throws Exception {
+    for (String action : List.of("pause", "resume", "cancel", "rate")) {
+      if (ACTIONS.get(state).contains(action)) {
+        continue;
+      }
+      Response r = action.equals("rate")
+          ? h.call("PATCH", "/api/v1/jobs/" + id, OP, new JsonObject().put("rateLimit", 1_000_000).encode())
+          : h.call("POST", "/api/v1/jobs/" + id + "/" + action, OP, null);
+      assertProblem(r, 409, state);
+    }
+  }
+
   @Test
   void logIsTheAuditTrail() throws Exception {
     String id = h.submit(job("ckpt:small", "local:log")).getString("id");
@@ -218,6 +280,45 @@ class JobsApiTest {
     assertEquals(200, metrics.status());
     assertTrue(metrics.body().contains("shardline_jobs{state=\"queued\"}"), metrics.body());
     assertTrue(metrics.body().contains("http_server_requests_seconds"), metrics.body());
+  }
+
+  @Test
+  void thePageIsModulesWithNothingInline() throws Exception {
+    Response page = h.call("GET", "/", null, null);
+    assertEquals(200, page.status());
+    assertTrue(page.header("Content-Type").startsWith("text/html"), page.header("Content-Type"));
+    String html = page.body();
+    // a Content-Security-Policy of script-src 'self' and style-src 'self' leaves all of it working
+    assertEquals(List.of("<script type=\"module\" src=\"app.js\">"), matches("<script[^>]*>", html), "one module, no inline script");
+    assertEquals(List.of(), matches("(?i)\\s(on[a-z]+|style)\\s*=", html), "no inline handlers or style attributes");
+    assertEquals(List.of(), matches("(?i)<style|javascript:", html), "no inline style sheet or javascript: URL");
+    assertTrue(h.call("GET", "/app.css", null, null).header("Content-Type").startsWith("text/css"));
+    // every module app.js imports, and theirs, is served as JavaScript (browsers refuse modules otherwise)
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of("app.js"));
+    java.util.Set<String> seen = new java.util.TreeSet<>();
+    while (!todo.isEmpty() && seen.size() < 50) {
+      String file = todo.pop();
+      if (!seen.add(file)) {
+        continue;
+      }
+      Response js = h.call("GET", "/" + file, null, null);
+      assertEquals(200, js.status(), file);
+      assertTrue(js.header("Content-Type").startsWith("text/javascript"), file + ": " + js.header("Content-Type"));
+      for (String imported : matches("(?<=from '\\./)[a-z]+\\.js(?=')", js.body())) {
+        todo.push(imported);
+      }
+      assertEquals(List.of(), matches("\\b(ENDED|ACTIONS)\\b", js.body()), file + " has no job state table of its own");
+    }
+    assertEquals(java.util.Set.of("api.js", "app.js", "dom.js", "form.js", "format.js", "jobs.js", "sse.js"), seen);
+  }
+
+  static List<String> matches(String regex, String text) {
+    List<String> found = new ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+    while (m.find()) {
+      found.add(m.group());
+    }
+    return found;
   }
 
   static void assertProblem(Response r, int status, String detailPart) {

@@ -131,10 +131,11 @@ class WebPageBrowserTest {
     List<String> rates = new ArrayList<>();
     Map<String, Object> seen = watch(d, id, s -> percent(s) >= 30, between, rates);
     assertEquals("running", seen.get("state"), "running past 30%: " + seen);
-    System.out.println("WebPageBrowserTest: screenshot while running: " + shoot(b, "web-page-running.png", false));
+    // at once: it has a few seconds left (a screenshot on a loaded machine can take them all)
     action(d, id, "pause").click();
     wait.until(ExpectedConditions.attributeToBe(card(id), "data-state", "paused"));
     assertTrue(!action(d, id, "pause").isDisplayed() && action(d, id, "resume").isDisplayed(), "pause gives way to resume");
+    assertButtons(h, d, id, "paused", "cancel", "rate", "resume");
     action(d, id, "resume").click();
     seen = watch(d, id, s -> !"paused".equals(s.get("state")) && !"running".equals(s.get("state"))
         && !"queued".equals(s.get("state")), between, rates);
@@ -149,6 +150,7 @@ class WebPageBrowserTest {
     assertTrue(rates.stream().anyMatch(r -> r.matches("[0-9.]+ [kMG]bit/s")), "a rate in bit units, saw " + rates);
     assertEquals(0, d.findElements(By.cssSelector("li.job[data-job-id='" + id + "'] [data-action]")).stream()
         .filter(WebElement::isDisplayed).count(), "no buttons on a finished job");
+    assertButtons(h, d, id, "succeeded");
 
     // its details: the audit log (pause and resume included) and each file's digest
     d.findElement(By.cssSelector("li.job[data-job-id='" + id + "'] .job-details > summary")).click();
@@ -171,6 +173,8 @@ class WebPageBrowserTest {
     String id2 = d.findElement(By.cssSelector("li.job")).getAttribute("data-job-id");
     assertTrue(!id2.equals(id) && d.findElement(By.id("form-ok")).getText().contains(id2), "the new job is first");
     wait.until(ExpectedConditions.attributeToBe(card(id2), "data-state", "running"));
+    assertButtons(h, d, id2, "running", "cancel", "pause", "rate");
+    System.out.println("WebPageBrowserTest: screenshot while running: " + shoot(b, "web-page-running.png", false));
     action(d, id2, "rate").click();
     WebElement rate = d.findElement(By.id("rate-" + id2));
     assertEquals("40mbit", rate.getAttribute("value"), "the form starts from the current limit");
@@ -202,6 +206,7 @@ class WebPageBrowserTest {
     cancel.click();
     wait.until(ExpectedConditions.attributeToBe(card(id2), "data-state", "cancelled"));
     assertEquals("cancelled", h.call("GET", "/api/v1/jobs/" + id2, GatewayHarness.VIEWER, null).json().getString("state"));
+    assertButtons(h, d, id2, "cancelled");
 
     // what the page showed is what the gateway did
     JsonObject job = h.call("GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null).json();
@@ -256,6 +261,27 @@ class WebPageBrowserTest {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /**
+   * The job's card shows exactly the buttons of the actions the gateway lists for it, which are
+   * {@code expected} for a job in {@code state}: the page keeps no state table of its own.
+   */
+  private static void assertButtons(GatewayHarness h, WebDriver d, String id, String state, String... expected)
+      throws Exception {
+    JsonObject job = h.call("GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null).json();
+    assertEquals(state, job.getString("state"), job.encode());
+    assertEquals(new TreeSet<>(List.of(expected)), new TreeSet<>(job.getJsonArray("actions").getList()),
+        "the gateway's actions for a " + state + " job");
+    TreeSet<String> shown = new TreeSet<>();
+    for (WebElement b : d.findElements(By.cssSelector("li.job[data-job-id='" + id + "'] button[data-action]"))) {
+      if (b.isDisplayed()) {
+        shown.add(b.getAttribute("data-action"));
+      }
+    }
+    assertEquals(new TreeSet<>(List.of(expected)), shown, "the buttons of a " + state + " job");
+    assertEquals(expected.length == 0, !d.findElement(By.cssSelector("li.job[data-job-id='" + id + "'] .job-actions"))
+        .isDisplayed(), "the button row shows only with buttons in it");
   }
 
   private static By card(String id) {
