@@ -141,12 +141,15 @@ class HostileSoakTest {
     final AtomicInteger stateHung = new AtomicInteger();
     final AtomicInteger unauthProbes = new AtomicInteger();
     final AtomicInteger unauthNot401 = new AtomicInteger();
+    final AtomicInteger gatewayUnanswered = new AtomicInteger();
     final ConcurrentLinkedQueue<String> lostNotes = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> damageNotes = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> serveNotes = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<String> neverReaderNotes = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> fifoNotes = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> stateNotes = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> unauthNotes = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<String> gatewayNotes = new ConcurrentLinkedQueue<>();
 
     static void note(ConcurrentLinkedQueue<String> q, String s) {
       if (q.size() < 8) {
@@ -187,7 +190,6 @@ class HostileSoakTest {
       NetClient tls = attack.createNetClient(TlsSupport.client(new Trust.Pinned(serve.fingerprint), pinning, 5_000));
       ClientConnection.Target target = new ClientConnection.Target("127.0.0.1", serve.port, NODE_TOKEN,
           Protocol.maxServerFrame(Protocol.DEFAULT_CHUNK), 5_000, pinning);
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
       int maxConnects = (int) Math.min(1_000_000, 400 * SECONDS + 1_000);
 
       // Attackers first, so the real work runs under attack from its first byte.
@@ -199,6 +201,8 @@ class HostileSoakTest {
           Long.MAX_VALUE, maxConnects, seeds.nextLong()).start(GATEWAY_IDLE));
       crowds.add(new SocketCrowd("slowloris on the gateway", attack, h.info.port(), PARTIAL_HEAD, 'a', Long.MAX_VALUE,
           Long.MAX_VALUE, maxConnects, seeds.nextLong()).start(GATEWAY_SLOWLORIS));
+      // The deadline for starting new attacks and new work; each worker runs at least once.
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
       Vertx attackVertx = attack;
       Vertx workVertx = work;
       ServeChild node = serve;
@@ -245,13 +249,13 @@ class HostileSoakTest {
           + " lost %d, corrupt %d, partial %d; serve peak RSS (VmHWM) %d MiB (bound %d), test JVM peak RSS %d MiB;"
           + " never-reading lanes %d (%d refused, %d closed by the node); probes %d (%d refused): FIFO %d (%d hung,"
           + " %d served), beside the FIFO %d (%d failed), .shardline %d (%d served, %d hung); unauthenticated gateway"
-          + " requests %d (%d not 401)",
+          + " requests %d (%d not 401); gateway requests not answered within 20 s: %d",
           (System.nanoTime() - started) / 1e9, SECONDS, SEED, t.pulls.get(), t.pullsRerun.get(), t.jobs.get(),
           t.lost.get(), t.corrupt.get(), t.partial.get(), serveRss, MAX_SERVE_RSS_MIB, selfRss,
           t.neverReaderLanes.get(), t.neverReaderRefused.get(), t.neverReaderClosedByNode.get(), t.probes.get(),
           t.probesRefused.get(), t.fifoProbes.get(), t.fifoHung.get(), t.fifoServed.get(), t.besideFifoProbes.get(),
           t.besideFifoFailed.get(), t.stateProbes.get(), t.stateServed.get(), t.stateHung.get(), t.unauthProbes.get(),
-          t.unauthNot401.get()));
+          t.unauthNot401.get(), t.gatewayUnanswered.get()));
       for (SocketCrowd c : crowds) {
         line.append("; ").append(c.tally());
         if (!c.answers.isEmpty()) {
@@ -269,7 +273,8 @@ class HostileSoakTest {
           () -> assertTrue(t.jobs.get() >= 1, "defect 1/4 (pre-handshake flood, never-reading clients): no gateway"
               + " job completed under attack" + Tally.notes(t.lostNotes)),
           () -> assertEquals(0, t.lost.get(), "defect 1/2/4: real pulls or gateway jobs lost under attack (a pull"
-              + " that failed twice, a job that did not succeed)" + Tally.notes(t.lostNotes)),
+              + " that failed twice, a job that did not succeed)" + Tally.notes(t.lostNotes)
+              + Tally.notes(t.neverReaderNotes) + Tally.notes(t.gatewayNotes)),
           () -> assertEquals(0, t.corrupt.get(), "files at final paths that differ from the source"
               + Tally.notes(t.damageNotes)),
           () -> assertEquals(0, t.partial.get(), "partial files (.part or unknown) at final paths"
@@ -391,7 +396,7 @@ class HostileSoakTest {
   /** Pulls seeded random trees from the node until the deadline; each verified, one re-run allowed. */
   private void realPulls(Vertx vertx, ServeChild node, Path source, Tally t, long end, long seed) throws Exception {
     SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = 0; i < 10_000 && System.nanoTime() < end; i++) {
+    for (int i = 0; i < 10_000 && (i == 0 || System.nanoTime() < end); i++) {
       String name = "pull" + i;
       randomTree(rnd, source.resolve(name), 5, 3_000_000);
       Path dest = tmp.resolve("pulls").resolve(name);
@@ -426,17 +431,25 @@ class HostileSoakTest {
     }
   }
 
-  /** Submits gateway jobs for seeded random trees until the deadline; each must succeed, verified. */
+  /**
+   * Submits gateway jobs for seeded random trees until the deadline; each must succeed, verified.
+   * A request the gateway does not answer in time is asked again (the submission with the same
+   * {@code Idempotency-Key}, so it never runs twice) and counted.
+   */
   private static void realJobs(GatewayHarness h, Tally t, long end, long seed) throws Exception {
     SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = 0; i < 10_000 && System.nanoTime() < end; i++) {
+    for (int i = 0; i < 10_000 && (i == 0 || System.nanoTime() < end); i++) {
       String name = "job" + i;
       randomTree(rnd, h.source.resolve(name), 4, 3_000_000);
-      GatewayHarness.Response r = h.call("POST", "/api/v1/jobs", GatewayHarness.OPERATOR,
-          new JsonObject().put("source", "ckpt:" + name).put("destination", "local:" + name).encode());
-      if (r.status() != 201) {
+      String body = new JsonObject().put("source", "ckpt:" + name).put("destination", "local:" + name).encode();
+      GatewayHarness.Response r = null;
+      for (int attempt = 0; attempt < 3 && r == null; attempt++) {
+        r = api(h, t, "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, body, "Idempotency-Key", "hostile-soak-" + name);
+      }
+      if (r == null || r.status() != 201) {
         t.lost.incrementAndGet();
-        Tally.note(t.lostNotes, "job " + name + ": submit answered " + r.status() + " " + r.body());
+        Tally.note(t.lostNotes, "job " + name + ": submit " + (r == null ? "not answered 3 times" : "answered "
+            + r.status() + " " + r.body()));
         continue;
       }
       String id = r.json().getString("id");
@@ -444,7 +457,10 @@ class HostileSoakTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (System.nanoTime() < deadline && !ended(job.getString("state"))) {
         Thread.sleep(100); // polling the job's state through the API, bounded by the deadline
-        job = h.call("GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null).json();
+        GatewayHarness.Response poll = api(h, t, "GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null);
+        if (poll != null && poll.status() == 200) {
+          job = poll.json();
+        }
       }
       boolean whole = whole(h.source.resolve(name), h.dest.resolve(name), t, "job " + name);
       if ("succeeded".equals(job.getString("state")) && whole) {
@@ -454,9 +470,23 @@ class HostileSoakTest {
         Tally.note(t.lostNotes, "job " + name + " (" + id + "): " + job.getString("state") + ", error "
             + job.getString("error") + (whole ? "" : ", destination not identical to the source"));
         if (!ended(job.getString("state"))) {
-          h.call("POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.OPERATOR, null);
+          api(h, t, "POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.OPERATOR, null);
         }
       }
+    }
+  }
+
+  /** A gateway API call; null (counted, with a note) when the gateway did not answer in time. */
+  private static GatewayHarness.Response api(GatewayHarness h, Tally t, String method, String path, String token,
+      String body, String... headers) throws InterruptedException {
+    try {
+      return h.call(method, path, token, body, headers);
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      t.gatewayUnanswered.incrementAndGet();
+      Tally.note(t.gatewayNotes, method + " " + path + ": " + e);
+      return null;
     }
   }
 
@@ -466,18 +496,22 @@ class HostileSoakTest {
 
   // ---- attacks on serve ------------------------------------------------------------------
 
-  /** Opens the never-reading lanes: each asks for chunks it never reads. */
+  /** Opens the never-reading lanes, all at once: each asks for chunks it never reads. */
   private static void openNeverReaders(Vertx vertx, NetClient tls, ClientConnection.Target target,
       List<RawLane> lanes, Tally t) {
+    List<java.util.concurrent.CompletableFuture<RawLane>> opening = new ArrayList<>();
     for (int i = 0; i < NEVER_READERS_4MIB + NEVER_READERS_64MIB; i++) {
-      lanes.add(openNeverReader(vertx, tls, target, i, t));
+      opening.add(RawLane.open(vertx, tls, target));
+    }
+    for (int i = 0; i < opening.size(); i++) {
+      lanes.add(neverRead(opening.get(i), i, t));
     }
   }
 
   /** Lane {@code i}: 8 GETs of 4 MiB, or (the last ones) one GET of 64 MiB; null when refused. */
-  private static RawLane openNeverReader(Vertx vertx, NetClient tls, ClientConnection.Target target, int i, Tally t) {
+  private static RawLane neverRead(java.util.concurrent.CompletableFuture<RawLane> opening, int i, Tally t) {
     try {
-      RawLane lane = RawLane.open(vertx, tls, target).get(15, TimeUnit.SECONDS);
+      RawLane lane = opening.get(20, TimeUnit.SECONDS);
       t.neverReaderLanes.incrementAndGet();
       if (i < NEVER_READERS_4MIB) {
         lane.getAndNeverRead(BIG, 4 * MIB, 8);
@@ -487,7 +521,7 @@ class HostileSoakTest {
       return lane;
     } catch (Exception e) {
       t.neverReaderRefused.incrementAndGet();
-      Tally.note(t.serveNotes, "never-reading lane refused: " + e);
+      Tally.note(t.neverReaderNotes, "never-reading lane refused: " + e);
       return null;
     }
   }
@@ -504,7 +538,7 @@ class HostileSoakTest {
             t.neverReaderClosedByNode.incrementAndGet();
           }
           opens++;
-          lanes.set(i, openNeverReader(vertx, tls, target, i, t));
+          lanes.set(i, neverRead(RawLane.open(vertx, tls, target), i, t));
         }
       }
       Thread.sleep(500); // pacing the renewals, not synchronisation
@@ -522,15 +556,12 @@ class HostileSoakTest {
   private static void probeServe(Vertx vertx, NetClient tls, ClientConnection.Target target, Tally t, long end,
       long seed) throws InterruptedException {
     SplittableRandom rnd = new SplittableRandom(seed);
-    for (int round = 0; round < 1_000 && System.nanoTime() < end; round++) {
+    for (int round = 0; round < 1_000 && (round == 0 || System.nanoTime() < end); round++) {
       List<Probe> order = new ArrayList<>(List.of(Probe.values()));
       for (int i = order.size() - 1; i > 0; i--) {
         java.util.Collections.swap(order, i, rnd.nextInt(i + 1));
       }
       for (Probe p : order) {
-        if (System.nanoTime() >= end) {
-          return;
-        }
         probe(vertx, tls, target, p, t);
         Thread.sleep(100 + rnd.nextInt(200)); // pacing the probes, not synchronisation
       }
@@ -638,15 +669,15 @@ class HostileSoakTest {
   /** Requests without a valid token, in a seeded order, until the deadline; each must be 401. */
   private static void probeGatewayWithoutToken(GatewayHarness h, Tally t, long end, long seed) throws Exception {
     SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = 0; i < 100_000 && System.nanoTime() < end; i++) {
+    for (int i = 0; i < 100_000 && (i < UNAUTHENTICATED.size() || System.nanoTime() < end); i++) {
       // every variant once first, then seeded picks
       Unauth u = UNAUTHENTICATED.get(i < UNAUTHENTICATED.size() ? i : rnd.nextInt(UNAUTHENTICATED.size()));
       String body = u.method().equals("POST") ? new JsonObject().put("source", "ckpt:x").put("destination", "local:x")
           .encode() : null;
-      GatewayHarness.Response r = u.authorization() == null ? h.call(u.method(), u.path(), null, body)
-          : h.call(u.method(), u.path(), null, body, "Authorization", u.authorization());
+      GatewayHarness.Response r = u.authorization() == null ? api(h, t, u.method(), u.path(), null, body)
+          : api(h, t, u.method(), u.path(), null, body, "Authorization", u.authorization());
       t.unauthProbes.incrementAndGet();
-      if (r.status() != 401) {
+      if (r != null && r.status() != 401) {
         t.unauthNot401.incrementAndGet();
         String text = r.body() == null ? "" : r.body();
         Tally.note(t.unauthNotes, u.method() + " " + u.path() + (u.authorization() == null ? " without a token" : " with '"
