@@ -8,6 +8,7 @@ import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,11 +22,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection on the serving side, on one event loop:
- * {@code AWAIT_HELLO -> READY -> CLOSED}. In READY it answers LIST with ENTRY frames and GET
- * with DATA frames. File reads run on the disk worker pool. The lane counts the bytes it has
- * read (or is reading) but not yet written to the socket; requests beyond that write window
- * wait in a small queue and the socket stops reading, so a client cannot make the server hold
- * more than one window of chunk data, whatever it asks for.
+ * {@code AWAIT_HELLO -> READY -> CLOSED}. From its TCP accept until HELLO it counts as
+ * unauthenticated ({@link HandshakeGate}: limited per address and in all, oldest evicted) and
+ * has the handshake timeout to finish TLS (started here, {@code upgradeToSsl}), then again to send HELLO; then
+ * it counts against the per-address limit of authenticated lanes. In READY it answers LIST with
+ * ENTRY frames and GET with DATA frames. File reads run on the disk worker pool. The lane counts
+ * the bytes it has read (or is reading) but not yet written to the socket; requests beyond that
+ * write window wait in a small queue and the socket stops reading, so a client cannot make the
+ * server hold more than one window of chunk data (or one chunk, if larger), whatever it asks
+ * for. Each chunk also reserves its length in the node-wide {@link ChunkMemoryBudget} before it
+ * is read, waiting (without blocking the loop) while the budget is spent; while others wait, a
+ * lane that holds chunks and has written nothing for the slow-reader timeout is closed.
  */
 final class ServerLane {
   private static final Logger LOG = LoggerFactory.getLogger(ServerLane.class);
@@ -33,11 +40,15 @@ final class ServerLane {
   private enum State { AWAIT_HELLO, READY, CLOSED }
 
   private final Vertx vertx;
+  private final Context context;
   private final ServedTree served;
-  private final FrameSocket socket;
+  private final NetSocket raw;
+  private FrameSocket socket;
   private final String peer;
   private final String address;
-  private final boolean admitted;
+  private final HandshakeGate.Pending unauthenticated;
+  private boolean admitted;
+  private boolean closed;
   private State state = State.AWAIT_HELLO;
   private int lane;
   private int clientCodecs = Protocol.bit(Protocol.CODEC_IDENTITY);
@@ -47,38 +58,93 @@ final class ServerLane {
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
   private static final int MAX_PENDING = 256;
   private long queuedBytes;
+  /** Bytes of this lane's reservations in the node budget (granted, not given back yet). */
+  private long reservedBytes;
+  private boolean awaitingBudget;
+  /** When this lane last wrote a chunk, or started holding chunks after holding none. */
+  private long progressNanos = System.nanoTime();
   private boolean paused;
+  private long stalledBytes;
   private long handshakeTimer;
+  private long slowReaderTimer = -1;
 
   ServerLane(Vertx vertx, ServedTree served, NetSocket so) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.served = served;
+    this.raw = so;
     this.peer = String.valueOf(so.remoteAddress());
     this.address = so.remoteAddress() == null ? "?" : so.remoteAddress().hostAddress();
-    this.socket = new FrameSocket(so, Protocol.MAX_CLIENT_FRAME, this::onMessage);
-    this.admitted = served.admit(address);
-    socket.closeHandler(v -> {
-      LOG.debug("lane {} from {} closed ({} requests waiting, {} bytes queued)", lane, peer, pending.size(), queuedBytes);
-      if (state == State.READY) {
-        served.activeLanes().decrementAndGet();
-      }
-      if (admitted) {
-        served.leave(address);
-      }
-      state = State.CLOSED;
-    });
-    if (!admitted) {
-      LOG.warn("refused a connection from {}: over {} connections from that address", address,
-          served.maxConnectionsPerAddress());
-      fail(new ShardlineException(ErrorCode.BUSY, "too many connections from " + address + " (limit "
-          + served.maxConnectionsPerAddress() + ")"));
+    this.unauthenticated = new HandshakeGate.Pending(address, () -> context.runOnContext(v -> evicted()));
+    so.closeHandler(v -> closed());
+    deadline("no TLS handshake within ");
+    served.gate().enter(unauthenticated);
+    if (!served.tls()) {
+      framed();
       return;
     }
-    handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
-      if (state == State.AWAIT_HELLO) {
-        fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + served.handshakeTimeoutMs() + " ms"));
+    so.upgradeToSsl().onComplete(ar -> {
+      if (state != State.AWAIT_HELLO) {
+        raw.close();
+      } else if (ar.failed()) {
+        ServerVerticle.handshakeFailed(served, ar.cause());
+        state = State.CLOSED;
+        raw.close();
+      } else {
+        framed();
       }
     });
+  }
+
+  /** Closes the connection unless it authenticates within the handshake timeout from now. */
+  private void deadline(String what) {
+    vertx.cancelTimer(handshakeTimer);
+    handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
+      if (state == State.AWAIT_HELLO) {
+        fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, what + served.handshakeTimeoutMs() + " ms"));
+      }
+    });
+  }
+
+  /** TLS is up (or not wanted): frames from now on, and HELLO within the handshake timeout. */
+  private void framed() {
+    deadline("no HELLO within ");
+    socket = new FrameSocket(raw, Protocol.MAX_CLIENT_FRAME, this::onMessage);
+    socket.closeHandler(v -> closed());
+  }
+
+  /** Made room for a newer unauthenticated connection (see {@link HandshakeGate}). */
+  private void evicted() {
+    if (state != State.AWAIT_HELLO) {
+      return;
+    }
+    LOG.debug("closed an unauthenticated connection from {} to make room for a newer one", peer);
+    fail(new ShardlineException(ErrorCode.BUSY, "too many unauthenticated connections (limits "
+        + served.gate().maxPerAddress() + " per address, " + served.gate().maxTotal() + " in all)"));
+  }
+
+  private void closed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.debug("lane {} from {} closed ({} requests waiting, {} bytes queued)", lane, peer, pending.size(), queuedBytes);
+    if (state == State.READY) {
+      served.activeLanes().decrementAndGet();
+    }
+    served.gate().leave(unauthenticated);
+    if (admitted) {
+      served.leave(address);
+    }
+    state = State.CLOSED;
+    vertx.cancelTimer(handshakeTimer);
+    if (slowReaderTimer >= 0) {
+      vertx.cancelTimer(slowReaderTimer);
+    }
+    if (stalledBytes > 0) {
+      giveBack(stalledBytes); // chunks the fault hook stalled are never answered
+      stalledBytes = 0;
+    }
   }
 
   private void onMessage(Object msg) {
@@ -114,6 +180,7 @@ final class ServerLane {
 
   private void hello(Frame.Hello h) {
     vertx.cancelTimer(handshakeTimer);
+    served.gate().leave(unauthenticated);
     if (h.version() != Protocol.VERSION) {
       fail(new ShardlineException(ErrorCode.PROTOCOL_VERSION,
           "server speaks protocol version " + Protocol.VERSION + ", client " + h.version()));
@@ -127,12 +194,41 @@ final class ServerLane {
           h.token().isEmpty() ? "this server requires a token (--token-file)" : "wrong token"));
       return;
     }
+    if (!served.admit(address)) {
+      LOG.warn("refused a lane from {}: over {} authenticated connections from that address", address,
+          served.maxConnectionsPerAddress());
+      fail(new ShardlineException(ErrorCode.BUSY, "too many connections from " + address + " (limit "
+          + served.maxConnectionsPerAddress() + ")"));
+      return;
+    }
+    admitted = true;
     lane = h.lane();
     clientCodecs = h.codecs() | Protocol.bit(Protocol.CODEC_IDENTITY);
     clientLaneRate = h.laneRate();
     state = State.READY;
     served.activeLanes().incrementAndGet();
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
+    long every = Math.max(50, served.slowReaderMs() / 4);
+    slowReaderTimer = vertx.setPeriodic(every, id -> checkSlowReader());
+  }
+
+  /**
+   * While other requests wait for the node's memory budget, a lane that holds chunks and has
+   * written none of them for the slow-reader timeout (its client reads nothing) is closed: its
+   * queued chunks are released and the budget goes to lanes that read. (Closed without an ERROR
+   * frame: one would queue behind the unread chunks.)
+   */
+  private void checkSlowReader() {
+    if (state != State.READY || reservedBytes == 0 || !served.memory().contended()) {
+      return;
+    }
+    long idleMs = (System.nanoTime() - progressNanos) / 1_000_000;
+    if (idleMs >= served.slowReaderMs()) {
+      LOG.warn("closed lane {} from {}: it holds {} bytes of chunks and read none for {} ms while the server's "
+          + "memory budget is spent", lane, peer, reservedBytes, idleMs);
+      state = State.CLOSED;
+      socket.close();
+    }
   }
 
   private void list(Frame.List l) {
@@ -184,10 +280,32 @@ final class ServerLane {
   }
 
   private void drain() {
-    while (!pending.isEmpty() && queuedBytes < served.laneWriteWindow() && state == State.READY) {
+    while (!pending.isEmpty() && !awaitingBudget && state == State.READY
+        && (queuedBytes == 0 || queuedBytes + pending.peekFirst().length() <= served.laneWriteWindow())) {
+      // (a GET larger than the window goes alone: only when nothing else of this lane is queued)
       Frame.Get g = pending.pollFirst();
+      if (queuedBytes == 0) {
+        progressNanos = System.nanoTime();
+      }
       queuedBytes += g.length();
-      read(g);
+      if (served.memory().tryAcquire(g.length())) {
+        reservedBytes += g.length();
+        read(g);
+        continue;
+      }
+      awaitingBudget = true;
+      served.memory().acquire(g.length(), context).onComplete(ar -> {
+        awaitingBudget = false;
+        reservedBytes += g.length();
+        if (state != State.READY) {
+          queuedBytes -= g.length();
+          giveBack(g.length());
+          return;
+        }
+        progressNanos = System.nanoTime(); // waiting for the budget is not reading slowly
+        read(g);
+        drain();
+      });
     }
     boolean full = queuedBytes >= served.laneWriteWindow() || pending.size() > MAX_PENDING;
     if (full && !paused) {
@@ -203,7 +321,8 @@ final class ServerLane {
     long seq = served.dataFrames().getAndIncrement();
     FaultHook.Action action = served.faultHook().onData(g.path(), g.offset(), lane, seq);
     if (action == FaultHook.Action.STALL) {
-      return; // never answered; its bytes stay counted, as a stuck disk read would
+      stalledBytes += g.length();
+      return; // never answered; its bytes stay counted, as a stuck disk read would (until the lane closes)
     }
     // Only codecs the client said it decodes; the link and compression rates as measured now.
     int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
@@ -228,6 +347,7 @@ final class ServerLane {
         .compose(encoded -> send(g, encoded, action))
         .onComplete(ar -> {
           queuedBytes -= g.length();
+          giveBack(g.length());
           if (ar.failed() && state == State.READY) {
             error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
           }
@@ -268,8 +388,16 @@ final class ServerLane {
     link.started(System.nanoTime());
     return socket.sendData(new Frame.Data(g.requestId(), g.offset(), chunk.codec(), chunk.rawLength(), chunk.crc(),
             chunk.payload()))
-        .andThen(ar -> link.completed(System.nanoTime(), frameBytes))
+        .andThen(ar -> {
+          link.completed(System.nanoTime(), frameBytes);
+          progressNanos = System.nanoTime();
+        })
         .recover(t -> Future.succeededFuture()); // a write fails only when the lane closed
+  }
+
+  private void giveBack(long bytes) {
+    reservedBytes -= bytes;
+    served.memory().release(bytes);
   }
 
   private void error(int requestId, ShardlineException e) {
@@ -284,7 +412,11 @@ final class ServerLane {
   private void fail(ShardlineException e) {
     state = State.CLOSED;
     vertx.cancelTimer(handshakeTimer);
-    socket.fail(e);
+    if (socket == null) {
+      raw.close(); // still in TLS: no frame can be sent
+    } else {
+      socket.fail(e);
+    }
   }
 
   /** min that treats NaN (not measured, no limit) as "no bound". */
