@@ -22,16 +22,6 @@ public final class ServeOptions {
   public static final int DEFAULT_MAX_HANDSHAKES_PER_ADDRESS = 64;
   /** Unauthenticated connections over all addresses; a newer one over this evicts the oldest. */
   public static final int DEFAULT_MAX_HANDSHAKES = 512;
-  /**
-   * Node-wide budget for chunk buffers (read but not yet written to the kernel, over all lanes),
-   * in bytes; 0 means {@link #defaultMemoryBudget()}: half of the JVM's direct memory cap.
-   */
-  public static final long DEFAULT_MEMORY_BUDGET = 0;
-  /**
-   * While requests wait for the memory budget, a lane that holds chunks and has written nothing
-   * for this long (a client that does not read) is closed, giving its chunks back.
-   */
-  public static final long DEFAULT_SLOW_READER_TIMEOUT_MS = 10_000;
   /** A connection with no traffic either way for this long is closed. */
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   /** zstd level for the zstd and planes codecs: 1 is fast and already shrinks floats well. */
@@ -43,11 +33,7 @@ public final class ServeOptions {
   public static final int DEFAULT_MAX_CHUNK_SIZES = 3;
   /** A chunk size unused for this long makes room for another. */
   public static final long DEFAULT_CHUNK_SIZE_IDLE_MS = 10 * 60 * 1000;
-  /**
-   * Bytes a lane may have queued for writing before it stops reading requests. A GET larger than
-   * this (chunks go up to 64 MiB) is served alone on its lane: nothing else of that lane is read
-   * while it is in flight, and it counts against the node's memory budget like any chunk.
-   */
+  /** Bytes a lane may have queued for writing before it stops reading requests. */
   public static final int DEFAULT_LANE_WRITE_WINDOW = 16 * 1024 * 1024;
 
   private Path root;
@@ -73,13 +59,6 @@ public final class ServeOptions {
   private long chunkSizeIdleMs = DEFAULT_CHUNK_SIZE_IDLE_MS;
   private int maxHandshakesPerAddress = DEFAULT_MAX_HANDSHAKES_PER_ADDRESS;
   private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
-  private long memoryBudget = DEFAULT_MEMORY_BUDGET;
-  private long slowReaderTimeoutMs = DEFAULT_SLOW_READER_TIMEOUT_MS;
-
-  /** Half of the JVM's direct memory cap ({@code -XX:MaxDirectMemorySize}, as Netty reads it). */
-  public static long defaultMemoryBudget() {
-    return io.netty.util.internal.PlatformDependent.maxDirectMemory() / 2;
-  }
 
   public Path root() { return root; }
   public ServeOptions root(Path v) { root = v; return this; }
@@ -123,14 +102,6 @@ public final class ServeOptions {
   /** Unauthenticated connections in all; see {@link #DEFAULT_MAX_HANDSHAKES}. */
   public int maxHandshakes() { return maxHandshakes; }
   public ServeOptions maxHandshakes(int v) { maxHandshakes = v; return this; }
-  /** Node-wide chunk memory budget in bytes, or 0 for {@link #defaultMemoryBudget()}. */
-  public long memoryBudget() { return memoryBudget; }
-  public ServeOptions memoryBudget(long v) { memoryBudget = v; return this; }
-  /** The budget in effect: {@link #memoryBudget()}, or the default when that is 0. */
-  public long effectiveMemoryBudget() { return memoryBudget > 0 ? memoryBudget : defaultMemoryBudget(); }
-  /** See {@link #DEFAULT_SLOW_READER_TIMEOUT_MS}. */
-  public long slowReaderTimeoutMs() { return slowReaderTimeoutMs; }
-  public ServeOptions slowReaderTimeoutMs(long v) { slowReaderTimeoutMs = v; return this; }
   public int idleTimeoutSeconds() { return idleTimeoutSeconds; }
   public ServeOptions idleTimeoutSeconds(int v) { idleTimeoutSeconds = v; return this; }
   /**

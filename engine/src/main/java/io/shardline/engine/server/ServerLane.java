@@ -29,10 +29,7 @@ import org.slf4j.LoggerFactory;
  * ENTRY frames and GET with DATA frames. File reads run on the disk worker pool. The lane counts
  * the bytes it has read (or is reading) but not yet written to the socket; requests beyond that
  * write window wait in a small queue and the socket stops reading, so a client cannot make the
- * server hold more than one window of chunk data (or one chunk, if larger), whatever it asks
- * for. Each chunk also reserves its length in the node-wide {@link ChunkMemoryBudget} before it
- * is read, waiting (without blocking the loop) while the budget is spent; while others wait, a
- * lane that holds chunks and has written nothing for the slow-reader timeout is closed.
+ * server hold more than one window of chunk data, whatever it asks for.
  */
 final class ServerLane {
   private static final Logger LOG = LoggerFactory.getLogger(ServerLane.class);
@@ -58,15 +55,8 @@ final class ServerLane {
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
   private static final int MAX_PENDING = 256;
   private long queuedBytes;
-  /** Bytes of this lane's reservations in the node budget (granted, not given back yet). */
-  private long reservedBytes;
-  private boolean awaitingBudget;
-  /** When this lane last wrote a chunk, or started holding chunks after holding none. */
-  private long progressNanos = System.nanoTime();
   private boolean paused;
-  private long stalledBytes;
   private long handshakeTimer;
-  private long slowReaderTimer = -1;
 
   ServerLane(Vertx vertx, ServedTree served, NetSocket so) {
     this.vertx = vertx;
@@ -138,13 +128,6 @@ final class ServerLane {
     }
     state = State.CLOSED;
     vertx.cancelTimer(handshakeTimer);
-    if (slowReaderTimer >= 0) {
-      vertx.cancelTimer(slowReaderTimer);
-    }
-    if (stalledBytes > 0) {
-      giveBack(stalledBytes); // chunks the fault hook stalled are never answered
-      stalledBytes = 0;
-    }
   }
 
   private void onMessage(Object msg) {
@@ -208,27 +191,6 @@ final class ServerLane {
     state = State.READY;
     served.activeLanes().incrementAndGet();
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
-    long every = Math.max(50, served.slowReaderMs() / 4);
-    slowReaderTimer = vertx.setPeriodic(every, id -> checkSlowReader());
-  }
-
-  /**
-   * While other requests wait for the node's memory budget, a lane that holds chunks and has
-   * written none of them for the slow-reader timeout (its client reads nothing) is closed: its
-   * queued chunks are released and the budget goes to lanes that read. (Closed without an ERROR
-   * frame: one would queue behind the unread chunks.)
-   */
-  private void checkSlowReader() {
-    if (state != State.READY || reservedBytes == 0 || !served.memory().contended()) {
-      return;
-    }
-    long idleMs = (System.nanoTime() - progressNanos) / 1_000_000;
-    if (idleMs >= served.slowReaderMs()) {
-      LOG.warn("closed lane {} from {}: it holds {} bytes of chunks and read none for {} ms while the server's "
-          + "memory budget is spent", lane, peer, reservedBytes, idleMs);
-      state = State.CLOSED;
-      socket.close();
-    }
   }
 
   private void list(Frame.List l) {
@@ -280,32 +242,10 @@ final class ServerLane {
   }
 
   private void drain() {
-    while (!pending.isEmpty() && !awaitingBudget && state == State.READY
-        && (queuedBytes == 0 || queuedBytes + pending.peekFirst().length() <= served.laneWriteWindow())) {
-      // (a GET larger than the window goes alone: only when nothing else of this lane is queued)
+    while (!pending.isEmpty() && queuedBytes < served.laneWriteWindow() && state == State.READY) {
       Frame.Get g = pending.pollFirst();
-      if (queuedBytes == 0) {
-        progressNanos = System.nanoTime();
-      }
       queuedBytes += g.length();
-      if (served.memory().tryAcquire(g.length())) {
-        reservedBytes += g.length();
-        read(g);
-        continue;
-      }
-      awaitingBudget = true;
-      served.memory().acquire(g.length(), context).onComplete(ar -> {
-        awaitingBudget = false;
-        reservedBytes += g.length();
-        if (state != State.READY) {
-          queuedBytes -= g.length();
-          giveBack(g.length());
-          return;
-        }
-        progressNanos = System.nanoTime(); // waiting for the budget is not reading slowly
-        read(g);
-        drain();
-      });
+      read(g);
     }
     boolean full = queuedBytes >= served.laneWriteWindow() || pending.size() > MAX_PENDING;
     if (full && !paused) {
@@ -321,8 +261,7 @@ final class ServerLane {
     long seq = served.dataFrames().getAndIncrement();
     FaultHook.Action action = served.faultHook().onData(g.path(), g.offset(), lane, seq);
     if (action == FaultHook.Action.STALL) {
-      stalledBytes += g.length();
-      return; // never answered; its bytes stay counted, as a stuck disk read would (until the lane closes)
+      return; // never answered; its bytes stay counted, as a stuck disk read would
     }
     // Only codecs the client said it decodes; the link and compression rates as measured now.
     int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
@@ -347,7 +286,6 @@ final class ServerLane {
         .compose(encoded -> send(g, encoded, action))
         .onComplete(ar -> {
           queuedBytes -= g.length();
-          giveBack(g.length());
           if (ar.failed() && state == State.READY) {
             error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
           }
@@ -388,16 +326,8 @@ final class ServerLane {
     link.started(System.nanoTime());
     return socket.sendData(new Frame.Data(g.requestId(), g.offset(), chunk.codec(), chunk.rawLength(), chunk.crc(),
             chunk.payload()))
-        .andThen(ar -> {
-          link.completed(System.nanoTime(), frameBytes);
-          progressNanos = System.nanoTime();
-        })
+        .andThen(ar -> link.completed(System.nanoTime(), frameBytes))
         .recover(t -> Future.succeededFuture()); // a write fails only when the lane closed
-  }
-
-  private void giveBack(long bytes) {
-    reservedBytes -= bytes;
-    served.memory().release(bytes);
   }
 
   private void error(int requestId, ShardlineException e) {

@@ -80,9 +80,7 @@ public final class ShardlineServer {
         new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),
         options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong(),
         new ChunkSizeBudget(options.maxChunkSizes(), options.chunkSizeIdleMs() * 1_000_000),
-        new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()),
-        new ChunkMemoryBudget(options.effectiveMemoryBudget()), !options.plaintextForTestsOnly(),
-        options.slowReaderTimeoutMs());
+        new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()), !options.plaintextForTestsOnly());
     info = new Info(options.host(), -1, fp);
     NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs(), options.clientCa()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
@@ -120,15 +118,6 @@ public final class ShardlineServer {
   /** How many clients were refused for a missing or wrong token. */
   public long refusedClients() {
     return served == null ? 0 : served.refusedClients().get();
-  }
-
-  /** Bytes of chunk buffers reserved now, and the most ever reserved at once (node-wide memory budget). */
-  public long chunkMemoryUsed() {
-    return served == null ? 0 : served.memory().used();
-  }
-
-  public long chunkMemoryPeak() {
-    return served == null ? 0 : served.memory().peak();
   }
 
   /** Unauthenticated connections evicted to make room for newer ones. */
