@@ -13,8 +13,15 @@ public final class ServeOptions {
   public static final int DEFAULT_MAX_FILES = 1_000_000;
   /** Time a client has to complete TLS and HELLO. */
   public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-  /** Connections one client address may hold open at once (lanes of all its pulls). */
+  /** Authenticated lanes (past HELLO and its token) one client address may hold open at once, over all its pulls. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+  /**
+   * Unauthenticated connections (TCP accepted, TLS or HELLO not done) from one address; a newer
+   * one over this evicts the oldest of that address ({@code HandshakeGate}).
+   */
+  public static final int DEFAULT_MAX_HANDSHAKES_PER_ADDRESS = 64;
+  /** Unauthenticated connections over all addresses; a newer one over this evicts the oldest. */
+  public static final int DEFAULT_MAX_HANDSHAKES = 512;
   /** A connection with no traffic either way for this long is closed. */
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   /** zstd level for the zstd and planes codecs: 1 is fast and already shrinks floats well. */
@@ -50,6 +57,8 @@ public final class ServeOptions {
   private Path clientCa;
   private int maxChunkSizes = DEFAULT_MAX_CHUNK_SIZES;
   private long chunkSizeIdleMs = DEFAULT_CHUNK_SIZE_IDLE_MS;
+  private int maxHandshakesPerAddress = DEFAULT_MAX_HANDSHAKES_PER_ADDRESS;
+  private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
 
   public Path root() { return root; }
   public ServeOptions root(Path v) { root = v; return this; }
@@ -87,6 +96,12 @@ public final class ServeOptions {
   public ServeOptions rateLimit(long v) { rateLimit = v; return this; }
   public int maxConnectionsPerAddress() { return maxConnectionsPerAddress; }
   public ServeOptions maxConnectionsPerAddress(int v) { maxConnectionsPerAddress = v; return this; }
+  /** Unauthenticated connections per address; see {@link #DEFAULT_MAX_HANDSHAKES_PER_ADDRESS}. */
+  public int maxHandshakesPerAddress() { return maxHandshakesPerAddress; }
+  public ServeOptions maxHandshakesPerAddress(int v) { maxHandshakesPerAddress = v; return this; }
+  /** Unauthenticated connections in all; see {@link #DEFAULT_MAX_HANDSHAKES}. */
+  public int maxHandshakes() { return maxHandshakes; }
+  public ServeOptions maxHandshakes(int v) { maxHandshakes = v; return this; }
   public int idleTimeoutSeconds() { return idleTimeoutSeconds; }
   public ServeOptions idleTimeoutSeconds(int v) { idleTimeoutSeconds = v; return this; }
   /**

@@ -10,15 +10,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What all lanes of one server share: the read-only tree, the worker pool that does its file
  * I/O and encoding, the token, the chunk encoder, the rate limit (null: none), the chunk-size
- * budget and the fault hook. Immutable apart from the counters and the budget.
+ * budget, the fault hook and the limits on unauthenticated connections ({@link HandshakeGate});
+ * {@code tls}: whether lanes start TLS themselves (false only in the plaintext test mode).
+ * Immutable apart from the counters, the budget and the gate.
  */
 record ServedTree(SourceTree tree, WorkerExecutor disk, String token, FaultHook faultHook,
     long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients,
     ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
     int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes,
-    ChunkSizeBudget chunkSizes) {
+    ChunkSizeBudget chunkSizes, HandshakeGate gate, boolean tls) {
 
-  /** Counts a new connection from {@code address}; false (and not counted) when over the limit. */
+  /** Counts a new authenticated lane from {@code address}; false (and not counted) when over the limit. */
   boolean admit(String address) {
     AtomicInteger n = connections.computeIfAbsent(address, a -> new AtomicInteger());
     if (n.incrementAndGet() > maxConnectionsPerAddress) {

@@ -8,6 +8,7 @@ import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,11 +22,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection on the serving side, on one event loop:
- * {@code AWAIT_HELLO -> READY -> CLOSED}. In READY it answers LIST with ENTRY frames and GET
- * with DATA frames. File reads run on the disk worker pool. The lane counts the bytes it has
- * read (or is reading) but not yet written to the socket; requests beyond that write window
- * wait in a small queue and the socket stops reading, so a client cannot make the server hold
- * more than one window of chunk data, whatever it asks for.
+ * {@code AWAIT_HELLO -> READY -> CLOSED}. From its TCP accept until HELLO it counts as
+ * unauthenticated ({@link HandshakeGate}: limited per address and in all, oldest evicted) and
+ * has the handshake timeout to finish TLS (started here, {@code upgradeToSsl}), then again to send HELLO; then
+ * it counts against the per-address limit of authenticated lanes. In READY it answers LIST with
+ * ENTRY frames and GET with DATA frames. File reads run on the disk worker pool. The lane counts
+ * the bytes it has read (or is reading) but not yet written to the socket; requests beyond that
+ * write window wait in a small queue and the socket stops reading, so a client cannot make the
+ * server hold more than one window of chunk data, whatever it asks for.
  */
 final class ServerLane {
   private static final Logger LOG = LoggerFactory.getLogger(ServerLane.class);
@@ -33,11 +37,15 @@ final class ServerLane {
   private enum State { AWAIT_HELLO, READY, CLOSED }
 
   private final Vertx vertx;
+  private final Context context;
   private final ServedTree served;
-  private final FrameSocket socket;
+  private final NetSocket raw;
+  private FrameSocket socket;
   private final String peer;
   private final String address;
-  private final boolean admitted;
+  private final HandshakeGate.Pending unauthenticated;
+  private boolean admitted;
+  private boolean closed;
   private State state = State.AWAIT_HELLO;
   private int lane;
   private int clientCodecs = Protocol.bit(Protocol.CODEC_IDENTITY);
@@ -52,33 +60,74 @@ final class ServerLane {
 
   ServerLane(Vertx vertx, ServedTree served, NetSocket so) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.served = served;
+    this.raw = so;
     this.peer = String.valueOf(so.remoteAddress());
     this.address = so.remoteAddress() == null ? "?" : so.remoteAddress().hostAddress();
-    this.socket = new FrameSocket(so, Protocol.MAX_CLIENT_FRAME, this::onMessage);
-    this.admitted = served.admit(address);
-    socket.closeHandler(v -> {
-      LOG.debug("lane {} from {} closed ({} requests waiting, {} bytes queued)", lane, peer, pending.size(), queuedBytes);
-      if (state == State.READY) {
-        served.activeLanes().decrementAndGet();
-      }
-      if (admitted) {
-        served.leave(address);
-      }
-      state = State.CLOSED;
-    });
-    if (!admitted) {
-      LOG.warn("refused a connection from {}: over {} connections from that address", address,
-          served.maxConnectionsPerAddress());
-      fail(new ShardlineException(ErrorCode.BUSY, "too many connections from " + address + " (limit "
-          + served.maxConnectionsPerAddress() + ")"));
+    this.unauthenticated = new HandshakeGate.Pending(address, () -> context.runOnContext(v -> evicted()));
+    so.closeHandler(v -> closed());
+    deadline("no TLS handshake within ");
+    served.gate().enter(unauthenticated);
+    if (!served.tls()) {
+      framed();
       return;
     }
-    handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
-      if (state == State.AWAIT_HELLO) {
-        fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + served.handshakeTimeoutMs() + " ms"));
+    so.upgradeToSsl().onComplete(ar -> {
+      if (state != State.AWAIT_HELLO) {
+        raw.close();
+      } else if (ar.failed()) {
+        ServerVerticle.handshakeFailed(served, ar.cause());
+        state = State.CLOSED;
+        raw.close();
+      } else {
+        framed();
       }
     });
+  }
+
+  /** Closes the connection unless it authenticates within the handshake timeout from now. */
+  private void deadline(String what) {
+    vertx.cancelTimer(handshakeTimer);
+    handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
+      if (state == State.AWAIT_HELLO) {
+        fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, what + served.handshakeTimeoutMs() + " ms"));
+      }
+    });
+  }
+
+  /** TLS is up (or not wanted): frames from now on, and HELLO within the handshake timeout. */
+  private void framed() {
+    deadline("no HELLO within ");
+    socket = new FrameSocket(raw, Protocol.MAX_CLIENT_FRAME, this::onMessage);
+    socket.closeHandler(v -> closed());
+  }
+
+  /** Made room for a newer unauthenticated connection (see {@link HandshakeGate}). */
+  private void evicted() {
+    if (state != State.AWAIT_HELLO) {
+      return;
+    }
+    LOG.debug("closed an unauthenticated connection from {} to make room for a newer one", peer);
+    fail(new ShardlineException(ErrorCode.BUSY, "too many unauthenticated connections (limits "
+        + served.gate().maxPerAddress() + " per address, " + served.gate().maxTotal() + " in all)"));
+  }
+
+  private void closed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.debug("lane {} from {} closed ({} requests waiting, {} bytes queued)", lane, peer, pending.size(), queuedBytes);
+    if (state == State.READY) {
+      served.activeLanes().decrementAndGet();
+    }
+    served.gate().leave(unauthenticated);
+    if (admitted) {
+      served.leave(address);
+    }
+    state = State.CLOSED;
+    vertx.cancelTimer(handshakeTimer);
   }
 
   private void onMessage(Object msg) {
@@ -114,6 +163,7 @@ final class ServerLane {
 
   private void hello(Frame.Hello h) {
     vertx.cancelTimer(handshakeTimer);
+    served.gate().leave(unauthenticated);
     if (h.version() != Protocol.VERSION) {
       fail(new ShardlineException(ErrorCode.PROTOCOL_VERSION,
           "server speaks protocol version " + Protocol.VERSION + ", client " + h.version()));
@@ -127,6 +177,14 @@ final class ServerLane {
           h.token().isEmpty() ? "this server requires a token (--token-file)" : "wrong token"));
       return;
     }
+    if (!served.admit(address)) {
+      LOG.warn("refused a lane from {}: over {} authenticated connections from that address", address,
+          served.maxConnectionsPerAddress());
+      fail(new ShardlineException(ErrorCode.BUSY, "too many connections from " + address + " (limit "
+          + served.maxConnectionsPerAddress() + ")"));
+      return;
+    }
+    admitted = true;
     lane = h.lane();
     clientCodecs = h.codecs() | Protocol.bit(Protocol.CODEC_IDENTITY);
     clientLaneRate = h.laneRate();
@@ -284,7 +342,11 @@ final class ServerLane {
   private void fail(ShardlineException e) {
     state = State.CLOSED;
     vertx.cancelTimer(handshakeTimer);
-    socket.fail(e);
+    if (socket == null) {
+      raw.close(); // still in TLS: no frame can be sent
+    } else {
+      socket.fail(e);
+    }
   }
 
   /** min that treats NaN (not measured, no limit) as "no bound". */

@@ -24,8 +24,11 @@ final class ServerVerticle extends VerticleBase {
   public Future<?> start() {
     server = vertx.createNetServer(options)
         .connectHandler(so -> new ServerLane(vertx, served, so))
-        .exceptionHandler(this::handshakeFailed);
-    return server.listen();
+        .exceptionHandler(t -> handshakeFailed(served, t));
+    // Lanes start TLS themselves (the listener is plaintext, see ShardlineServer): load the TLS
+    // context now, as a TLS listener would, so the first client's handshake does not pay for it.
+    return server.listen().compose(s -> options.getKeyCertOptions() == null ? Future.succeededFuture(s)
+        : s.updateSSLOptions(options.getSslOptions(), true).map(s));
   }
 
   /**
@@ -33,9 +36,9 @@ final class ServerVerticle extends VerticleBase {
    * no client certificate, or one no trusted CA signed; a client that refused our certificate;
    * not TLS at all; a handshake timeout) is counted and logged with its reason; a peer that just
    * went away mid-handshake is logged at debug level. The connection is closed by then; other
-   * clients are not affected.
+   * clients are not affected. (TLS starts in {@link ServerLane}, which reports its failures here.)
    */
-  private void handshakeFailed(Throwable t) {
+  static void handshakeFailed(ServedTree served, Throwable t) {
     if (!TlsAlerts.isTlsFailure(t)) {
       LOG.debug("a connection closed before its TLS handshake completed: {}", t.toString());
       return;

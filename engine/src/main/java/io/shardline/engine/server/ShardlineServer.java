@@ -79,13 +79,14 @@ public final class ShardlineServer {
         options.laneWriteWindow(), new AtomicLong(), new AtomicLong(), encoder, bucket,
         new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),
         options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong(),
-        new ChunkSizeBudget(options.maxChunkSizes(), options.chunkSizeIdleMs() * 1_000_000));
+        new ChunkSizeBudget(options.maxChunkSizes(), options.chunkSizeIdleMs() * 1_000_000),
+        new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()), !options.plaintextForTestsOnly());
     info = new Info(options.host(), -1, fp);
     NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs(), options.clientCa()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
-    if (options.plaintextForTestsOnly()) {
-      tls.setSsl(false);
-    }
+    // TLS is started by each lane (NetSocket.upgradeToSsl with these options), not by the
+    // listener: so a connection is counted and timed from its TCP accept, before its handshake.
+    tls.setSsl(false);
     return tls;
   }
 
@@ -117,6 +118,11 @@ public final class ShardlineServer {
   /** How many clients were refused for a missing or wrong token. */
   public long refusedClients() {
     return served == null ? 0 : served.refusedClients().get();
+  }
+
+  /** Unauthenticated connections evicted to make room for newer ones. */
+  public long evictedHandshakes() {
+    return served == null ? 0 : served.gate().evicted();
   }
 
   /** How many connections failed their TLS handshake (with {@code clientCa}: no or an untrusted client certificate). */

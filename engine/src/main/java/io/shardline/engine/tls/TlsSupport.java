@@ -61,7 +61,10 @@ public final class TlsSupport {
         .setRegisterWriteHandler(false)
         .setSslHandshakeTimeout(handshakeTimeoutMs)
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
-    o.setReceiveBufferSize(4 * 1024 * 1024).setSendBufferSize(4 * 1024 * 1024);
+    // No SO_RCVBUF/SO_SNDBUF: Linux autotunes them, and Vert.x turns a receive buffer size into
+    // a FixedRecvByteBufAllocator of that size, so every read of every connection (one stalled
+    // in its TLS handshake too) would take a buffer that large (4 MiB: 124 stalled handshakes
+    // exhausted 512 MiB of direct memory). Netty's adaptive allocator starts reads at 2 KiB.
     if (clientCa != null) {
       o.setClientAuth(ClientAuth.REQUIRED).setTrustOptions(new PemTrustOptions().addCertPath(clientCa.toString()));
     }

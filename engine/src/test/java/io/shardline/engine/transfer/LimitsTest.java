@@ -74,7 +74,8 @@ class LimitsTest extends LoopbackTestBase {
   @Test
   void aClientThatNeverSaysHelloIsDisconnected() throws Exception {
     Loopback.file(net.root.resolve("a.bin"), 1000, 42);
-    net.startWith(o -> o.handshakeTimeoutMs(300));
+    // (TLS and then HELLO each get this long; 2 s leaves room for a cold, loaded JVM's TLS handshake)
+    net.startWith(o -> o.handshakeTimeoutMs(2_000));
     NetClient client = client();
     CompletableFuture<Void> closed = new CompletableFuture<>();
     Context ctx = ((VertxInternal) net.vertx).createEventLoopContext();
