@@ -3,7 +3,6 @@ package io.shardline.engine.cli;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
-import io.shardline.engine.rate.Rates;
 import io.shardline.engine.transfer.Compression;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.PullResult;
@@ -82,15 +81,20 @@ public final class PullCommand implements Callable<Integer> {
         .source(ShardlineUrl.parse(url))
         .destination(dest)
         .lanes(lanes)
-        .chunkSize((int) Math.min(Integer.MAX_VALUE, Sizes.parse(chunkSize)))
-        .stallTimeoutMs((long) (stallSeconds * 1000))
-        .progressTimeoutMs((long) (progressSeconds * 1000))
+        .chunkSize(OptionValues.chunkSize("--chunk-size", chunkSize))
+        .stallTimeoutMs(OptionValues.seconds("--stall-timeout", stallSeconds))
+        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
         .compression(Compression.parse(compression))
-        .rateLimit(rateLimit == null ? 0 : Rates.parse(rateLimit))
+        .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
         .trust(trust.insecure ? new Trust.Insecure()
             : trust.ca != null ? new Trust.CaFile(trust.ca) : new Trust.Pinned(Fingerprint.parse(trust.fingerprint)));
     if (tokenFile != null) {
-      o.token(TlsSupport.readToken(tokenFile));
+      o.token(OptionValues.token("--token-file", tokenFile));
+    }
+    if (java.nio.file.Files.exists(dest) && !java.nio.file.Files.isDirectory(dest)) {
+      System.err.println("shardline pull: LOCAL_DIR " + dest + " exists and is not a directory; a pull writes"
+          + " into a directory. Nothing was written.");
+      return 2;
     }
     if ((clientCert == null) != (clientKey == null)) {
       System.err.println("shardline pull: --client-cert and --client-key go together");
@@ -140,11 +144,22 @@ public final class PullCommand implements Callable<Integer> {
     }
     if (!r.ok()) {
       err.println("shardline pull: FAILED (" + String.join("; ", r.errors()) + ")");
-      err.println("shardline pull: verified chunks are kept in " + o.destination().resolve(".shardline")
-          + "; running the same command again resumes.");
+      err.println("shardline pull: " + afterFailure(o.destination()));
       return 1;
     }
     return 0;
+  }
+
+  /** What a failed pull left for a re-run, as it is on disk now (not what it might have been). */
+  static String afterFailure(Path dest) {
+    Path state = dest.resolve(io.shardline.engine.storage.PartialFile.STATE_DIR);
+    long kept = io.shardline.engine.storage.Directories.keptPartialBytes(dest);
+    if (kept < 0) {
+      return "no partial files were kept, so a re-run resumes nothing: it starts from the beginning"
+          + " (files already published in " + dest + " are checked and kept).";
+    }
+    return "verified chunks are kept in " + state + " (partial files of " + Sizes.human(kept)
+        + "); running the same command again resumes them. To free that space instead, delete " + state + ".";
   }
 
   static String summary(PullResult r) {

@@ -60,15 +60,20 @@ final class ServeCommand implements Callable<Integer> {
         return 2;
       }
     }
-    HostPort hp = HostPort.parse(listen);
+    HostPort hp;
+    try {
+      hp = HostPort.parse(listen);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--listen: " + e.getMessage());
+    }
     ServeOptions o = new ServeOptions().root(root).host(hp.host()).port(hp.port()).certPem(cert).keyPem(key)
         .clientCa(clientCa)
         .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "serve"));
     if (tokenFile != null) {
-      o.token(TlsSupport.readToken(tokenFile));
+      o.token(OptionValues.token("--token-file", tokenFile));
     }
     if (rateLimit != null) {
-      o.rateLimit(io.shardline.engine.rate.Rates.parse(rateLimit));
+      o.rateLimit(OptionValues.rate("--rate-limit", rateLimit));
     }
     if (zstdLevel < 1 || zstdLevel > 19) {
       System.err.println("shardline serve: --zstd-level must be 1..19");

@@ -15,7 +15,12 @@ public final class Sizes {
     if (!m.matches()) {
       throw new IllegalArgumentException("not a size: '" + s + "' (examples: 65536, 64k, 4MiB, 1G)");
     }
-    long n = Long.parseLong(m.group(1));
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) { // only digits matched: the number is too large for a long
+      throw new IllegalArgumentException("size too large: '" + s.trim() + "'");
+    }
     int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
       case "k" -> 10;
       case "m" -> 20;
@@ -24,7 +29,7 @@ public final class Sizes {
       default -> 0;
     };
     if (Long.numberOfLeadingZeros(n) <= shift) {
-      throw new IllegalArgumentException("size too large: " + s);
+      throw new IllegalArgumentException("size too large: '" + s.trim() + "'");
     }
     return n << shift;
   }

@@ -21,19 +21,24 @@ public final class ChunkSums {
 
   /** CRC32C of every chunk of the file, which must be exactly {@code size} bytes long. */
   public static int[] compute(Path file, long size, int chunkSize) throws IOException {
-    int[] crcs = new int[FileManifest.chunkCount(size, chunkSize)];
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(chunkSize, chunkSize);
-      try {
-        for (int i = 0; i < crcs.length; i++) {
-          crcs[i] = readChunkCrc(ch, buf, (long) i * chunkSize, (int) Math.min(chunkSize, size - (long) i * chunkSize));
-        }
-      } finally {
-        buf.release();
+      return compute(ch, file.toString(), size, chunkSize);
+    }
+  }
+
+  /** As {@link #compute(Path, long, int)}, on an open file ({@code label} names it in errors); leaves it open. */
+  public static int[] compute(FileChannel ch, String label, long size, int chunkSize) throws IOException {
+    int[] crcs = new int[FileManifest.chunkCount(size, chunkSize)];
+    ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(chunkSize, chunkSize);
+    try {
+      for (int i = 0; i < crcs.length; i++) {
+        crcs[i] = readChunkCrc(ch, buf, (long) i * chunkSize, (int) Math.min(chunkSize, size - (long) i * chunkSize));
       }
-      if (ch.size() != size) {
-        throw new IOException(file + " changed size while being read (" + size + " -> " + ch.size() + ")");
-      }
+    } finally {
+      buf.release();
+    }
+    if (ch.size() != size) {
+      throw new IOException(label + " changed size while being read (" + size + " -> " + ch.size() + ")");
     }
     return crcs;
   }

@@ -2,6 +2,7 @@ package io.shardline.engine.integrity;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -40,8 +41,19 @@ public final class ManifestCache {
     this.dir = dir;
   }
 
+  /** Opens the file to sum (the server opens only regular files: {@code storage.RegularFile}). */
+  @FunctionalInterface
+  public interface Opener {
+    FileChannel open() throws IOException;
+  }
+
   /** The sums of {@code file} (a regular file, already checked to be inside the root). */
   public Sums sums(Path file, BasicFileAttributes attrs, int chunkSize) throws IOException {
+    return sums(file, attrs, chunkSize, () -> FileChannel.open(file, java.nio.file.StandardOpenOption.READ));
+  }
+
+  /** As {@link #sums(Path, BasicFileAttributes, int)}, opening the file (only on a miss) with {@code opener}. */
+  public Sums sums(Path file, BasicFileAttributes attrs, int chunkSize, Opener opener) throws IOException {
     String key = file.toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toInstant()
         + "|" + attrs.fileKey() + "|" + chunkSize;
     Sums s;
@@ -52,7 +64,10 @@ public final class ManifestCache {
       s = load(key, attrs.size(), chunkSize);
     }
     if (s == null) {
-      int[] crcs = ChunkSums.compute(file, attrs.size(), chunkSize);
+      int[] crcs;
+      try (FileChannel ch = opener.open()) {
+        crcs = ChunkSums.compute(ch, file.getFileName().toString(), attrs.size(), chunkSize);
+      }
       BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!after.lastModifiedTime().equals(attrs.lastModifiedTime()) || after.size() != attrs.size()) {
         throw new IOException(file.getFileName() + " was modified while its manifest was computed");

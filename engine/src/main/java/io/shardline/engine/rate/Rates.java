@@ -35,7 +35,7 @@ public final class Rates {
     String unit = m.group(4) == null ? "" : m.group(4).toLowerCase(Locale.ROOT);
     double bytes = v * mult / (unit.equals("bit") || unit.equals("bps") ? 8 : 1);
     if (bytes < 1 || bytes > 1e13) {
-      throw new IllegalArgumentException("rate out of range: '" + s + "'");
+      throw new IllegalArgumentException("rate out of range: '" + s + "'; valid: 1 B/s to 10 TB/s (e.g. 8bit to 80tbit)");
     }
     return (long) bytes;
   }

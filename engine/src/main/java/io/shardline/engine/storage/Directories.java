@@ -34,6 +34,33 @@ public final class Directories {
     return freshStateDir;
   }
 
+  /**
+   * Bytes of the partial files a failed or stopped pull kept in {@code destRoot}'s state folder
+   * for a resume (their apparent sizes), or -1 when it keeps none (no folder, or no partial file:
+   * a re-run then has nothing to resume). Blocking.
+   */
+  public static long keptPartialBytes(Path destRoot) {
+    Path state = destRoot.resolve(PartialFile.STATE_DIR);
+    if (!Files.isDirectory(state, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return -1;
+    }
+    long[] total = {-1};
+    try (var files = Files.walk(state, 2)) {
+      files.filter(p -> p.getFileName().toString().endsWith(".part"))
+          .filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .forEach(p -> {
+            try {
+              total[0] = Math.max(0, total[0]) + Files.size(p);
+            } catch (IOException ignored) {
+              // removed meanwhile
+            }
+          });
+    } catch (IOException | java.io.UncheckedIOException ignored) {
+      // unreadable: report what was counted
+    }
+    return total[0];
+  }
+
   /** Removes the destination's state folder's empty subfolders, and the folder itself if empty. */
   public static void pruneStateDir(Path destRoot) {
     Path state = destRoot.resolve(PartialFile.STATE_DIR);

@@ -127,8 +127,21 @@ public final class PartialFile implements AutoCloseable {
       return new BitSet(); // no .shardline folder before this transfer: nothing to resume
     }
     BitSet claimed = ResumeJournal.read(journalPath, manifest);
-    BitSet ok = claimed.isEmpty() || !Files.isRegularFile(partPath)
-        ? new BitSet() : ChunkSums.matching(partPath, manifest, claimed);
+    BitSet ok;
+    if (!Files.isRegularFile(partPath)) {
+      ok = new BitSet();
+    } else if (!claimed.isEmpty()) {
+      ok = ChunkSums.matching(partPath, manifest, claimed);
+    } else if (manifest.chunkCount() > 1 && Files.size(partPath) == manifest.size()) {
+      // A partial file without a (readable) journal: the disk filled up before the journal could
+      // be created, or the process died before its first flush. Its chunks are read back and
+      // checked against the manifest, except those whose CRC is that of zeros: a chunk never
+      // written reads as zeros (the file is preallocated sparse), so only chunks that really
+      // hold written bytes can match.
+      ok = ChunkSums.matching(partPath, manifest, notZeros());
+    } else {
+      ok = new BitSet();
+    }
     keepExisting = !ok.isEmpty();
     if (!keepExisting) {
       Files.deleteIfExists(journalPath);
@@ -142,6 +155,22 @@ public final class PartialFile implements AutoCloseable {
       }
     }
     return ok;
+  }
+
+  /** The chunks whose manifest CRC differs from the CRC of as many zero bytes. */
+  private BitSet notZeros() {
+    BitSet out = new BitSet(manifest.chunkCount());
+    ByteBuffer zeros = ByteBuffer.allocate(manifest.chunkSize());
+    int full = manifest.chunkCount() == 0 ? 0 : io.shardline.engine.integrity.Crc32c.of(zeros.duplicate());
+    for (int i = 0; i < manifest.chunkCount(); i++) {
+      int len = manifest.chunkLength(i);
+      int zeroCrc = len == manifest.chunkSize() ? full
+          : io.shardline.engine.integrity.Crc32c.of(zeros.duplicate().limit(len));
+      if (manifest.chunkCrcs()[i] != zeroCrc) {
+        out.set(i);
+      }
+    }
+    return out;
   }
 
   /** True when {@link #prepare} found the final file already complete and verified. */
@@ -199,6 +228,10 @@ public final class PartialFile implements AutoCloseable {
     journal.record(index, crc);
   }
 
+  /**
+   * Appends the journal's buffered records (the chunks verified so far); a no-op once closed.
+   * Called periodically, and when a write fails (a full disk), so a re-run resumes those chunks.
+   */
   public synchronized void flushJournal() throws IOException {
     if (journal != null && !closed) {
       journal.flush();

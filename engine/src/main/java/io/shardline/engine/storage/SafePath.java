@@ -5,8 +5,10 @@ import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -89,12 +91,24 @@ public final class SafePath {
         }
         throw new ShardlineException(ErrorCode.NOT_FOUND, "no such file or directory: /" + rel);
       }
-      throw bad(rel, "cannot be resolved (" + e.getMessage() + ")");
+      // Never e.getMessage(): it is the absolute path, which would tell a client the server's root.
+      throw bad(rel, "cannot be resolved: " + reason(e));
     }
     if (!real.startsWith(realRoot)) {
       throw bad(rel, "leads outside the served root (symlink)");
     }
     return real;
+  }
+
+  /** Why a path did not resolve, in words that name no path (a dangling or looping symlink, a permission). */
+  private static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "a symlink on the way leads to nothing (dangling)";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason(); // e.g. "Too many levels of symbolic links"; getReason() holds no file name
+    }
+    return e.getClass().getSimpleName().replace("Exception", "");
   }
 
   /** Whether the deepest existing ancestor of {@code lexical} resolves inside the root. */

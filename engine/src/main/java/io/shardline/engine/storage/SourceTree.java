@@ -11,21 +11,23 @@ import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.ShardlineException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The served side of storage: a read-only tree under a root. Lists manifests and reads chunks.
- * Every method blocks (file I/O): call from a worker thread, never from an event loop.
+ * Every method blocks (file I/O): call from a worker thread, never from an event loop. Only
+ * regular files are opened ({@link RegularFile}): a FIFO or device in the tree is refused, never
+ * opened, so it cannot hold a disk worker. Errors name paths under the root, never the root.
  */
 public final class SourceTree {
   private static final Logger LOG = LoggerFactory.getLogger(SourceTree.class);
@@ -78,10 +80,22 @@ public final class SourceTree {
     return realRoot;
   }
 
-  /** Manifests of the file, or of every regular file below the directory, at {@code rel}. */
+  /**
+   * Manifests of the file, or of every regular file below the directory, at {@code rel}. A path
+   * that is not a regular file or directory (a FIFO, socket, device) is refused with
+   * {@code NOT_FOUND}; below a directory such files are skipped (logged, never listed), and so are
+   * {@value PartialFile#STATE_DIR} folders (a pull's partial files and journals, which change
+   * while they are read) and symlinks that lead outside the root, into a state folder, or not to
+   * a regular file.
+   */
   public List<FileManifest> list(String rel, int chunkSize) throws IOException {
-    Path target = SafePath.resolveExisting(realRoot, rel);
-    BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
+    Path target = resolve(rel);
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "listing /" + rel + " failed on the server: " + describe(e), e);
+    }
     List<FileManifest> out = new ArrayList<>();
     if (attrs.isRegularFile()) {
       String name = target.getFileName().toString();
@@ -89,38 +103,94 @@ public final class SourceTree {
       return out;
     }
     if (!attrs.isDirectory()) {
-      throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + rel + " is neither a file nor a directory");
+      throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + rel + " is " + RegularFile.kind(target, attrs)
+          + ", not a regular file or a directory; only regular files are served");
     }
     List<Path> files = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(target)) {
-      walk.forEach(p -> {
-        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          files.add(p);
-        } else if (Files.isSymbolicLink(p)) {
-          try {
-            Path real = p.toRealPath();
-            if (real.startsWith(realRoot) && Files.isRegularFile(real)) {
-              files.add(p);
-            } else {
-              LOG.warn("skipping {}: symlink leads outside the served root or not to a file", p);
-            }
-          } catch (IOException e) {
-            LOG.warn("skipping dangling symlink {}", p);
+    try {
+      Files.walkFileTree(target, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
+          if (!dir.equals(target) && dir.getFileName().toString().equals(PartialFile.STATE_DIR)) {
+            LOG.debug("not listing /{}: a pull's state folder", relOf(dir));
+            return FileVisitResult.SKIP_SUBTREE;
           }
+          return FileVisitResult.CONTINUE;
         }
-        if (files.size() > maxFiles) {
-          throw new ShardlineException(ErrorCode.BAD_REQUEST,
-              "/" + rel + " holds more than " + maxFiles + " files (server limit)");
+
+        @Override
+        public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
+          if (a.isRegularFile()) {
+            files.add(p);
+          } else if (a.isSymbolicLink()) {
+            try {
+              Path real = p.toRealPath();
+              if (real.startsWith(realRoot) && !inStateDir(relOf(real)) && Files.readAttributes(real,
+                  BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                files.add(p);
+              } else {
+                LOG.warn("skipping /{}: symlink leads outside the served root, into a state folder or not to a"
+                    + " regular file", relOf(p));
+              }
+            } catch (IOException e) {
+              LOG.warn("skipping dangling symlink /{}", relOf(p));
+            }
+          } else if (!a.isDirectory()) {
+            LOG.warn("skipping /{}: {}, not a regular file (only regular files are listed and served)", relOf(p),
+                RegularFile.kind(p, a));
+          }
+          if (files.size() > maxFiles) {
+            throw new ShardlineException(ErrorCode.BAD_REQUEST,
+                "/" + rel + " holds more than " + maxFiles + " files (server limit)");
+          }
+          return FileVisitResult.CONTINUE;
         }
       });
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "listing /" + rel + " failed on the server: " + describe(e), e);
     }
     files.sort(Comparator.naturalOrder());
     for (Path p : files) {
-      Path real = p.toRealPath();
-      BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+      Path real;
+      BasicFileAttributes a;
+      try {
+        real = p.toRealPath();
+        a = RegularFile.check(real, relOf(p));
+      } catch (IOException e) {
+        throw new ShardlineException(ErrorCode.IO_ERROR, "listing /" + relOf(p) + " failed on the server: "
+            + describe(e), e);
+      }
       out.add(manifest(real, a, relOf(p), target.relativize(p).toString(), chunkSize));
     }
     return out;
+  }
+
+  /**
+   * Resolves a wire path for reading: inside the root (symlinks followed, none leading out),
+   * and neither it nor what it resolves to inside a {@value PartialFile#STATE_DIR} folder.
+   */
+  private Path resolve(String rel) {
+    refuseStateDir(rel, rel);
+    Path real = SafePath.resolveExisting(realRoot, rel);
+    refuseStateDir(relOf(real), rel);
+    return real;
+  }
+
+  /** Whether a path under the root has a segment named {@value PartialFile#STATE_DIR}. */
+  private static boolean inStateDir(String rel) {
+    for (String seg : rel.split("/")) {
+      if (seg.equals(PartialFile.STATE_DIR)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void refuseStateDir(String checked, String rel) {
+    if (inStateDir(checked)) {
+      throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is in a " + PartialFile.STATE_DIR
+          + " folder (a pull's partial files and journals); those are never served");
+    }
   }
 
   private FileManifest manifest(Path real, BasicFileAttributes attrs, String path, String name, int chunkSize)
@@ -128,7 +198,7 @@ public final class SourceTree {
     ManifestCache.Sums sums;
     try {
       faults.check(path, -1);
-      sums = cache.sums(real, attrs, chunkSize);
+      sums = cache.sums(real, attrs, chunkSize, () -> RegularFile.open(real, path));
     } catch (IOException e) {
       throw new ShardlineException(ErrorCode.IO_ERROR, "computing the manifest of /" + path + " failed on the server: "
           + describe(e), e);
@@ -146,16 +216,18 @@ public final class SourceTree {
    * one untyped run for other files), cut at tensor boundaries.
    */
   public List<io.shardline.engine.codec.Segment> segments(String rel, long offset, int length) throws IOException {
-    Path file = SafePath.resolveExisting(realRoot, rel);
+    Path file = resolve(rel);
     try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      BasicFileAttributes a = RegularFile.check(file, rel);
       String key = file + "|" + a.size() + "|" + a.lastModifiedTime().toInstant();
       DTypeMap map;
       synchronized (dtypes) {
         map = dtypes.get(key);
       }
       if (map == null) {
-        map = DTypeMap.of(file); // parses a safetensors header once per file version; others are untyped
+        try (FileChannel ch = RegularFile.open(file, rel)) {
+          map = DTypeMap.of(ch, rel); // parses a safetensors header once per file version; others are untyped
+        }
         synchronized (dtypes) {
           dtypes.put(key, map);
         }
@@ -173,8 +245,8 @@ public final class SourceTree {
    * under the root (never the server's absolute path); the buffer is released.
    */
   public Chunk read(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
-    Path file = SafePath.resolveExisting(realRoot, rel);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    Path file = resolve(rel);
+    try (FileChannel ch = RegularFile.open(file, rel)) {
       if (offset + length > ch.size()) {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED,
             "/" + rel + " is now " + ch.size() + " bytes; range " + offset + "+" + length + " is past its end");

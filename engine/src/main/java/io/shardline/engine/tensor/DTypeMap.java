@@ -89,12 +89,20 @@ public final class DTypeMap {
    */
   public static DTypeMap of(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      try {
-        return of(SafetensorsHeader.read(ch, file.toString()));
-      } catch (TensorFormatException e) {
-        LOG.debug("{} is not a safetensors file, treating it as untyped bytes: {}", file, e.getMessage());
-        return bytes(ch.size());
-      }
+      return of(ch, file.toString());
+    }
+  }
+
+  /**
+   * The map of an open file ({@code label} names it in logs), as {@link #of(Path)}: for callers
+   * that open the file themselves (the server opens only regular files, never a FIFO).
+   */
+  public static DTypeMap of(FileChannel ch, String label) throws IOException {
+    try {
+      return of(SafetensorsHeader.read(ch, label));
+    } catch (TensorFormatException e) {
+      LOG.debug("{} is not a safetensors file, treating it as untyped bytes: {}", label, e.getMessage());
+      return bytes(ch.size());
     }
   }
 

@@ -11,6 +11,7 @@ import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
+import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.function.Consumer;
 
@@ -102,7 +103,7 @@ final class FileTransfer implements ChunkTarget {
         partial.write(index, raw);
         partial.journal(index, crc);
       } catch (java.io.IOException e) {
-        throw new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot write " + partial.partPath() + ": " + e.getMessage(), e);
+        throw writeFailed(e);
       }
       counters.bytesDone.add(rawLength);
       counters.chunks.increment();
@@ -164,6 +165,23 @@ final class FileTransfer implements ChunkTarget {
       finished = true;
     }
     onFinished.accept(this);
+  }
+
+  /**
+   * A failed write (a full disk, an I/O error): the chunks verified so far are journalled first,
+   * so a re-run resumes them, and the error says where the partial file stays and how to free it.
+   */
+  private ShardlineException writeFailed(java.io.IOException e) {
+    Path state = partial.partPath().getParent().getParent();
+    try {
+      partial.flushJournal();
+    } catch (java.io.IOException | RuntimeException j) {
+      // no room for the journal either: a re-run reads the partial file back instead
+      LOG.debug("cannot flush the resume journal of {}: {}", manifest.name(), j.toString());
+    }
+    return new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot write " + partial.partPath() + ": "
+        + e.getMessage() + "; the chunks verified so far are kept in " + state + " and a re-run resumes them"
+        + " (delete " + state + " to free their space)", e);
   }
 
   PartialFile partial() {

@@ -188,6 +188,10 @@ public final class PullSession {
 
   /** Blocking: validates names, checks partial and existing files, returns the chunks to fetch. */
   private List<ChunkTask> prepare(List<FileManifest> files) throws Exception {
+    if (Files.exists(o.destination()) && !Files.isDirectory(o.destination())) {
+      throw new ShardlineException(ErrorCode.DESTINATION_ERROR, o.destination()
+          + " exists and is not a directory; a pull writes into a directory. Nothing was written");
+    }
     try {
       Files.createDirectories(o.destination());
     } catch (java.io.IOException e) {

@@ -94,6 +94,75 @@ class PullCommandTest {
     assertFalse(Files.exists(tmp.resolve("d")), "nothing created for a refused command");
   }
 
+  @Test
+  void numericOptionsOutOfRangeNameTheOptionAndTheValidRange() {
+    String d = tmp.resolve("d").toString();
+    assertEquals(2, Main.run("pull", url(), d, "--insecure", "--chunk-size", "99999999999999999999"));
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertFalse(e.contains("For input string"), e);
+    assertTrue(e.contains("--chunk-size") && e.contains("too large") && e.contains("valid: 4.0 KiB..64.0 MiB"), e);
+    err.reset();
+    assertEquals(2, Main.run("pull", url(), d, "--insecure", "--chunk-size", "1g"));
+    e = err.toString(StandardCharsets.UTF_8);
+    assertTrue(e.contains("--chunk-size: '1g' is out of range; valid: 4.0 KiB..64.0 MiB"), e);
+    err.reset();
+    assertEquals(2, Main.run("pull", url(), d, "--insecure", "--rate-limit", "99999999999999999999gbit"));
+    e = err.toString(StandardCharsets.UTF_8);
+    assertTrue(e.contains("--rate-limit: rate out of range") && e.contains("valid: 1 B/s to 10 TB/s"), e);
+    err.reset();
+    for (String t : new String[] {"--stall-timeout", "--progress-timeout"}) {
+      assertEquals(2, Main.run("pull", url(), d, "--insecure", t, "-1"));
+      assertEquals(2, Main.run("pull", url(), d, "--insecure", t, "NaN"));
+      assertEquals(2, Main.run("pull", url(), d, "--insecure", t, "1e300"));
+      e = err.toString(StandardCharsets.UTF_8);
+      assertTrue(e.contains(t + ": ") && e.contains("valid: more than 0 and at most 86400 seconds"), e);
+      err.reset();
+    }
+    assertFalse(Files.exists(tmp.resolve("d")), "nothing created for a refused command");
+  }
+
+  @Test
+  void aMissingTokenFileSaysWhatIsWrong() {
+    Path missing = tmp.resolve("no-such-token");
+    assertEquals(2, Main.run("pull", url(), tmp.resolve("d").toString(), "--insecure", "--token-file", missing.toString()));
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertTrue(e.contains("token file " + missing + " (--token-file): no such file"), e);
+    err.reset();
+    assertEquals(2, Main.run("serve", "--root", tmp.resolve("root").toString(), "--token-file", tmp.toString()));
+    e = err.toString(StandardCharsets.UTF_8);
+    assertTrue(e.contains("token file " + tmp + " (--token-file): is a directory, not a file"), e);
+  }
+
+  @Test
+  void pullingIntoAFileIsRefusedWithoutPromisingAResume() throws Exception {
+    Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
+    int code = Main.run("pull", url(), file.toString(), "--trust", info.fingerprint().toString());
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertEquals(2, code, e);
+    assertTrue(e.contains(file + " exists and is not a directory") && e.contains("Nothing was written"), e);
+    assertFalse(e.contains("kept") || e.contains("resumes"), "nothing was kept, and the message says no more: " + e);
+    assertEquals("not a directory", Files.readString(file));
+  }
+
+  @Test
+  void aFailedPullSaysWhatWasKeptAndHowToFreeIt() {
+    Path dest = tmp.resolve("dest");
+    assertTrue(PullCommand.afterFailure(dest).contains("no partial files were kept"), PullCommand.afterFailure(dest));
+    writeBytes(dest.resolve(".shardline/ab/ab12.part"), 3 * 1024 * 1024);
+    String kept = PullCommand.afterFailure(dest);
+    assertTrue(kept.contains("verified chunks are kept in " + dest.resolve(".shardline") + " (partial files of 3.0 MiB)")
+        && kept.contains("resumes") && kept.contains("delete " + dest.resolve(".shardline")), kept);
+  }
+
+  private static void writeBytes(Path p, int n) {
+    try {
+      Files.createDirectories(p.getParent());
+      Files.write(p, new byte[n]);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static String readString(Path p) {
     try {
       return Files.readString(p);

@@ -166,6 +166,37 @@ class PartialFileTest {
     assertEquals(List.of(), stateFiles());
   }
 
+  /**
+   * Issue 17: a full disk can keep the journal from ever being created. The partial file's
+   * written chunks are then found by reading it back; chunks never written (sparse zeros) are not.
+   */
+  @Test
+  void aPartialFileWithoutAJournalIsReadBack() throws IOException {
+    Path part;
+    try (PartialFile first = PartialFile.of(dest, m)) {
+      assertEquals(bits(), first.prepare());
+      write(first, m, 0, content);
+      write(first, m, 2, content); // written; the journal was never flushed
+      part = first.partPath();
+    }
+    Files.deleteIfExists(part.resolveSibling(part.getFileName().toString().replace(".part", ".journal")));
+    try (PartialFile resumed = PartialFile.of(dest, m)) {
+      assertEquals(bits(0, 2), resumed.prepare(), "written chunks read back; holes do not match");
+    }
+    // An all-zero chunk is never taken from a partial file without a journal: a hole reads the same.
+    byte[] zeros = new byte[content.length];
+    Path zf = tmp.resolve("zeros.bin");
+    Files.write(zf, zeros);
+    FileManifest mz = TestFiles.manifest(zf, "z.bin", CHUNK);
+    try (PartialFile first = PartialFile.of(dest, mz)) {
+      first.prepare();
+      write(first, mz, 1, zeros);
+    }
+    try (PartialFile resumed = PartialFile.of(dest, mz)) {
+      assertEquals(bits(), resumed.prepare());
+    }
+  }
+
   @Test
   void journalWithoutItsPartialFileClaimsNothing() throws IOException {
     Path part;

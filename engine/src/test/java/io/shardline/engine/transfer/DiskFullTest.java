@@ -47,6 +47,44 @@ class DiskFullTest extends LoopbackTestBase {
     Loopback.assertSameTree(net.root, dest);
   }
 
+  /**
+   * Issue 17: on ENOSPC the chunks already written were not journalled (the journal file was
+   * first created at the failure, on the full disk), so a re-run resumed 0. Now the journal
+   * exists before the first chunk is written and is flushed when a write fails; the partial file
+   * stays for the resume, and the error says so and how to free the space.
+   */
+  @Test
+  void aFullDestinationKeepsItsVerifiedChunksAndARerunResumesThem() throws Exception {
+    Loopback.file(net.root.resolve("big.bin"), 3L * 1024 * 1024 + 17, 104);
+    Files.createDirectories(dest);
+    // Full for data (2 MiB) and for new files: 5 inodes are the root, .shardline, its bucket
+    // folder, the lock and the partial file, so the journal cannot be created either (as on a
+    // volume that filled up before the journal's first flush).
+    assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m,nr_inodes=5", "tmpfs", dest.toString()),
+        "cannot mount a tmpfs here (needs root)");
+    try {
+      net.start();
+      PullResult r = net.pull(net.options("", dest).chunkSize(256 * 1024).lanes(1).window(1));
+      assertFalse(r.ok());
+      String errors = String.join("; ", r.errors());
+      assertTrue(errors.contains("No space left on device"), errors);
+      assertTrue(errors.contains("the chunks verified so far are kept in " + dest.resolve(".shardline")
+          + " and a re-run resumes them (delete " + dest.resolve(".shardline") + " to free their space)"), errors);
+      assertTrue(r.chunks() >= 2, "some chunks were written before the disk filled: " + r.chunks());
+      assertFalse(Files.exists(dest.resolve("big.bin")));
+      // More room on the same filesystem (the partial file is still there), then the same pull.
+      assertTrue(run("mount", "-o", "remount,size=8m,nr_inodes=64", dest.toString()), "remount");
+      PullResult again = net.pull(net.options("", dest).chunkSize(256 * 1024));
+      assertTrue(again.ok(), again.errors()::toString);
+      assertTrue(again.resumedChunks() >= r.chunks() - 1,
+          "the chunks written before the disk filled are resumed: " + again.resumedChunks() + " of " + r.chunks());
+      Loopback.assertSameTree(net.root, dest);
+      assertFalse(Files.exists(dest.resolve(".shardline")), "the published file leaves no state behind");
+    } finally {
+      assertTrue(run("umount", dest.toString()), "umount " + dest);
+    }
+  }
+
   @Test
   void destinationTurningReadOnlyFailsCleanlyAndARerunCompletes() throws Exception {
     Loopback.file(net.root.resolve("a.bin"), 4L * 1024 * 1024, 103);
