@@ -7,13 +7,16 @@ import io.shardline.engine.tls.Trust;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /** Test harness: a server on 127.0.0.1:0 with a self-signed certificate, and pulls against it. */
 final class Loopback implements AutoCloseable {
@@ -100,19 +103,39 @@ final class Loopback implements AutoCloseable {
     return bad;
   }
 
-  /** Relative paths of all regular files under {@code dir}, excluding the .shardline state folder. */
+  /**
+   * Relative paths of all regular files under {@code dir}, excluding the .shardline state folder.
+   * The tree may change while it is walked (a running pull publishes files and removes its state),
+   * so the state folder is never entered and an entry that vanished meanwhile is passed over.
+   */
   static List<String> files(Path dir) throws IOException {
     List<String> out = new ArrayList<>();
     if (!Files.exists(dir)) {
       return out;
     }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.filter(Files::isRegularFile)
-          .map(p -> dir.relativize(p).toString())
-          .filter(p -> !p.startsWith(".shardline"))
-          .sorted()
-          .forEach(out::add);
-    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+        return d.equals(dir.resolve(".shardline")) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+        if (attrs.isRegularFile()) {
+          out.add(dir.relativize(f).toString());
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    out.sort(null);
     return out;
   }
 
