@@ -45,8 +45,8 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "submitted";
 
     public Submitted {
-      require(spec, "spec");
-      require(requestHash, "requestHash");
+      require(spec, TYPE, "spec");
+      require(requestHash, TYPE, "requestHash");
     }
 
     @Override public String type() { return TYPE; }
@@ -66,7 +66,7 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "paused";
 
     public Paused {
-      require(from, "from");
+      require(from, TYPE, "from");
     }
 
     @Override public String type() { return TYPE; }
@@ -78,7 +78,7 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "resumed";
 
     public Resumed {
-      require(from, "from");
+      require(from, TYPE, "from");
     }
 
     @Override public String type() { return TYPE; }
@@ -90,7 +90,7 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "cancelled";
 
     public Cancelled {
-      require(from, "from");
+      require(from, TYPE, "from");
     }
 
     @Override public String type() { return TYPE; }
@@ -113,7 +113,7 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "attempt-ended";
 
     public AttemptEnded {
-      require(reason, "reason");
+      require(reason, TYPE, "reason");
     }
 
     @Override public String type() { return TYPE; }
@@ -125,8 +125,8 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "succeeded";
 
     public Succeeded {
-      require(stats, "stats");
-      require(digests, "digests");
+      require(stats, TYPE, "stats");
+      require(digests, TYPE, "digests");
       digests = Collections.unmodifiableMap(new LinkedHashMap<>(digests)); // the order is kept, as in the journal
     }
 
@@ -139,7 +139,7 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "failed";
 
     public Failed {
-      require(error, "error");
+      require(error, TYPE, "error");
     }
 
     @Override public String type() { return TYPE; }
@@ -151,16 +151,16 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
     public static final String TYPE = "interrupted";
 
     public Interrupted {
-      require(reason, "reason");
+      require(reason, TYPE, "reason");
     }
 
     @Override public String type() { return TYPE; }
     @Override public <R> R accept(Visitor<R> v) { return v.interrupted(this); }
   }
 
-  private static void require(Object field, String name) {
+  private static void require(Object field, String type, String name) {
     if (field == null) {
-      throw new IllegalArgumentException("an event without its '" + name + "'");
+      throw new IllegalArgumentException("a " + type + " event needs its '" + name + "'");
     }
   }
 }

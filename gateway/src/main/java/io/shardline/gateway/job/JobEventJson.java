@@ -23,6 +23,9 @@ import java.util.Map;
  * existing journals and snapshots replay, and an event encodes to the bytes it always did.
  * Decoding refuses an unknown type, a missing field or a field of the wrong kind with a
  * {@link JournalCorruptException} naming the event's sequence number: the gateway refuses to guess.
+ * Encoding is a {@link JobEvent.Visitor} (the compiler checks it covers every event); decoding
+ * switches on the type name, and {@code JobEventJsonTest} checks that every permitted record
+ * comes back from it.
  *
  * <p>Data fields: {@code submitted}: {@code spec}, {@code requestHash}, {@code idempotencyKey}
  * (only when there was one); {@code started}: {@code attempt}; {@code paused}, {@code resumed},
