@@ -10,7 +10,6 @@ import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
 import io.shardline.gateway.job.JobTable;
 import io.shardline.gateway.journal.EventJournal;
-import io.shardline.gateway.journal.JournalRecord;
 import io.shardline.gateway.journal.SnapshotStore;
 import io.shardline.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;
@@ -100,9 +99,7 @@ public final class GatewayServer {
     long offset = snap.map(SnapshotStore.Snapshot::journalOffset).orElse(0L);
     EventJournal.Opened opened = EventJournal.open(vertx, context, config.dataDir().resolve("journal.log"), offset,
         table.lastSeq());
-    for (JournalRecord r : opened.replay()) {
-      table.apply(r);
-    }
+    table.replay(opened.replay());
     return new Loaded(table, opened.journal(), opened.replay().size());
   }
 

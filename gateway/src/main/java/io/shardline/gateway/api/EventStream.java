@@ -3,9 +3,9 @@ package io.shardline.gateway.api;
 import io.shardline.gateway.job.Job;
 import io.shardline.gateway.job.JobException;
 import io.shardline.gateway.job.JobListener;
+import io.shardline.gateway.job.JobRecord;
 import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
-import io.shardline.gateway.journal.JournalRecord;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -56,7 +56,7 @@ public final class EventStream {
     if (after < 0) {
       send(res, "state", job.lastSeq(), new JsonObject().put("job", JobView.of(job)));
     } else {
-      for (JournalRecord r : job.events()) {
+      for (JobRecord r : job.events()) {
         if (r.seq() > after) {
           send(res, "state", r.seq(), new JsonObject().put("event", JobView.event(r)).put("job", JobView.of(job)));
         }

@@ -2,13 +2,15 @@ package io.shardline.gateway.api;
 
 import io.shardline.gateway.job.Job;
 import io.shardline.gateway.job.JobAction;
+import io.shardline.gateway.job.JobEventJson;
+import io.shardline.gateway.job.JobRecord;
 import io.shardline.gateway.job.JobSpec;
 import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.Progress;
-import io.shardline.gateway.journal.JournalRecord;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 
 /** A job as the API shows it (the Job schema of openapi.yaml). */
@@ -49,8 +51,8 @@ final class JobView {
     if (s.label() != null) {
       o.put("label", s.label());
     }
-    if (j.result() != null && j.result().containsKey("digests")) {
-      o.put("digests", j.result().getJsonObject("digests"));
+    if (j.result() != null) {
+      o.put("digests", new JsonObject(new LinkedHashMap<>(j.result().digests())));
     }
     return o;
   }
@@ -72,9 +74,10 @@ final class JobView {
     return j.state() == JobState.RUNNING && p.etaSeconds() >= 0 ? Long.valueOf(p.etaSeconds()) : null;
   }
 
-  static JsonObject event(JournalRecord r) {
+  /** One event of the audit log and the event stream: its {@code data} is the journal's. */
+  static JsonObject event(JobRecord r) {
     return new JsonObject().put("seq", r.seq()).put("time", Instant.ofEpochMilli(r.time()).toString())
-        .put("type", r.type()).put("actor", r.actor()).put("data", r.data());
+        .put("type", r.event().type()).put("actor", r.actor()).put("data", JobEventJson.data(r.event()));
   }
 
   static JsonObject log(Job j) {

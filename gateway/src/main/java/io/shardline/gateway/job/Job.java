@@ -18,13 +18,13 @@ public final class Job {
   private final String submittedBy;
   private final String idempotencyKey;
   private final String requestHash;
-  private final List<JournalRecord> events = new ArrayList<>();
+  private final List<JobRecord> events = new ArrayList<>();
   private JobState state = JobState.QUEUED;
   private long updatedAt;
   private long rateLimit;
   private int attempts;
   private String error;
-  private JsonObject result;
+  private JobEvent.Succeeded result;
   /** Totals of attempts that ended (retries, reconnects, wire bytes). */
   private long pastRetries;
   private long pastReconnects;
@@ -57,14 +57,14 @@ public final class Job {
   public long rateLimit() { return rateLimit; }
   public int attempts() { return attempts; }
   public String error() { return error; }
-  /** The final outcome (bytes, digests, ...) once succeeded, else null. */
-  public JsonObject result() { return result; }
+  /** The final outcome (statistics, digests) once succeeded, else null. */
+  public JobEvent.Succeeded result() { return result; }
   public Progress progress() { return progress; }
   public long pastRetries() { return pastRetries; }
   public long pastReconnects() { return pastReconnects; }
   public long pastWire() { return pastWire; }
   /** The job's audit trail: every event the journal holds for it, oldest first. */
-  public List<JournalRecord> events() { return Collections.unmodifiableList(events); }
+  public List<JobRecord> events() { return Collections.unmodifiableList(events); }
   /** Sequence number of the job's latest event. */
   public long lastSeq() { return events.isEmpty() ? 0 : events.get(events.size() - 1).seq(); }
 
@@ -72,14 +72,17 @@ public final class Job {
   void state(JobState s) { state = s; version++; }
   void rateLimit(long r) { rateLimit = r; }
   void error(String e) { error = e; }
-  void result(JsonObject r) { result = r; }
+  void result(JobEvent.Succeeded r) { result = r; }
   void startAttempt() { attempts++; error = null; }
-  void endAttempt(JsonObject stats) {
-    pastRetries += stats.getLong("retriedChunks", 0L);
-    pastReconnects += stats.getLong("reconnects", 0L);
-    pastWire += stats.getLong("wireBytes", 0L);
+  /** Adds an ended attempt's statistics to the totals (none when the attempt had none). */
+  void endAttempt(AttemptStats stats) {
+    if (stats != null) {
+      pastRetries += stats.retriedChunks();
+      pastReconnects += stats.reconnects();
+      pastWire += stats.wireBytes();
+    }
   }
-  void record(JournalRecord r) {
+  void record(JobRecord r) {
     events.add(r);
     updatedAt = r.time();
     version++;
@@ -101,12 +104,13 @@ public final class Job {
   /** Everything a snapshot needs to rebuild this job without its events' replay. */
   JsonObject toSnapshot() {
     JsonArray ev = new JsonArray();
-    events.forEach(r -> ev.add(r.toJson()));
+    events.forEach(r -> ev.add(JobEventJson.toJournal(r).toJson()));
     Progress p = progress;
     return new JsonObject().put("id", id).put("spec", spec.toJson()).put("createdAt", createdAt)
         .put("submittedBy", submittedBy).put("idempotencyKey", idempotencyKey).put("requestHash", requestHash)
         .put("state", state.label()).put("updatedAt", updatedAt).put("rateLimit", rateLimit).put("attempts", attempts)
-        .put("error", error).put("result", result).put("pastRetries", pastRetries).put("pastReconnects", pastReconnects)
+        .put("error", error).put("result", result == null ? null : JobEventJson.data(result))
+        .put("pastRetries", pastRetries).put("pastReconnects", pastReconnects)
         .put("pastWire", pastWire)
         .put("progress", new JsonObject().put("bytesDone", p.bytesDone()).put("bytesTotal", p.bytesTotal())
             .put("filesDone", p.filesDone()).put("filesTotal", p.filesTotal()))
@@ -121,7 +125,6 @@ public final class Job {
     job.rateLimit = j.getLong("rateLimit");
     job.attempts = j.getInteger("attempts");
     job.error = j.getString("error");
-    job.result = j.getJsonObject("result");
     job.pastRetries = j.getLong("pastRetries", 0L);
     job.pastReconnects = j.getLong("pastReconnects", 0L);
     job.pastWire = j.getLong("pastWire", 0L);
@@ -129,7 +132,11 @@ public final class Job {
     job.progress = new Progress(p.getLong("bytesDone", 0L), p.getLong("bytesTotal", 0L), job.pastWire, 0, -1,
         p.getInteger("filesDone", 0), p.getInteger("filesTotal", 0), job.pastRetries, job.pastReconnects, 0);
     for (Object o : j.getJsonArray("events", new JsonArray())) {
-      job.events.add(JournalRecord.fromJson((JsonObject) o));
+      JobRecord r = JobEventJson.fromJournal(JournalRecord.fromJson((JsonObject) o));
+      job.events.add(r);
+      if (r.event() instanceof JobEvent.Succeeded s) {
+        job.result = s; // the snapshot's "result" is this event's data
+      }
     }
     return job;
   }

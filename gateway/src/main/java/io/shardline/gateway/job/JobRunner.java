@@ -8,10 +8,8 @@ import io.shardline.engine.transfer.ShardlineUrl;
 import io.shardline.engine.wire.ShardlineException;
 import io.shardline.gateway.auth.Caller;
 import io.shardline.gateway.config.Remote;
-import io.shardline.gateway.journal.JournalRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,8 +94,8 @@ public final class JobRunner implements JobListener {
     jobs.addListener(this);
     List<Future<Job>> requeued = new ArrayList<>();
     for (Job j : jobs.table().list(JobState.RUNNING)) {
-      requeued.add(jobs.change(j.id(), Caller.SYSTEM, x -> new JobService.Change(EventType.INTERRUPTED,
-          new JsonObject().put("reason", "the gateway stopped while the job ran; it resumes from the verified chunks"))));
+      requeued.add(jobs.change(j.id(), Caller.SYSTEM, x -> new JobEvent.Interrupted(
+          "the gateway stopped while the job ran; it resumes from the verified chunks")));
     }
     timer = vertx.setPeriodic(TICK_MS, id -> sample());
     return Future.all(requeued).onComplete(ar -> schedule()).mapEmpty();
@@ -140,23 +138,15 @@ public final class JobRunner implements JobListener {
   }
 
   @Override
-  public void onEvent(Job job, JournalRecord event) {
+  public void onEvent(Job job, JobRecord record) {
+    JobEvent e = record.event(); // only a few events concern the runner: the rest change nothing here
     Running r = running.get(job.id());
-    switch (event.type()) {
-      case EventType.PAUSED, EventType.CANCELLED -> {
-        if (r != null) {
-          r.session.cancel("job " + event.type() + " by " + event.actor());
-        }
-      }
-      case EventType.RATE_CHANGED -> {
-        if (r != null) {
-          r.session.rateLimit(job.rateLimit());
-        }
-      }
-      default -> { }
+    if (r != null && (e instanceof JobEvent.Paused || e instanceof JobEvent.Cancelled)) {
+      r.session.cancel("job " + e.type() + " by " + record.actor());
+    } else if (r != null && e instanceof JobEvent.RateChanged) {
+      r.session.rateLimit(job.rateLimit());
     }
-    if (EventType.SUBMITTED.equals(event.type()) || EventType.RESUMED.equals(event.type())
-        || EventType.INTERRUPTED.equals(event.type())) {
+    if (e instanceof JobEvent.Submitted || e instanceof JobEvent.Resumed || e instanceof JobEvent.Interrupted) {
       vertx.runOnContext(v -> schedule()); // after the command that queued it has returned
     }
   }
@@ -189,7 +179,7 @@ public final class JobRunner implements JobListener {
       if (j.state() != JobState.QUEUED) {
         throw new JobException(JobException.Kind.CONFLICT, "job " + j.id() + " is " + j.state().label() + ", not queued");
       }
-      return new JobService.Change(EventType.STARTED, new JsonObject().put("attempt", j.attempts() + 1));
+      return new JobEvent.Started(j.attempts() + 1);
     }).onComplete(ar -> {
       starting.remove(job.id());
       if (ar.failed()) {
@@ -214,7 +204,7 @@ public final class JobRunner implements JobListener {
       session = new PullSession(transfers, options(job));
     } catch (RuntimeException e) {
       String error = message(e);
-      recordEnd(job.id(), j -> new JobService.Change(EventType.FAILED, new JsonObject().put("error", error)));
+      recordEnd(job.id(), j -> new JobEvent.Failed(null, error));
       return;
     }
     Running r = new Running(session);
@@ -253,22 +243,17 @@ public final class JobRunner implements JobListener {
   private void finished(Job job, Running r, PullResult result, Throwable failure) {
     running.remove(job.id());
     sample(job, r);
-    JsonObject stats = stats(result);
+    AttemptStats attempt = result == null ? null : AttemptStats.of(result);
     if (stopped) {
       return; // the journal keeps the job RUNNING; the next start puts it back in the queue
     }
     String error = result != null && result.ok() ? null
         : failure != null ? message(failure) : String.join("; ", result.errors());
-    JsonObject digests = new JsonObject();
-    if (error == null) {
-      result.digests().forEach(digests::put);
-    }
     recordEnd(job.id(), j -> {
       if (j.state() != JobState.RUNNING) { // paused or cancelled while it ran
-        return new JobService.Change(EventType.ATTEMPT_ENDED, stats.copy().put("reason", j.state().label()));
+        return new JobEvent.AttemptEnded(attempt, j.state());
       }
-      return error == null ? new JobService.Change(EventType.SUCCEEDED, stats.copy().put("digests", digests))
-          : new JobService.Change(EventType.FAILED, stats.copy().put("error", error));
+      return error == null ? new JobEvent.Succeeded(attempt, result.digests()) : new JobEvent.Failed(attempt, error);
     });
   }
 
@@ -276,7 +261,7 @@ public final class JobRunner implements JobListener {
    * Records how an attempt ended; while the journal cannot be written, tries again every
    * {@link #RETRY_MS} ms (the job stays RUNNING meanwhile, and its pull is over).
    */
-  private void recordEnd(String id, Function<Job, JobService.Change> decide) {
+  private void recordEnd(String id, Function<Job, JobEvent> decide) {
     jobs.change(id, Caller.SYSTEM, decide).onComplete(ar -> {
       if (ar.failed() && unavailable(ar.cause())) {
         LOG.warn("the end of job {}'s attempt is not recorded yet: {}", id, ar.cause().getMessage());
@@ -298,17 +283,6 @@ public final class JobRunner implements JobListener {
 
   private static boolean unavailable(Throwable t) {
     return t instanceof JobException e && e.kind() == JobException.Kind.UNAVAILABLE;
-  }
-
-  private static JsonObject stats(PullResult r) {
-    JsonObject s = new JsonObject();
-    if (r != null) {
-      s.put("files", r.files()).put("totalBytes", r.totalBytes()).put("bytes", r.bytes()).put("wireBytes", r.wireBytes())
-          .put("seconds", Math.round(r.seconds() * 1000) / 1000.0).put("chunks", r.chunks())
-          .put("retriedChunks", r.retriedChunks()).put("resumedChunks", r.resumedChunks())
-          .put("reconnects", r.reconnects()).put("verified", r.verified());
-    }
-    return s;
   }
 
   private void sample() {

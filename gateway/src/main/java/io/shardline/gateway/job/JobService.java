@@ -7,7 +7,6 @@ import io.shardline.gateway.journal.SnapshotStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +43,6 @@ public final class JobService {
 
   /** The outcome of a submission: the job, and whether this request created it. */
   public record Submitted(Job job, boolean created) {}
-
-  /** The event a command makes: its type and data. */
-  public record Change(String type, JsonObject data) {}
 
   public JobService(Context context, JobTable table, EventJournal journal, SnapshotStore snapshots,
       WorkerExecutor snapshotWriter, int snapshotEvery, JobPaths paths) {
@@ -107,25 +103,21 @@ public final class JobService {
       }
     }
     paths.check(spec);
-    JsonObject data = new JsonObject().put("spec", spec.toJson()).put("requestHash", requestHash);
-    if (idempotencyKey != null) {
-      data.put("idempotencyKey", idempotencyKey);
-    }
     String id = UUID.randomUUID().toString();
-    return append(id, EventType.SUBMITTED, caller, data).map(j -> new Submitted(j, true));
+    return append(id, caller, new JobEvent.Submitted(spec, idempotencyKey, requestHash)).map(j -> new Submitted(j, true));
   }
 
   public Future<Job> pause(String id, Caller caller) {
-    return command(id, caller, EventType.PAUSED, JobAction.PAUSE);
+    return command(id, caller, JobEvent.Paused::new, JobAction.PAUSE);
   }
 
   /** Resumes a paused job, or retries a failed one: back in the queue. */
   public Future<Job> resume(String id, Caller caller) {
-    return command(id, caller, EventType.RESUMED, JobAction.RESUME);
+    return command(id, caller, JobEvent.Resumed::new, JobAction.RESUME);
   }
 
   public Future<Job> cancel(String id, Caller caller) {
-    return command(id, caller, EventType.CANCELLED, JobAction.CANCEL);
+    return command(id, caller, JobEvent.Cancelled::new, JobAction.CANCEL);
   }
 
   public Future<Job> rateLimit(String id, long bytesPerSecond, Caller caller) {
@@ -134,17 +126,19 @@ public final class JobService {
         throw new JobException(JobException.Kind.CONFLICT, "job " + id + " is " + j.state().label()
             + "; the rate of a " + j.state().label() + " job cannot change");
       }
-      return new Change(EventType.RATE_CHANGED, new JsonObject().put("rateLimit", bytesPerSecond).put("from", j.rateLimit()));
+      return new JobEvent.RateChanged(bytesPerSecond, j.rateLimit());
     });
   }
 
-  private Future<Job> command(String id, Caller caller, String type, JobAction action) {
+  /** A command that {@code action}'s table allows or refuses; {@code event} makes its event from the job's state. */
+  private Future<Job> command(String id, Caller caller, Function<JobState, JobEvent> event, JobAction action) {
     return change(id, caller, j -> {
+      JobEvent e = event.apply(j.state());
       if (action.allowedFrom(j.state())) {
-        return new Change(type, new JsonObject().put("from", j.state().label()));
+        return e;
       }
       throw new JobException(JobException.Kind.CONFLICT, "job " + id + " is " + j.state().label() + "; it cannot be "
-          + type + " (allowed from: " + labels(action.from()) + ")"); // type: paused, resumed, cancelled
+          + e.type() + " (allowed from: " + labels(action.from()) + ")"); // type: paused, resumed, cancelled
     });
   }
 
@@ -154,11 +148,8 @@ public final class JobService {
    * throwing {@link JobException}. Completes with the job once the event is durable and applied;
    * fails with UNAVAILABLE, changing nothing, when the journal cannot be written.
    */
-  public Future<Job> change(String id, Caller caller, Function<Job, Change> decide) {
-    return serially(id, () -> {
-      Change c = decide.apply(get(id));
-      return append(id, c.type(), caller, c.data());
-    });
+  public Future<Job> change(String id, Caller caller, Function<Job, JobEvent> decide) {
+    return serially(id, () -> append(id, caller, decide.apply(get(id))));
   }
 
   /** Runs {@code step} after the command in flight under {@code key}, if any, whatever its outcome. */
@@ -179,9 +170,10 @@ public final class JobService {
   }
 
   /** Appends one event; once it is on disk, applies it and tells listeners. */
-  private Future<Job> append(String jobId, String type, Caller caller, JsonObject data) {
-    JournalRecord r = journal.next(jobId, type, caller.name(), data);
-    Future<Void> durable = journal.append(List.of(r));
+  private Future<Job> append(String jobId, Caller caller, JobEvent event) {
+    JournalRecord entry = journal.next(jobId, event.type(), caller.name(), JobEventJson.data(event));
+    JobRecord r = new JobRecord(entry.seq(), entry.time(), jobId, caller.name(), event);
+    Future<Void> durable = journal.append(List.of(entry));
     long end = journal.size(); // where the journal ends right after this event: a snapshot's offset
     return durable.transform(ar -> {
       if (ar.failed()) {

@@ -60,57 +60,122 @@ public final class JobTable {
   }
 
   /** Folds one event in. Events must come in sequence order; an event for an unknown job is an error. */
-  public Job apply(JournalRecord r) {
+  public Job apply(JobRecord r) {
     if (r.seq() <= lastSeq) {
       throw new IllegalStateException("event " + r.seq() + " after event " + lastSeq);
     }
-    Job job;
-    JsonObject d = r.data();
-    if (EventType.SUBMITTED.equals(r.type())) {
+    Job job = r.event().accept(new Fold(r));
+    job.record(r);
+    lastSeq = r.seq();
+    return job;
+  }
+
+  /** Folds in events read from the journal (after a snapshot's, or all of them). */
+  public void replay(List<JournalRecord> records) {
+    for (JournalRecord r : records) {
+      apply(JobEventJson.fromJournal(r));
+    }
+  }
+
+  /** What each event does to its job: one method per event type, so none can be left out. */
+  private final class Fold implements JobEvent.Visitor<Job> {
+    private final JobRecord r;
+
+    Fold(JobRecord r) {
+      this.r = r;
+    }
+
+    /** The job the event is about: it must have been submitted. */
+    private Job job() {
+      Job job = jobs.get(r.jobId());
+      if (job == null) {
+        throw new IllegalStateException("event " + r.seq() + " (" + r.event().type() + ") for unknown job " + r.jobId());
+      }
+      return job;
+    }
+
+    @Override
+    public Job submitted(JobEvent.Submitted e) {
       if (jobs.containsKey(r.jobId())) {
         throw new IllegalStateException("job " + r.jobId() + " submitted twice (event " + r.seq() + ")");
       }
-      job = new Job(r.jobId(), JobSpec.fromJson(d.getJsonObject("spec")), r.time(), r.actor(),
-          d.getString("idempotencyKey"), d.getString("requestHash"));
+      Job job = new Job(r.jobId(), e.spec(), r.time(), r.actor(), e.idempotencyKey(), e.requestHash());
       jobs.put(job.id(), job);
       if (job.idempotencyKey() != null) {
         idempotency.put(r.actor() + '\0' + job.idempotencyKey(), job.id());
       }
-    } else {
-      job = jobs.get(r.jobId());
-      if (job == null) {
-        throw new IllegalStateException("event " + r.seq() + " (" + r.type() + ") for unknown job " + r.jobId());
-      }
-      switch (r.type()) {
-        case EventType.STARTED -> {
-          job.state(JobState.RUNNING);
-          job.startAttempt();
-        }
-        case EventType.PAUSED -> job.state(JobState.PAUSED);
-        case EventType.RESUMED, EventType.INTERRUPTED -> job.state(JobState.QUEUED);
-        case EventType.CANCELLED -> job.state(JobState.CANCELLED);
-        case EventType.RATE_CHANGED -> job.rateLimit(d.getLong("rateLimit", 0L));
-        case EventType.ATTEMPT_ENDED -> job.endAttempt(d);
-        case EventType.SUCCEEDED -> {
-          job.endAttempt(d);
-          job.result(d);
-          job.state(JobState.SUCCEEDED);
-          long total = d.getLong("totalBytes", job.progress().bytesTotal());
-          int files = d.getInteger("files", job.progress().filesTotal());
-          job.progress(new Progress(total, total, job.pastWire(), 0, 0, files, files, job.pastRetries(),
-              job.pastReconnects(), 0));
-        }
-        case EventType.FAILED -> {
-          job.endAttempt(d);
-          job.error(d.getString("error"));
-          job.state(JobState.FAILED);
-        }
-        default -> throw new IllegalStateException("event " + r.seq() + " has unknown type " + r.type());
-      }
+      return job;
     }
-    job.record(r);
-    lastSeq = r.seq();
-    return job;
+
+    @Override
+    public Job started(JobEvent.Started e) {
+      Job job = job();
+      job.state(JobState.RUNNING);
+      job.startAttempt();
+      return job;
+    }
+
+    @Override
+    public Job paused(JobEvent.Paused e) {
+      return state(JobState.PAUSED);
+    }
+
+    @Override
+    public Job resumed(JobEvent.Resumed e) {
+      return state(JobState.QUEUED);
+    }
+
+    @Override
+    public Job cancelled(JobEvent.Cancelled e) {
+      return state(JobState.CANCELLED);
+    }
+
+    @Override
+    public Job rateChanged(JobEvent.RateChanged e) {
+      Job job = job();
+      job.rateLimit(e.rateLimit());
+      return job;
+    }
+
+    @Override
+    public Job attemptEnded(JobEvent.AttemptEnded e) {
+      Job job = job();
+      job.endAttempt(e.stats());
+      return job;
+    }
+
+    @Override
+    public Job succeeded(JobEvent.Succeeded e) {
+      Job job = job();
+      job.endAttempt(e.stats());
+      job.result(e);
+      job.state(JobState.SUCCEEDED);
+      long total = e.stats().totalBytes();
+      int files = e.stats().files();
+      job.progress(new Progress(total, total, job.pastWire(), 0, 0, files, files, job.pastRetries(),
+          job.pastReconnects(), 0));
+      return job;
+    }
+
+    @Override
+    public Job failed(JobEvent.Failed e) {
+      Job job = job();
+      job.endAttempt(e.stats());
+      job.error(e.error());
+      job.state(JobState.FAILED);
+      return job;
+    }
+
+    @Override
+    public Job interrupted(JobEvent.Interrupted e) {
+      return state(JobState.QUEUED);
+    }
+
+    private Job state(JobState s) {
+      Job job = job();
+      job.state(s);
+      return job;
+    }
   }
 
   /** The table as JSON, for a snapshot. */

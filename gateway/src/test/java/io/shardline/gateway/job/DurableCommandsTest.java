@@ -25,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +49,7 @@ class DurableCommandsTest {
   Path tmp;
   final Vertx vertx = Vertx.vertx();
   final AtomicLong spaceLeft = new AtomicLong(FullDiskChannel.UNLIMITED);
-  final List<JournalRecord> heard = new ArrayList<>();
+  final List<JobRecord> heard = new ArrayList<>();
   Context ctx;
   EventJournal journal;
   JobTable table;
@@ -99,8 +100,7 @@ class DurableCommandsTest {
   void aCommandTheJournalRefusesChangesNothing() throws Exception {
     Job a = on(() -> jobs.submit(spec("a"), ALICE, "key-a", "h-a")).result().job();
     Job running = on(() -> jobs.submit(spec("r"), ALICE, null, "h-r")).result().job();
-    on(() -> jobs.change(running.id(), Caller.SYSTEM, j -> new JobService.Change(EventType.STARTED,
-        new JsonObject().put("attempt", 1))));
+    on(() -> jobs.change(running.id(), Caller.SYSTEM, j -> new JobEvent.Started(1)));
     assertEquals(3, heard.size());
 
     spaceLeft.set(10); // the disk fills up: the next write gets 10 bytes out, then ENOSPC
@@ -112,8 +112,8 @@ class DurableCommandsTest {
     assertUnavailable(on(() -> jobs.cancel(a.id(), ALICE)));
     assertUnavailable(on(() -> jobs.rateLimit(a.id(), 1000, ALICE)));
     assertUnavailable(on(() -> jobs.cancel(running.id(), ALICE)));
-    assertUnavailable(on(() -> jobs.change(running.id(), Caller.SYSTEM, j -> new JobService.Change(EventType.SUCCEEDED,
-        new JsonObject()))));
+    assertUnavailable(on(() -> jobs.change(running.id(), Caller.SYSTEM, j -> new JobEvent.Succeeded(
+        new AttemptStats(0, 0, 0, 0, 0, 0, 0, 0, 0, true), Map.of()))));
     assertEquals(JobState.QUEUED, a.state());
     assertEquals(0, a.rateLimit());
     assertEquals(1, a.events().size());
@@ -142,9 +142,9 @@ class DurableCommandsTest {
     for (int i = 0; i < replay.size(); i++) {
       assertEquals(i + 1, replay.get(i).seq());
     }
-    assertEquals(heard, replay, "listeners heard exactly what is durable");
+    assertEquals(heard, replay.stream().map(JobEventJson::fromJournal).toList(), "listeners heard exactly what is durable");
     JobTable rebuilt = new JobTable();
-    replay.forEach(rebuilt::apply);
+    rebuilt.replay(replay);
     assertEquals(table.toSnapshot(), rebuilt.toSnapshot());
   }
 
