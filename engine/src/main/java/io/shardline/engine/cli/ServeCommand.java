@@ -43,6 +43,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Distinct chunk sizes besides the default 4MiB that clients may list with at a time; each costs a full read of the listed files (default: ${DEFAULT-VALUE}).")
   int maxChunkSizes;
 
+  @Option(names = "--memory-budget", paramLabel = "SIZE",
+      description = "Node-wide cap on chunk buffers read from disk and not yet sent, over all clients, e.g. 128MiB; "
+          + "requests beyond it wait (default: a quarter of -XX:MaxDirectMemorySize).")
+  String memoryBudget;
+
   @Option(names = "--zstd-level", defaultValue = "1", description = "zstd level for compressed chunks (default: ${DEFAULT-VALUE}).")
   int zstdLevel;
 
@@ -85,6 +90,21 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     o.maxChunkSizes(maxChunkSizes);
+    if (memoryBudget != null) {
+      long bytes;
+      try {
+        bytes = Sizes.parse(memoryBudget);
+      } catch (IllegalArgumentException e) {
+        System.err.println("shardline serve: --memory-budget: " + e.getMessage());
+        return 2;
+      }
+      String bad = bytes == 0 ? "memory budget must be positive" : ServeOptions.checkMemoryBudget(bytes);
+      if (bad != null) {
+        System.err.println("shardline serve: --memory-budget: " + bad);
+        return 2;
+      }
+      o.memoryBudget(bytes);
+    }
     TlsSupport.requireOpenSsl();
     Vertx vertx = Vertx.vertx();
     CountDownLatch stop = new CountDownLatch(1);

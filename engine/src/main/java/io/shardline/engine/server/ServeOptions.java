@@ -33,8 +33,24 @@ public final class ServeOptions {
   public static final int DEFAULT_MAX_CHUNK_SIZES = 3;
   /** A chunk size unused for this long makes room for another. */
   public static final long DEFAULT_CHUNK_SIZE_IDLE_MS = 10 * 60 * 1000;
-  /** Bytes a lane may have queued for writing before it stops reading requests. */
+  /**
+   * Bytes a lane may have queued for writing before it stops reading requests. A GET larger than
+   * this (chunks go up to 64 MiB) is served alone on its lane: nothing else of that lane is read
+   * while it is in flight. Every chunk also counts against the node's memory budget.
+   */
   public static final int DEFAULT_LANE_WRITE_WINDOW = 16 * 1024 * 1024;
+  /**
+   * Node-wide budget for chunk buffers in bytes (read from disk and not yet written to the kernel,
+   * over all lanes); 0 means {@link #defaultMemoryBudget()}, a quarter of the direct memory cap.
+   */
+  public static final long DEFAULT_MEMORY_BUDGET = 0;
+  /** Smallest memory budget accepted: one default-size chunk. */
+  public static final long MIN_MEMORY_BUDGET = 4 * 1024 * 1024;
+  /**
+   * While requests wait for the memory budget, a lane that holds chunks and whose client has read
+   * nothing for this long is closed, giving its chunks back.
+   */
+  public static final long DEFAULT_SLOW_READER_TIMEOUT_MS = 5_000;
 
   private Path root;
   private String host = DEFAULT_HOST;
@@ -59,6 +75,17 @@ public final class ServeOptions {
   private long chunkSizeIdleMs = DEFAULT_CHUNK_SIZE_IDLE_MS;
   private int maxHandshakesPerAddress = DEFAULT_MAX_HANDSHAKES_PER_ADDRESS;
   private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
+  private long memoryBudget = DEFAULT_MEMORY_BUDGET;
+  private long slowReaderTimeoutMs = DEFAULT_SLOW_READER_TIMEOUT_MS;
+
+  /**
+   * A quarter of the JVM's direct memory cap ({@code -XX:MaxDirectMemorySize}, as Netty reads
+   * it), at least {@link #MIN_MEMORY_BUDGET}: a chunk briefly exists twice (plaintext and TLS
+   * records), and two buffer pools (chunks, TLS) keep some slack.
+   */
+  public static long defaultMemoryBudget() {
+    return Math.max(MIN_MEMORY_BUDGET, io.netty.util.internal.PlatformDependent.maxDirectMemory() / 4);
+  }
 
   public Path root() { return root; }
   public ServeOptions root(Path v) { root = v; return this; }
@@ -102,6 +129,31 @@ public final class ServeOptions {
   /** Unauthenticated connections in all; see {@link #DEFAULT_MAX_HANDSHAKES}. */
   public int maxHandshakes() { return maxHandshakes; }
   public ServeOptions maxHandshakes(int v) { maxHandshakes = v; return this; }
+  /** Node-wide chunk memory budget in bytes, or 0 for {@link #defaultMemoryBudget()}; see {@link #DEFAULT_MEMORY_BUDGET}. */
+  public long memoryBudget() { return memoryBudget; }
+  public ServeOptions memoryBudget(long v) { memoryBudget = v; return this; }
+  /** The budget in effect: {@link #memoryBudget()}, or the default when that is 0. */
+  public long effectiveMemoryBudget() { return memoryBudget > 0 ? memoryBudget : defaultMemoryBudget(); }
+  /** See {@link #DEFAULT_SLOW_READER_TIMEOUT_MS}. */
+  public long slowReaderTimeoutMs() { return slowReaderTimeoutMs; }
+  public ServeOptions slowReaderTimeoutMs(long v) { slowReaderTimeoutMs = v; return this; }
+
+  /** Why {@code bytes} is not a usable memory budget, or null if it is (0 is: it means the default). */
+  public static String checkMemoryBudget(long bytes) {
+    if (bytes == 0) {
+      return null;
+    }
+    if (bytes < MIN_MEMORY_BUDGET) {
+      return "memory budget " + bytes + " bytes is below the minimum of " + MIN_MEMORY_BUDGET / (1024 * 1024)
+          + " MiB (one 4 MiB chunk)";
+    }
+    long cap = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+    if (bytes > cap) {
+      return "memory budget " + bytes / (1024 * 1024) + " MiB is above the JVM's direct memory cap of "
+          + cap / (1024 * 1024) + " MiB (-XX:MaxDirectMemorySize); half of it or less leaves room for TLS buffers";
+    }
+    return null;
+  }
   public int idleTimeoutSeconds() { return idleTimeoutSeconds; }
   public ServeOptions idleTimeoutSeconds(int v) { idleTimeoutSeconds = v; return this; }
   /**

@@ -10,15 +10,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What all lanes of one server share: the read-only tree, the worker pool that does its file
  * I/O and encoding, the token, the chunk encoder, the rate limit (null: none), the chunk-size
- * budget, the fault hook and the limits on unauthenticated connections ({@link HandshakeGate});
+ * budget, the fault hook, the limits on unauthenticated connections ({@link HandshakeGate}), the
+ * node-wide memory budget for chunks ({@link ChunkMemoryBudget}) and the slow-reader timeout;
  * {@code tls}: whether lanes start TLS themselves (false only in the plaintext test mode).
- * Immutable apart from the counters, the budget and the gate.
+ * Immutable apart from the counters, the budgets and the gate.
  */
 record ServedTree(SourceTree tree, WorkerExecutor disk, String token, FaultHook faultHook,
     long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients,
     ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
     int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes,
-    ChunkSizeBudget chunkSizes, HandshakeGate gate, boolean tls) {
+    ChunkSizeBudget chunkSizes, HandshakeGate gate, boolean tls, ChunkMemoryBudget memory, long slowReaderMs,
+    AtomicLong slowReadersClosed) {
 
   /** Counts a new authenticated lane from {@code address}; false (and not counted) when over the limit. */
   boolean admit(String address) {

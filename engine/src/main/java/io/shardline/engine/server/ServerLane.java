@@ -29,7 +29,12 @@ import org.slf4j.LoggerFactory;
  * ENTRY frames and GET with DATA frames. File reads run on the disk worker pool. The lane counts
  * the bytes it has read (or is reading) but not yet written to the socket; requests beyond that
  * write window wait in a small queue and the socket stops reading, so a client cannot make the
- * server hold more than one window of chunk data, whatever it asks for.
+ * server hold more than one window of chunk data (or one chunk, if larger: it goes alone),
+ * whatever it asks for. Each chunk also reserves its length in the node-wide
+ * {@link ChunkMemoryBudget} before it is read, waiting (without blocking the loop) while the
+ * budget is spent, and gives it back when its write completes or fails. While others wait, a
+ * lane whose client has read nothing for the slow-reader timeout ({@link SlowReader}) is closed
+ * at once ({@link FrameSocket#abort()}), which fails its queued writes and frees their memory.
  */
 final class ServerLane {
   private static final Logger LOG = LoggerFactory.getLogger(ServerLane.class);
@@ -57,6 +62,19 @@ final class ServerLane {
   private long queuedBytes;
   private boolean paused;
   private long handshakeTimer;
+  /** Bytes this lane holds in the node's memory budget (granted, not given back). */
+  private long reservedBytes;
+  /** The request waiting for the memory budget, if any (one at a time, so the lane's order holds). */
+  private ChunkMemoryBudget.Waiter waiting;
+  private long waitingBytes;
+  /** DATA writes handed to the socket and not completed yet. */
+  private int writesInFlight;
+  /** Whether a chunk write of this lane has completed: its client reads. */
+  private boolean everWritten;
+  /** Chunks the fault hook stalled: held until the lane closes. */
+  private long stalledBytes;
+  private SlowReader slowReader;
+  private long slowReaderTimer = -1;
 
   ServerLane(Vertx vertx, ServedTree served, NetSocket so) {
     this.vertx = vertx;
@@ -128,6 +146,17 @@ final class ServerLane {
     }
     state = State.CLOSED;
     vertx.cancelTimer(handshakeTimer);
+    if (slowReaderTimer >= 0) {
+      vertx.cancelTimer(slowReaderTimer);
+    }
+    if (waiting != null && served.memory().cancel(waiting)) {
+      queuedBytes -= waitingBytes;
+      waiting = null; // (if it was granted already, its grant gives it back)
+    }
+    if (stalledBytes > 0) {
+      giveBack(stalledBytes);
+      stalledBytes = 0;
+    }
   }
 
   private void onMessage(Object msg) {
@@ -191,6 +220,27 @@ final class ServerLane {
     state = State.READY;
     served.activeLanes().incrementAndGet();
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
+    slowReader = new SlowReader(served.slowReaderMs() * 1_000_000, System.nanoTime());
+    slowReaderTimer = vertx.setPeriodic(Math.max(50, served.slowReaderMs() / 4), id -> checkSlowReader());
+  }
+
+  /**
+   * While other requests wait for the node's memory budget, a lane with chunk writes out whose
+   * client has read nothing for the slow-reader timeout is closed at once, without an ERROR frame
+   * (one would queue behind the unread chunks): its queued writes fail and give their memory back.
+   */
+  private void checkSlowReader() {
+    if (state != State.READY) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (slowReader.check(now, socket.pendingWriteBytes(), writesInFlight > 0, served.memory().contended())) {
+      LOG.warn("closed lane {} from {}: it holds {} bytes of chunks and its client read nothing for {} ms while "
+          + "requests wait for the server's memory budget", lane, peer, reservedBytes, slowReader.idleNanos(now) / 1_000_000);
+      served.slowReadersClosed().incrementAndGet();
+      state = State.CLOSED;
+      socket.abort();
+    }
   }
 
   private void list(Frame.List l) {
@@ -231,6 +281,12 @@ final class ServerLane {
       error(g.requestId(), e);
       return;
     }
+    if (!served.memory().fitsAtAll(g.length())) {
+      error(g.requestId(), new ShardlineException(ErrorCode.BAD_REQUEST, "a GET of " + g.length()
+          + " bytes is larger than this server's memory budget for chunks (" + served.memory().total()
+          + " bytes, serve --memory-budget); pull with a smaller --chunk-size"));
+      return;
+    }
     // Requests already decoded from one socket read keep arriving after a pause, so they wait
     // here (a few bytes each) and start only while the lane's write window has room.
     pending.addLast(g);
@@ -242,10 +298,22 @@ final class ServerLane {
   }
 
   private void drain() {
-    while (!pending.isEmpty() && queuedBytes < served.laneWriteWindow() && state == State.READY) {
+    // A GET larger than the window goes alone: only when nothing else of this lane is queued.
+    while (!pending.isEmpty() && waiting == null && state == State.READY
+        && (queuedBytes == 0 || queuedBytes + pending.peekFirst().length() <= served.laneWriteWindow())) {
       Frame.Get g = pending.pollFirst();
       queuedBytes += g.length();
-      read(g);
+      ChunkMemoryBudget.Priority priority = reservedBytes > 0 ? ChunkMemoryBudget.Priority.HOLDER
+          : everWritten ? ChunkMemoryBudget.Priority.READER : ChunkMemoryBudget.Priority.NEW;
+      ChunkMemoryBudget.Waiter w = served.memory().acquire(g.length(), priority,
+          r -> context.runOnContext(v -> r.run()), () -> granted(g));
+      if (w == null) {
+        reservedBytes += g.length();
+        read(g);
+      } else {
+        waiting = w;
+        waitingBytes = g.length();
+      }
     }
     boolean full = queuedBytes >= served.laneWriteWindow() || pending.size() > MAX_PENDING;
     if (full && !paused) {
@@ -257,11 +325,30 @@ final class ServerLane {
     }
   }
 
+  /** The memory budget granted {@code g}'s reservation (on this lane's context). */
+  private void granted(Frame.Get g) {
+    waiting = null;
+    reservedBytes += g.length();
+    if (state != State.READY) {
+      queuedBytes -= g.length();
+      giveBack(g.length());
+      return;
+    }
+    read(g);
+    drain();
+  }
+
+  private void giveBack(long bytes) {
+    reservedBytes -= bytes;
+    served.memory().release(bytes);
+  }
+
   private void read(Frame.Get g) {
     long seq = served.dataFrames().getAndIncrement();
     FaultHook.Action action = served.faultHook().onData(g.path(), g.offset(), lane, seq);
     if (action == FaultHook.Action.STALL) {
-      return; // never answered; its bytes stay counted, as a stuck disk read would
+      stalledBytes += g.length();
+      return; // never answered; its bytes stay counted, as a stuck disk read would (until the lane closes)
     }
     // Only codecs the client said it decodes; the link and compression rates as measured now.
     int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
@@ -285,7 +372,9 @@ final class ServerLane {
     }, false)
         .compose(encoded -> send(g, encoded, action))
         .onComplete(ar -> {
+          // Written to the kernel (or failed: the lane closed): out of Netty's and TLS's buffers.
           queuedBytes -= g.length();
+          giveBack(g.length());
           if (ar.failed() && state == State.READY) {
             error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
           }
@@ -324,9 +413,18 @@ final class ServerLane {
       return Future.succeededFuture();
     }
     link.started(System.nanoTime());
+    writesInFlight++;
     return socket.sendData(new Frame.Data(g.requestId(), g.offset(), chunk.codec(), chunk.rawLength(), chunk.crc(),
             chunk.payload()))
-        .andThen(ar -> link.completed(System.nanoTime(), frameBytes))
+        .andThen(ar -> {
+          long now = System.nanoTime();
+          link.completed(now, frameBytes);
+          writesInFlight--;
+          if (ar.succeeded()) {
+            everWritten = true;
+            slowReader.progressed(now);
+          }
+        })
         .recover(t -> Future.succeededFuture()); // a write fails only when the lane closed
   }
 

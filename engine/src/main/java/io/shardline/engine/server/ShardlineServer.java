@@ -61,6 +61,13 @@ public final class ShardlineServer {
       key = pair[1];
     }
     Fingerprint fp = TlsSupport.fingerprintOf(cert);
+    String badBudget = ServeOptions.checkMemoryBudget(options.memoryBudget());
+    if (badBudget != null) {
+      throw new IllegalArgumentException(badBudget);
+    }
+    if (options.slowReaderTimeoutMs() < 1) {
+      throw new IllegalArgumentException("slow-reader timeout must be positive: " + options.slowReaderTimeoutMs());
+    }
     if (options.clientCa() != null) {
       if (options.plaintextForTestsOnly()) {
         throw new IllegalArgumentException("client certificates need TLS; plaintext test mode has none");
@@ -80,7 +87,8 @@ public final class ShardlineServer {
         new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),
         options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong(),
         new ChunkSizeBudget(options.maxChunkSizes(), options.chunkSizeIdleMs() * 1_000_000),
-        new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()), !options.plaintextForTestsOnly());
+        new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()), !options.plaintextForTestsOnly(),
+        new ChunkMemoryBudget(options.effectiveMemoryBudget()), options.slowReaderTimeoutMs(), new AtomicLong());
     info = new Info(options.host(), -1, fp);
     NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs(), options.clientCa()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
@@ -118,6 +126,26 @@ public final class ShardlineServer {
   /** How many clients were refused for a missing or wrong token. */
   public long refusedClients() {
     return served == null ? 0 : served.refusedClients().get();
+  }
+
+  /** Bytes of chunk buffers reserved in the node-wide memory budget now. */
+  public long chunkMemoryUsed() {
+    return served == null ? 0 : served.memory().used();
+  }
+
+  /** The most chunk memory ever reserved at once (never above {@link #chunkMemoryBudget()}). */
+  public long chunkMemoryPeak() {
+    return served == null ? 0 : served.memory().peak();
+  }
+
+  /** The node-wide memory budget for chunk buffers in effect, in bytes. */
+  public long chunkMemoryBudget() {
+    return served == null ? options.effectiveMemoryBudget() : served.memory().total();
+  }
+
+  /** Lanes closed because their client read nothing while others waited for the memory budget. */
+  public long slowReadersClosed() {
+    return served == null ? 0 : served.slowReadersClosed().get();
   }
 
   /** Unauthenticated connections evicted to make room for newer ones. */

@@ -139,6 +139,27 @@ public final class FrameSocket {
     return socket.close();
   }
 
+  /**
+   * Closes at once, without flushing: every write still queued fails (its promise fails, its
+   * buffer is released) and no TLS close_notify is sent. For a peer that reads nothing, where
+   * {@link #close()} would wait for the queue (and TLS for its close_notify) to drain. Must run
+   * on the event loop.
+   */
+  public void abort() {
+    closed = true;
+    io.netty.channel.Channel ch = socket.channelHandlerContext().channel();
+    ch.unsafe().close(ch.voidPromise());
+  }
+
+  /**
+   * Bytes written to this connection and not yet taken by the kernel (Netty's outbound buffer,
+   * after TLS): it goes down while the peer reads, stays put while it does not.
+   */
+  public long pendingWriteBytes() {
+    io.netty.channel.ChannelOutboundBuffer out = socket.channelHandlerContext().channel().unsafe().outboundBuffer();
+    return out == null ? 0 : out.totalPendingWriteBytes();
+  }
+
   /** Sends an error frame, then closes. */
   public Future<Void> fail(ShardlineException e) {
     if (closed) {
