@@ -1,5 +1,7 @@
 package io.shardline.engine.storage;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.integrity.ChunkSums;
@@ -14,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -24,49 +27,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The served side of storage: a read-only tree under a root. Lists manifests and reads chunks.
- * Every method blocks (file I/O): call from a worker thread, never from an event loop. Only
- * regular files are opened ({@link RegularFile}): a FIFO or device in the tree is refused, never
- * opened, so it cannot hold a disk worker. Errors name paths under the root, never the root.
+ * The local-disk {@link ChunkSource}: a read-only tree under a root. Lists manifests (sums kept
+ * in a {@link ManifestCache}) and opens files as {@link LocalHandle}s. Every method blocks (file
+ * I/O): call from a worker thread, never from an event loop. Only regular files are opened
+ * ({@link RegularFile}): a FIFO or device in the tree is refused, never opened, so it cannot hold
+ * a disk worker. Errors name paths under the root, never the root.
  */
-public final class SourceTree {
-  private static final Logger LOG = LoggerFactory.getLogger(SourceTree.class);
-
-  /** A chunk read from disk: a pooled direct buffer the caller owns, and its CRC32C. */
-  public record Chunk(ByteBuf bytes, int crc) {}
-
-  /**
-   * Test seam, in the spirit of OkHttp's {@code FaultyFileSystem}: fails reads on purpose, as a
-   * failing disk would, at the point a real read error would surface. Not reachable from the CLI.
-   */
-  @FunctionalInterface
-  public interface ReadFaults {
-    ReadFaults NONE = (rel, offset) -> {};
-
-    /**
-     * Called just before the server reads {@code rel} at {@code offset} (-1: the whole file, for
-     * its manifest); throwing an {@link IOException} fails that read.
-     */
-    void check(String rel, long offset) throws IOException;
-  }
+public final class LocalChunkSource implements ChunkSource {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalChunkSource.class);
 
   private final Path realRoot;
   private final ManifestCache cache;
   private final int maxFiles;
   private final ReadFaults faults;
-  /** Element-type maps of recently served files, by file version. */
-  private final java.util.Map<String, DTypeMap> dtypes = new java.util.LinkedHashMap<>(256, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(java.util.Map.Entry<String, DTypeMap> eldest) {
-      return size() > 100_000; // entries are small; a 10,000-file tree must fit
-    }
-  };
+  /**
+   * Element-type maps by file version (real path, size, mtime, file key): a handle reopened for
+   * the same version (after its eviction) does not parse the header again. Entries are small; a
+   * 10,000-file tree must fit.
+   */
+  private final Cache<String, DTypeMap> dtypes = Caffeine.newBuilder().maximumSize(100_000).build();
 
-  public SourceTree(Path root, ManifestCache cache, int maxFiles) throws IOException {
+  public LocalChunkSource(Path root, ManifestCache cache, int maxFiles) throws IOException {
     this(root, cache, maxFiles, ReadFaults.NONE);
   }
 
-  public SourceTree(Path root, ManifestCache cache, int maxFiles, ReadFaults faults) throws IOException {
+  public LocalChunkSource(Path root, ManifestCache cache, int maxFiles, ReadFaults faults) throws IOException {
     this.faults = faults;
     this.realRoot = root.toRealPath();
     if (!Files.isDirectory(realRoot)) {
@@ -88,6 +73,7 @@ public final class SourceTree {
    * while they are read) and symlinks that lead outside the root, into a state folder, or not to
    * a regular file.
    */
+  @Override
   public List<FileManifest> list(String rel, int chunkSize) throws IOException {
     Path target = resolve(rel);
     BasicFileAttributes attrs;
@@ -212,59 +198,162 @@ public final class SourceTree {
   }
 
   /**
-   * The typed byte runs of a chunk of the file at {@code rel} (from its safetensors header, or
-   * one untyped run for other files), cut at tensor boundaries.
+   * Opens {@code rel} (resolved once: inside the root, symlinks followed, no state folder; a
+   * regular file only). With {@code expected}, a file whose size or modification time differ from
+   * the manifest's is {@code SOURCE_CHANGED} at once: it changed between LIST and GET.
    */
-  public List<io.shardline.engine.codec.Segment> segments(String rel, long offset, int length) throws IOException {
+  @Override
+  public LocalHandle open(String rel, FileManifest expected) throws IOException {
     Path file = resolve(rel);
+    FileChannel ch;
+    BasicFileAttributes version;
     try {
-      BasicFileAttributes a = RegularFile.check(file, rel);
-      String key = file + "|" + a.size() + "|" + a.lastModifiedTime().toInstant();
-      DTypeMap map;
-      synchronized (dtypes) {
-        map = dtypes.get(key);
-      }
-      if (map == null) {
-        try (FileChannel ch = RegularFile.open(file, rel)) {
-          map = DTypeMap.of(ch, rel); // parses a safetensors header once per file version; others are untyped
-        }
-        synchronized (dtypes) {
-          dtypes.put(key, map);
-        }
-      }
-      return map.segments(offset, length);
+      ch = RegularFile.open(file, rel);
+    } catch (ShardlineException e) {
+      throw e;
     } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "opening /" + rel + " failed on the server: " + describe(e), e);
+    }
+    try {
+      version = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (expected != null && (version.size() != expected.size()
+          || version.lastModifiedTime().toMillis() != expected.mtimeMillis())) {
+        throw changed(rel, "since its manifest was made (now " + version.size() + " bytes)");
+      }
+      String key = file + "|" + version.size() + "|" + version.lastModifiedTime().toInstant() + "|" + version.fileKey();
+      DTypeMap map = dtypes.getIfPresent(key);
+      if (map == null) {
+        map = DTypeMap.of(ch, rel); // parses a safetensors header once per file version; others are untyped
+        dtypes.put(key, map);
+      }
+      return new LocalHandle(rel, file, ch, version, map, expected);
+    } catch (RuntimeException e) {
+      ch.close();
+      throw e;
+    } catch (IOException e) {
+      ch.close();
       throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " (its header) failed on the server: "
           + describe(e), e);
     }
   }
 
+  private static ShardlineException changed(String rel, String how) {
+    return new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " changed on the source " + how
+        + "; pull again for the new version");
+  }
+
   /**
-   * Reads {@code length} bytes at {@code offset} of the file at {@code rel}. A failed read (a
-   * disk error, a file that became unreadable) is an {@code IO_ERROR} naming the file by its path
-   * under the root (never the server's absolute path); the buffer is released.
+   * One open file: its real path, the version it was opened at (size, mtime, file key), its
+   * element-type map and a read channel, for the life of a transfer. A chunk read costs one
+   * {@code lstat} (is the path still this version of this file?) and one positional read: no path
+   * resolution, no open or close. Thread-safe (positional reads).
    */
-  public Chunk read(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
-    Path file = resolve(rel);
-    try (FileChannel ch = RegularFile.open(file, rel)) {
-      if (offset + length > ch.size()) {
+  public final class LocalHandle implements ChunkSource.Handle {
+    private final String rel;
+    private final Path real;
+    private final FileChannel ch;
+    private final BasicFileAttributes version;
+    private final DTypeMap map;
+    private final FileManifest expected;
+    private volatile boolean closed;
+
+    private LocalHandle(String rel, Path real, FileChannel ch, BasicFileAttributes version, DTypeMap map,
+        FileManifest expected) {
+      this.rel = rel;
+      this.real = real;
+      this.ch = ch;
+      this.version = version;
+      this.map = map;
+      this.expected = expected;
+    }
+
+    @Override
+    public String path() {
+      return rel;
+    }
+
+    @Override
+    public FileManifest manifest() {
+      return expected;
+    }
+
+    /**
+     * Reads a chunk. The path must still name the file this handle opened, unchanged (same file
+     * key, size and modification time), and the bytes must have the manifest's chunk CRC (when a
+     * manifest was given and the range is one of its chunks): otherwise {@code SOURCE_CHANGED}.
+     * A failed read (a disk error) is an {@code IO_ERROR} naming the file by its path under the
+     * root; the buffer is released.
+     */
+    @Override
+    public Chunk read(long offset, int length, ByteBufAllocator alloc) throws IOException {
+      if (closed) {
+        throw new ShardlineException(ErrorCode.IO_ERROR, "/" + rel + " was closed on the server");
+      }
+      int index = -1;
+      if (expected != null) {
+        int cs = expected.chunkSize();
+        if (offset % cs != 0 || offset / cs >= expected.chunkCount()
+            || expected.chunkLength((int) (offset / cs)) != length) {
+          throw new ShardlineException(ErrorCode.BAD_REQUEST, "range " + offset + "+" + length + " of /" + rel
+              + " is not a chunk of its manifest (chunk size " + cs + ")");
+        }
+        index = (int) (offset / cs);
+      }
+      BasicFileAttributes now;
+      try {
+        now = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        throw changed(rel, "(it was removed since it was opened)");
+      } catch (IOException e) {
+        throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " at offset " + offset
+            + " failed on the server: " + describe(e), e);
+      }
+      if (!now.isRegularFile() || (version.fileKey() != null && !version.fileKey().equals(now.fileKey()))) {
+        throw changed(rel, "(it was replaced since it was opened)");
+      }
+      if (offset + length > now.size()) {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED,
-            "/" + rel + " is now " + ch.size() + " bytes; range " + offset + "+" + length + " is past its end");
+            "/" + rel + " is now " + now.size() + " bytes; range " + offset + "+" + length + " is past its end");
+      }
+      if (now.size() != version.size() || !now.lastModifiedTime().equals(version.lastModifiedTime())) {
+        throw changed(rel, "since it was opened (now " + now.size() + " bytes, modified "
+            + now.lastModifiedTime() + ")");
       }
       ByteBuf buf = alloc.directBuffer(length, length);
       try {
-        faults.check(rel, offset);
-        ChunkSums.readFully(ch, buf.internalNioBuffer(0, length), offset);
+        try {
+          faults.check(rel, offset);
+          ChunkSums.readFully(ch, buf.internalNioBuffer(0, length), offset);
+        } catch (IOException e) {
+          throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " at offset " + offset
+              + " failed on the server: " + describe(e), e);
+        }
         buf.writerIndex(length);
-        return new Chunk(buf, Crc32c.of(buf));
-      } catch (IOException | RuntimeException e) {
+        int crc = Crc32c.of(buf);
+        if (index >= 0 && crc != expected.chunkCrcs()[index]) {
+          throw changed(rel, "since its manifest was made (chunk " + index + ": CRC32C " + hex(crc)
+              + ", listed " + hex(expected.chunkCrcs()[index]) + ")");
+        }
+        return new Chunk(buf, crc, map.segments(offset, length));
+      } catch (RuntimeException e) {
         buf.release();
         throw e;
       }
-    } catch (IOException e) {
-      throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " at offset " + offset
-          + " failed on the server: " + describe(e), e);
     }
+
+    @Override
+    public void close() {
+      closed = true;
+      try {
+        ch.close();
+      } catch (IOException e) {
+        LOG.debug("closing /{}: {}", rel, e.toString());
+      }
+    }
+  }
+
+  private static String hex(int crc) {
+    return String.format("%08x", crc);
   }
 
   /** An I/O error in words, with the server's own root path left out. */
