@@ -69,7 +69,7 @@ public final class LocalChunkSource implements ChunkSource {
    * Manifests of the file, or of every regular file below the directory, at {@code rel}. A path
    * that is not a regular file or directory (a FIFO, socket, device) is refused with
    * {@code NOT_FOUND}; below a directory such files are skipped (logged, never listed), and so are
-   * {@value PartialFile#STATE_DIR} folders (a pull's partial files and journals, which change
+   * {@value LocalChunkSink#STATE_DIR} folders (a pull's partial files and journals, which change
    * while they are read) and symlinks that lead outside the root, into a state folder, or not to
    * a regular file.
    */
@@ -97,7 +97,7 @@ public final class LocalChunkSource implements ChunkSource {
       Files.walkFileTree(target, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
-          if (!dir.equals(target) && dir.getFileName().toString().equals(PartialFile.STATE_DIR)) {
+          if (!dir.equals(target) && dir.getFileName().toString().equals(LocalChunkSink.STATE_DIR)) {
             LOG.debug("not listing /{}: a pull's state folder", relOf(dir));
             return FileVisitResult.SKIP_SUBTREE;
           }
@@ -153,7 +153,7 @@ public final class LocalChunkSource implements ChunkSource {
 
   /**
    * Resolves a wire path for reading: inside the root (symlinks followed, none leading out),
-   * and neither it nor what it resolves to inside a {@value PartialFile#STATE_DIR} folder.
+   * and neither it nor what it resolves to inside a {@value LocalChunkSink#STATE_DIR} folder.
    */
   private Path resolve(String rel) {
     refuseStateDir(rel, rel);
@@ -162,10 +162,10 @@ public final class LocalChunkSource implements ChunkSource {
     return real;
   }
 
-  /** Whether a path under the root has a segment named {@value PartialFile#STATE_DIR}. */
+  /** Whether a path under the root has a segment named {@value LocalChunkSink#STATE_DIR}. */
   private static boolean inStateDir(String rel) {
     for (String seg : rel.split("/")) {
-      if (seg.equals(PartialFile.STATE_DIR)) {
+      if (seg.equals(LocalChunkSink.STATE_DIR)) {
         return true;
       }
     }
@@ -174,7 +174,7 @@ public final class LocalChunkSource implements ChunkSource {
 
   private static void refuseStateDir(String checked, String rel) {
     if (inStateDir(checked)) {
-      throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is in a " + PartialFile.STATE_DIR
+      throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is in a " + LocalChunkSink.STATE_DIR
           + " folder (a pull's partial files and journals); those are never served");
     }
   }
