@@ -152,7 +152,7 @@ public final class PullCommand implements Callable<Integer> {
 
   /** What a failed pull left for a re-run, as it is on disk now (not what it might have been). */
   static String afterFailure(Path dest) {
-    Path state = dest.resolve(io.shardline.engine.storage.PartialFile.STATE_DIR);
+    Path state = dest.resolve(io.shardline.engine.storage.LocalChunkSink.STATE_DIR);
     long kept = io.shardline.engine.storage.Directories.keptPartialBytes(dest);
     if (kept < 0) {
       return "no partial files were kept, so a re-run resumes nothing: it starts from the beginning"

@@ -1,5 +1,7 @@
 package io.shardline.engine.integrity;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,8 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +29,8 @@ public final class ManifestCache {
   public record Sums(int[] crcs, byte[] root) {}
 
   private final Path dir;
-  private final Map<String, Sums> memory = new LinkedHashMap<>(1024, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Sums> eldest) {
-      return size() > MAX_MEMORY_ENTRIES;
-    }
-  };
+  /** Recently used sums by file version and chunk size; a size bound (Caffeine's W-TinyLFU) keeps memory flat. */
+  private final Cache<String, Sums> memory = Caffeine.newBuilder().maximumSize(MAX_MEMORY_ENTRIES).build();
 
   /** @param dir where sums are persisted, or null for memory only */
   public ManifestCache(Path dir) {
@@ -56,10 +52,7 @@ public final class ManifestCache {
   public Sums sums(Path file, BasicFileAttributes attrs, int chunkSize, Opener opener) throws IOException {
     String key = file.toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toInstant()
         + "|" + attrs.fileKey() + "|" + chunkSize;
-    Sums s;
-    synchronized (memory) {
-      s = memory.get(key);
-    }
+    Sums s = memory.getIfPresent(key);
     if (s == null) {
       s = load(key, attrs.size(), chunkSize);
     }
@@ -75,9 +68,7 @@ public final class ManifestCache {
       s = new Sums(crcs, RootDigest.of(attrs.size(), chunkSize, crcs));
       store(key, s);
     }
-    synchronized (memory) {
-      memory.put(key, s);
-    }
+    memory.put(key, s);
     return s;
   }
 

@@ -7,7 +7,7 @@ import io.shardline.engine.codec.CodecPolicy;
 import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.codec.CompressionMeter;
 import io.shardline.engine.codec.Segment;
-import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.wire.Protocol;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +102,7 @@ final class ChunkEncoder {
    * @param linkRate the lane's measured link throughput, bytes/s (NaN if unknown)
    * @param compressRate compression throughput this lane can count on, bytes/s (NaN if unknown)
    */
-  Encoded encode(String path, SourceTree.Chunk chunk, List<Segment> segments, int mask, double linkRate,
+  Encoded encode(String path, ChunkSource.Chunk chunk, List<Segment> segments, int mask, double linkRate,
       double compressRate) {
     ByteBuf raw = chunk.bytes();
     int len = raw.readableBytes();

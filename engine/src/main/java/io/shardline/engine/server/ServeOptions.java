@@ -1,6 +1,6 @@
 package io.shardline.engine.server;
 
-import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.storage.ReadFaults;
 import java.nio.file.Path;
 
 /** Options of a serving node. Fluent setters, defaults as {@code DEFAULT_*} constants. */
@@ -64,7 +64,7 @@ public final class ServeOptions {
   private int laneWriteWindow = DEFAULT_LANE_WRITE_WINDOW;
   private int instances = io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   private FaultHook faultHook = FaultHook.NONE;
-  private SourceTree.ReadFaults readFaults = SourceTree.ReadFaults.NONE;
+  private ReadFaults readFaults = ReadFaults.NONE;
   private long rateLimit;
   private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
@@ -172,6 +172,6 @@ public final class ServeOptions {
   public FaultHook faultHook() { return faultHook; }
   public ServeOptions faultHook(FaultHook v) { faultHook = v; return this; }
   /** Test hook: fail reads of the served files as a failing disk would. Not reachable from the CLI. */
-  public SourceTree.ReadFaults readFaults() { return readFaults; }
-  public ServeOptions readFaults(SourceTree.ReadFaults v) { readFaults = v; return this; }
+  public ReadFaults readFaults() { return readFaults; }
+  public ServeOptions readFaults(ReadFaults v) { readFaults = v; return this; }
 }

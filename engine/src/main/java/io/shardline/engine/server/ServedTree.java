@@ -1,6 +1,5 @@
 package io.shardline.engine.server;
 
-import io.shardline.engine.storage.SourceTree;
 import io.vertx.core.WorkerExecutor;
 import io.shardline.engine.rate.TokenBucket;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,14 +7,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What all lanes of one server share: the read-only tree, the worker pool that does its file
+ * What all lanes of one server share: the source's open files ({@link OpenFiles}, over a
+ * {@code storage.ChunkSource}), the worker pool that does its file
  * I/O and encoding, the token, the chunk encoder, the rate limit (null: none), the chunk-size
  * budget, the fault hook, the limits on unauthenticated connections ({@link HandshakeGate}), the
  * node-wide memory budget for chunks ({@link ChunkMemoryBudget}) and the slow-reader timeout;
  * {@code tls}: whether lanes start TLS themselves (false only in the plaintext test mode).
  * Immutable apart from the counters, the budgets and the gate.
  */
-record ServedTree(SourceTree tree, WorkerExecutor disk, String token, FaultHook faultHook,
+record ServedTree(OpenFiles files, WorkerExecutor disk, String token, FaultHook faultHook,
     long handshakeTimeoutMs, int laneWriteWindow, AtomicLong dataFrames, AtomicLong refusedClients,
     ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
     int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes,

@@ -2,7 +2,7 @@ package io.shardline.engine.server;
 
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.storage.SafePath;
-import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.FrameSocket;
@@ -256,8 +256,8 @@ final class ServerLane {
       error(l.requestId(), e);
       return;
     }
-    SourceTree tree = served.tree();
-    served.disk().executeBlocking(() -> tree.list(SafePath.normalize(l.path()), l.chunkSize()), false)
+    OpenFiles open = served.files();
+    served.disk().executeBlocking(() -> open.list(SafePath.normalize(l.path()), l.chunkSize()), false)
         .onSuccess(files -> sendManifest(l.requestId(), files))
         .onFailure(t -> error(l.requestId(), ShardlineException.wrap(t, ErrorCode.IO_ERROR)));
   }
@@ -359,13 +359,12 @@ final class ServerLane {
         : (double) served.bucket().bytesPerSecond() / Math.max(1, served.activeLanes().get());
     double laneLink = min(min(measured, serverShare), clientLaneRate > 0 ? clientLaneRate : Double.NaN);
     double compressRate = served.compressRatePerLane();
-    SourceTree tree = served.tree();
+    OpenFiles files = served.files();
     served.disk().executeBlocking(() -> {
-      // Segments first: once the chunk is read, only encode (which owns and releases it) may fail.
-      List<io.shardline.engine.codec.Segment> segments = tree.segments(g.path(), g.offset(), g.length());
-      SourceTree.Chunk chunk = tree.read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
+      // Through the file's open handle; a chunk that no longer has its listed CRC fails here.
+      ChunkSource.Chunk chunk = files.read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
       try {
-        return served.encoder().encode(g.path(), chunk, segments, mask, laneLink, compressRate);
+        return served.encoder().encode(g.path(), chunk, chunk.segments(), mask, laneLink, compressRate);
       } catch (RuntimeException e) {
         throw new ShardlineException(ErrorCode.INTERNAL, "encoding " + g.path() + " at " + g.offset() + " failed: " + e, e);
       }

@@ -4,7 +4,8 @@ import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.codec.CompressionMeter;
 import io.shardline.engine.integrity.ManifestCache;
 import io.shardline.engine.rate.TokenBucket;
-import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.storage.ChunkSource;
+import io.shardline.engine.storage.LocalChunkSource;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.SelfSignedCert;
 import io.shardline.engine.tls.TlsSupport;
@@ -34,13 +35,23 @@ public final class ShardlineServer {
 
   private final Vertx vertx;
   private final ServeOptions options;
+  private final ChunkSource source;
   private WorkerExecutor disk;
   private ServedTree served;
   private Info info;
 
   public ShardlineServer(Vertx vertx, ServeOptions options) {
+    this(vertx, options, null);
+  }
+
+  /**
+   * A server of {@code source} instead of the local tree at {@code options.root()} (null: that
+   * tree, as a {@link LocalChunkSource}); for sources that are not a local folder.
+   */
+  public ShardlineServer(Vertx vertx, ServeOptions options, ChunkSource source) {
     this.vertx = vertx;
     this.options = options;
+    this.source = source;
   }
 
   public Future<Info> start() {
@@ -74,15 +85,15 @@ public final class ShardlineServer {
       }
       TlsSupport.checkClientCa(options.clientCa());
     }
-    SourceTree tree = new SourceTree(options.root(), new ManifestCache(state == null ? null : state.resolve("manifests")),
-        options.maxFiles(), options.readFaults());
+    ChunkSource tree = source != null ? source : new LocalChunkSource(options.root(),
+        new ManifestCache(state == null ? null : state.resolve("manifests")), options.maxFiles(), options.readFaults());
     disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
     ChunkEncoder encoder = new ChunkEncoder(CodecSet.standard(options.zstdLevel()), new CompressionMeter(),
         io.shardline.engine.wire.FrameSocket.ALLOC);
     encoder.warmUp(); // (on a worker thread: prepare() runs in executeBlocking)
     TokenBucket bucket = options.rateLimit() > 0
         ? TokenBucket.of(options.rateLimit(), io.shardline.engine.wire.Protocol.MAX_CHUNK / 16, System.nanoTime()) : null;
-    served = new ServedTree(tree, disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
+    served = new ServedTree(new OpenFiles(tree), disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
         options.laneWriteWindow(), new AtomicLong(), new AtomicLong(), encoder, bucket,
         new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),
         options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong(),

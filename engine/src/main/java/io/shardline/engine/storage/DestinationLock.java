@@ -28,7 +28,7 @@ public final class DestinationLock {
 
   /** Takes the lock or fails with {@code DESTINATION_ERROR} when another pull holds it. */
   public static DestinationLock acquire(Path destRoot) throws IOException {
-    Path state = destRoot.toAbsolutePath().normalize().resolve(PartialFile.STATE_DIR);
+    Path state = destRoot.toAbsolutePath().normalize().resolve(LocalChunkSink.STATE_DIR);
     Files.createDirectories(state);
     Path path = state.resolve("lock");
     FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

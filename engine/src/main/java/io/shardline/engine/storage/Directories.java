@@ -26,7 +26,7 @@ public final class Directories {
 
   /** For an existing {@code destRoot}: notes whether its state folder exists yet. */
   public Directories(Path destRoot) throws IOException {
-    this.freshStateDir = !Files.exists(destRoot.resolve(PartialFile.STATE_DIR));
+    this.freshStateDir = !Files.exists(destRoot.resolve(LocalChunkSink.STATE_DIR));
     this.realRoot = destRoot.toRealPath();
   }
 
@@ -40,7 +40,7 @@ public final class Directories {
    * a re-run then has nothing to resume). Blocking.
    */
   public static long keptPartialBytes(Path destRoot) {
-    Path state = destRoot.resolve(PartialFile.STATE_DIR);
+    Path state = destRoot.resolve(LocalChunkSink.STATE_DIR);
     if (!Files.isDirectory(state, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return -1;
     }
@@ -63,7 +63,7 @@ public final class Directories {
 
   /** Removes the destination's state folder's empty subfolders, and the folder itself if empty. */
   public static void pruneStateDir(Path destRoot) {
-    Path state = destRoot.resolve(PartialFile.STATE_DIR);
+    Path state = destRoot.resolve(LocalChunkSink.STATE_DIR);
     if (!Files.isDirectory(state)) {
       return;
     }

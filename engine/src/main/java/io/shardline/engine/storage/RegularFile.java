@@ -25,7 +25,7 @@ import java.util.Objects;
  * first {@code lstat} and the {@code open}, a few microseconds: only someone who can write the
  * served tree can swap a FIFO in there, and that someone can already serve anything. No remote
  * client can create files in the served tree (a pull's own state folders, {@code .shardline},
- * are never served: {@link SourceTree}).
+ * are never served: {@link LocalChunkSource}).
  */
 public final class RegularFile {
   private RegularFile() {}

@@ -6,24 +6,23 @@ import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.ChunkTarget;
 import io.shardline.engine.lane.TransferCounters;
-import io.shardline.engine.storage.PartialFile;
+import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.wire.ErrorCode;
 import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.wire.ShardlineException;
-import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.function.Consumer;
 
 /**
  * One file of a pull: decodes each arriving chunk, checks it (CRC32C of the decoded bytes against
- * the frame's and the manifest's), writes it into the {@link PartialFile}, journals it, and publishes the file
- * when the last chunk is in. Called from disk worker threads; the small shared state is guarded
+ * the frame's and the manifest's), writes it into its {@link ChunkSink}, journals it, and publishes the file
+ * when the last chunk is in: the verifying stage in front of a sink (Okio's {@code HashingSink}). Called from disk worker threads; the small shared state is guarded
  * by this object's lock.
  */
 final class FileTransfer implements ChunkTarget {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileTransfer.class);
-  private final PartialFile partial;
+  private final ChunkSink partial;
   private final FileManifest manifest;
   private final TransferCounters counters;
   private final Consumer<FileTransfer> onFinished;
@@ -34,7 +33,7 @@ final class FileTransfer implements ChunkTarget {
   private volatile ShardlineException failure;
   private boolean finished;
 
-  FileTransfer(PartialFile partial, BitSet alreadyDone, TransferCounters counters, CodecSet codecs,
+  FileTransfer(ChunkSink partial, BitSet alreadyDone, TransferCounters counters, CodecSet codecs,
       Consumer<FileTransfer> onFinished) {
     this.codecs = codecs;
     this.partial = partial;
@@ -140,7 +139,7 @@ final class FileTransfer implements ChunkTarget {
     } catch (ShardlineException e) {
       fail(e);
     } catch (java.io.IOException | RuntimeException e) {
-      fail(new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot publish " + partial.finalPath() + ": " + e.getMessage(), e));
+      fail(new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot publish " + partial.target() + ": " + e.getMessage(), e));
     }
   }
 
@@ -153,7 +152,7 @@ final class FileTransfer implements ChunkTarget {
       failure = error;
     }
     counters.lastError.set(error.getMessage());
-    partial.close();
+    partial.abort();
     finish();
   }
 
@@ -172,19 +171,18 @@ final class FileTransfer implements ChunkTarget {
    * so a re-run resumes them, and the error says where the partial file stays and how to free it.
    */
   private ShardlineException writeFailed(java.io.IOException e) {
-    Path state = partial.partPath().getParent().getParent();
     try {
       partial.flushJournal();
     } catch (java.io.IOException | RuntimeException j) {
       // no room for the journal either: a re-run reads the partial file back instead
       LOG.debug("cannot flush the resume journal of {}: {}", manifest.name(), j.toString());
     }
-    return new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot write " + partial.partPath() + ": "
-        + e.getMessage() + "; the chunks verified so far are kept in " + state + " and a re-run resumes them"
-        + " (delete " + state + " to free their space)", e);
+    String hint = partial.resumeHint();
+    return new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot write " + partial.target() + ": "
+        + e.getMessage() + (hint.isEmpty() ? "" : "; " + hint), e);
   }
 
-  PartialFile partial() {
+  ChunkSink sink() {
     return partial;
   }
 

@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.wire.Protocol;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ public final class PullOptions {
   private boolean plaintextForTestsOnly;
   private Path clientCert;
   private Path clientKey;
+  private ChunkSink.Factory sinks;
 
   public ShardlineUrl source() { return source; }
   public PullOptions source(ShardlineUrl v) { source = v; return this; }
@@ -75,6 +77,12 @@ public final class PullOptions {
   /** PEM private key of {@link #clientCert()}, or null. */
   public Path clientKey() { return clientKey; }
   public PullOptions clientKey(Path v) { clientKey = v; return this; }
+  /**
+   * Where received files go: null (the default) for files under {@link #destination()}
+   * ({@code storage.LocalDestination}); another {@link ChunkSink.Factory} for other storage.
+   */
+  public ChunkSink.Factory sinks() { return sinks; }
+  public PullOptions sinks(ChunkSink.Factory v) { sinks = v; return this; }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 

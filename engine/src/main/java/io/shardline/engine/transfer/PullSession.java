@@ -10,9 +10,8 @@ import io.shardline.engine.lane.ClientLane;
 import io.shardline.engine.lane.ManifestFetcher;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.rate.TokenBucket;
-import io.shardline.engine.storage.DestinationLock;
-import io.shardline.engine.storage.Directories;
-import io.shardline.engine.storage.PartialFile;
+import io.shardline.engine.storage.ChunkSink;
+import io.shardline.engine.storage.LocalDestination;
 import io.shardline.engine.tls.PinningTrustManager;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
@@ -27,7 +26,6 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
@@ -61,7 +59,7 @@ public final class PullSession {
   /** One bucket for all lanes; unlimited (rate 0) unless a rate limit is set, now or later. */
   private final TokenBucket bucket;
   private WorkerExecutor disk;
-  private DestinationLock lock;
+  private final ChunkSink.Factory sinks;
   private NetClient client;
   private ClientConnection.Target target;
   private long started;
@@ -69,6 +67,7 @@ public final class PullSession {
   public PullSession(Vertx vertx, PullOptions options) {
     this.vertx = vertx;
     this.o = options.validate();
+    this.sinks = o.sinks() != null ? o.sinks() : new LocalDestination(o.destination());
     this.bucket = TokenBucket.of(Math.max(1, o.rateLimit()), Protocol.MAX_CHUNK / 16, System.nanoTime());
     if (o.rateLimit() <= 0) {
       bucket.rate(0, System.nanoTime());
@@ -188,33 +187,19 @@ public final class PullSession {
 
   /** Blocking: validates names, checks partial and existing files, returns the chunks to fetch. */
   private List<ChunkTask> prepare(List<FileManifest> files) throws Exception {
-    if (Files.exists(o.destination()) && !Files.isDirectory(o.destination())) {
-      throw new ShardlineException(ErrorCode.DESTINATION_ERROR, o.destination()
-          + " exists and is not a directory; a pull writes into a directory. Nothing was written");
-    }
-    try {
-      Files.createDirectories(o.destination());
-    } catch (java.io.IOException e) {
-      throw new ShardlineException(ErrorCode.DESTINATION_ERROR, "cannot use " + o.destination()
-          + " as the destination: " + ShardlineException.wrap(e, ErrorCode.DESTINATION_ERROR).getMessage(), e);
-    }
-    if (!Files.isWritable(o.destination())) {
-      throw new ShardlineException(ErrorCode.DESTINATION_ERROR, o.destination() + " is not writable");
-    }
+    sinks.begin();
     Set<String> names = new HashSet<>();
-    List<PartialFile> partials = new ArrayList<>();
-    Directories dirs = new Directories(o.destination());
-    lock = DestinationLock.acquire(o.destination());
+    List<ChunkSink> partials = new ArrayList<>();
     for (FileManifest m : files) {
       if (!names.add(m.name())) {
         throw new ShardlineException(ErrorCode.MALFORMED_FRAME, "server listed " + m.name() + " twice");
       }
-      partials.add(PartialFile.of(o.destination(), m, true, dirs)); // refuses names escaping the destination
+      partials.add(sinks.open(m)); // refuses names escaping the destination
     }
     List<ChunkTask> tasks = new ArrayList<>();
     long total = 0;
     unfinished.set(files.size());
-    for (PartialFile pf : partials) {
+    for (ChunkSink pf : partials) {
       FileManifest m = pf.manifest();
       total += m.size();
       BitSet have = pf.prepare();
@@ -287,7 +272,7 @@ public final class PullSession {
     for (FileTransfer ft : all) {
       if (!ft.failed() && ft.remainingChunks() > 0) {
         try {
-          ft.partial().flushJournal();
+          ft.sink().flushJournal();
         } catch (java.io.IOException e) {
           counters.lastError.set("cannot write the resume journal: " + e.getMessage());
         }
@@ -304,20 +289,16 @@ public final class PullSession {
     return Future.join(stops)
         .transform(x -> client == null ? Future.<Void>succeededFuture() : client.close())
         .transform(x -> disk.executeBlocking(() -> {
-          java.util.Set<java.nio.file.Path> dirs = new java.util.TreeSet<>();
+          List<ChunkSink> published = new ArrayList<>();
           synchronized (transfers) {
             for (FileTransfer ft : transfers) {
-              ft.partial().close(); // keeps journals of unfinished files for a resume
+              ft.sink().abort(); // keeps journals of unfinished files for a resume
               if (!ft.failed() && ft.remainingChunks() == 0) {
-                dirs.add(ft.partial().finalPath().getParent());
+                published.add(ft.sink());
               }
             }
           }
-          dirs.forEach(PartialFile::fsyncDir); // renames are durable before we report success
-          if (lock != null) {
-            lock.release();
-          }
-          Directories.pruneStateDir(o.destination());
+          sinks.end(published); // publishes are durable before we report success (called also when begin() was not)
           return null;
         }, false))
         .transform(x -> {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardline.engine.storage.SourceTree;
+import io.shardline.engine.storage.ReadFaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReadErrorTest extends LoopbackTestBase {
   static final int CHUNK = 64 * 1024;
-  final AtomicReference<SourceTree.ReadFaults> faults = new AtomicReference<>(SourceTree.ReadFaults.NONE);
+  final AtomicReference<ReadFaults> faults = new AtomicReference<>(ReadFaults.NONE);
 
   @BeforeEach
   void serve() throws Exception {
@@ -66,7 +66,7 @@ class ReadErrorTest extends LoopbackTestBase {
     // The server keeps serving others, and the same pull completes once the disk reads again.
     PullResult other = net.pull(net.options("good", tmp.resolve("other")));
     assertTrue(other.ok(), other.errors()::toString);
-    faults.set(SourceTree.ReadFaults.NONE);
+    faults.set(ReadFaults.NONE);
     PullResult again = net.pull(net.options("bad", dest));
     assertTrue(again.ok(), again.errors()::toString);
     assertTrue(again.resumedChunks() >= 10, "verified chunks were kept: " + again.resumedChunks());

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  */
 public final class JobPaths {
   /** The folder where a pull keeps its resume state, in its destination: never a job's destination. */
-  public static final String STATE_FOLDER = io.shardline.engine.storage.PartialFile.STATE_DIR;
+  public static final String STATE_FOLDER = io.shardline.engine.storage.LocalChunkSink.STATE_DIR;
   private final Map<String, Remote> remotes;
   private final Map<String, Path> destinations;
 

@@ -23,7 +23,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 
 /**
- * One file being received: a partial file under {@code DEST/.shardline/}, written with positional
+ * The local-disk {@link ChunkSink}. One file being received: a partial file under {@code DEST/.shardline/}, written with positional
  * writes as chunks arrive in any order, plus its {@link ResumeJournal}. Published by fsync,
  * digest check and atomic rename, so the final path only ever holds a complete, verified file.
  *
@@ -33,7 +33,7 @@ import java.util.BitSet;
  * only the files with chunks in flight open. Blocking I/O: call from worker threads;
  * {@link #write} may run concurrently for different chunks.
  */
-public final class PartialFile implements AutoCloseable {
+public final class LocalChunkSink implements ChunkSink {
   /** Folder under the destination that holds partial files and journals. */
   public static final String STATE_DIR = ".shardline";
   private static final int ALIGN = 4096;
@@ -51,7 +51,7 @@ public final class PartialFile implements AutoCloseable {
   private FileChannel direct;
   private ResumeJournal journal;
 
-  private PartialFile(FileManifest m, Path finalPath, Path partPath, Path journalPath, boolean directIo,
+  private LocalChunkSink(FileManifest m, Path finalPath, Path partPath, Path journalPath, boolean directIo,
       Directories dirs) {
     this.manifest = m;
     this.finalPath = finalPath;
@@ -62,11 +62,11 @@ public final class PartialFile implements AutoCloseable {
   }
 
   /** Where {@code m} goes under {@code destRoot}; validates the name (a server is not trusted). */
-  public static PartialFile of(Path destRoot, FileManifest m) {
+  public static LocalChunkSink of(Path destRoot, FileManifest m) {
     return of(destRoot, m, true, new Directories());
   }
 
-  public static PartialFile of(Path destRoot, FileManifest m, boolean directIo) {
+  public static LocalChunkSink of(Path destRoot, FileManifest m, boolean directIo) {
     return of(destRoot, m, directIo, new Directories());
   }
 
@@ -74,7 +74,7 @@ public final class PartialFile implements AutoCloseable {
    * @param directIo write aligned chunks of large files with O_DIRECT when the filesystem allows
    * @param dirs directories known to exist, shared by the files of one transfer
    */
-  public static PartialFile of(Path destRoot, FileManifest m, boolean directIo, Directories dirs) {
+  public static LocalChunkSink of(Path destRoot, FileManifest m, boolean directIo, Directories dirs) {
     if (m.name().isEmpty()) {
       throw new ShardlineException(ErrorCode.BAD_PATH, "server sent an empty file name");
     }
@@ -87,7 +87,7 @@ public final class PartialFile implements AutoCloseable {
     // threads contends on that folder's lock.
     String id = RootDigest.hex(sha(m.name())).substring(0, 40);
     Path bucket = state.resolve(id.substring(0, 2));
-    return new PartialFile(m, finalPath, bucket.resolve(id + ".part"), bucket.resolve(id + ".journal"), directIo, dirs);
+    return new LocalChunkSink(m, finalPath, bucket.resolve(id + ".part"), bucket.resolve(id + ".journal"), directIo, dirs);
   }
 
   private static byte[] sha(String s) {
@@ -98,6 +98,7 @@ public final class PartialFile implements AutoCloseable {
     }
   }
 
+  @Override
   public FileManifest manifest() {
     return manifest;
   }
@@ -115,6 +116,24 @@ public final class PartialFile implements AutoCloseable {
    * final file already matches the manifest ({@link #alreadyComplete()}), else the journalled
    * chunks of the partial file that still read back with the right CRC. Opens nothing.
    */
+  @Override
+  public Constraints constraints() {
+    return Constraints.LOCAL_FILE;
+  }
+
+  @Override
+  public String target() {
+    return finalPath.toString();
+  }
+
+  @Override
+  public String resumeHint() {
+    Path state = partPath.getParent().getParent();
+    return "the chunks verified so far are kept in " + state + " and a re-run resumes them"
+        + " (delete " + state + " to free their space)";
+  }
+
+  @Override
   public BitSet prepare() throws IOException {
     if (Files.isRegularFile(finalPath) && Files.size(finalPath) == manifest.size()) {
       BitSet ok = ChunkSums.matching(finalPath, manifest, null);
@@ -174,6 +193,7 @@ public final class PartialFile implements AutoCloseable {
   }
 
   /** True when {@link #prepare} found the final file already complete and verified. */
+  @Override
   public boolean alreadyComplete() {
     return alreadyComplete;
   }
@@ -206,6 +226,7 @@ public final class PartialFile implements AutoCloseable {
   }
 
   /** Writes chunk {@code index} (its bytes are the readable bytes of {@code data}). */
+  @Override
   public void write(int index, ByteBuf data) throws IOException {
     long pos = manifest.chunkOffset(index);
     int len = manifest.chunkLength(index);
@@ -223,6 +244,7 @@ public final class PartialFile implements AutoCloseable {
   }
 
   /** Records a written, verified chunk in the journal. */
+  @Override
   public void journal(int index, int crc) throws IOException {
     ensureOpen();
     journal.record(index, crc);
@@ -232,6 +254,7 @@ public final class PartialFile implements AutoCloseable {
    * Appends the journal's buffered records (the chunks verified so far); a no-op once closed.
    * Called periodically, and when a write fails (a full disk), so a re-run resumes those chunks.
    */
+  @Override
   public synchronized void flushJournal() throws IOException {
     if (journal != null && !closed) {
       journal.flush();
@@ -243,6 +266,7 @@ public final class PartialFile implements AutoCloseable {
    * the manifest, fsyncs, renames atomically into place, drops the journal. The caller fsyncs
    * the parent directory (once per directory, not once per file).
    */
+  @Override
   public void publish(int[] crcs) throws IOException {
     byte[] root = RootDigest.of(manifest.size(), manifest.chunkSize(), crcs);
     if (!Arrays.equals(root, manifest.root())) {
@@ -282,6 +306,7 @@ public final class PartialFile implements AutoCloseable {
   }
 
   /** Removes leftovers of an already complete final file. */
+  @Override
   public void skipComplete() throws IOException {
     Files.deleteIfExists(journalPath);
     Files.deleteIfExists(partPath);
@@ -289,7 +314,7 @@ public final class PartialFile implements AutoCloseable {
 
   /** Closes the partial file and journal, keeping them for a later resume. */
   @Override
-  public synchronized void close() {
+  public synchronized void abort() {
     try {
       closeChannels(false);
     } catch (IOException ignored) {

@@ -30,10 +30,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link PartialFile}: chunks written in any order to a partial file, resumed from its journal
+ * {@link LocalChunkSink}: chunks written in any order to a partial file, resumed from its journal
  * only where they still read back right, published by digest check and atomic rename.
  */
-class PartialFileTest {
+class LocalChunkSinkTest {
   static final int CHUNK = 4096;
   static final String NAME = "llama/shard-00001.bin";
 
@@ -58,7 +58,7 @@ class PartialFileTest {
   }
 
   /** Writes chunk {@code i} of {@code bytes}; returns the CRC of what was written. */
-  int write(PartialFile pf, FileManifest manifest, int i, byte[] bytes) throws IOException {
+  int write(LocalChunkSink pf, FileManifest manifest, int i, byte[] bytes) throws IOException {
     ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(manifest.chunkLength(i));
     try {
       b.writeBytes(bytes, (int) manifest.chunkOffset(i), manifest.chunkLength(i));
@@ -71,14 +71,14 @@ class PartialFileTest {
   }
 
   /** Writes chunk {@code i} of {@code bytes} and journals it; returns its CRC. */
-  int put(PartialFile pf, int i, byte[] bytes) throws IOException {
+  int put(LocalChunkSink pf, int i, byte[] bytes) throws IOException {
     int crc = write(pf, m, i, bytes);
     pf.journal(i, crc);
     return crc;
   }
 
   Path stateDir() {
-    return dest.resolve(PartialFile.STATE_DIR);
+    return dest.resolve(LocalChunkSink.STATE_DIR);
   }
 
   /** The files (not folders: their layout is the class's business) under the state folder. */
@@ -93,7 +93,7 @@ class PartialFileTest {
 
   @Test
   void freshPrepareNeedsEveryChunkAndOpensNothing() throws IOException {
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(), pf.prepare());
       assertFalse(pf.alreadyComplete());
       assertEquals(dest.toAbsolutePath().resolve(NAME), pf.finalPath());
@@ -111,7 +111,7 @@ class PartialFileTest {
 
   @Test
   void preparedButNeverWrittenLeavesNothingBehind() throws IOException {
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(), pf.prepare());
     }
     assertEquals(List.of(), stateFiles());
@@ -120,7 +120,7 @@ class PartialFileTest {
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
   void chunksInAnyOrderThenPublish(boolean directIo) throws IOException {
-    try (PartialFile pf = PartialFile.of(dest, m, directIo)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m, directIo)) {
       pf.prepare();
       int[] crcs = new int[m.chunkCount()];
       for (int i : new int[] {3, 1, 0, 2}) {
@@ -137,7 +137,7 @@ class PartialFileTest {
   @Test
   void resumeKeepsOnlyJournalledChunksThatReadBack() throws IOException {
     Path part;
-    try (PartialFile first = PartialFile.of(dest, m)) {
+    try (LocalChunkSink first = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(), first.prepare());
       put(first, 0, content);
       put(first, 1, content);
@@ -148,14 +148,14 @@ class PartialFileTest {
     }
     TestFiles.corrupt(part, m.chunkOffset(1) + 10);
 
-    try (PartialFile resumed = PartialFile.of(dest, m)) {
+    try (LocalChunkSink resumed = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(0, 2), resumed.prepare(), "chunk 1 reads back wrong, chunk 3 was never journalled");
       assertFalse(resumed.alreadyComplete());
     }
     // prepare rewrote the journal with the good chunks only: repairing chunk 1 on disk behind
     // its back does not bring its claim back
     Files.write(part, content, StandardOpenOption.WRITE);
-    try (PartialFile resumed = PartialFile.of(dest, m)) {
+    try (LocalChunkSink resumed = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(0, 2), resumed.prepare());
       int[] crcs = m.chunkCrcs().clone();
       crcs[1] = put(resumed, 1, content);
@@ -171,16 +171,16 @@ class PartialFileTest {
    * written chunks are then found by reading it back; chunks never written (sparse zeros) are not.
    */
   @Test
-  void aPartialFileWithoutAJournalIsReadBack() throws IOException {
+  void aLocalChunkSinkWithoutAJournalIsReadBack() throws IOException {
     Path part;
-    try (PartialFile first = PartialFile.of(dest, m)) {
+    try (LocalChunkSink first = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(), first.prepare());
       write(first, m, 0, content);
       write(first, m, 2, content); // written; the journal was never flushed
       part = first.partPath();
     }
     Files.deleteIfExists(part.resolveSibling(part.getFileName().toString().replace(".part", ".journal")));
-    try (PartialFile resumed = PartialFile.of(dest, m)) {
+    try (LocalChunkSink resumed = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(0, 2), resumed.prepare(), "written chunks read back; holes do not match");
     }
     // An all-zero chunk is never taken from a partial file without a journal: a hole reads the same.
@@ -188,26 +188,26 @@ class PartialFileTest {
     Path zf = tmp.resolve("zeros.bin");
     Files.write(zf, zeros);
     FileManifest mz = TestFiles.manifest(zf, "z.bin", CHUNK);
-    try (PartialFile first = PartialFile.of(dest, mz)) {
+    try (LocalChunkSink first = LocalChunkSink.of(dest, mz)) {
       first.prepare();
       write(first, mz, 1, zeros);
     }
-    try (PartialFile resumed = PartialFile.of(dest, mz)) {
+    try (LocalChunkSink resumed = LocalChunkSink.of(dest, mz)) {
       assertEquals(bits(), resumed.prepare());
     }
   }
 
   @Test
-  void journalWithoutItsPartialFileClaimsNothing() throws IOException {
+  void journalWithoutItsLocalChunkSinkClaimsNothing() throws IOException {
     Path part;
-    try (PartialFile first = PartialFile.of(dest, m)) {
+    try (LocalChunkSink first = LocalChunkSink.of(dest, m)) {
       first.prepare();
       put(first, 0, content);
       first.flushJournal();
       part = first.partPath();
     }
     Files.delete(part);
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(), pf.prepare());
       assertEquals(List.of(), stateFiles(), "the orphaned journal is dropped");
     }
@@ -215,7 +215,7 @@ class PartialFileTest {
 
   @Test
   void partialOfAnotherVersionStartsOver() throws IOException {
-    try (PartialFile first = PartialFile.of(dest, m)) {
+    try (LocalChunkSink first = LocalChunkSink.of(dest, m)) {
       first.prepare();
       put(first, 0, content);
       put(first, 1, content);
@@ -225,7 +225,7 @@ class PartialFileTest {
     Path v2 = tmp.resolve("v2.bin");
     byte[] newer = TestFiles.write(v2, content.length, 2);
     FileManifest m2 = TestFiles.manifest(v2, NAME, CHUNK);
-    try (PartialFile pf = PartialFile.of(dest, m2)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m2)) {
       assertEquals(bits(), pf.prepare());
       assertEquals(List.of(), stateFiles(), "the old partial file and journal are dropped");
       int[] crcs = new int[m2.chunkCount()];
@@ -242,7 +242,7 @@ class PartialFileTest {
     Path target = dest.resolve(NAME);
     Files.createDirectories(target.getParent());
     Files.write(target, content);
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(0, 1, 2, 3), pf.prepare());
       assertTrue(pf.alreadyComplete());
       assertFalse(Files.exists(stateDir()), "nothing to resume, nothing created");
@@ -253,14 +253,14 @@ class PartialFileTest {
 
   @Test
   void completeFinalFileDropsAStaleResumeState() throws IOException {
-    try (PartialFile first = PartialFile.of(dest, m)) {
+    try (LocalChunkSink first = LocalChunkSink.of(dest, m)) {
       first.prepare();
       put(first, 0, content);
       first.flushJournal();
     }
     Files.createDirectories(dest.resolve(NAME).getParent());
     Files.write(dest.resolve(NAME), content);
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       pf.prepare();
       assertTrue(pf.alreadyComplete());
       pf.skipComplete();
@@ -276,7 +276,7 @@ class PartialFileTest {
     byte[] stale = content.clone();
     stale[content.length / 2] ^= 1;
     Files.write(target, Arrays.copyOf(stale, content.length + sizeDelta));
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       assertEquals(bits(), pf.prepare());
       assertFalse(pf.alreadyComplete());
       int[] crcs = new int[m.chunkCount()];
@@ -290,7 +290,7 @@ class PartialFileTest {
 
   @Test
   void publishWithWrongCrcsFailsAndLeavesNoFinalFile() throws IOException {
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       pf.prepare();
       int[] crcs = new int[m.chunkCount()];
       for (int i = 0; i < m.chunkCount(); i++) {
@@ -313,12 +313,12 @@ class PartialFileTest {
   void emptyFilePublishes() throws IOException {
     Path empty = Files.createFile(tmp.resolve("empty.bin"));
     FileManifest m0 = TestFiles.manifest(empty, "empty.bin", CHUNK);
-    try (PartialFile pf = PartialFile.of(dest, m0)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m0)) {
       assertEquals(bits(), pf.prepare());
       pf.publish(new int[0]);
       assertEquals(0, Files.size(pf.finalPath()));
     }
-    try (PartialFile again = PartialFile.of(dest, m0)) {
+    try (LocalChunkSink again = LocalChunkSink.of(dest, m0)) {
       assertEquals(bits(), again.prepare(), "no chunks to have");
       assertTrue(again.alreadyComplete());
       again.skipComplete();
@@ -327,7 +327,7 @@ class PartialFileTest {
 
   @Test
   void writeRefusesAChunkOfTheWrongLength() throws IOException {
-    try (PartialFile pf = PartialFile.of(dest, m)) {
+    try (LocalChunkSink pf = LocalChunkSink.of(dest, m)) {
       pf.prepare();
       ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(CHUNK).writeZero(CHUNK);
       try {
@@ -342,7 +342,7 @@ class PartialFileTest {
   @ValueSource(strings = {"../x", "/etc/passwd", "a/../../x", "a/./b", "a//b", "", ".shardline", ".shardline/x",
       ".shardline/abc.part", "a\\..\\x"})
   void namesThatEscapeOrCollideAreRefused(String name) throws IOException {
-    ShardlineException e = assertThrows(ShardlineException.class, () -> PartialFile.of(dest, m.withName(name)));
+    ShardlineException e = assertThrows(ShardlineException.class, () -> LocalChunkSink.of(dest, m.withName(name)));
     assertEquals(ErrorCode.BAD_PATH, e.code(), e::toString);
     assertFalse(Files.exists(dest));
   }
@@ -350,15 +350,15 @@ class PartialFileTest {
   @Test
   void namesThatMerelyLookLikeTheStateDirAreFine() throws IOException {
     for (String name : List.of(".shardline2", "x/.shardline", "x/.shardline/y", ".shardlinex/y")) {
-      assertEquals(dest.toAbsolutePath().resolve(name), PartialFile.of(dest, m.withName(name)).finalPath());
+      assertEquals(dest.toAbsolutePath().resolve(name), LocalChunkSink.of(dest, m.withName(name)).finalPath());
     }
   }
 
   @Test
-  void eachNameHasItsOwnPartialFile() {
-    Path a = PartialFile.of(dest, m.withName("a.bin")).partPath();
-    Path b = PartialFile.of(dest, m.withName("b.bin")).partPath();
+  void eachNameHasItsOwnLocalChunkSink() {
+    Path a = LocalChunkSink.of(dest, m.withName("a.bin")).partPath();
+    Path b = LocalChunkSink.of(dest, m.withName("b.bin")).partPath();
     assertNotEquals(a, b);
-    assertEquals(a, PartialFile.of(dest, m.withName("a.bin")).partPath());
+    assertEquals(a, LocalChunkSink.of(dest, m.withName("a.bin")).partPath());
   }
 }

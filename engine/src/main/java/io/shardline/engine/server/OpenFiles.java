@@ -1,0 +1,169 @@
+package io.shardline.engine.server;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.storage.ChunkSource;
+import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.wire.ShardlineException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A node's view of its {@link ChunkSource}: the manifests it listed (so a GET is checked against
+ * the manifest the client holds) and the open handles chunk reads go through, shared by all
+ * lanes. Handles are kept in a Caffeine cache, bounded in number and closed after a while unused
+ * (its removal listener closes them); a handle in use by a read is closed only when that read
+ * is done (a reference count). Blocking: call from the disk workers.
+ */
+final class OpenFiles {
+  /** Open handles at most (each holds a file descriptor). */
+  static final int MAX_OPEN = 512;
+  /** A handle unused this long is closed. */
+  static final Duration IDLE = Duration.ofSeconds(30);
+  /** Listed manifests kept per node (a few hundred bytes each, plus 4 bytes per chunk). */
+  static final int MAX_LISTED = 100_000;
+
+  private record Key(String rel, int chunkSize) {}
+
+  /** A cached handle and its users; the cache holds one reference. */
+  private static final class Lease {
+    final ChunkSource.Handle handle;
+    final AtomicInteger refs = new AtomicInteger(1);
+
+    Lease(ChunkSource.Handle handle) {
+      this.handle = handle;
+    }
+
+    boolean retain() {
+      for (int n = refs.get(); n > 0; n = refs.get()) {
+        if (refs.compareAndSet(n, n + 1)) {
+          return true;
+        }
+      }
+      return false; // already closed: the caller takes a fresh handle
+    }
+
+    void release() {
+      if (refs.decrementAndGet() == 0) {
+        handle.close();
+      }
+    }
+  }
+
+  private final ChunkSource source;
+  /** By path: the manifest last listed for each chunk size. */
+  private final Cache<String, Map<Integer, FileManifest>> listed;
+  private final Cache<Key, Lease> handles;
+
+  OpenFiles(ChunkSource source) {
+    this.source = source;
+    this.listed = Caffeine.newBuilder().maximumSize(MAX_LISTED).build();
+    this.handles = Caffeine.newBuilder()
+        .maximumSize(MAX_OPEN)
+        .expireAfterAccess(IDLE)
+        .scheduler(Scheduler.systemScheduler()) // idle handles close on time, not at the next access
+        .executor(Runnable::run)
+        .<Key, Lease>removalListener((k, lease, cause) -> {
+          if (lease != null) {
+            lease.release();
+          }
+        })
+        .build();
+  }
+
+  ChunkSource source() {
+    return source;
+  }
+
+  /** LIST: the source's manifests, remembered so the GETs that follow are checked against them. */
+  List<FileManifest> list(String rel, int chunkSize) throws IOException {
+    List<FileManifest> files = source.list(rel, chunkSize);
+    for (FileManifest m : files) {
+      FileManifest[] previous = new FileManifest[1];
+      listed.asMap().compute(m.path(), (p, old) -> {
+        Map<Integer, FileManifest> next = old == null ? new HashMap<>() : new HashMap<>(old);
+        previous[0] = next.put(chunkSize, m);
+        return Map.copyOf(next);
+      });
+      if (previous[0] != null && !previous[0].equals(m)) {
+        handles.invalidate(new Key(m.path(), chunkSize)); // a new version: reads check against it
+      }
+    }
+    return files;
+  }
+
+  /**
+   * GET: reads a chunk through the handle for the manifest whose chunk grid holds the range (or,
+   * for a file this node has not listed, an unchecked handle: a server restarted under a client).
+   * A handle whose file changed or failed to read is dropped, so the next read opens afresh.
+   */
+  ChunkSource.Chunk read(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
+    FileManifest m = manifestFor(rel, offset, length);
+    Key key = new Key(rel, m == null ? 0 : m.chunkSize());
+    for (int attempt = 0; ; attempt++) {
+      Lease lease = lease(key, rel, m);
+      if (!lease.retain()) {
+        if (attempt < 3) {
+          continue; // evicted between the lookup and now
+        }
+        throw new ShardlineException(ErrorCode.BUSY, "/" + rel + ": open handles are being evicted faster than read");
+      }
+      try {
+        return lease.handle.read(offset, length, alloc);
+      } catch (ShardlineException e) {
+        if (e.code() == ErrorCode.SOURCE_CHANGED || e.code() == ErrorCode.IO_ERROR) {
+          handles.asMap().remove(key, lease); // the removal listener drops the cache's reference
+          lease.release();
+          lease = null;
+        }
+        throw e;
+      } finally {
+        if (lease != null) {
+          lease.release();
+        }
+      }
+    }
+  }
+
+  private Lease lease(Key key, String rel, FileManifest m) throws IOException {
+    try {
+      return handles.get(key, k -> {
+        try {
+          return new Lease(source.open(rel, m));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private FileManifest manifestFor(String rel, long offset, int length) {
+    Map<Integer, FileManifest> byChunkSize = listed.getIfPresent(rel);
+    if (byChunkSize == null) {
+      return null;
+    }
+    for (FileManifest m : byChunkSize.values()) {
+      long cs = m.chunkSize();
+      if (offset % cs == 0 && offset / cs < m.chunkCount() && m.chunkLength((int) (offset / cs)) == length) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** Closes every handle (the server stops). */
+  void close() {
+    handles.invalidateAll();
+    handles.cleanUp();
+  }
+}

@@ -1,0 +1,95 @@
+package io.shardline.engine.storage;
+
+import io.netty.buffer.ByteBuf;
+import io.shardline.engine.integrity.FileManifest;
+import java.io.IOException;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Where one received file goes: chunks written in any order, journalled as they are verified,
+ * published atomically once the file's root digest checks out. Modelled on Okio's {@code Sink};
+ * the verifying stage ({@code transfer.FileTransfer}, like Okio's {@code HashingSink}) sits in
+ * front of it, so a sink only stores bytes it is handed. A local folder ({@link LocalChunkSink})
+ * is the first; {@link #constraints()} says what an object store or HDFS sink cannot do, so the
+ * transfer can adapt. Blocking I/O: call from worker threads; {@link #write} may run
+ * concurrently for different chunks.
+ */
+public interface ChunkSink extends AutoCloseable {
+  /**
+   * What a sink can do. {@code positionalWrites}: chunks may be written in any order at their
+   * offsets (a local file); an object store takes parts in order or as numbered parts of at
+   * least {@code minPartBytes} (S3: 5 MiB, the last part excepted). {@code resumable}: chunks
+   * written before a crash or cancel are found again by {@link #prepare()}.
+   */
+  record Constraints(boolean positionalWrites, long minPartBytes, boolean resumable) {
+    /** A local file: any order, any size, resumable. */
+    public static final Constraints LOCAL_FILE = new Constraints(true, 1, true);
+  }
+
+  /** Opens sinks for the files of one transfer into one destination. */
+  interface Factory {
+    /**
+     * Before any file: checks the destination can take files (and, locally, locks it against a
+     * second transfer). Exists so a destination that cannot be written fails before a byte moves.
+     */
+    void begin() throws IOException;
+
+    /** The sink for {@code m}; validates its name (a server is not trusted). Opens nothing yet. */
+    ChunkSink open(FileManifest m) throws IOException;
+
+    /**
+     * After the transfer, with the sinks that published: makes their publishes durable (locally,
+     * an fsync per folder) and releases what {@link #begin()} took. Called once, also on failure
+     * and also when {@link #begin()} was never called (the manifest could not be fetched).
+     */
+    void end(List<ChunkSink> published) throws IOException;
+  }
+
+  FileManifest manifest();
+
+  Constraints constraints();
+
+  /**
+   * What is already there and verified, as chunk indexes: all of them when the published file
+   * already matches the manifest ({@link #alreadyComplete()}), else the resumable chunks that
+   * still read back with their CRC. Exists so a re-run moves only what is missing.
+   */
+  BitSet prepare() throws IOException;
+
+  /** True when {@link #prepare()} found the published file complete: nothing to write or publish. */
+  boolean alreadyComplete();
+
+  /** Removes leftovers (partial state) of a file found complete. */
+  void skipComplete() throws IOException;
+
+  /** Stores chunk {@code index}: the readable bytes of {@code data} (verified by the caller; not released). */
+  void write(int index, ByteBuf data) throws IOException;
+
+  /** Records a written, verified chunk so a later {@link #prepare()} finds it (batched). */
+  void journal(int index, int crc) throws IOException;
+
+  /** Persists the journal's batched records now (periodically, and when a write failed). */
+  void flushJournal() throws IOException;
+
+  /**
+   * Publishes atomically: checks the root digest computed from {@code crcs} (the CRCs of the
+   * bytes written) against the manifest ({@code DIGEST_MISMATCH} otherwise), makes the bytes
+   * durable and makes the file appear whole under its name, or not at all.
+   */
+  void publish(int[] crcs) throws IOException;
+
+  /** Stops without publishing, keeping what is resumable. Idempotent. */
+  void abort();
+
+  /** Where the file is published (for messages). */
+  String target();
+
+  /** Where unpublished chunks are kept and how to free them, for a failed write's message ("" if nowhere). */
+  String resumeHint();
+
+  @Override
+  default void close() {
+    abort();
+  }
+}

@@ -1,0 +1,63 @@
+package io.shardline.engine.storage;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.codec.Segment;
+import io.shardline.engine.integrity.FileManifest;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where a server's chunks come from: a tree of files, listed into manifests and read chunk by
+ * chunk. Modelled on Okio's {@code Source} and WDT's {@code ByteSource}: a small interface whose
+ * methods each exist for one reason, so that a local disk ({@link LocalChunkSource}), memory (the
+ * tests), an object store or a relay's half-received file can all serve. Every method may block
+ * (file or network I/O): call from a worker thread, never from an event loop. Errors are
+ * {@code ShardlineException}s with typed codes and name files by their path under the source's
+ * root, never by a server's own absolute paths.
+ */
+public interface ChunkSource {
+  /**
+   * The manifests of the file, or of every file below the folder, at {@code rel} (a normalised
+   * path under the root; "" is the root), cut into chunks of {@code chunkSize}: this is LIST.
+   * Exists so a client learns sizes and chunk CRCs before it asks for a byte; a source may cache
+   * the sums (they cost a full read), keyed by file version.
+   */
+  List<FileManifest> list(String rel, int chunkSize) throws IOException;
+
+  /**
+   * Opens the file at {@code rel} for a transfer: the handle resolves the path once, captures the
+   * file's version and keeps what every chunk read needs (an open channel, the element-type map)
+   * until it is closed. Exists so a chunk read does no path work; handles are cached by the
+   * server. With {@code expected} (the manifest this node listed, or null when it listed none for
+   * this path), a file whose version no longer matches it fails with {@code SOURCE_CHANGED} here
+   * and each chunk read is checked against its CRC.
+   */
+  Handle open(String rel, FileManifest expected) throws IOException;
+
+  /** One open file of a source; thread-safe (lanes read chunks of one file concurrently). */
+  interface Handle extends AutoCloseable {
+    /** The path under the root this handle was opened for. */
+    String path();
+
+    /** The manifest reads are checked against, or null (none was listed: reads are unchecked). */
+    FileManifest manifest();
+
+    /**
+     * Reads {@code length} bytes at {@code offset}. Exists to give the encoder everything it needs
+     * in one call: the bytes (the caller owns and releases them), their CRC32C and the typed byte
+     * runs (cut at tensor boundaries). A read whose CRC differs from the manifest's chunk CRC, or
+     * of a file that was changed, truncated, replaced or removed since it was opened, fails with
+     * {@code SOURCE_CHANGED} (not retryable) and releases the bytes: a changed chunk is never
+     * shipped. A failing disk is an {@code IO_ERROR} (retryable).
+     */
+    Chunk read(long offset, int length, ByteBufAllocator alloc) throws IOException;
+
+    /** Releases what the handle holds (the channel). Idempotent; reads after it fail. */
+    @Override
+    void close();
+  }
+
+  /** A chunk as read: a buffer the caller owns, its CRC32C and its typed byte runs. */
+  record Chunk(ByteBuf bytes, int crc, List<Segment> segments) {}
+}
