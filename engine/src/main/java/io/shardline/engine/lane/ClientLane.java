@@ -12,6 +12,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.NetClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,15 +22,40 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * One TLS connection's life on the pulling side, pinned to one event-loop context:
- * {@code CONNECTING -> READY -> (lost) -> BACKOFF -> CONNECTING ... -> STOPPED}.
+ * One TLS connection's life on the pulling side, pinned to one event-loop context, written as an
+ * explicit state machine in the manner of WDT's {@code SenderThread}/{@code ReceiverThread}: every
+ * move goes through {@link #transition}, which refuses a move the table does not list.
  *
- * <p>In READY the lane keeps up to {@code window} GETs outstanding, taking chunks from the shared
- * {@link ChunkScheduler}. Each DATA frame is verified and written on the disk worker pool; while
- * {@code diskBacklog} chunks wait for the disk the socket is paused, so TCP pushes back on the
- * server. Memory per lane is bounded by (window + diskBacklog) chunks. A lane that drops, or
- * has requests out and receives nothing for the stall timeout, puts its outstanding chunks back
- * for the other lanes and reconnects with exponential backoff and jitter.
+ * <pre>
+ * from        to          when
+ * NEW         CONNECTING  start()
+ * NEW         STOPPED     stop() before start()
+ * CONNECTING  READY       TLS and HELLO/WELCOME done
+ * CONNECTING  BACKOFF     the attempt failed, retryably
+ * CONNECTING  FAILED      the attempt failed for good (bad token, pin mismatch, ...): reported as fatal
+ * CONNECTING  STOPPED     stop(); a connection that completes later is closed
+ * READY       BACKOFF     lost: dropped, stalled, a retryable server ERROR, a bad frame
+ * READY       CONNECTING  retarget(): reconnect at once with new terms, no backoff
+ * READY       FAILED      a non-retryable server ERROR: reported as fatal
+ * READY       STOPPED     stop()
+ * BACKOFF     CONNECTING  the backoff timer fired
+ * BACKOFF     STOPPED     stop()
+ * FAILED      STOPPED     stop()
+ * STOPPED     -           terminal
+ * </pre>
+ *
+ * <p>Only READY has a connection. Leaving READY closes it and puts its outstanding chunks back in
+ * the shared {@link ChunkScheduler} for the other lanes (counted as retries only when lost, not on
+ * retarget or stop, and never as a chunk's failed attempt). Reconnects after a loss wait with
+ * exponential backoff and jitter.
+ *
+ * <p>In READY the lane keeps up to {@code window} GETs outstanding. Each DATA frame is verified and
+ * written on the disk worker pool; a {@link FlowWindow} counts the chunks waiting for the disk and
+ * holds for the rate limiter, and pauses the socket while {@code diskBacklog} chunks wait or the
+ * rate limit says wait, so TCP pushes back on the server. The pause outlives a reconnect: a new
+ * connection starts paused if the disk is still behind. Memory per lane is bounded by
+ * (window + diskBacklog) chunks. A READY lane with requests out that receives nothing for the
+ * stall timeout while not paused is lost.
  */
 public final class ClientLane {
   /** Lane settings shared by all lanes of a transfer. */
@@ -37,9 +64,47 @@ public final class ClientLane {
     /** Settings without compression or a rate limit. */
     public Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff) {
       this(window, diskBacklog, maxChunkAttempts, stallTimeoutMs, backoff,
-          io.shardline.engine.wire.Protocol.bit(io.shardline.engine.wire.Protocol.CODEC_IDENTITY), null);
+          Protocol.bit(Protocol.CODEC_IDENTITY), null);
     }
   }
+
+  /** A lane's life; see the class comment for the moves between states. */
+  public enum State {
+    /** Made, not started. */
+    NEW,
+    /** TCP, TLS and HELLO/WELCOME under way; no connection yet. */
+    CONNECTING,
+    /** Connected: requesting and receiving chunks. */
+    READY,
+    /** Lost its connection; waiting out the backoff delay before it connects again. */
+    BACKOFF,
+    /** Hit a non-retryable error, reported to the transfer; waits to be stopped. */
+    FAILED,
+    /** Stopped for good. */
+    STOPPED;
+
+    /** Whether the table allows moving from this state to {@code to}. */
+    public boolean canMoveTo(State to) {
+      return switch (this) {
+        case NEW -> to == CONNECTING || to == STOPPED;
+        case CONNECTING -> to == READY || to == BACKOFF || to == FAILED || to == STOPPED;
+        case READY -> to == BACKOFF || to == CONNECTING || to == FAILED || to == STOPPED;
+        case BACKOFF -> to == CONNECTING || to == STOPPED;
+        case FAILED -> to == STOPPED;
+        case STOPPED -> false;
+      };
+    }
+
+    /** {@code to}, if the table allows the move; otherwise an IllegalStateException naming both ends. */
+    static State checkedMove(State from, State to, String why) {
+      if (!from.canMoveTo(to)) {
+        throw new IllegalStateException("illegal lane transition " + from + " -> " + to + " (" + why + ")");
+      }
+      return to;
+    }
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClientLane.class);
 
   private final int number;
   private final Context ctx;
@@ -52,18 +117,29 @@ public final class ClientLane {
   private final Settings settings;
   private final Consumer<ShardlineException> fatal;
 
+  private volatile State state = State.NEW;
   private final Map<Integer, ChunkTask> inflight = new HashMap<>();
+  /** Chunks waiting for the disk, and the rate limiter's hold; drives the socket's pause. */
+  private final FlowWindow intake;
+  private final FlowWindow.Valve socketValve = new FlowWindow.Valve() {
+    @Override public void pause() {
+      conn.socket().pause();
+    }
+
+    @Override public void resume() {
+      lastActivity = System.nanoTime();
+      conn.socket().resume();
+    }
+  };
+  /** The connection; non-null exactly in READY. */
   private ClientConnection conn;
   private int nextRequestId = 1;
-  private int writing;
-  private boolean socketPaused;
-  private boolean diskBehind;
-  private boolean rateWait;
+  /** Re-entrancy guard for {@link #pump} (not a state: a send may complete synchronously). */
   private boolean pumping;
-  private boolean stopped;
   private int failures;
   private long lastActivity;
   private long watchdog = -1;
+  private long backoffTimer = -1;
 
   public ClientLane(int number, Context ctx, NetClient client, ClientConnection.Target target,
       ChunkScheduler scheduler, WorkerExecutor disk, TransferCounters counters, Settings settings,
@@ -78,14 +154,23 @@ public final class ClientLane {
     this.counters = counters;
     this.settings = settings;
     this.fatal = fatal;
+    this.intake = FlowWindow.noHysteresis(settings.diskBacklog());
+  }
+
+  /** The lane's state now (read on any thread; it changes on the lane's context). */
+  public State state() {
+    return state;
   }
 
   public void start() {
     ctx.runOnContext(v -> {
+      if (state != State.NEW) {
+        return; // stopped before it started
+      }
       scheduler.onRequeue(() -> ctx.runOnContext(x -> pump()));
       long tick = Math.max(50, settings.stallTimeoutMs() / 4);
       watchdog = vertx.setPeriodic(tick, id -> checkStall());
-      connect();
+      connect("start");
     });
   }
 
@@ -93,11 +178,17 @@ public final class ClientLane {
   public Future<Void> stop() {
     Promise<Void> p = Promise.promise();
     ctx.runOnContext(v -> {
-      stopped = true;
-      if (watchdog >= 0) {
-        vertx.cancelTimer(watchdog);
+      if (state != State.STOPPED) {
+        if (watchdog >= 0) {
+          vertx.cancelTimer(watchdog);
+        }
+        if (backoffTimer >= 0) {
+          vertx.cancelTimer(backoffTimer);
+        }
+        List<ChunkTask> back = disconnect();
+        transition(State.STOPPED, "stop");
+        scheduler.requeue(back);
       }
-      lost(null);
       p.complete();
     });
     return p.future();
@@ -110,20 +201,31 @@ public final class ClientLane {
   public void retarget(ClientConnection.Target next) {
     ctx.runOnContext(v -> {
       target = next;
-      if (stopped || conn == null) {
+      if (state != State.READY) {
         return; // the next connection uses the new target
       }
-      scheduler.requeue(disconnect());
-      connect();
+      List<ChunkTask> back = disconnect();
+      connect("retarget");
+      scheduler.requeue(back);
     });
   }
 
-  private void connect() {
-    if (stopped) {
-      return;
+  /** The one place the state changes: checks the move against the table. */
+  private void transition(State to, String why) {
+    State from = state;
+    state = State.checkedMove(from, to, why);
+    if (from == State.READY) {
+      counters.activeLanes.decrement();
+    } else if (to == State.READY) {
+      counters.activeLanes.increment();
     }
+    LOG.debug("lane {}: {} -> {} ({})", number, from, to, why);
+  }
+
+  private void connect(String why) {
+    transition(State.CONNECTING, why);
     ClientConnection.open(vertx, client, target, number).onComplete(ar -> {
-      if (stopped) {
+      if (state != State.CONNECTING) { // stopped meanwhile
         if (ar.succeeded()) {
           ar.result().socket().close();
         }
@@ -132,27 +234,35 @@ public final class ClientLane {
       if (ar.failed()) {
         ShardlineException e = ShardlineException.wrap(ar.cause(), ErrorCode.CONNECTION_LOST);
         if (!e.retryable()) {
+          transition(State.FAILED, e.code().name());
           fatal.accept(e);
           return;
         }
         counters.lastError.set("lane " + number + ": " + e.getMessage());
-        reconnectLater();
+        reconnectLater(e.code().name());
         return;
       }
       conn = ar.result();
       failures = 0;
-      counters.activeLanes.increment();
+      transition(State.READY, "welcome");
       conn.handler(this::onMessage);
       lastActivity = System.nanoTime();
+      intake.attach(socketValve);
       pump();
     });
   }
 
-  private void reconnectLater() {
+  private void reconnectLater(String why) {
+    transition(State.BACKOFF, why);
     failures++;
     counters.reconnects.increment();
     long delay = settings.backoff().delayMs(failures, ThreadLocalRandom.current().nextDouble());
-    vertx.setTimer(delay, id -> connect());
+    backoffTimer = vertx.setTimer(delay, id -> {
+      backoffTimer = -1;
+      if (state == State.BACKOFF) {
+        connect("backoff over");
+      }
+    });
   }
 
   private void onMessage(Object msg) {
@@ -170,7 +280,7 @@ public final class ClientLane {
       if (ex.retryable()) {
         lost(ex);
       } else {
-        fatal.accept(ex);
+        failed(ex);
       }
     } else if (msg instanceof ShardlineException e) {
       lost(e);
@@ -191,24 +301,21 @@ public final class ClientLane {
     long wire = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.payload().readableBytes();
     counters.wireBytes.add(wire);
     counters.codecChunks[d.codec()].increment();
-    writing++;
-    diskBehind = writing >= settings.diskBacklog();
+    intake.acquire(); // pauses the socket once diskBacklog chunks wait for the disk
     TokenBucket bucket = settings.rateLimit();
-    if (bucket != null && !rateWait) {
+    if (bucket != null && !intake.held()) {
       long waitNanos = bucket.take(System.nanoTime(), wire);
       if (waitNanos > 0) {
         // Over the rate: stop reading for as long as the bucket says; TCP slows the server.
-        rateWait = true;
+        intake.hold(true);
         vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> {
-          rateWait = false;
           lastActivity = System.nanoTime();
-          updatePause();
+          intake.hold(false);
         });
       }
     } else if (bucket != null) {
       bucket.take(System.nanoTime(), wire); // frames already read while pausing still count
     }
-    updatePause();
     disk.executeBlocking(() -> {
       task.file().accept(task.index(), d.codec(), d.rawLength(), d.crc(), d.payload());
       return null;
@@ -216,25 +323,8 @@ public final class ClientLane {
     pump();
   }
 
-  /** Pauses the socket while the disk is behind or the rate limit says wait; resumes otherwise. */
-  private void updatePause() {
-    boolean want = diskBehind || rateWait;
-    if (want == socketPaused || conn == null) {
-      return;
-    }
-    socketPaused = want;
-    if (want) {
-      conn.socket().pause();
-    } else {
-      lastActivity = System.nanoTime();
-      conn.socket().resume();
-    }
-  }
-
   private void stored(ChunkTask task, AsyncResult<Object> ar) {
-    writing--;
-    diskBehind = writing >= settings.diskBacklog();
-    updatePause();
+    intake.release(); // resumes the socket unless the rate limit still holds it
     if (ar.failed()) {
       chunkFailed(task, ShardlineException.wrap(ar.cause(), ErrorCode.DESTINATION_ERROR));
     }
@@ -253,7 +343,7 @@ public final class ClientLane {
 
   /** Requests chunks until the window is full. Not re-entrant: a synchronously completed send cannot recurse. */
   private void pump() {
-    if (pumping || conn == null || stopped) {
+    if (pumping || state != State.READY) {
       return;
     }
     pumping = true;
@@ -276,7 +366,7 @@ public final class ClientLane {
   }
 
   private void checkStall() {
-    if (conn == null || inflight.isEmpty() || socketPaused) {
+    if (state != State.READY || inflight.isEmpty() || intake.paused()) {
       return;
     }
     long idleMs = (System.nanoTime() - lastActivity) / 1_000_000;
@@ -285,34 +375,33 @@ public final class ClientLane {
     }
   }
 
-  /** The connection is gone (or being stopped): requeue its chunks, reconnect unless stopped. */
+  /** READY lost its connection: requeue its chunks (a lost lane is not their fault) and back off. */
   private void lost(ShardlineException why) {
-    boolean hadConnection = conn != null;
-    List<ChunkTask> back = disconnect(); // a lost lane is not the chunks' fault: no attempt is counted
-    if (!back.isEmpty()) {
-      if (!stopped) {
-        counters.retriedChunks.add(back.size());
-      }
-      scheduler.requeue(back);
-    }
-    if (why != null) {
-      counters.lastError.set(why.getMessage());
-    }
-    if (!stopped && hadConnection) {
-      reconnectLater();
-    }
+    List<ChunkTask> back = disconnect();
+    counters.lastError.set(why.getMessage());
+    reconnectLater(why.code().name());
+    counters.retriedChunks.add(back.size());
+    scheduler.requeue(back);
+  }
+
+  /** READY met a non-retryable error: close, hand the chunks back, report it, wait to be stopped. */
+  private void failed(ShardlineException why) {
+    List<ChunkTask> back = disconnect();
+    counters.lastError.set(why.getMessage());
+    transition(State.FAILED, why.code().name());
+    scheduler.requeue(back);
+    fatal.accept(why);
   }
 
   /** Closes the connection, if any, and returns the chunks it had outstanding. */
   private List<ChunkTask> disconnect() {
     ClientConnection c = conn;
     conn = null;
+    intake.attach(null);
     if (c != null) {
-      counters.activeLanes.decrement();
       c.handler(null);
       c.socket().close();
     }
-    socketPaused = false;
     List<ChunkTask> back = new ArrayList<>(inflight.values());
     inflight.clear();
     return back;
