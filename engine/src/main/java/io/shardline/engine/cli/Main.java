@@ -1,5 +1,6 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.wire.Protocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,7 +41,7 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"shardline " + (v == null ? "dev" : v) + ", protocol " + io.shardline.engine.wire.Protocol.VERSION};
+      return new String[] {"shardline " + (v == null ? "dev" : v) + ", protocol " + Protocol.VERSION};
     }
   }
 }

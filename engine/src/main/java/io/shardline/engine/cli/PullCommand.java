@@ -1,5 +1,7 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.storage.Directories;
+import io.shardline.engine.storage.LocalChunkSink;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
@@ -152,8 +154,8 @@ public final class PullCommand implements Callable<Integer> {
 
   /** What a failed pull left for a re-run, as it is on disk now (not what it might have been). */
   static String afterFailure(Path dest) {
-    Path state = dest.resolve(io.shardline.engine.storage.LocalChunkSink.STATE_DIR);
-    long kept = io.shardline.engine.storage.Directories.keptPartialBytes(dest);
+    Path state = dest.resolve(LocalChunkSink.STATE_DIR);
+    long kept = Directories.keptPartialBytes(dest);
     if (kept < 0) {
       return "no partial files were kept, so a re-run resumes nothing: it starts from the beginning"
           + " (files already published in " + dest + " are checked and kept).";

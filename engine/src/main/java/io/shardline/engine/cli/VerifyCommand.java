@@ -2,9 +2,9 @@ package io.shardline.engine.cli;
 
 import io.shardline.engine.verify.Report;
 import io.shardline.engine.verify.TreeVerifier;
-import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Protocol;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

@@ -2,6 +2,7 @@ package io.shardline.engine.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.tensor.Segment;
 import java.util.List;
 
 /**
@@ -27,7 +28,7 @@ public interface Codec {
    * Decodes the readable bytes of {@code encoded} into a new buffer of exactly {@code rawLength}
    * bytes, which the caller owns. Does not take ownership of {@code encoded}. Corrupt, short,
    * oversized or otherwise malformed input fails with a
-   * {@link io.shardline.engine.wire.ShardlineException} of code {@code BAD_ENCODING}, never with
+   * {@link io.shardline.engine.error.ShardlineException} of code {@code BAD_ENCODING}, never with
    * another exception, a crash, a hang or an allocation larger than {@code rawLength} plus a
    * small constant.
    */

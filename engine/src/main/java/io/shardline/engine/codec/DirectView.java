@@ -2,8 +2,9 @@ package io.shardline.engine.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.tensor.Segment;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;

@@ -4,6 +4,7 @@ import static io.shardline.engine.codec.DirectView.bad;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.tensor.Segment;
 import java.util.List;
 
 /**

@@ -2,7 +2,7 @@ package io.shardline.engine.lane;
 
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.integrity.FileManifest;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 
 /**
  * Where a lane delivers chunks: one file being received. Implemented by the transfer layer;

@@ -1,12 +1,13 @@
 package io.shardline.engine.lane;
 
+import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.tls.PinningTrustManager;
 import io.shardline.engine.tls.TlsAlerts;
-import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -48,7 +49,7 @@ public final class ClientConnection {
           self[0] = new ClientConnection(fs, p);
           fs.closeHandler(v -> self[0].closed());
           fs.exceptionHandler(e -> self[0].failed(e, t));
-          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), io.shardline.engine.codec.CodecSet.DECODABLE,
+          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), CodecSet.DECODABLE,
               t.laneRate()));
           long timer = vertx.setTimer(t.timeoutMs(), id -> p.tryFail(
               new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no WELCOME from the server within " + t.timeoutMs() + " ms")));

@@ -1,9 +1,9 @@
 package io.shardline.engine.lane;
 
-import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.Protocol;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.rate.TokenBucket;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;

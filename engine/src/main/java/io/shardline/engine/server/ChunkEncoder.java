@@ -6,7 +6,8 @@ import io.shardline.engine.codec.Codec;
 import io.shardline.engine.codec.CodecPolicy;
 import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.codec.CompressionMeter;
-import io.shardline.engine.codec.Segment;
+import io.shardline.engine.tensor.DType;
+import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.wire.Protocol;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ final class ChunkEncoder {
       for (int i = 0; i < n; i += 2) {
         raw.writeShortLE(Float.floatToRawIntBits((float) (rnd.nextGaussian() * 0.02)) >>> 16);
       }
-      List<Segment> bf16 = List.of(new Segment(0, n, io.shardline.engine.tensor.DType.BF16));
+      List<Segment> bf16 = List.of(new Segment(0, n, DType.BF16));
       for (int i = 0; i < 12; i++) {
         for (int id = Protocol.CODEC_ZSTD; id <= Protocol.CODEC_PLANES; id++) {
           Codec c = codecs.get(id);
@@ -172,7 +173,7 @@ final class ChunkEncoder {
         int skew = (a - s.offset()) % width;
         if (skew != 0) {
           int pad = Math.min(width - skew, b - a);
-          out.add(new Segment(a - start, pad, io.shardline.engine.tensor.DType.BYTES));
+          out.add(new Segment(a - start, pad, DType.BYTES));
           a += pad;
         }
         if (a < b) {

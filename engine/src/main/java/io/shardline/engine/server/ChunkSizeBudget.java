@@ -1,8 +1,8 @@
 package io.shardline.engine.server;
 
-import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Protocol;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -9,6 +9,8 @@ import io.shardline.engine.storage.LocalChunkSource;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.SelfSignedCert;
 import io.shardline.engine.tls.TlsSupport;
+import io.shardline.engine.wire.FrameSocket;
+import io.shardline.engine.wire.Protocol;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -89,10 +91,10 @@ public final class ShardlineServer {
         new ManifestCache(state == null ? null : state.resolve("manifests")), options.maxFiles(), options.readFaults());
     disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
     ChunkEncoder encoder = new ChunkEncoder(CodecSet.standard(options.zstdLevel()), new CompressionMeter(),
-        io.shardline.engine.wire.FrameSocket.ALLOC);
+        FrameSocket.ALLOC);
     encoder.warmUp(); // (on a worker thread: prepare() runs in executeBlocking)
     TokenBucket bucket = options.rateLimit() > 0
-        ? TokenBucket.of(options.rateLimit(), io.shardline.engine.wire.Protocol.MAX_CHUNK / 16, System.nanoTime()) : null;
+        ? TokenBucket.of(options.rateLimit(), Protocol.MAX_CHUNK / 16, System.nanoTime()) : null;
     served = new ServedTree(new OpenFiles(tree), disk, options.token(), options.faultHook(), options.handshakeTimeoutMs(),
         options.laneWriteWindow(), new AtomicLong(), new AtomicLong(), encoder, bucket,
         new java.util.concurrent.atomic.AtomicInteger(), Runtime.getRuntime().availableProcessors(),

@@ -2,7 +2,7 @@ package io.shardline.engine.storage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.shardline.engine.codec.Segment;
+import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.integrity.FileManifest;
 import java.io.IOException;
 import java.util.List;

@@ -3,10 +3,11 @@ package io.shardline.engine.storage;
 import com.sun.nio.file.ExtendedOpenOption;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.integrity.ChunkSums;
+import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -180,11 +181,11 @@ public final class LocalChunkSink implements ChunkSink {
   private BitSet notZeros() {
     BitSet out = new BitSet(manifest.chunkCount());
     ByteBuffer zeros = ByteBuffer.allocate(manifest.chunkSize());
-    int full = manifest.chunkCount() == 0 ? 0 : io.shardline.engine.integrity.Crc32c.of(zeros.duplicate());
+    int full = manifest.chunkCount() == 0 ? 0 : Crc32c.of(zeros.duplicate());
     for (int i = 0; i < manifest.chunkCount(); i++) {
       int len = manifest.chunkLength(i);
       int zeroCrc = len == manifest.chunkSize() ? full
-          : io.shardline.engine.integrity.Crc32c.of(zeros.duplicate().limit(len));
+          : Crc32c.of(zeros.duplicate().limit(len));
       if (manifest.chunkCrcs()[i] != zeroCrc) {
         out.set(i);
       }

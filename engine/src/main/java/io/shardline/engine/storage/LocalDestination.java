@@ -1,8 +1,8 @@
 package io.shardline.engine.storage;
 
 import io.shardline.engine.integrity.FileManifest;
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.shardline.engine.storage;
 
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

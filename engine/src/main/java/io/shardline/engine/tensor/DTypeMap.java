@@ -1,6 +1,5 @@
 package io.shardline.engine.tensor;
 
-import io.shardline.engine.codec.Segment;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.shardline.engine.tensor;
 
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 
 /**
  * A tensor file whose header does not parse or does not add up (lengths, offsets, dtypes,

@@ -1,8 +1,8 @@
 package io.shardline.engine.tls;
 
 import io.netty.handler.ssl.OpenSsl;
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;

@@ -7,10 +7,10 @@ import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.ChunkTarget;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.storage.ChunkSink;
-import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import java.util.BitSet;
 import java.util.function.Consumer;
 

@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.wire.Protocol;
 import java.util.List;
 
 /** The outcome of a pull, as the CLI prints it (JSON with --json). */
@@ -9,8 +10,8 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
 
   /** Raw bytes per wire byte of the DATA received in this run (1.0 with nothing received). */
   public double ratio() {
-    long payloadWire = wireBytes - chunks * (io.shardline.engine.wire.Protocol.PREFIX_BYTES
-        + io.shardline.engine.wire.Protocol.DATA_HEADER_BYTES);
+    long payloadWire = wireBytes - chunks * (Protocol.PREFIX_BYTES
+        + Protocol.DATA_HEADER_BYTES);
     return wireBytes == 0 || payloadWire <= 0 ? 1.0 : (double) bytes / wireBytes;
   }
 

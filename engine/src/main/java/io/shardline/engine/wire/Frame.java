@@ -1,6 +1,7 @@
 package io.shardline.engine.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.integrity.FileManifest;
 
 /** The frames of protocol version 1, one record each. See {@code docs/protocol.md}. */

@@ -2,6 +2,8 @@ package io.shardline.engine.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
 import java.nio.ByteBuffer;

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 
 /**
  * Streaming frame decoder for the Netty pipeline. Reads the 5-byte prefix and checks the length

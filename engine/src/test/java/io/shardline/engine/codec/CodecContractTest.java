@@ -24,6 +24,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.shardline.engine.tensor.DType;
+import io.shardline.engine.tensor.Segment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

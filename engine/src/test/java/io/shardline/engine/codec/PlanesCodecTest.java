@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.Zstd;
 import io.shardline.engine.tensor.DType;
+import io.shardline.engine.tensor.Segment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;

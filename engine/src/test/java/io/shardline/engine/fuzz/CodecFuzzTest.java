@@ -10,8 +10,8 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.shardline.engine.codec.Codec;
 import io.shardline.engine.codec.PlanesCodec;
 import io.shardline.engine.codec.ZstdCodec;
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import java.util.Arrays;
 
 /**

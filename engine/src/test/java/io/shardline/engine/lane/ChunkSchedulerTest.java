@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

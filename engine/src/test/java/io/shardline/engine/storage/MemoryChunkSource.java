@@ -2,12 +2,12 @@ package io.shardline.engine.storage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.shardline.engine.codec.Segment;
+import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
-import io.shardline.engine.wire.ErrorCode;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

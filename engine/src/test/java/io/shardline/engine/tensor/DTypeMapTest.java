@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardline.engine.codec.Segment;
 import io.shardline.engine.testutil.TestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

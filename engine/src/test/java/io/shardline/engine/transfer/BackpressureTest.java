@@ -18,7 +18,7 @@ import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.Protocol;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;

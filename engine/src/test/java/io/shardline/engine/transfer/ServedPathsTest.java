@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import java.nio.file.Files;
 import java.util.List;

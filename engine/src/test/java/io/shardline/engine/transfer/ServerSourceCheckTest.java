@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.engine.server.FaultHook;
-import io.shardline.engine.wire.ErrorCode;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

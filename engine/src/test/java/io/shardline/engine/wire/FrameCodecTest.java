@@ -16,6 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import java.nio.charset.StandardCharsets;

@@ -19,6 +19,8 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.Crc32c;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;

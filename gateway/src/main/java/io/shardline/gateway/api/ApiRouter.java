@@ -1,6 +1,7 @@
 package io.shardline.gateway.api;
 
 import io.shardline.gateway.auth.AuthHandler;
+import io.shardline.gateway.http.Problem;
 import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
 import io.shardline.gateway.metrics.GatewayMetrics;

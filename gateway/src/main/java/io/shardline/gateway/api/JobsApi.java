@@ -3,6 +3,7 @@ package io.shardline.gateway.api;
 import io.shardline.engine.rate.Rates;
 import io.shardline.engine.transfer.Compression;
 import io.shardline.gateway.auth.AuthHandler;
+import io.shardline.gateway.http.Problem;
 import io.shardline.gateway.job.Job;
 import io.shardline.gateway.job.JobException;
 import io.shardline.gateway.job.JobService;

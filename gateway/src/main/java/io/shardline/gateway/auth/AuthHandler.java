@@ -1,6 +1,6 @@
 package io.shardline.gateway.auth;
 
-import io.shardline.gateway.api.Problem;
+import io.shardline.gateway.http.Problem;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;

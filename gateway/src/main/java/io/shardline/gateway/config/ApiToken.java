@@ -1,6 +1,5 @@
 package io.shardline.gateway.config;
 
-import io.shardline.gateway.auth.Role;
 
 /** An API token from the config, with its role and an optional name used in the audit log. */
 public record ApiToken(String token, Role role, String name) {

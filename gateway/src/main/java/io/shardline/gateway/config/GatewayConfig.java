@@ -4,7 +4,6 @@ import io.shardline.engine.cli.HostPort;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.transfer.ShardlineUrl;
-import io.shardline.gateway.auth.Role;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

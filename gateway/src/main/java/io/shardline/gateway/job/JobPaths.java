@@ -1,7 +1,8 @@
 package io.shardline.gateway.job;
 
+import io.shardline.engine.storage.LocalChunkSink;
 import io.shardline.engine.storage.SafePath;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.gateway.config.Remote;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import java.util.TreeSet;
  */
 public final class JobPaths {
   /** The folder where a pull keeps its resume state, in its destination: never a job's destination. */
-  public static final String STATE_FOLDER = io.shardline.engine.storage.LocalChunkSink.STATE_DIR;
+  public static final String STATE_FOLDER = LocalChunkSink.STATE_DIR;
   private final Map<String, Remote> remotes;
   private final Map<String, Path> destinations;
 

@@ -1,11 +1,12 @@
 package io.shardline.gateway.job;
 
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.PullResult;
 import io.shardline.engine.transfer.PullSession;
 import io.shardline.engine.transfer.ShardlineUrl;
-import io.shardline.engine.wire.ShardlineException;
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.gateway.auth.Caller;
 import io.shardline.gateway.config.Remote;
 import io.vertx.core.Future;
@@ -316,6 +317,6 @@ public final class JobRunner implements JobListener {
   }
 
   private static String message(Throwable t) {
-    return ShardlineException.wrap(t, io.shardline.engine.wire.ErrorCode.INTERNAL).getMessage();
+    return ShardlineException.wrap(t, ErrorCode.INTERNAL).getMessage();
   }
 }

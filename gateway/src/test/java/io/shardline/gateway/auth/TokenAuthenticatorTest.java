@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.gateway.config.ApiToken;
+import io.shardline.gateway.config.Role;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.engine.transfer.Compression;
 import io.shardline.gateway.auth.Caller;
-import io.shardline.gateway.auth.Role;
+import io.shardline.gateway.config.Role;
 import io.shardline.gateway.config.GatewayConfig;
 import io.shardline.gateway.journal.EventJournal;
 import io.shardline.gateway.journal.JournalRecord;

@@ -1,4 +1,4 @@
-package io.shardline.gateway.api;
+package io.shardline.gateway.http;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +29,7 @@ public final class Problem {
         .end(body.encode());
   }
 
-  static String title(int status) {
+  public static String title(int status) {
     return switch (status) {
       case 400 -> "Invalid request";
       case 401 -> "Authentication required";

@@ -1,4 +1,4 @@
-package io.shardline.gateway.auth;
+package io.shardline.gateway.config;
 
 import java.util.Locale;
 

@@ -1,4 +1,5 @@
-package io.shardline.engine.wire;
+package io.shardline.engine.error;
+
 
 /** An error with a typed {@link ErrorCode}; the message is meant for an operator. */
 public class ShardlineException extends RuntimeException {

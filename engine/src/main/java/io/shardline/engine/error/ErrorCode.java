@@ -1,4 +1,4 @@
-package io.shardline.engine.wire;
+package io.shardline.engine.error;
 
 /**
  * Typed errors, on the wire (in {@code ERROR} frames) and in the engine. Each code says whether

@@ -1,6 +1,5 @@
-package io.shardline.engine.codec;
+package io.shardline.engine.tensor;
 
-import io.shardline.engine.tensor.DType;
 
 /**
  * A run of bytes of one element type inside a chunk: {@code offset} and {@code length} are
