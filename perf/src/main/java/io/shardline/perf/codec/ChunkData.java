@@ -1,6 +1,6 @@
 package io.shardline.perf.codec;
 
-import io.shardline.engine.codec.Segment;
+import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.tensor.DType;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -6,7 +6,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.shardline.engine.codec.Codec;
 import io.shardline.engine.codec.IdentityCodec;
 import io.shardline.engine.codec.PlanesCodec;
-import io.shardline.engine.codec.Segment;
+import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.codec.ZstdCodec;
 import io.shardline.perf.AbstractMicrobenchmark;
 import java.util.List;
