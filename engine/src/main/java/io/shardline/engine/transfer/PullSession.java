@@ -26,6 +26,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
@@ -156,15 +157,27 @@ public final class PullSession {
         .onFailure(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
           long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-          // A busy or overloaded server (BUSY, a handshake that timed out) is asked again; a refused
-          // connection or a wrong trust setting fails at once.
-          boolean again = e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT;
+          // A busy or overloaded server (BUSY, a handshake that timed out, a connection it closed
+          // mid-handshake to make room) is asked again; a refused connection or a wrong trust
+          // setting fails at once.
+          boolean again = e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT
+              || e.code() == ErrorCode.CONNECTION_LOST && !refused(t);
           if (again && !listed.future().isComplete() && elapsedMs() + delay < o.progressTimeoutMs()) {
             vertx.setTimer(delay, id -> fetchManifest(target, attempt + 1));
           } else {
             listed.tryFail(e);
           }
         });
+  }
+
+  /** Whether nothing listened there (as opposed to a connection made and then lost). */
+  private static boolean refused(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void startLanes(ClientConnection.Target target) {

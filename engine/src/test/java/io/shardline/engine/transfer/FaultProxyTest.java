@@ -70,4 +70,19 @@ class FaultProxyTest extends LoopbackTestBase {
       Loopback.assertSameTree(net.root, dest);
     }
   }
+
+  @Test
+  void aManifestConnectionClosedMidHandshakeIsRetried() throws Exception {
+    // A node under a flood evicts the oldest unauthenticated connection (HandshakeGate): for a
+    // pull, that may be its first connection, the one that lists the manifest.
+    Loopback.file(net.root.resolve("a.bin"), 20L * CHUNK, 95);
+    net.start();
+    try (FaultProxy proxy = FaultProxy.start(net.vertx, net.info.port())) {
+      proxy.dropAfter = 200; // inside the server's first TLS flight
+      PullResult r = net.pull(viaProxy(proxy));
+      assertTrue(r.ok(), r.errors()::toString);
+      assertEquals(1, proxy.dropped.get(), "the first connection was cut during its handshake");
+      Loopback.assertSameTree(net.root, dest);
+    }
+  }
 }
