@@ -61,7 +61,12 @@ final class ServerLane {
   private static final int MAX_PENDING = 256;
   private long queuedBytes;
   private boolean paused;
-  private long handshakeTimer;
+  /**
+   * The pending handshake deadline, -1 when none. Timer ids are numbers of the whole Vert.x
+   * instance, starting at 0: cancelling an unset id would cancel another component's timer
+   * (a gateway's progress sampler when it shares the node's Vert.x).
+   */
+  private long handshakeTimer = -1;
   /** Bytes this lane holds in the node's memory budget (granted, not given back). */
   private long reservedBytes;
   /** The request waiting for the memory budget, if any (one at a time, so the lane's order holds). */
@@ -106,12 +111,20 @@ final class ServerLane {
 
   /** Closes the connection unless it authenticates within the handshake timeout from now. */
   private void deadline(String what) {
-    vertx.cancelTimer(handshakeTimer);
+    cancelHandshakeTimer();
     handshakeTimer = vertx.setTimer(served.handshakeTimeoutMs(), id -> {
       if (state == State.AWAIT_HELLO) {
         fail(new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, what + served.handshakeTimeoutMs() + " ms"));
       }
     });
+  }
+
+  /** Cancels the handshake deadline if one is set (never an id this lane did not get). */
+  private void cancelHandshakeTimer() {
+    if (handshakeTimer >= 0) {
+      vertx.cancelTimer(handshakeTimer);
+      handshakeTimer = -1;
+    }
   }
 
   /** TLS is up (or not wanted): frames from now on, and HELLO within the handshake timeout. */
@@ -145,7 +158,7 @@ final class ServerLane {
       served.leave(address);
     }
     state = State.CLOSED;
-    vertx.cancelTimer(handshakeTimer);
+    cancelHandshakeTimer();
     if (slowReaderTimer >= 0) {
       vertx.cancelTimer(slowReaderTimer);
     }
@@ -191,7 +204,7 @@ final class ServerLane {
   }
 
   private void hello(Frame.Hello h) {
-    vertx.cancelTimer(handshakeTimer);
+    cancelHandshakeTimer();
     served.gate().leave(unauthenticated);
     if (h.version() != Protocol.VERSION) {
       fail(new ShardlineException(ErrorCode.PROTOCOL_VERSION,
@@ -438,7 +451,7 @@ final class ServerLane {
 
   private void fail(ShardlineException e) {
     state = State.CLOSED;
-    vertx.cancelTimer(handshakeTimer);
+    cancelHandshakeTimer();
     if (socket == null) {
       raw.close(); // still in TLS: no frame can be sent
     } else {
