@@ -1,5 +1,7 @@
 package io.shardline.engine.lane;
 
+import io.shardline.engine.codec.CodecMask;
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.Protocol;
@@ -60,11 +62,11 @@ import java.util.function.Consumer;
 public final class ClientLane {
   /** Lane settings shared by all lanes of a transfer. */
   public record Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff,
-      int codecMask, TokenBucket rateLimit) {
+      CodecMask codecMask, TokenBucket rateLimit) {
     /** Settings without compression or a rate limit. */
     public Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff) {
       this(window, diskBacklog, maxChunkAttempts, stallTimeoutMs, backoff,
-          Protocol.bit(Protocol.CODEC_IDENTITY), null);
+          CodecMask.of(CodecId.IDENTITY), null);
     }
   }
 
@@ -300,7 +302,7 @@ public final class ClientLane {
     lastActivity = System.nanoTime();
     long wire = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.payload().readableBytes();
     counters.wireBytes.add(wire);
-    counters.codecChunks[d.codec()].increment();
+    counters.countChunk(d.codecId());
     intake.acquire(); // pauses the socket once diskBacklog chunks wait for the disk
     TokenBucket bucket = settings.rateLimit();
     if (bucket != null && !intake.held()) {
@@ -317,7 +319,7 @@ public final class ClientLane {
       bucket.take(System.nanoTime(), wire); // frames already read while pausing still count
     }
     disk.executeBlocking(() -> {
-      task.file().accept(task.index(), d.codec(), d.rawLength(), d.crc(), d.payload());
+      task.file().accept(task.index(), d.codecId(), d.rawLength(), d.crc(), d.payload());
       return null;
     }, false).onComplete(ar -> stored(task, ar));
     pump();

@@ -1,5 +1,7 @@
 package io.shardline.engine.server;
 
+import io.shardline.engine.codec.CodecMask;
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.storage.SafePath;
 import io.shardline.engine.storage.ChunkSource;
@@ -53,7 +55,7 @@ final class ServerLane {
   private boolean closed;
   private State state = State.AWAIT_HELLO;
   private int lane;
-  private int clientCodecs = Protocol.bit(Protocol.CODEC_IDENTITY);
+  private CodecMask clientCodecs = CodecMask.of(CodecId.IDENTITY);
   private long clientLaneRate;
   private final LinkMeter link = new LinkMeter();
   /** Requests waiting for room in the write window. */
@@ -213,9 +215,16 @@ final class ServerLane {
           + served.maxConnectionsPerAddress() + ")"));
       return;
     }
+    CodecMask decodes;
+    try {
+      decodes = h.codecMask().withAuto(false).with(CodecId.IDENTITY);
+    } catch (ShardlineException e) {
+      fail(e);
+      return;
+    }
     admitted = true;
     lane = h.lane();
-    clientCodecs = h.codecs() | Protocol.bit(Protocol.CODEC_IDENTITY);
+    clientCodecs = decodes;
     clientLaneRate = h.laneRate();
     state = State.READY;
     served.activeLanes().incrementAndGet();
@@ -277,6 +286,7 @@ final class ServerLane {
   private void get(Frame.Get g) {
     try {
       SafePath.check(g.path());
+      g.codecMask(); // bits for no known codec: refused here, so read() can rely on the mask
     } catch (ShardlineException e) {
       error(g.requestId(), e);
       return;
@@ -351,7 +361,7 @@ final class ServerLane {
       return; // never answered; its bytes stay counted, as a stuck disk read would (until the lane closes)
     }
     // Only codecs the client said it decodes; the link and compression rates as measured now.
-    int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
+    CodecMask mask = g.codecMask().retain(clientCodecs).with(CodecId.IDENTITY);
     // The link as far as this lane knows: what it measured, capped by the server's own rate
     // limit (shared by its lanes) and by the client's (its share per lane, from HELLO).
     double measured = link.bytesPerSecond();

@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.Backoff;
@@ -344,9 +345,9 @@ public final class PullSession {
     if (!errors.isEmpty()) {
       LOG.debug("pull finished with errors: {}", errors);
     }
-    long[] mix = new long[counters.codecChunks.length];
-    for (int i = 0; i < mix.length; i++) {
-      mix[i] = counters.codecChunks[i].sum();
+    long[] mix = new long[CodecId.values().length];
+    for (CodecId id : CodecId.values()) {
+      mix[id.wire()] = counters.chunks(id);
     }
     return new PullResult(counters.filesTotal, counters.bytesTotal, counters.bytesDone.sum(),
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),

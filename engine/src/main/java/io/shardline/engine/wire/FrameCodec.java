@@ -2,6 +2,7 @@ package io.shardline.engine.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
@@ -214,13 +215,13 @@ public final class FrameCodec {
       int codec = header.readUnsignedByte();
       int rawLength = header.readInt();
       int crc = header.readInt();
-      if (codec > Protocol.MAX_CODEC) {
+      if (!CodecId.known(codec)) {
         throw malformed("DATA with unknown codec " + codec);
       }
       if (offset < 0 || rawLength < 0 || rawLength > Protocol.MAX_CHUNK) {
         throw malformed("DATA at offset " + offset + " with raw length " + rawLength);
       }
-      boolean ok = codec == Protocol.CODEC_IDENTITY
+      boolean ok = codec == CodecId.IDENTITY.wire()
           ? rawLength == payload.readableBytes()
           : payload.readableBytes() < rawLength; // an encoding is only sent when it is smaller
       if (!ok) {

@@ -28,21 +28,6 @@ public final class Protocol {
   public static final int MAX_TOKEN = 1024;
   public static final int MAX_PATH = 4096;
   public static final int MAX_MESSAGE = 4096;
-  /** Codec ids carried in DATA (identity since v1; zstd and planes since v2). */
-  public static final int CODEC_IDENTITY = 0;
-  public static final int CODEC_ZSTD = 1;
-  public static final int CODEC_PLANES = 2;
-  /** Highest codec id this version knows. */
-  public static final int MAX_CODEC = CODEC_PLANES;
-  /** In a GET's codec mask (v2): the server picks among the allowed codecs adaptively. */
-  public static final int MASK_AUTO = 0x80;
-
-
-  /** The codec mask bit for a codec id. */
-  public static int bit(int codec) {
-    return 1 << codec;
-  }
-
   private Protocol() {}
 
   /** The largest frame a client must accept for a given chunk size. */

@@ -1,5 +1,6 @@
 package io.shardline.engine.wire;
 
+import io.shardline.engine.codec.CodecId;
 import static io.shardline.engine.wire.WireFixtures.bytes;
 import static io.shardline.engine.wire.WireFixtures.dataHeader;
 import static io.shardline.engine.wire.WireFixtures.frame;
@@ -179,7 +180,7 @@ class FrameDecoderTest {
   @Test
   void chunkSizedDataFrame() {
     byte[] payload = bytes(CHUNK, 4);
-    Frame.Data expected = new Frame.Data(3, 5L * CHUNK, Protocol.CODEC_IDENTITY, CHUNK,
+    Frame.Data expected = new Frame.Data(3, 5L * CHUNK, CodecId.IDENTITY, CHUNK,
         Crc32c.of(payload, 0, CHUNK), Unpooled.wrappedBuffer(payload));
     byte[] w = wire(List.of(new Frame.ListEnd(1, 1, CHUNK), expected, new Frame.ListEnd(2, 0, 0)));
     int max = Protocol.maxServerFrame(CHUNK);

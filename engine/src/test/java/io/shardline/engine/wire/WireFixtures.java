@@ -1,5 +1,6 @@
 package io.shardline.engine.wire;
 
+import io.shardline.engine.codec.CodecId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -64,7 +65,7 @@ final class WireFixtures {
    */
   static Frame.Data heapData(int requestId, long offset, int n) {
     byte[] payload = bytes(n, requestId);
-    return new Frame.Data(requestId, offset, Protocol.CODEC_IDENTITY, n, Crc32c.of(payload, 0, n),
+    return new Frame.Data(requestId, offset, CodecId.IDENTITY, n, Crc32c.of(payload, 0, n),
         Unpooled.wrappedBuffer(payload));
   }
 
