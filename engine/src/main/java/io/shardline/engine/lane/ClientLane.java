@@ -38,6 +38,7 @@ import java.util.function.Consumer;
  * CONNECTING  STOPPED     stop(); a connection that completes later is closed
  * READY       BACKOFF     lost: dropped, stalled, a retryable server ERROR, a bad frame
  * READY       CONNECTING  retarget(): reconnect at once with new terms, no backoff
+ *                         (a new rate share does not need this: laneRate() sends SETTINGS)
  * READY       FAILED      a non-retryable server ERROR: reported as fatal
  * READY       STOPPED     stop()
  * BACKOFF     CONNECTING  the backoff timer fired
@@ -212,6 +213,25 @@ public final class ClientLane {
     });
   }
 
+  /**
+   * Changes this lane's share of the rate limit (bytes/s, 0 = none) without reconnecting: a READY
+   * lane sends SETTINGS LANE_RATE (v3) and keeps its chunks in flight; any other lane carries the
+   * new share in its next HELLO (a lane whose HELLO already went out sends SETTINGS on WELCOME).
+   */
+  public void laneRate(ClientConnection.Target next) {
+    ctx.runOnContext(v -> {
+      target = next;
+      if (state == State.READY) {
+        sendLaneRate();
+      }
+    });
+  }
+
+  private void sendLaneRate() {
+    conn.socket().send(new Frame.Settings(List.of(new Frame.Settings.Setting(Frame.Settings.LANE_RATE,
+        target.laneRate()))));
+  }
+
   /** The one place the state changes: checks the move against the table. */
   private void transition(State to, String why) {
     State from = state;
@@ -226,6 +246,7 @@ public final class ClientLane {
 
   private void connect(String why) {
     transition(State.CONNECTING, why);
+    long helloRate = target.laneRate();
     ClientConnection.open(vertx, client, target, number).onComplete(ar -> {
       if (state != State.CONNECTING) { // stopped meanwhile
         if (ar.succeeded()) {
@@ -247,6 +268,10 @@ public final class ClientLane {
       conn = ar.result();
       failures = 0;
       transition(State.READY, "welcome");
+      counters.connections.increment();
+      if (target.laneRate() != helloRate) {
+        sendLaneRate(); // the share changed while this lane was connecting
+      }
       conn.handler(this::onMessage);
       lastActivity = System.nanoTime();
       intake.attach(socketValve);

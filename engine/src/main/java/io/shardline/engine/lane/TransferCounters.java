@@ -17,6 +17,8 @@ public final class TransferCounters {
   public final LongAdder resumedChunks = new LongAdder();
   public final LongAdder filesDone = new LongAdder();
   public final LongAdder reconnects = new LongAdder();
+  /** Connections that got to READY (a WELCOME), first ones included: lanes + reconnects, with no retargets. */
+  public final LongAdder connections = new LongAdder();
   public final LongAdder activeLanes = new LongAdder();
   /** Chunks received per codec, by ordinal. */
   private final LongAdder[] codecChunks = new LongAdder[CodecId.values().length];

@@ -57,6 +57,8 @@ final class ServerLane {
   private int lane;
   private CodecMask clientCodecs = CodecMask.of(CodecId.IDENTITY);
   private long clientLaneRate;
+  /** Bytes of chunks this lane may hold (the server's write window, or less after a SETTINGS WINDOW). */
+  private long window;
   private final LinkMeter link = new LinkMeter();
   /** Requests waiting for room in the write window. */
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
@@ -178,6 +180,8 @@ final class ServerLane {
     } else if (state == State.READY) {
       if (f instanceof Frame.Get g) {
         get(g);
+      } else if (f instanceof Frame.Settings s) {
+        settings(s);
       } else if (f instanceof Frame.List l) {
         list(l);
       } else if (f instanceof Frame.Error e) {
@@ -226,6 +230,7 @@ final class ServerLane {
     lane = h.lane();
     clientCodecs = decodes;
     clientLaneRate = h.laneRate();
+    window = served.laneWriteWindow();
     state = State.READY;
     served.activeLanes().incrementAndGet();
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
@@ -283,6 +288,23 @@ final class ServerLane {
     socket.send(new Frame.ListEnd(requestId, files.size(), bytes));
   }
 
+  /**
+   * Applies a SETTINGS frame (v3) on the live lane, pair by pair; unknown ids are ignored. A
+   * WINDOW above the server's own write window is capped at it; 0 restores it.
+   */
+  private void settings(Frame.Settings s) {
+    for (Frame.Settings.Setting v : s.values()) {
+      switch (v.id()) {
+        case Frame.Settings.LANE_RATE -> clientLaneRate = v.value();
+        case Frame.Settings.WINDOW -> window = v.value() == 0 ? served.laneWriteWindow()
+            : Math.min(v.value(), served.laneWriteWindow());
+        default -> LOG.debug("lane {} from {}: ignored unknown setting {}", lane, peer, v.id());
+      }
+    }
+    LOG.debug("lane {} from {}: rate {} B/s, window {} B", lane, peer, clientLaneRate, window);
+    drain(); // a larger window may start queued requests
+  }
+
   private void get(Frame.Get g) {
     try {
       SafePath.check(g.path());
@@ -310,7 +332,7 @@ final class ServerLane {
   private void drain() {
     // A GET larger than the window goes alone: only when nothing else of this lane is queued.
     while (!pending.isEmpty() && waiting == null && state == State.READY
-        && (queuedBytes == 0 || queuedBytes + pending.peekFirst().length() <= served.laneWriteWindow())) {
+        && (queuedBytes == 0 || queuedBytes + pending.peekFirst().length() <= window)) {
       Frame.Get g = pending.pollFirst();
       queuedBytes += g.length();
       ChunkMemoryBudget.Priority priority = reservedBytes > 0 ? ChunkMemoryBudget.Priority.HOLDER
@@ -325,7 +347,7 @@ final class ServerLane {
         waitingBytes = g.length();
       }
     }
-    boolean full = queuedBytes >= served.laneWriteWindow() || pending.size() > MAX_PENDING;
+    boolean full = queuedBytes >= window || pending.size() > MAX_PENDING;
     if (full && !paused) {
       paused = true;
       socket.pause();

@@ -88,8 +88,8 @@ public final class PullSession {
 
   /**
    * Changes the rate limit of a running pull (wire bytes per second over all lanes; 0 = none):
-   * the reading side's bucket at once, and the server's pacing by reconnecting each lane with its
-   * new share (a server takes a lane's rate at its handshake). Chunks in flight are fetched again.
+   * the reading side's bucket at once, and the server's pacing by sending each READY lane's new
+   * share in a SETTINGS frame (v3) on the live connection: no reconnect, chunks in flight stay.
    */
   public void rateLimit(long bytesPerSecond) {
     bucket.rate(bytesPerSecond, System.nanoTime());
@@ -101,7 +101,7 @@ public final class PullSession {
         t.timeoutMs(), t.pinning(), Math.max(0, bytesPerSecond) / o.lanes());
     target = next;
     synchronized (lanes) {
-      lanes.forEach(l -> l.retarget(next));
+      lanes.forEach(l -> l.laneRate(next));
     }
   }
 

@@ -8,7 +8,7 @@ import io.shardline.engine.integrity.FileManifest;
 
 /** The frames of the protocol (each names the version that introduced it), one record each. See {@code docs/protocol.md}. */
 public sealed interface Frame
-    permits Frame.Hello, Frame.Welcome, Frame.Error, Frame.List, Frame.Entry, Frame.ListEnd,
+    permits Frame.Hello, Frame.Welcome, Frame.Error, Frame.Settings, Frame.List, Frame.Entry, Frame.ListEnd,
         Frame.Get, Frame.Data {
 
   FrameType type();
@@ -49,6 +49,32 @@ public sealed interface Frame
   record Error(int requestId, ErrorCode code, String message) implements Frame {
     public FrameType type() {
       return FrameType.ERROR;
+    }
+  }
+
+  /**
+   * Client to server on a READY lane (v3; HTTP/2's SETTINGS as the model): new values for this
+   * lane's settings as (id, value) pairs, applied in order, so a later pair for the same id wins.
+   * A receiver ignores ids it does not know, so a later version can add settings. The ids are
+   * {@link #LANE_RATE} and {@link #WINDOW}; see {@code docs/protocol.md}.
+   */
+  record Settings(java.util.List<Setting> values) implements Frame {
+    /** This lane's share of the client's rate limit, bytes/s; 0 = none (as {@code lane_rate} in HELLO). */
+    public static final int LANE_RATE = 1;
+    /** Bytes of chunks the server may hold for this lane (its write window); 0 = the server's default. */
+    public static final int WINDOW = 2;
+    /** The most pairs one SETTINGS frame may carry. */
+    public static final int MAX_VALUES = 16;
+
+    public Settings {
+      values = java.util.List.copyOf(values);
+    }
+
+    /** One (id, value) pair; {@code value} is a u64 below 2^63. */
+    public record Setting(int id, long value) {}
+
+    public FrameType type() {
+      return FrameType.SETTINGS;
     }
   }
 
