@@ -3,6 +3,7 @@ package io.shardline.engine.server;
 import io.shardline.engine.codec.CodecMask;
 import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.lane.FlowWindow;
 import io.shardline.engine.storage.SafePath;
 import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.error.ErrorCode;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * it counts against the per-address limit of authenticated lanes. In READY it answers LIST with
  * ENTRY frames and GET with DATA frames. File reads run on the disk worker pool. The lane counts
  * the bytes it has read (or is reading) but not yet written to the socket; requests beyond that
- * write window wait in a small queue and the socket stops reading, so a client cannot make the
+ * write window wait in a small queue and the socket stops reading (a {@link FlowWindow} with
+ * hysteresis decides when), so a client cannot make the
  * server hold more than one window of chunk data (or one chunk, if larger: it goes alone),
  * whatever it asks for. Each chunk also reserves its length in the node-wide
  * {@link ChunkMemoryBudget} before it is read, waiting (without blocking the loop) while the
@@ -64,7 +66,11 @@ final class ServerLane {
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
   private static final int MAX_PENDING = 256;
   private long queuedBytes;
-  private boolean paused;
+  /**
+   * Pauses the socket past MAX_PENDING waiting requests, or while the write window is full (the
+   * hold); resumes once at most MAX_PENDING / 2 wait and the window has room.
+   */
+  private final FlowWindow flow = new FlowWindow(MAX_PENDING + 1, MAX_PENDING / 2);
   private long handshakeTimer;
   /** Bytes this lane holds in the node's memory budget (granted, not given back). */
   private long reservedBytes;
@@ -123,6 +129,7 @@ final class ServerLane {
     deadline("no HELLO within ");
     socket = new FrameSocket(raw, Protocol.MAX_CLIENT_FRAME, this::onMessage);
     socket.closeHandler(v -> closed());
+    flow.attach(FlowWindow.Valve.of(socket::pause, socket::resume));
   }
 
   /** Made room for a newer unauthenticated connection (see {@link HandshakeGate}). */
@@ -322,11 +329,7 @@ final class ServerLane {
     // Requests already decoded from one socket read keep arriving after a pause, so they wait
     // here (a few bytes each) and start only while the lane's write window has room.
     pending.addLast(g);
-    if (!paused && pending.size() > MAX_PENDING) {
-      paused = true;
-      socket.pause();
-    }
-    drain();
+    drain(); // ends by updating the flow window, which pauses the socket past MAX_PENDING
   }
 
   private void drain() {
@@ -347,14 +350,7 @@ final class ServerLane {
         waitingBytes = g.length();
       }
     }
-    boolean full = queuedBytes >= window || pending.size() > MAX_PENDING;
-    if (full && !paused) {
-      paused = true;
-      socket.pause();
-    } else if (!full && paused && pending.size() <= MAX_PENDING / 2) {
-      paused = false;
-      socket.resume();
-    }
+    flow.update(pending.size(), queuedBytes >= window);
   }
 
   /** The memory budget granted {@code g}'s reservation (on this lane's context). */
