@@ -85,4 +85,21 @@ class ProtocolV3Test {
       }
     }
   }
+
+  @Test
+  void aGetWithMaskBitsForNoKnownCodecIsRefusedAndTheLaneStays() throws Exception {
+    try (Loopback lb = new Loopback(tmp)) {
+      lb.start();
+      Loopback.file(lb.root.resolve("f.bin"), 8192, 6);
+      List<Frame> frames = List.of(new Frame.Hello(Protocol.VERSION, 1, "", IDENTITY, 0),
+          new Frame.Get(1, "f.bin", 0, 4096, 0x08 | 1), new Frame.Get(2, "f.bin", 4096, 4096, IDENTITY));
+      try (SSLSocket s = HostileClientsTest.neverReading(lb.info.port(), frames)) {
+        assertInstanceOf(Frame.Welcome.class, read(s));
+        Frame.Error e = assertInstanceOf(Frame.Error.class, read(s));
+        assertEquals(1, e.requestId());
+        assertEquals(ErrorCode.MALFORMED_FRAME, e.code());
+        assertEquals(2, assertInstanceOf(Frame.Data.class, read(s)).requestId());
+      }
+    }
+  }
 }
