@@ -10,8 +10,8 @@ import java.util.List;
  * side's; neither ever runs on an event loop. Implementations are stateless and thread-safe.
  */
 public interface Codec {
-  /** Wire id, carried in DATA frames (see {@code docs/protocol.md}). */
-  int id();
+  /** Which codec this is (its wire id is carried in DATA frames, see {@code docs/protocol.md}). */
+  CodecId id();
 
   /** Name used on the command line and in summaries: identity, zstd, planes. */
   String name();
@@ -33,4 +33,16 @@ public interface Codec {
    * small constant.
    */
   ByteBuf decode(ByteBuf encoded, int rawLength, ByteBufAllocator alloc);
+
+  /**
+   * Like {@link #decode}, but takes ownership of {@code encoded}: it is released, or returned as
+   * the result (identity does that after its length check, so a received chunk is not copied).
+   */
+  default ByteBuf decodeOwned(ByteBuf encoded, int rawLength, ByteBufAllocator alloc) {
+    try {
+      return decode(encoded, rawLength, alloc);
+    } finally {
+      encoded.release();
+    }
+  }
 }

@@ -1,7 +1,5 @@
 package io.shardline.engine.codec;
 
-import io.shardline.engine.wire.Protocol;
-
 /**
  * Which codec a chunk goes out in. Pure: the measurements are arguments.
  *
@@ -25,38 +23,37 @@ public final class CodecPolicy {
   private CodecPolicy() {}
 
   /**
-   * @param mask the GET's codec mask ({@link Protocol#bit} values, maybe {@link Protocol#MASK_AUTO})
+   * @param mask the GET's codec mask (maybe with auto)
    * @param hasFloats whether the chunk holds typed floating-point data
    * @param sampleRatio compressed/raw size of a sample of the chunk (NaN if not sampled)
    * @param linkBytesPerSecond the lane's measured link throughput (NaN if not known yet)
    * @param compressBytesPerSecond compression throughput available to this lane (NaN if unknown)
    */
-  public static int choose(int mask, boolean hasFloats, double sampleRatio, double linkBytesPerSecond,
+  public static CodecId choose(CodecMask mask, boolean hasFloats, double sampleRatio, double linkBytesPerSecond,
       double compressBytesPerSecond) {
-    boolean planes = (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0;
-    boolean zstd = (mask & Protocol.bit(Protocol.CODEC_ZSTD)) != 0;
-    int preferred = planes && hasFloats ? Protocol.CODEC_PLANES
-        : zstd ? Protocol.CODEC_ZSTD
-        : planes ? Protocol.CODEC_PLANES
-        : Protocol.CODEC_IDENTITY;
-    if ((mask & Protocol.MASK_AUTO) == 0 || preferred == Protocol.CODEC_IDENTITY) {
+    boolean planes = mask.contains(CodecId.PLANES);
+    boolean zstd = mask.contains(CodecId.ZSTD);
+    CodecId preferred = planes && hasFloats ? CodecId.PLANES
+        : zstd ? CodecId.ZSTD
+        : planes ? CodecId.PLANES
+        : CodecId.IDENTITY;
+    if (!mask.auto() || preferred == CodecId.IDENTITY) {
       return preferred;
     }
     if (!(sampleRatio < SHRINK)) {
-      return Protocol.CODEC_IDENTITY; // does not shrink (or not sampled): don't spend the CPU
+      return CodecId.IDENTITY; // does not shrink (or not sampled): don't spend the CPU
     }
     if (Double.isNaN(linkBytesPerSecond)) {
-      return Protocol.CODEC_IDENTITY; // link not measured yet: sending as is never slows a fast link
+      return CodecId.IDENTITY; // link not measured yet: sending as is never slows a fast link
     }
     if (Double.isNaN(compressBytesPerSecond)) {
       return preferred; // a measured slow link, compressor not timed yet: the first encode times it
     }
-    return compressBytesPerSecond > linkBytesPerSecond ? preferred : Protocol.CODEC_IDENTITY;
+    return compressBytesPerSecond > linkBytesPerSecond ? preferred : CodecId.IDENTITY;
   }
 
   /** Whether auto mode needs a sample of this chunk (it does when it might compress). */
-  public static boolean wantsSample(int mask) {
-    return (mask & Protocol.MASK_AUTO) != 0
-        && (mask & (Protocol.bit(Protocol.CODEC_ZSTD) | Protocol.bit(Protocol.CODEC_PLANES))) != 0;
+  public static boolean wantsSample(CodecMask mask) {
+    return mask.auto() && (mask.contains(CodecId.ZSTD) || mask.contains(CodecId.PLANES));
   }
 }

@@ -1,19 +1,20 @@
 package io.shardline.engine.codec;
 
-import io.shardline.engine.wire.Protocol;
-
-/** The codecs of this protocol version, by wire id. Immutable, thread-safe. */
+/** The codecs of this protocol version, by {@link CodecId}. Immutable, thread-safe. */
 public final class CodecSet {
   /** The codec mask a client advertises in HELLO: every codec it can decode. */
-  public static final int DECODABLE = Protocol.bit(Protocol.CODEC_IDENTITY) | Protocol.bit(Protocol.CODEC_ZSTD)
-      | Protocol.bit(Protocol.CODEC_PLANES);
+  public static final CodecMask DECODABLE = CodecMask.all();
 
-  private final Codec[] byId;
+  private final Codec[] byId = new Codec[CodecId.values().length];
 
   private CodecSet(Codec... codecs) {
-    byId = new Codec[Protocol.MAX_CODEC + 1];
     for (Codec c : codecs) {
-      byId[c.id()] = c;
+      byId[c.id().ordinal()] = c;
+    }
+    for (CodecId id : CodecId.values()) {
+      if (byId[id.ordinal()] == null) {
+        throw new IllegalArgumentException("no codec for " + id);
+      }
     }
   }
 
@@ -22,12 +23,8 @@ public final class CodecSet {
     return new CodecSet(new IdentityCodec(), new ZstdCodec(zstdLevel), new PlanesCodec(zstdLevel));
   }
 
-  /** The codec with this wire id. */
-  public Codec get(int id) {
-    Codec c = id >= 0 && id < byId.length ? byId[id] : null;
-    if (c == null) {
-      throw new IllegalArgumentException("no codec with id " + id);
-    }
-    return c;
+  /** The codec for {@code id}. */
+  public Codec get(CodecId id) {
+    return byId[id.ordinal()];
   }
 }

@@ -10,15 +10,14 @@ import java.util.List;
 /**
  * Codec 0: the chunk's bytes as they are. It never makes a chunk smaller, so {@link #encode}
  * always answers {@code null} (the caller sends the raw chunk); {@link #decode} copies the
- * payload into a new buffer after checking that its length is the raw length.
+ * payload into a new buffer after checking that its length is the raw length;
+ * {@link #decodeOwned} checks the length and hands the payload itself back (no copy).
  */
 public final class IdentityCodec implements Codec {
-  /** Wire id. */
-  public static final int ID = 0;
 
   @Override
-  public int id() {
-    return ID;
+  public CodecId id() {
+    return CodecId.IDENTITY;
   }
 
   @Override
@@ -46,6 +45,17 @@ public final class IdentityCodec implements Codec {
       out.release();
       throw DirectView.decodeFailure(name(), e);
     }
+  }
+
+  /** Checks the length and returns {@code encoded} itself (ownership passes back to the caller). */
+  @Override
+  public ByteBuf decodeOwned(ByteBuf encoded, int rawLength, ByteBufAllocator alloc) {
+    int n = encoded.readableBytes();
+    if (rawLength < 0 || n != rawLength) {
+      encoded.release();
+      throw bad("identity payload of " + n + " bytes for a chunk of " + rawLength);
+    }
+    return encoded;
   }
 
   @Override

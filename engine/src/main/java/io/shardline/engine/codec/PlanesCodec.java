@@ -65,8 +65,6 @@ import java.util.List;
  * starts mid-value) its own {@link DType#BYTES} segment.
  */
 public final class PlanesCodec implements Codec {
-  /** Wire id. */
-  public static final int ID = 2;
   /** Raw bytes of whole elements per block of a planar segment (a multiple of 8). */
   public static final int BLOCK_BYTES = 256 * 1024;
   /**
@@ -103,8 +101,8 @@ public final class PlanesCodec implements Codec {
   }
 
   @Override
-  public int id() {
-    return ID;
+  public CodecId id() {
+    return CodecId.PLANES;
   }
 
   @Override

@@ -22,8 +22,6 @@ import java.util.List;
  * {@code rawLength} bytes and the decompressor cannot write past it.
  */
 public final class ZstdCodec implements Codec {
-  /** Wire id. */
-  public static final int ID = 1;
   /** Default compression level: fast enough for the serving side's disk workers. */
   public static final int DEFAULT_LEVEL = 1;
 
@@ -40,8 +38,8 @@ public final class ZstdCodec implements Codec {
   }
 
   @Override
-  public int id() {
-    return ID;
+  public CodecId id() {
+    return CodecId.ZSTD;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.shardline.engine.lane;
 
+import io.shardline.engine.codec.CodecId;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.error.ShardlineException;
@@ -22,7 +23,7 @@ public interface ChunkTarget {
    * {@link ShardlineException}: retryable codes ({@code CHECKSUM_MISMATCH}, {@code BAD_ENCODING})
    * mean "fetch it again".
    */
-  void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception;
+  void accept(int index, CodecId codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception;
 
   /** The chunk could not be fetched for good; the file fails with this error. */
   void fail(ShardlineException error);

@@ -103,7 +103,8 @@ public final class ClientConnection {
     if (!welcome.future().isComplete()) {
       if (msg instanceof Frame.Welcome w) {
         if (w.version() != Protocol.VERSION) {
-          welcome.tryFail(new ShardlineException(ErrorCode.PROTOCOL_VERSION, "server speaks version " + w.version()));
+          welcome.tryFail(new ShardlineException(ErrorCode.PROTOCOL_VERSION, "server speaks protocol version " + w.version()
+              + ", this client " + Protocol.VERSION));
         } else {
           welcome.tryComplete(this);
         }

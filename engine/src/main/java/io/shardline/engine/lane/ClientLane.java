@@ -1,5 +1,7 @@
 package io.shardline.engine.lane;
 
+import io.shardline.engine.codec.CodecMask;
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.Protocol;
@@ -36,6 +38,7 @@ import java.util.function.Consumer;
  * CONNECTING  STOPPED     stop(); a connection that completes later is closed
  * READY       BACKOFF     lost: dropped, stalled, a retryable server ERROR, a bad frame
  * READY       CONNECTING  retarget(): reconnect at once with new terms, no backoff
+ *                         (a new rate share does not need this: laneRate() sends SETTINGS)
  * READY       FAILED      a non-retryable server ERROR: reported as fatal
  * READY       STOPPED     stop()
  * BACKOFF     CONNECTING  the backoff timer fired
@@ -60,11 +63,11 @@ import java.util.function.Consumer;
 public final class ClientLane {
   /** Lane settings shared by all lanes of a transfer. */
   public record Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff,
-      int codecMask, TokenBucket rateLimit) {
+      CodecMask codecMask, TokenBucket rateLimit) {
     /** Settings without compression or a rate limit. */
     public Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff) {
       this(window, diskBacklog, maxChunkAttempts, stallTimeoutMs, backoff,
-          Protocol.bit(Protocol.CODEC_IDENTITY), null);
+          CodecMask.of(CodecId.IDENTITY), null);
     }
   }
 
@@ -210,6 +213,25 @@ public final class ClientLane {
     });
   }
 
+  /**
+   * Changes this lane's share of the rate limit (bytes/s, 0 = none) without reconnecting: a READY
+   * lane sends SETTINGS LANE_RATE (v3) and keeps its chunks in flight; any other lane carries the
+   * new share in its next HELLO (a lane whose HELLO already went out sends SETTINGS on WELCOME).
+   */
+  public void laneRate(ClientConnection.Target next) {
+    ctx.runOnContext(v -> {
+      target = next;
+      if (state == State.READY) {
+        sendLaneRate();
+      }
+    });
+  }
+
+  private void sendLaneRate() {
+    conn.socket().send(new Frame.Settings(List.of(new Frame.Settings.Setting(Frame.Settings.LANE_RATE,
+        target.laneRate()))));
+  }
+
   /** The one place the state changes: checks the move against the table. */
   private void transition(State to, String why) {
     State from = state;
@@ -224,6 +246,7 @@ public final class ClientLane {
 
   private void connect(String why) {
     transition(State.CONNECTING, why);
+    long helloRate = target.laneRate();
     ClientConnection.open(vertx, client, target, number).onComplete(ar -> {
       if (state != State.CONNECTING) { // stopped meanwhile
         if (ar.succeeded()) {
@@ -245,6 +268,10 @@ public final class ClientLane {
       conn = ar.result();
       failures = 0;
       transition(State.READY, "welcome");
+      counters.connections.increment();
+      if (target.laneRate() != helloRate) {
+        sendLaneRate(); // the share changed while this lane was connecting
+      }
       conn.handler(this::onMessage);
       lastActivity = System.nanoTime();
       intake.attach(socketValve);
@@ -300,7 +327,7 @@ public final class ClientLane {
     lastActivity = System.nanoTime();
     long wire = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.payload().readableBytes();
     counters.wireBytes.add(wire);
-    counters.codecChunks[d.codec()].increment();
+    counters.countChunk(d.codecId());
     intake.acquire(); // pauses the socket once diskBacklog chunks wait for the disk
     TokenBucket bucket = settings.rateLimit();
     if (bucket != null && !intake.held()) {
@@ -317,7 +344,7 @@ public final class ClientLane {
       bucket.take(System.nanoTime(), wire); // frames already read while pausing still count
     }
     disk.executeBlocking(() -> {
-      task.file().accept(task.index(), d.codec(), d.rawLength(), d.crc(), d.payload());
+      task.file().accept(task.index(), d.codecId(), d.rawLength(), d.crc(), d.payload());
       return null;
     }, false).onComplete(ar -> stored(task, ar));
     pump();

@@ -1,5 +1,6 @@
 package io.shardline.engine.lane;
 
+import io.shardline.engine.codec.CodecId;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -16,11 +17,29 @@ public final class TransferCounters {
   public final LongAdder resumedChunks = new LongAdder();
   public final LongAdder filesDone = new LongAdder();
   public final LongAdder reconnects = new LongAdder();
+  /** Connections that got to READY (a WELCOME), first ones included: lanes + reconnects, with no retargets. */
+  public final LongAdder connections = new LongAdder();
   public final LongAdder activeLanes = new LongAdder();
-  /** Chunks received per codec id. */
-  public final LongAdder[] codecChunks = {new LongAdder(), new LongAdder(), new LongAdder()};
+  /** Chunks received per codec, by ordinal. */
+  private final LongAdder[] codecChunks = new LongAdder[CodecId.values().length];
   /** The most recent lane or chunk error, for the final message. */
   public final AtomicReference<String> lastError = new AtomicReference<>();
   public volatile long bytesTotal;
   public volatile int filesTotal;
+
+  public TransferCounters() {
+    for (int i = 0; i < codecChunks.length; i++) {
+      codecChunks[i] = new LongAdder();
+    }
+  }
+
+  /** Counts one chunk received in {@code codec}. */
+  public void countChunk(CodecId codec) {
+    codecChunks[codec.ordinal()].increment();
+  }
+
+  /** Chunks received so far in {@code codec}. */
+  public long chunks(CodecId codec) {
+    return codecChunks[codec.ordinal()].sum();
+  }
 }

@@ -1,5 +1,7 @@
 package io.shardline.engine.server;
 
+import io.shardline.engine.codec.CodecMask;
+import io.shardline.engine.codec.CodecId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.codec.Codec;
@@ -9,7 +11,6 @@ import io.shardline.engine.codec.CompressionMeter;
 import io.shardline.engine.tensor.DType;
 import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.storage.ChunkSource;
-import io.shardline.engine.wire.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +28,7 @@ final class ChunkEncoder {
   static final int SAMPLE = 64 * 1024;
 
   /** A chunk ready to send: its codec, its payload (owned by the holder), raw length and CRC. */
-  record Encoded(int codec, ByteBuf payload, int rawLength, int crc) {}
+  record Encoded(CodecId codec, ByteBuf payload, int rawLength, int crc) {}
 
   private final CodecSet codecs;
   private final CompressionMeter meter;
@@ -78,7 +79,7 @@ final class ChunkEncoder {
       }
       List<Segment> bf16 = List.of(new Segment(0, n, DType.BF16));
       for (int i = 0; i < 12; i++) {
-        for (int id = Protocol.CODEC_ZSTD; id <= Protocol.CODEC_PLANES; id++) {
+        for (CodecId id : List.of(CodecId.ZSTD, CodecId.PLANES)) {
           Codec c = codecs.get(id);
           ByteBuf enc = c.encode(raw, bf16, alloc);
           if (enc != null) {
@@ -103,7 +104,7 @@ final class ChunkEncoder {
    * @param linkRate the lane's measured link throughput, bytes/s (NaN if unknown)
    * @param compressRate compression throughput this lane can count on, bytes/s (NaN if unknown)
    */
-  Encoded encode(String path, ChunkSource.Chunk chunk, List<Segment> segments, int mask, double linkRate,
+  Encoded encode(String path, ChunkSource.Chunk chunk, List<Segment> segments, CodecMask mask, double linkRate,
       double compressRate) {
     ByteBuf raw = chunk.bytes();
     int len = raw.readableBytes();
@@ -116,20 +117,20 @@ final class ChunkEncoder {
         if (seen != null && !seen.shrinks && seen.skip.getAndDecrement() > 0) {
           sample = 1.0; // recent samples of this file did not shrink: skip sampling for a while
         } else {
-          sample = sampleRatio(raw, segments, floats && (mask & Protocol.bit(Protocol.CODEC_PLANES)) != 0);
+          sample = sampleRatio(raw, segments, floats && mask.contains(CodecId.PLANES));
           if (len >= SAMPLE) {
             remember(kind, sample < CodecPolicy.SHRINK); // a tiny tail chunk says nothing about the rest
           }
         }
       }
-      int codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);
-      if (codec == Protocol.CODEC_IDENTITY && sample < CodecPolicy.SHRINK && !Double.isNaN(linkRate)
+      CodecId codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);
+      if (codec == CodecId.IDENTITY && sample < CodecPolicy.SHRINK && !Double.isNaN(linkRate)
           && explore.incrementAndGet() % EXPLORE_EVERY == 0) {
         // It shrinks but the link looked faster than compressing: now and then compress anyway,
         // so the compression rate stays measured as conditions change.
-        codec = CodecPolicy.choose(mask & ~Protocol.MASK_AUTO, floats, sample, linkRate, compressRate);
+        codec = CodecPolicy.choose(mask.withAuto(false), floats, sample, linkRate, compressRate);
       }
-      if (codec != Protocol.CODEC_IDENTITY && len > 0) {
+      if (codec != CodecId.IDENTITY && len > 0) {
         long t0 = System.nanoTime();
         ByteBuf enc = codecs.get(codec).encode(raw, segments, alloc);
         meter.record(len, System.nanoTime() - t0);
@@ -138,7 +139,7 @@ final class ChunkEncoder {
           return new Encoded(codec, enc, len, chunk.crc());
         }
       }
-      return new Encoded(Protocol.CODEC_IDENTITY, raw, len, chunk.crc());
+      return new Encoded(CodecId.IDENTITY, raw, len, chunk.crc());
     } catch (RuntimeException e) {
       raw.release();
       throw e;
@@ -150,7 +151,7 @@ final class ChunkEncoder {
     int len = raw.readableBytes();
     int n = Math.min(SAMPLE, len);
     int start = (len - n) / 2;
-    Codec codec = codecs.get(planes ? Protocol.CODEC_PLANES : Protocol.CODEC_ZSTD);
+    Codec codec = codecs.get(planes ? CodecId.PLANES : CodecId.ZSTD);
     ByteBuf enc = codec.encode(raw.slice(raw.readerIndex() + start, n), clip(segments, start, n), alloc);
     if (enc == null) {
       return 1.0;

@@ -1,6 +1,9 @@
 package io.shardline.engine.server;
 
+import io.shardline.engine.codec.CodecMask;
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.lane.FlowWindow;
 import io.shardline.engine.storage.SafePath;
 import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.error.ErrorCode;
@@ -28,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * it counts against the per-address limit of authenticated lanes. In READY it answers LIST with
  * ENTRY frames and GET with DATA frames. File reads run on the disk worker pool. The lane counts
  * the bytes it has read (or is reading) but not yet written to the socket; requests beyond that
- * write window wait in a small queue and the socket stops reading, so a client cannot make the
+ * write window wait in a small queue and the socket stops reading (a {@link FlowWindow} with
+ * hysteresis decides when), so a client cannot make the
  * server hold more than one window of chunk data (or one chunk, if larger: it goes alone),
  * whatever it asks for. Each chunk also reserves its length in the node-wide
  * {@link ChunkMemoryBudget} before it is read, waiting (without blocking the loop) while the
@@ -53,14 +57,20 @@ final class ServerLane {
   private boolean closed;
   private State state = State.AWAIT_HELLO;
   private int lane;
-  private int clientCodecs = Protocol.bit(Protocol.CODEC_IDENTITY);
+  private CodecMask clientCodecs = CodecMask.of(CodecId.IDENTITY);
   private long clientLaneRate;
+  /** Bytes of chunks this lane may hold (the server's write window, or less after a SETTINGS WINDOW). */
+  private long window;
   private final LinkMeter link = new LinkMeter();
   /** Requests waiting for room in the write window. */
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
   private static final int MAX_PENDING = 256;
   private long queuedBytes;
-  private boolean paused;
+  /**
+   * Pauses the socket past MAX_PENDING waiting requests, or while the write window is full (the
+   * hold); resumes once at most MAX_PENDING / 2 wait and the window has room.
+   */
+  private final FlowWindow flow = new FlowWindow(MAX_PENDING + 1, MAX_PENDING / 2);
   /**
    * The pending handshake deadline, -1 when none. Timer ids are numbers of the whole Vert.x
    * instance, starting at 0: cancelling an unset id would cancel another component's timer
@@ -132,6 +142,7 @@ final class ServerLane {
     deadline("no HELLO within ");
     socket = new FrameSocket(raw, Protocol.MAX_CLIENT_FRAME, this::onMessage);
     socket.closeHandler(v -> closed());
+    flow.attach(FlowWindow.Valve.of(socket::pause, socket::resume));
   }
 
   /** Made room for a newer unauthenticated connection (see {@link HandshakeGate}). */
@@ -189,6 +200,8 @@ final class ServerLane {
     } else if (state == State.READY) {
       if (f instanceof Frame.Get g) {
         get(g);
+      } else if (f instanceof Frame.Settings s) {
+        settings(s);
       } else if (f instanceof Frame.List l) {
         list(l);
       } else if (f instanceof Frame.Error e) {
@@ -226,10 +239,18 @@ final class ServerLane {
           + served.maxConnectionsPerAddress() + ")"));
       return;
     }
+    CodecMask decodes;
+    try {
+      decodes = h.codecMask().withAuto(false).with(CodecId.IDENTITY);
+    } catch (ShardlineException e) {
+      fail(e);
+      return;
+    }
     admitted = true;
     lane = h.lane();
-    clientCodecs = h.codecs() | Protocol.bit(Protocol.CODEC_IDENTITY);
+    clientCodecs = decodes;
     clientLaneRate = h.laneRate();
+    window = served.laneWriteWindow();
     state = State.READY;
     served.activeLanes().incrementAndGet();
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
@@ -287,9 +308,27 @@ final class ServerLane {
     socket.send(new Frame.ListEnd(requestId, files.size(), bytes));
   }
 
+  /**
+   * Applies a SETTINGS frame (v3) on the live lane, pair by pair; unknown ids are ignored. A
+   * WINDOW above the server's own write window is capped at it; 0 restores it.
+   */
+  private void settings(Frame.Settings s) {
+    for (Frame.Settings.Setting v : s.values()) {
+      switch (v.id()) {
+        case Frame.Settings.LANE_RATE -> clientLaneRate = v.value();
+        case Frame.Settings.WINDOW -> window = v.value() == 0 ? served.laneWriteWindow()
+            : Math.min(v.value(), served.laneWriteWindow());
+        default -> LOG.debug("lane {} from {}: ignored unknown setting {}", lane, peer, v.id());
+      }
+    }
+    LOG.debug("lane {} from {}: rate {} B/s, window {} B", lane, peer, clientLaneRate, window);
+    drain(); // a larger window may start queued requests
+  }
+
   private void get(Frame.Get g) {
     try {
       SafePath.check(g.path());
+      g.codecMask(); // bits for no known codec: refused here, so read() can rely on the mask
     } catch (ShardlineException e) {
       error(g.requestId(), e);
       return;
@@ -303,17 +342,13 @@ final class ServerLane {
     // Requests already decoded from one socket read keep arriving after a pause, so they wait
     // here (a few bytes each) and start only while the lane's write window has room.
     pending.addLast(g);
-    if (!paused && pending.size() > MAX_PENDING) {
-      paused = true;
-      socket.pause();
-    }
-    drain();
+    drain(); // ends by updating the flow window, which pauses the socket past MAX_PENDING
   }
 
   private void drain() {
     // A GET larger than the window goes alone: only when nothing else of this lane is queued.
     while (!pending.isEmpty() && waiting == null && state == State.READY
-        && (queuedBytes == 0 || queuedBytes + pending.peekFirst().length() <= served.laneWriteWindow())) {
+        && (queuedBytes == 0 || queuedBytes + pending.peekFirst().length() <= window)) {
       Frame.Get g = pending.pollFirst();
       queuedBytes += g.length();
       ChunkMemoryBudget.Priority priority = reservedBytes > 0 ? ChunkMemoryBudget.Priority.HOLDER
@@ -328,14 +363,7 @@ final class ServerLane {
         waitingBytes = g.length();
       }
     }
-    boolean full = queuedBytes >= served.laneWriteWindow() || pending.size() > MAX_PENDING;
-    if (full && !paused) {
-      paused = true;
-      socket.pause();
-    } else if (!full && paused && pending.size() <= MAX_PENDING / 2) {
-      paused = false;
-      socket.resume();
-    }
+    flow.update(pending.size(), queuedBytes >= window);
   }
 
   /** The memory budget granted {@code g}'s reservation (on this lane's context). */
@@ -364,7 +392,7 @@ final class ServerLane {
       return; // never answered; its bytes stay counted, as a stuck disk read would (until the lane closes)
     }
     // Only codecs the client said it decodes; the link and compression rates as measured now.
-    int mask = (g.codecs() & (clientCodecs | Protocol.MASK_AUTO)) | Protocol.bit(Protocol.CODEC_IDENTITY);
+    CodecMask mask = g.codecMask().retain(clientCodecs).with(CodecId.IDENTITY);
     // The link as far as this lane knows: what it measured, capped by the server's own rate
     // limit (shared by its lanes) and by the client's (its share per lane, from HELLO).
     double measured = link.bytesPerSecond();

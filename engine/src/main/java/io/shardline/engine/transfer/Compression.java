@@ -1,28 +1,28 @@
 package io.shardline.engine.transfer;
 
-import io.shardline.engine.wire.Protocol;
+import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.codec.CodecMask;
 import java.util.Locale;
 
 /** What a pull asks the server to compress with. */
 public enum Compression {
   /** The server decides per chunk: compress what shrinks, when the link is slower than compressing. */
-  AUTO(Protocol.bit(Protocol.CODEC_IDENTITY) | Protocol.bit(Protocol.CODEC_ZSTD) | Protocol.bit(Protocol.CODEC_PLANES)
-      | Protocol.MASK_AUTO),
+  AUTO(CodecMask.all().withAuto(true)),
   /** Never compress. */
-  NONE(Protocol.bit(Protocol.CODEC_IDENTITY)),
+  NONE(CodecMask.of(CodecId.IDENTITY)),
   /** zstd every chunk that shrinks. */
-  ZSTD(Protocol.bit(Protocol.CODEC_IDENTITY) | Protocol.bit(Protocol.CODEC_ZSTD)),
+  ZSTD(CodecMask.of(CodecId.IDENTITY, CodecId.ZSTD)),
   /** Byte planes for typed floats, zstd for the rest, every chunk that shrinks. */
-  PLANES(Protocol.bit(Protocol.CODEC_IDENTITY) | Protocol.bit(Protocol.CODEC_ZSTD) | Protocol.bit(Protocol.CODEC_PLANES));
+  PLANES(CodecMask.of(CodecId.IDENTITY, CodecId.ZSTD, CodecId.PLANES));
 
-  private final int mask;
+  private final CodecMask mask;
 
-  Compression(int mask) {
+  Compression(CodecMask mask) {
     this.mask = mask;
   }
 
   /** The codec mask sent in each GET. */
-  public int mask() {
+  public CodecMask mask() {
     return mask;
   }
 

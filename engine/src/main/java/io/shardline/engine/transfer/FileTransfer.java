@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.codec.CodecId;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.integrity.Crc32c;
@@ -9,7 +10,6 @@ import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.FrameSocket;
-import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.error.ShardlineException;
 import java.util.BitSet;
 import java.util.function.Consumer;
@@ -78,7 +78,7 @@ final class FileTransfer implements ChunkTarget {
   }
 
   @Override
-  public void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
+  public void accept(int index, CodecId codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
     ByteBuf raw = null;
     try {
       if (failed()) {
@@ -88,7 +88,7 @@ final class FileTransfer implements ChunkTarget {
         throw new ShardlineException(ErrorCode.MALFORMED_FRAME, manifest.name() + " chunk " + index + ": "
             + rawLength + " raw bytes, expected " + manifest.chunkLength(index));
       }
-      raw = codec == Protocol.CODEC_IDENTITY ? payload.retain() : codecs.get(codec).decode(payload, rawLength, FrameSocket.ALLOC);
+      raw = codecs.get(codec).decodeOwned(payload.retain(), rawLength, FrameSocket.ALLOC); // identity: no copy
       int crc = Crc32c.of(raw);
       if (crc != wireCrc) {
         throw new ShardlineException(ErrorCode.CHECKSUM_MISMATCH, manifest.name() + " chunk " + index

@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.Backoff;
@@ -87,8 +88,8 @@ public final class PullSession {
 
   /**
    * Changes the rate limit of a running pull (wire bytes per second over all lanes; 0 = none):
-   * the reading side's bucket at once, and the server's pacing by reconnecting each lane with its
-   * new share (a server takes a lane's rate at its handshake). Chunks in flight are fetched again.
+   * the reading side's bucket at once, and the server's pacing by sending each READY lane's new
+   * share in a SETTINGS frame (v3) on the live connection: no reconnect, chunks in flight stay.
    */
   public void rateLimit(long bytesPerSecond) {
     bucket.rate(bytesPerSecond, System.nanoTime());
@@ -100,7 +101,7 @@ public final class PullSession {
         t.timeoutMs(), t.pinning(), Math.max(0, bytesPerSecond) / o.lanes());
     target = next;
     synchronized (lanes) {
-      lanes.forEach(l -> l.retarget(next));
+      lanes.forEach(l -> l.laneRate(next));
     }
   }
 
@@ -344,9 +345,9 @@ public final class PullSession {
     if (!errors.isEmpty()) {
       LOG.debug("pull finished with errors: {}", errors);
     }
-    long[] mix = new long[counters.codecChunks.length];
-    for (int i = 0; i < mix.length; i++) {
-      mix[i] = counters.codecChunks[i].sum();
+    long[] mix = new long[CodecId.values().length];
+    for (CodecId id : CodecId.values()) {
+      mix[id.wire()] = counters.chunks(id);
     }
     return new PullResult(counters.filesTotal, counters.bytesTotal, counters.bytesDone.sum(),
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),

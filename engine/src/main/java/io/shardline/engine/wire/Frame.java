@@ -1,24 +1,34 @@
 package io.shardline.engine.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.codec.CodecMask;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.integrity.FileManifest;
 
-/** The frames of protocol version 1, one record each. See {@code docs/protocol.md}. */
+/** The frames of the protocol (each names the version that introduced it), one record each. See {@code docs/protocol.md}. */
 public sealed interface Frame
-    permits Frame.Hello, Frame.Welcome, Frame.Error, Frame.List, Frame.Entry, Frame.ListEnd,
+    permits Frame.Hello, Frame.Welcome, Frame.Error, Frame.Settings, Frame.List, Frame.Entry, Frame.ListEnd,
         Frame.Get, Frame.Data {
 
   FrameType type();
 
-  /** Client to server, first frame on a lane. */
   /**
    * Client to server, first frame on a lane. {@code codecs}: what the client decodes (v2);
    * {@code laneRate}: this lane's share of the client's rate limit in bytes/s, 0 for none (v2).
    */
   record Hello(int version, int lane, String token, int codecs, long laneRate) implements Frame {
+    public Hello(int version, int lane, String token, CodecMask codecs, long laneRate) {
+      this(version, lane, token, codecs.toWire(), laneRate);
+    }
+
     public FrameType type() {
       return FrameType.HELLO;
+    }
+
+    /** {@code codecs} as a mask; bits for no known codec fail with {@code MALFORMED_FRAME}. */
+    public CodecMask codecMask() {
+      return CodecMask.fromWire(codecs);
     }
 
     @Override
@@ -39,6 +49,32 @@ public sealed interface Frame
   record Error(int requestId, ErrorCode code, String message) implements Frame {
     public FrameType type() {
       return FrameType.ERROR;
+    }
+  }
+
+  /**
+   * Client to server on a READY lane (v3; HTTP/2's SETTINGS as the model): new values for this
+   * lane's settings as (id, value) pairs, applied in order, so a later pair for the same id wins.
+   * A receiver ignores ids it does not know, so a later version can add settings. The ids are
+   * {@link #LANE_RATE} and {@link #WINDOW}; see {@code docs/protocol.md}.
+   */
+  record Settings(java.util.List<Setting> values) implements Frame {
+    /** This lane's share of the client's rate limit, bytes/s; 0 = none (as {@code lane_rate} in HELLO). */
+    public static final int LANE_RATE = 1;
+    /** Bytes of chunks the server may hold for this lane (its write window); 0 = the server's default. */
+    public static final int WINDOW = 2;
+    /** The most pairs one SETTINGS frame may carry. */
+    public static final int MAX_VALUES = 16;
+
+    public Settings {
+      values = java.util.List.copyOf(values);
+    }
+
+    /** One (id, value) pair; {@code value} is a u64 below 2^63. */
+    public record Setting(int id, long value) {}
+
+    public FrameType type() {
+      return FrameType.SETTINGS;
     }
   }
 
@@ -65,11 +101,20 @@ public sealed interface Frame
 
   /**
    * Client asks for {@code length} bytes of a file at {@code offset}, in one of the codecs of
-   * {@code codecs} (a mask of {@link Protocol#bit} values, plus {@link Protocol#MASK_AUTO}).
+   * {@code codecs} (the wire bits of a {@link CodecMask}, maybe with auto).
    */
   record Get(int requestId, String path, long offset, int length, int codecs) implements Frame {
+    public Get(int requestId, String path, long offset, int length, CodecMask codecs) {
+      this(requestId, path, offset, length, codecs.toWire());
+    }
+
     public FrameType type() {
       return FrameType.GET;
+    }
+
+    /** {@code codecs} as a mask; bits for no known codec fail with {@code MALFORMED_FRAME}. */
+    public CodecMask codecMask() {
+      return CodecMask.fromWire(codecs);
     }
   }
 
@@ -79,8 +124,17 @@ public sealed interface Frame
    */
   record Data(int requestId, long offset, int codec, int rawLength, int crc, ByteBuf payload)
       implements Frame {
+    public Data(int requestId, long offset, CodecId codec, int rawLength, int crc, ByteBuf payload) {
+      this(requestId, offset, codec.wire(), rawLength, crc, payload);
+    }
+
     public FrameType type() {
       return FrameType.DATA;
+    }
+
+    /** {@code codec} as an id (the decoder accepts only known ids). */
+    public CodecId codecId() {
+      return CodecId.fromWire(codec);
     }
 
     public void release() {

@@ -2,11 +2,13 @@ package io.shardline.engine.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +58,12 @@ public final class FrameCodec {
       buf.writeInt(e.requestId());
       buf.writeShort(e.code().code());
       writeString(buf, truncate(e.message(), Protocol.MAX_MESSAGE / 4), Protocol.MAX_MESSAGE);
+    } else if (frame instanceof Frame.Settings s) {
+      buf.writeShort(s.values().size());
+      for (Frame.Settings.Setting v : s.values()) {
+        buf.writeShort(v.id());
+        buf.writeLong(v.value());
+      }
     } else if (frame instanceof Frame.List l) {
       buf.writeInt(l.requestId());
       buf.writeInt(l.chunkSize());
@@ -138,6 +146,24 @@ public final class FrameCodec {
         ErrorCode code = ErrorCode.of(body.readUnsignedShort());
         yield new Frame.Error(id, code, readString(body, Protocol.MAX_MESSAGE, type));
       }
+      case SETTINGS -> {
+        need(body, 2, type);
+        int count = body.readUnsignedShort();
+        if (count > Frame.Settings.MAX_VALUES) {
+          throw malformed("SETTINGS with " + count + " values (at most " + Frame.Settings.MAX_VALUES + ")");
+        }
+        need(body, count * 10L, type);
+        java.util.List<Frame.Settings.Setting> values = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          int id = body.readUnsignedShort();
+          long value = body.readLong();
+          if (value < 0) {
+            throw malformed("SETTINGS id " + id + " with value " + value + " (at most 2^63 - 1)");
+          }
+          values.add(new Frame.Settings.Setting(id, value));
+        }
+        yield new Frame.Settings(values);
+      }
       case LIST -> {
         need(body, 8, type);
         int id = body.readInt();
@@ -214,13 +240,13 @@ public final class FrameCodec {
       int codec = header.readUnsignedByte();
       int rawLength = header.readInt();
       int crc = header.readInt();
-      if (codec > Protocol.MAX_CODEC) {
+      if (!CodecId.known(codec)) {
         throw malformed("DATA with unknown codec " + codec);
       }
       if (offset < 0 || rawLength < 0 || rawLength > Protocol.MAX_CHUNK) {
         throw malformed("DATA at offset " + offset + " with raw length " + rawLength);
       }
-      boolean ok = codec == Protocol.CODEC_IDENTITY
+      boolean ok = codec == CodecId.IDENTITY.wire()
           ? rawLength == payload.readableBytes()
           : payload.readableBytes() < rawLength; // an encoding is only sent when it is smaller
       if (!ok) {

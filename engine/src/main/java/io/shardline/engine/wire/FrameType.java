@@ -1,10 +1,12 @@
 package io.shardline.engine.wire;
 
-/** Frame type bytes, version 1. */
+/** Frame type bytes (version 1; SETTINGS since version 3). */
 public enum FrameType {
   HELLO(0x01),
   WELCOME(0x02),
   ERROR(0x03),
+  /** Since v3. */
+  SETTINGS(0x04),
   LIST(0x10),
   ENTRY(0x11),
   LIST_END(0x12),

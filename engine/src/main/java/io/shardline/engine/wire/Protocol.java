@@ -8,10 +8,11 @@ public final class Protocol {
   /** "SHLN": the first four bytes of every HELLO. */
   public static final int MAGIC = 0x53484C4E;
   /**
-   * Version 2 (codec negotiation: HELLO and GET carry codec masks; DATA may be zstd or byte
-   * planes). Version 1: HELLO/WELCOME, LIST/ENTRY/LIST_END, GET/DATA, ERROR.
+   * Version 3 (SETTINGS: a lane's rate share and write window change on a live lane). Version 2:
+   * codec negotiation (HELLO and GET carry codec masks; DATA may be zstd or byte planes). Version
+   * 1: HELLO/WELCOME, LIST/ENTRY/LIST_END, GET/DATA, ERROR. Peers must speak the same version.
    */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
   /** Frame prefix: u32 length (of type + body) and u8 type. */
   public static final int PREFIX_BYTES = 5;
   /** Fixed part of a DATA body before the payload: request id, offset, codec, raw length, crc. */
@@ -28,21 +29,6 @@ public final class Protocol {
   public static final int MAX_TOKEN = 1024;
   public static final int MAX_PATH = 4096;
   public static final int MAX_MESSAGE = 4096;
-  /** Codec ids carried in DATA (identity since v1; zstd and planes since v2). */
-  public static final int CODEC_IDENTITY = 0;
-  public static final int CODEC_ZSTD = 1;
-  public static final int CODEC_PLANES = 2;
-  /** Highest codec id this version knows. */
-  public static final int MAX_CODEC = CODEC_PLANES;
-  /** In a GET's codec mask (v2): the server picks among the allowed codecs adaptively. */
-  public static final int MASK_AUTO = 0x80;
-
-
-  /** The codec mask bit for a codec id. */
-  public static int bit(int codec) {
-    return 1 << codec;
-  }
-
   private Protocol() {}
 
   /** The largest frame a client must accept for a given chunk size. */

@@ -1,10 +1,5 @@
 package io.shardline.engine.codec;
 
-import static io.shardline.engine.wire.Protocol.CODEC_IDENTITY;
-import static io.shardline.engine.wire.Protocol.CODEC_PLANES;
-import static io.shardline.engine.wire.Protocol.CODEC_ZSTD;
-import static io.shardline.engine.wire.Protocol.MASK_AUTO;
-import static io.shardline.engine.wire.Protocol.bit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,25 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class CodecPolicyTest {
-  static final int NONE = bit(CODEC_IDENTITY);
-  static final int ZSTD = bit(CODEC_IDENTITY) | bit(CODEC_ZSTD);
-  static final int PLANES = ZSTD | bit(CODEC_PLANES);
-  static final int AUTO = PLANES | MASK_AUTO;
+  static final CodecMask NONE = CodecMask.of(CodecId.IDENTITY);
+  static final CodecMask ZSTD = NONE.with(CodecId.ZSTD);
+  static final CodecMask PLANES = ZSTD.with(CodecId.PLANES);
+  static final CodecMask AUTO = PLANES.withAuto(true);
   static final double NAN = Double.NaN;
 
   @Test
   void fixedChoicesAreHonoured() {
-    assertEquals(CODEC_IDENTITY, CodecPolicy.choose(NONE, true, 0.5, 1e6, 1e9));
-    assertEquals(CODEC_ZSTD, CodecPolicy.choose(ZSTD, true, NAN, NAN, NAN));
-    assertEquals(CODEC_PLANES, CodecPolicy.choose(PLANES, true, NAN, NAN, NAN));
-    assertEquals(CODEC_ZSTD, CodecPolicy.choose(PLANES, false, NAN, NAN, NAN), "untyped bytes: zstd");
+    assertEquals(CodecId.IDENTITY, CodecPolicy.choose(NONE, true, 0.5, 1e6, 1e9));
+    assertEquals(CodecId.ZSTD, CodecPolicy.choose(ZSTD, true, NAN, NAN, NAN));
+    assertEquals(CodecId.PLANES, CodecPolicy.choose(PLANES, true, NAN, NAN, NAN));
+    assertEquals(CodecId.ZSTD, CodecPolicy.choose(PLANES, false, NAN, NAN, NAN), "untyped bytes: zstd");
   }
 
   @Test
   void autoSkipsChunksThatDoNotShrink() {
-    assertEquals(CODEC_IDENTITY, CodecPolicy.choose(AUTO, true, 0.99, 1e6, 1e9));
-    assertEquals(CODEC_IDENTITY, CodecPolicy.choose(AUTO, true, 0.95, 1e6, 1e9));
-    assertEquals(CODEC_IDENTITY, CodecPolicy.choose(AUTO, false, NAN, 1e6, 1e9), "no sample: no compression");
+    assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, true, 0.99, 1e6, 1e9));
+    assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, true, 0.95, 1e6, 1e9));
+    assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, false, NAN, 1e6, 1e9), "no sample: no compression");
   }
 
   @Test
@@ -38,22 +33,22 @@ class CodecPolicyTest {
     double slowLink = 125e6 / 4; // 1 Gbit/s over 4 lanes
     double fastLink = 3e9;
     double compressor = 480e6;
-    assertEquals(CODEC_PLANES, CodecPolicy.choose(AUTO, true, 0.7, slowLink, compressor));
-    assertEquals(CODEC_ZSTD, CodecPolicy.choose(AUTO, false, 0.7, slowLink, compressor));
-    assertEquals(CODEC_IDENTITY, CodecPolicy.choose(AUTO, true, 0.7, fastLink, compressor));
+    assertEquals(CodecId.PLANES, CodecPolicy.choose(AUTO, true, 0.7, slowLink, compressor));
+    assertEquals(CodecId.ZSTD, CodecPolicy.choose(AUTO, false, 0.7, slowLink, compressor));
+    assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, true, 0.7, fastLink, compressor));
   }
 
   @Test
   void autoWaitsForALinkMeasurementBeforeCompressing() {
-    assertEquals(CODEC_IDENTITY, CodecPolicy.choose(AUTO, true, 0.7, NAN, NAN));
-    assertEquals(CODEC_PLANES, CodecPolicy.choose(AUTO, true, 0.7, 125e6 / 4, NAN), "slow link, compressor not timed yet");
+    assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, true, 0.7, NAN, NAN));
+    assertEquals(CodecId.PLANES, CodecPolicy.choose(AUTO, true, 0.7, 125e6 / 4, NAN), "slow link, compressor not timed yet");
   }
 
   @Test
   void samplingOnlyInAutoModeWithACompressor() {
     assertTrue(CodecPolicy.wantsSample(AUTO));
     assertFalse(CodecPolicy.wantsSample(PLANES));
-    assertFalse(CodecPolicy.wantsSample(NONE | MASK_AUTO));
+    assertFalse(CodecPolicy.wantsSample(NONE.withAuto(true)));
   }
 
   @Test

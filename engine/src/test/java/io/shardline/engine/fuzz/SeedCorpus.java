@@ -1,5 +1,6 @@
 package io.shardline.engine.fuzz;
 
+import io.shardline.engine.codec.CodecId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -92,14 +93,14 @@ public final class SeedCorpus {
     m.put("entry-empty-file", new Frame.Entry(3, manifest(0, Protocol.MIN_CHUNK)));
     m.put("list-end", new Frame.ListEnd(4, 1, 12_388L));
     m.put("get", new Frame.Get(5, "bert/model.safetensors", 1L << 33, Protocol.DEFAULT_CHUNK, 0x87));
-    m.put("data-identity", data(6, 4096, Protocol.CODEC_IDENTITY, 40, 40));
-    m.put("data-empty", data(7, 0, Protocol.CODEC_IDENTITY, 0, 0));
-    m.put("data-zstd", data(8, 8192, Protocol.CODEC_ZSTD, 30, 4096));
-    m.put("data-planes", data(9, 0, Protocol.CODEC_PLANES, 30, 65536));
+    m.put("data-identity", data(6, 4096, CodecId.IDENTITY, 40, 40));
+    m.put("data-empty", data(7, 0, CodecId.IDENTITY, 0, 0));
+    m.put("data-zstd", data(8, 8192, CodecId.ZSTD, 30, 4096));
+    m.put("data-planes", data(9, 0, CodecId.PLANES, 30, 65536));
     return m;
   }
 
-  private static Frame.Data data(int requestId, long offset, int codec, int payloadBytes, int rawLength) {
+  private static Frame.Data data(int requestId, long offset, CodecId codec, int payloadBytes, int rawLength) {
     byte[] payload = new byte[payloadBytes];
     new SplittableRandom(requestId).nextBytes(payload);
     return new Frame.Data(requestId, offset, codec, rawLength, Crc32c.of(payload, 0, payloadBytes),
@@ -160,7 +161,7 @@ public final class SeedCorpus {
     byte[] hello = wire(frames.get("hello"));
     byte[] get = wire(frames.get("get"));
     byte[] data = wire(frames.get("data-identity"));
-    byte[] bigData = wire(data(10, 1L << 20, Protocol.CODEC_IDENTITY, 3000, 3000));
+    byte[] bigData = wire(data(10, 1L << 20, CodecId.IDENTITY, 3000, 3000));
 
     Map<String, byte[]> m = new LinkedHashMap<>();
     m.put("every-frame-whole", stream(new int[0], every));

@@ -1,5 +1,6 @@
 package io.shardline.engine.lane;
 
+import io.shardline.engine.codec.CodecId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -39,7 +40,7 @@ class ChunkSchedulerTest {
     }
 
     @Override
-    public void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) {
+    public void accept(int index, CodecId codec, int rawLength, int wireCrc, ByteBuf payload) {
       throw new UnsupportedOperationException("the scheduler never delivers");
     }
 

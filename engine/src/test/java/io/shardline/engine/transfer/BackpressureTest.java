@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.codec.CodecId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,7 +125,7 @@ class BackpressureTest {
         public FileManifest manifest() { return m; }
         public boolean failed() { return false; }
         public void fail(ShardlineException e) { throw new AssertionError(e); }
-        public void accept(int index, int codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
+        public void accept(int index, CodecId codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
           try {
             disk.await(); // the disk is stuck until the test lets it go
             stored.incrementAndGet();

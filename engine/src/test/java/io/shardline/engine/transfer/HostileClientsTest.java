@@ -1,5 +1,7 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.codec.CodecMask;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
@@ -223,9 +225,9 @@ class HostileClientsTest extends LoopbackTestBase {
   /** HELLO with the token, then {@code gets} GETs of {@code length} bytes of {@code path}. */
   static List<Frame> helloAndGets(int lane, String path, int gets, int length) {
     List<Frame> frames = new ArrayList<>();
-    frames.add(new Frame.Hello(Protocol.VERSION, lane, "t0k", Protocol.bit(Protocol.CODEC_IDENTITY), 0));
+    frames.add(new Frame.Hello(Protocol.VERSION, lane, "t0k", CodecMask.of(CodecId.IDENTITY), 0));
     for (int i = 0; i < gets; i++) {
-      frames.add(new Frame.Get(i + 1, path, (long) i * length, length, Protocol.bit(Protocol.CODEC_IDENTITY)));
+      frames.add(new Frame.Get(i + 1, path, (long) i * length, length, CodecMask.of(CodecId.IDENTITY)));
     }
     return frames;
   }

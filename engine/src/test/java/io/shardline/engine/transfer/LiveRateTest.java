@@ -36,6 +36,9 @@ class LiveRateTest {
       double seconds = (System.nanoTime() - t0) / 1e9;
       assertTrue(r.ok(), r.errors().toString());
       assertTrue(seconds < 8, "the lifted limit took effect: " + seconds + " s");
+      // v3: the new share goes to the server in SETTINGS on the live lanes, so no lane reconnects
+      assertEquals(0, r.reconnects());
+      assertEquals(r.lanes(), s.counters().connections.sum(), "a rate change costs no new connection");
       assertArrayEquals(Files.readAllBytes(lb.root.resolve("w.bin")), Files.readAllBytes(dest.resolve("w.bin")));
     }
   }

@@ -1,5 +1,6 @@
 package io.shardline.engine.wire;
 
+import io.shardline.engine.codec.CodecId;
 import static io.shardline.engine.wire.WireFixtures.ALLOC;
 import static io.shardline.engine.wire.WireFixtures.bytes;
 import static io.shardline.engine.wire.WireFixtures.dataHeader;
@@ -107,7 +108,7 @@ class FrameCodecTest {
   @ValueSource(ints = {0, 1, 4096 + 3})
   void dataRoundTripsAndEveryoneReleases(int n) {
     ByteBuf payload = ALLOC.directBuffer(n).writeBytes(bytes(n, n));
-    Frame.Data d = new Frame.Data(9, 1L << 33, Protocol.CODEC_IDENTITY, n, Crc32c.of(payload), payload);
+    Frame.Data d = new Frame.Data(9, 1L << 33, CodecId.IDENTITY, n, Crc32c.of(payload), payload);
     ByteBuf encoded = FrameCodec.encode(d, ALLOC);
     assertEquals(2, payload.refCnt(), "the encoded frame holds its own reference to the payload");
     assertEquals(Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + n, encoded.readableBytes());
@@ -330,7 +331,7 @@ class FrameCodecTest {
   @ValueSource(ints = {0, 99, 101, -1, Integer.MAX_VALUE})
   void dataWhoseRawLengthIsNotItsPayloadIsMalformed(int rawLength) {
     ByteBuf buf = frame(FrameType.DATA, b -> {
-      dataHeader(b, 1, 0, Protocol.CODEC_IDENTITY, rawLength, 0);
+      dataHeader(b, 1, 0, CodecId.IDENTITY.wire(), rawLength, 0);
       b.writeBytes(bytes(100, 1));
     });
     decodeFails(buf, ErrorCode.MALFORMED_FRAME);
@@ -348,7 +349,7 @@ class FrameCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {Protocol.CODEC_ZSTD, Protocol.CODEC_PLANES})
+  @ValueSource(ints = {1, 2}) // zstd, planes
   void encodedDataMustBeSmallerThanItsRawLength(int codec) {
     ByteBuf same = frame(FrameType.DATA, b -> {
       dataHeader(b, 1, 0, codec, 10, 0);
@@ -373,7 +374,7 @@ class FrameCodecTest {
   @Test
   void dataAtNegativeOffsetIsMalformed() {
     ByteBuf buf = frame(FrameType.DATA, b -> {
-      dataHeader(b, 1, -4096, Protocol.CODEC_IDENTITY, 10, 0);
+      dataHeader(b, 1, -4096, CodecId.IDENTITY.wire(), 10, 0);
       b.writeZero(10);
     });
     decodeFails(buf, ErrorCode.MALFORMED_FRAME);

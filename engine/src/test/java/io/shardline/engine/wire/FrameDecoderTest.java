@@ -1,5 +1,6 @@
 package io.shardline.engine.wire;
 
+import io.shardline.engine.codec.CodecId;
 import static io.shardline.engine.wire.WireFixtures.bytes;
 import static io.shardline.engine.wire.WireFixtures.dataHeader;
 import static io.shardline.engine.wire.WireFixtures.frame;
@@ -49,7 +50,7 @@ class FrameDecoderTest {
     List<Frame> out = new ArrayList<>();
     for (int i = 0; i < control.size(); i++) {
       out.add(control.get(i));
-      if (i % 4 == 1) {
+      if (i % 4 == 1 && i / 4 < data.size()) {
         out.add(data.get(i / 4));
       }
     }
@@ -179,7 +180,7 @@ class FrameDecoderTest {
   @Test
   void chunkSizedDataFrame() {
     byte[] payload = bytes(CHUNK, 4);
-    Frame.Data expected = new Frame.Data(3, 5L * CHUNK, Protocol.CODEC_IDENTITY, CHUNK,
+    Frame.Data expected = new Frame.Data(3, 5L * CHUNK, CodecId.IDENTITY, CHUNK,
         Crc32c.of(payload, 0, CHUNK), Unpooled.wrappedBuffer(payload));
     byte[] w = wire(List.of(new Frame.ListEnd(1, 1, CHUNK), expected, new Frame.ListEnd(2, 0, 0)));
     int max = Protocol.maxServerFrame(CHUNK);
@@ -261,6 +262,49 @@ class FrameDecoderTest {
     assertFrames(List.of(list), feed(ch, wire(list)));
     assertFinishedClean(ch);
     failsWith(max, ALLOC, wire(new Frame.List(1, 4096, "p".repeat(pathBytes + 1))), ErrorCode.FRAME_TOO_LARGE);
+  }
+
+  /** A SETTINGS body: {@code count} then {@code pairs} (id, value) pairs. */
+  static byte[] settings(int count, int pairs, int extraBytes) {
+    ByteBuffer b = ByteBuffer.allocate(5 + 2 + pairs * 10 + extraBytes);
+    b.putInt(1 + 2 + pairs * 10 + extraBytes).put((byte) FrameType.SETTINGS.id()).putShort((short) count);
+    for (int i = 0; i < pairs; i++) {
+      b.putShort((short) (i + 1)).putLong(1000L * i);
+    }
+    return b.array();
+  }
+
+  @Test
+  void settingsFramesDecode() {
+    EmbeddedChannel ch = channel(Protocol.MAX_CLIENT_FRAME, ALLOC);
+    assertEquals(List.of(new Frame.Settings(List.of(new Frame.Settings.Setting(1, 0), new Frame.Settings.Setting(2, 1000))),
+        new Frame.Settings(List.of())), feed(ch, concat(settings(2, 2, 0), settings(0, 0, 0))));
+    assertFinishedClean(ch);
+  }
+
+  @Test
+  void settingsOneByteShortTooLongOrWithABadCountFail() {
+    int max = Protocol.MAX_CLIENT_FRAME;
+    byte[] full = settings(2, 2, 0);
+    byte[] oneShort = Arrays.copyOf(full, full.length - 1);
+    ByteBuffer.wrap(oneShort).putInt(0, full.length - 1 - 4);
+    failsWith(max, ALLOC, oneShort, ErrorCode.SHORT_FRAME);
+    byte[] noCount = {0, 0, 0, 2, (byte) FrameType.SETTINGS.id(), 0};
+    failsWith(max, ALLOC, noCount, ErrorCode.SHORT_FRAME);
+    failsWith(max, ALLOC, settings(3, 2, 0), ErrorCode.SHORT_FRAME); // count says more pairs than there are
+    failsWith(max, ALLOC, settings(2, 2, 1), ErrorCode.MALFORMED_FRAME); // one byte too long
+    failsWith(max, ALLOC, settings(1, 2, 0), ErrorCode.MALFORMED_FRAME); // count says fewer pairs than there are
+    failsWith(max, ALLOC, settings(Frame.Settings.MAX_VALUES + 1, Frame.Settings.MAX_VALUES + 1, 0),
+        ErrorCode.MALFORMED_FRAME); // over the pair limit
+    byte[] negative = settings(1, 1, 0);
+    ByteBuffer.wrap(negative).putLong(5 + 2 + 2, -1);
+    failsWith(max, ALLOC, negative, ErrorCode.MALFORMED_FRAME);
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.shardline.engine.wire;
 
+import io.shardline.engine.codec.CodecId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -41,6 +42,9 @@ final class WireFixtures {
         new Frame.Welcome(Protocol.VERSION, "shardline/0.1 ü"),
         new Frame.Error(0, ErrorCode.CHECKSUM_MISMATCH, "chunk 3 of /a.bin: crc 0x1 ≠ 0x2"),
         new Frame.Error(-1, ErrorCode.INTERNAL, ""),
+        new Frame.Settings(List.of()),
+        new Frame.Settings(List.of(new Frame.Settings.Setting(Frame.Settings.LANE_RATE, 0),
+            new Frame.Settings.Setting(Frame.Settings.WINDOW, Long.MAX_VALUE), new Frame.Settings.Setting(65535, 1))),
         new Frame.List(1, Protocol.DEFAULT_CHUNK, "models/llama 3/über.bin"),
         new Frame.List(2, Protocol.MIN_CHUNK, ""),
         new Frame.Entry(3, manifest(3 * 4096L + 100, 4096)),
@@ -64,7 +68,7 @@ final class WireFixtures {
    */
   static Frame.Data heapData(int requestId, long offset, int n) {
     byte[] payload = bytes(n, requestId);
-    return new Frame.Data(requestId, offset, Protocol.CODEC_IDENTITY, n, Crc32c.of(payload, 0, n),
+    return new Frame.Data(requestId, offset, CodecId.IDENTITY, n, Crc32c.of(payload, 0, n),
         Unpooled.wrappedBuffer(payload));
   }
 

@@ -1,5 +1,7 @@
 package io.shardline.gateway.soak;
 
+import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.codec.CodecMask;
 import io.shardline.engine.lane.ClientConnection;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
@@ -97,14 +99,14 @@ final class RawLane {
       connection.socket().pause();
       for (int i = 0; i < count; i++) {
         connection.socket().send(new Frame.Get(nextRequest++, path, (long) i * length, length,
-            Protocol.bit(Protocol.CODEC_IDENTITY)));
+            CodecMask.of(CodecId.IDENTITY)));
       }
     });
   }
 
   /** GET {@code length} bytes of {@code path} at 0: DATA once that many arrived, or ERROR, TIMEOUT, CLOSED. */
   CompletableFuture<Answer> get(String path, int length, long timeoutMs) {
-    return request(id -> new Frame.Get(id, path, 0, length, Protocol.bit(Protocol.CODEC_IDENTITY)), length, timeoutMs);
+    return request(id -> new Frame.Get(id, path, 0, length, CodecMask.of(CodecId.IDENTITY)), length, timeoutMs);
   }
 
   /** LIST {@code path} with 4 MiB chunks: LISTED with every entry's path, or ERROR, TIMEOUT, CLOSED. */

@@ -1,5 +1,7 @@
 package io.shardline.perf.wire;
 
+import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.codec.CodecMask;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -66,12 +68,12 @@ public class FrameBenchmark extends AbstractMicrobenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     get = new Frame.Get(7, "models/bert-base/model-00001-of-00004.safetensors", 1L << 40, CHUNK_SIZE,
-        Protocol.bit(Protocol.CODEC_IDENTITY) | Protocol.MASK_AUTO);
+        CodecMask.of(CodecId.IDENTITY).withAuto(true));
     getWire = FrameCodec.encode(get, alloc);
     byte[] b = new byte[CHUNK_SIZE];
     new Random(1).nextBytes(b);
     payload = alloc.directBuffer(CHUNK_SIZE, CHUNK_SIZE).writeBytes(b);
-    data = new Frame.Data(7, 1L << 40, Protocol.CODEC_IDENTITY, CHUNK_SIZE, 0x1234_5678, payload);
+    data = new Frame.Data(7, 1L << 40, CodecId.IDENTITY, CHUNK_SIZE, 0x1234_5678, payload);
     ByteBuf header = FrameCodec.encodeDataHeader(data, alloc);
     dataWire = alloc.directBuffer(header.readableBytes() + CHUNK_SIZE);
     dataWire.writeBytes(header).writeBytes(payload, payload.readerIndex(), CHUNK_SIZE);
