@@ -1,18 +1,21 @@
 package io.shardline.engine.server;
 
-import io.shardline.engine.codec.CodecMask;
-import io.shardline.engine.codec.CodecId;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.codec.Codec;
+import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.codec.CodecMask;
 import io.shardline.engine.codec.CodecPolicy;
 import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.codec.CompressionMeter;
+import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.tensor.DType;
 import io.shardline.engine.tensor.Segment;
-import io.shardline.engine.storage.ChunkSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Turns a chunk read from disk into what goes on the wire: picks the codec ({@link CodecPolicy};
@@ -38,15 +41,9 @@ final class ChunkEncoder {
    * do not shrink are sampled every 16th chunk, so a big incompressible file, and a tree of
    * thousands of small incompressible files, cost one sample in 16 chunks.
    */
-  private final java.util.Map<String, Shrink> shrink = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, Shrink> e) {
-          return size() > 1024;
-        }
-      });
+  private final Cache<String, Shrink> shrink = Caffeine.newBuilder().maximumSize(1024).build();
 
-  private record Shrink(boolean shrinks, java.util.concurrent.atomic.AtomicInteger skip) {}
+  private record Shrink(boolean shrinks, AtomicInteger skip) {}
 
   private static String kind(String path, boolean floats) {
     int slash = path.lastIndexOf('/');
@@ -55,7 +52,7 @@ final class ChunkEncoder {
   }
 
   private void remember(String path, boolean shrinks) {
-    shrink.put(path, new Shrink(shrinks, new java.util.concurrent.atomic.AtomicInteger(shrinks ? 0 : 15)));
+    shrink.put(path, new Shrink(shrinks, new AtomicInteger(shrinks ? 0 : 15)));
   }
 
   ChunkEncoder(CodecSet codecs, CompressionMeter meter, ByteBufAllocator alloc) {
@@ -113,7 +110,7 @@ final class ChunkEncoder {
       double sample = Double.NaN;
       if (CodecPolicy.wantsSample(mask) && len > 0) {
         String kind = kind(path, floats);
-        Shrink seen = shrink.get(kind);
+        Shrink seen = shrink.getIfPresent(kind);
         if (seen != null && !seen.shrinks && seen.skip.getAndDecrement() > 0) {
           sample = 1.0; // recent samples of this file did not shrink: skip sampling for a while
         } else {
