@@ -3,7 +3,7 @@
 #
 #   sudo docker/test.sh          (root; Debian 12 with a Debian mirror and Maven Central reachable)
 #
-# 1. apt-installs what is missing: podman runc debootstrap podman-compose openssl curl jq;
+# 1. apt-installs what is missing: podman runc golang-github-containernetworking-plugin-dnsname (container names resolve on the compose network) debootstrap podman-compose openssl curl jq;
 # 2. makes the local base images (docker/local-bases.sh: debootstrap, cached between runs);
 # 3. builds docker/Dockerfile, the default multi-stage path, on those bases; checks the image runs
 #    as uid 10001;
@@ -38,7 +38,7 @@ SHARDS="${SHARDLINE_TEST_SHARDS:-4}"
 SHARD_MIB="${SHARDLINE_TEST_SHARD_MIB:-64}"
 TIMEOUT="${SHARDLINE_TEST_TIMEOUT:-300}"
 COMPOSE_FILE="$HERE/compose.yaml"
-PACKAGES=(podman runc debootstrap podman-compose openssl curl jq iproute2)
+PACKAGES=(podman runc golang-github-containernetworking-plugin-dnsname debootstrap podman-compose openssl curl jq iproute2)
 
 log() { printf '[%s] docker/test.sh: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 fail() {
