@@ -15,7 +15,9 @@ import io.shardline.engine.tensor.DType;
 import io.shardline.engine.tensor.Segment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns a chunk read from disk into what goes on the wire: picks the codec ({@link CodecPolicy};
@@ -25,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ChunkEncoder {
   /** One in this many chunks that shrink but go as they are is compressed anyway, to re-measure. */
   static final int EXPLORE_EVERY = 32;
-  private final java.util.concurrent.atomic.AtomicLong explore = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong explore = new AtomicLong();
 
   /** Bytes compressed to estimate whether a chunk shrinks. */
   static final int SAMPLE = 64 * 1024;
@@ -70,7 +72,7 @@ final class ChunkEncoder {
     int n = 1 << 20;
     ByteBuf raw = alloc.directBuffer(n, n);
     try {
-      java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
+      SplittableRandom rnd = new SplittableRandom(1);
       for (int i = 0; i < n; i += 2) {
         raw.writeShortLE(Float.floatToRawIntBits((float) (rnd.nextGaussian() * 0.02)) >>> 16);
       }
