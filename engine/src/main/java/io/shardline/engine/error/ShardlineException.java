@@ -33,6 +33,12 @@ public class ShardlineException extends RuntimeException {
     if (t instanceof ShardlineException s) {
       return s;
     }
+    if (t instanceof LinkageError) {
+      // a class that failed to initialise or a native library that did not load: never heals by
+      // retrying, so it fails the operation at once instead of waiting out a progress timeout
+      return new ShardlineException(ErrorCode.INTERNAL, "internal error: " + t
+          + (t.getCause() == null ? "" : " (caused by " + t.getCause() + ")"), t);
+    }
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     if (t instanceof java.io.IOException && !(t.getClass() == java.io.IOException.class)) {
       // e.g. NoSuchFileException, AccessDeniedException: their message is only the path
