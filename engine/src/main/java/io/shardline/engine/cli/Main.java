@@ -1,5 +1,6 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.wire.Protocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,6 +21,9 @@ public final class Main implements Runnable {
   public static int run(String... args) {
     // 4 MiB chunks plus headers must stay in pooled (not huge, unpooled) allocations.
     System.setProperty("io.netty.allocator.maxOrder", System.getProperty("io.netty.allocator.maxOrder", "10"));
+    if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
+      TlsSupport.preload(); // a subcommand, most of which open TLS connections
+    }
     CommandLine cl = new CommandLine(new Main());
     for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
       cl.addSubcommand(plugin.command());
