@@ -103,7 +103,11 @@ public final class TlsSupport {
         .setConnectTimeout(connectTimeoutMs)
         .setSslHandshakeTimeout(connectTimeoutMs)
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
-    o.setReceiveBufferSize(4 * 1024 * 1024).setSendBufferSize(4 * 1024 * 1024);
+    // No SO_RCVBUF/SO_SNDBUF here either (see server()): a fixed size switches off Linux's TCP
+    // autotuning, is capped at net.core.rmem_max (208 KiB on a stock host, too small for a
+    // 10 Gbit/s path with a few ms of RTT), and makes Vert.x read into buffers that large. On an
+    // emulated 10 Gbit/s link a 2 GiB pull took 4.1-4.9 s autotuned against 5.0-5.6 s with 4 MiB
+    // buffers (docs/benchmarks.md, "Line rate (issue 18)").
     if (trust instanceof Trust.Pinned) {
       o.setTrustOptions(TrustOptions.wrap(pinning)).setHostnameVerificationAlgorithm("");
     } else if (trust instanceof Trust.CaFile ca) {

@@ -77,6 +77,14 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--runs", description = "Repetitions per case (default: the profile's).")
   Integer runs;
 
+  @Option(names = "--link-mib", description = "Size of the random and BF16 files pulled over the emulated links, MiB "
+      + "(default: the profile's; full: 256; the line-rate targets use 2048).")
+  Integer linkMiB;
+
+  @Option(names = "--link-rates", split = ",", description = "Emulated link rates (tc tbf), e.g. 1gbit,10gbit "
+      + "(default: the profile's).")
+  List<String> linkRates;
+
   @Option(names = "--no-loopback", description = "Skip the loopback scenario (run only links and memory).")
   boolean noLoopback;
 
@@ -194,6 +202,9 @@ public final class BenchMain implements Callable<Integer> {
       }
       if (compressions != null) {
         p = p.withCompressions(compressions);
+      }
+      if (linkMiB != null || linkRates != null) {
+        p = p.withLinks(linkMiB != null ? linkMiB : p.linkMiB(), linkRates != null ? linkRates : p.linkRates());
       }
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());

@@ -65,6 +65,23 @@ record Profile(String name, int runs, List<Integer> lanes, int fileMiB, int larg
         memoryMiB, sets, linkSets, tools, List.copyOf(c), rateLimit, rateSets, verifyAll);
   }
 
+  /**
+   * The emulated links: each link set's file of {@code mib} MiB, at {@code rates} (tbf rates such
+   * as 1gbit; empty: no link scenario).
+   */
+  Profile withLinks(int mib, List<String> rates) {
+    if (mib < 1) {
+      throw new IllegalArgumentException("--link-mib must be at least 1, not " + mib);
+    }
+    for (String r : rates) {
+      if (!r.matches("\\d+(mbit|gbit)")) {
+        throw new IllegalArgumentException("link rate must look like 1gbit or 800mbit, not '" + r + "'");
+      }
+    }
+    return new Profile(name, runs, lanes, fileMiB, largeFiles, bert, smallFiles, smallKiB, iperfSeconds, mib, List.copyOf(rates),
+        memoryMiB, sets, linkSets, tools, compressions, rateLimit, rateSets, verifyAll);
+  }
+
   /** Rate-limited cases at {@code rate} on the given sets. */
   Profile withRateLimit(String rate, List<String> on) {
     return new Profile(name, runs, lanes, fileMiB, largeFiles, bert, smallFiles, smallKiB, iperfSeconds, linkMiB, linkRates,
