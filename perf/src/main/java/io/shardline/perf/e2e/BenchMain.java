@@ -77,6 +77,10 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--runs", description = "Repetitions per case (default: the profile's).")
   Integer runs;
 
+  @Option(names = "--lanes", split = ",", description = "Shardline lane counts, e.g. 2 (pull's default here: one a core, "
+      + "at least 2) (default: the profile's; on the emulated links only 1 and 4 of them unless given).")
+  List<Integer> lanes;
+
   @Option(names = "--link-mib", description = "Size of the random and BF16 files pulled over the emulated links, MiB "
       + "(default: the profile's; full: 256; the line-rate targets use 2048).")
   Integer linkMiB;
@@ -164,8 +168,9 @@ public final class BenchMain implements Callable<Integer> {
         Scenario sc;
         try (Net net = Net.link(rate)) {
           sc = new Scenario(net.id(), net.description());
-          List<Integer> lanes = profile.lanes().stream().filter(l -> l == 1 || l == 4).toList();
-          runScenario(sc, net, linkSets, profile, lanes, env, ds.views(profile), runner, configs, skippedTools, deadline);
+          List<Integer> linkLanes = lanes != null ? profile.lanes()
+              : profile.lanes().stream().filter(l -> l == 1 || l == 4).toList();
+          runScenario(sc, net, linkSets, profile, linkLanes, env, ds.views(profile), runner, configs, skippedTools, deadline);
         } catch (Net.Unavailable e) {
           sc = new Scenario("link-" + rate, "emulated " + rate + " link");
           sc.skipped.add("emulated link not available here (needs root, ip netns, veth, tc tbf): " + e.getMessage());
@@ -202,6 +207,12 @@ public final class BenchMain implements Callable<Integer> {
       }
       if (compressions != null) {
         p = p.withCompressions(compressions);
+      }
+      if (lanes != null) {
+        if (lanes.isEmpty() || lanes.stream().anyMatch(l -> l < 1 || l > 64)) {
+          throw new IllegalArgumentException("--lanes takes lane counts from 1 to 64, not " + lanes);
+        }
+        p = p.withLanes(List.copyOf(lanes));
       }
       if (linkMiB != null || linkRates != null) {
         p = p.withLinks(linkMiB != null ? linkMiB : p.linkMiB(), linkRates != null ? linkRates : p.linkRates());

@@ -83,7 +83,8 @@ class BenchProfilesTest {
     assertTrue(p.verifyAll());
     assertEquals(List.of("--chunk-size", "8MiB"), m.pullArgs());
 
-    Profile links = parse("--link-mib", "2048", "--link-rates", "10gbit").profile();
+    Profile links = parse("--link-mib", "2048", "--link-rates", "10gbit", "--lanes", "2").profile();
+    assertEquals(List.of(2), links.lanes());
     assertEquals(2048, links.linkMiB());
     assertEquals(List.of("10gbit"), links.linkRates());
     assertEquals(Profile.named("full").runs(), links.runs());
@@ -98,7 +99,7 @@ class BenchProfilesTest {
   void badOptionsAreRejectedBeforeAnythingRuns() {
     for (String[] args : List.of(new String[] {"--profile", "nope"}, new String[] {"--compressions", "none,gzip"},
         new String[] {"--rate-limit", "fast"}, new String[] {"--verify", "some"}, new String[] {"--link-rates", "1gbit,fast"},
-        new String[] {"--link-mib", "0"})) {
+        new String[] {"--link-mib", "0"}, new String[] {"--lanes", "0"})) {
       BenchMain m = parse(args);
       CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, m::profile, String.join(" ", args));
       assertTrue(e.getMessage().contains(args[1].split(",")[args[1].split(",").length - 1]), e.getMessage());
