@@ -6,9 +6,35 @@ import java.util.Arrays;
  * What a source says about one file: its size, its chunking, the CRC32C of every chunk and the
  * root digest over them ({@link RootDigest}). {@code path} is relative to the server root;
  * {@code name} is relative to the path that was listed (where the client places the file).
+ *
+ * <p>A {@linkplain #streamed() streamed} manifest (protocol v4) is a file the server had not summed
+ * yet when it was listed: size, modification time and chunking only, its CRCs and root unknown
+ * (zeros) until the complete manifest is fetched after the chunks. Nothing may be checked against
+ * its CRCs or root; see {@link #streamed(String, String, long, long, int)}.
  */
 public record FileManifest(String path, String name, long size, long mtimeMillis, int chunkSize,
-    int[] chunkCrcs, byte[] root) {
+    int[] chunkCrcs, byte[] root, boolean streamed) {
+
+  /** A complete manifest: every chunk's CRC and the root over them. */
+  public FileManifest(String path, String name, long size, long mtimeMillis, int chunkSize, int[] chunkCrcs,
+      byte[] root) {
+    this(path, name, size, mtimeMillis, chunkSize, chunkCrcs, root, false);
+  }
+
+  /** A file listed before its sums were known: CRCs and root follow in its complete manifest. */
+  public static FileManifest streamed(String path, String name, long size, long mtimeMillis, int chunkSize) {
+    return new FileManifest(path, name, size, mtimeMillis, chunkSize, new int[chunkCount(size, chunkSize)],
+        new byte[RootDigest.BYTES], true);
+  }
+
+  /**
+   * Whether {@code full} is this streamed listing's complete manifest: the same file (path), at the
+   * same version (size, modification time) and chunking.
+   */
+  public boolean sameVersion(FileManifest full) {
+    return full.path.equals(path) && full.size == size && full.mtimeMillis == mtimeMillis
+        && full.chunkSize == chunkSize;
+  }
 
   public FileManifest {
     if (size < 0 || chunkSize <= 0) {
@@ -49,14 +75,14 @@ public record FileManifest(String path, String name, long size, long mtimeMillis
 
   /** The same file placed under another name. */
   public FileManifest withName(String newName) {
-    return new FileManifest(path, newName, size, mtimeMillis, chunkSize, chunkCrcs, root);
+    return new FileManifest(path, newName, size, mtimeMillis, chunkSize, chunkCrcs, root, streamed);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof FileManifest m && m.path.equals(path) && m.name.equals(name)
         && m.size == size && m.mtimeMillis == mtimeMillis && m.chunkSize == chunkSize
-        && Arrays.equals(m.chunkCrcs, chunkCrcs) && Arrays.equals(m.root, root);
+        && Arrays.equals(m.chunkCrcs, chunkCrcs) && Arrays.equals(m.root, root) && m.streamed == streamed;
   }
 
   @Override
@@ -66,6 +92,7 @@ public record FileManifest(String path, String name, long size, long mtimeMillis
 
   @Override
   public String toString() {
-    return "FileManifest[" + path + " -> " + name + ", " + size + " B, " + chunkCount() + " chunks, root " + rootHex().substring(0, 12) + "]";
+    return "FileManifest[" + path + " -> " + name + ", " + size + " B, " + chunkCount() + " chunks, "
+        + (streamed ? "streamed" : "root " + rootHex().substring(0, 12)) + "]";
   }
 }

@@ -11,6 +11,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +48,58 @@ public final class ManifestCache {
     FileChannel open() throws IOException;
   }
 
+  /** Sums being computed, by key: a file is read once even when it is listed again meanwhile. */
+  private final ConcurrentHashMap<String, CompletableFuture<Sums>> computing = new ConcurrentHashMap<>();
+
+  private static String key(Path file, BasicFileAttributes attrs, int chunkSize) {
+    return file.toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toInstant()
+        + "|" + attrs.fileKey() + "|" + chunkSize;
+  }
+
+  /** The sums of this file version if they are known (memory or state dir), else null: reads nothing of the file. */
+  public Sums peek(Path file, BasicFileAttributes attrs, int chunkSize) {
+    String key = key(file, attrs, chunkSize);
+    Sums s = memory.getIfPresent(key);
+    if (s == null && !computing.containsKey(key)) {
+      s = load(key, attrs.size(), chunkSize);
+      if (s != null) {
+        memory.put(key, s);
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Starts computing the sums of this file version on {@code executor} unless they are known or
+   * already being computed; a later {@link #sums} waits for that computation instead of reading
+   * the file again. Failures are logged (the later {@code sums} computes afresh and reports them).
+   */
+  public void computeLater(Path file, BasicFileAttributes attrs, int chunkSize, Opener opener, Executor executor) {
+    String key = key(file, attrs, chunkSize);
+    if (memory.getIfPresent(key) != null) {
+      return;
+    }
+    CompletableFuture<Sums> mine = new CompletableFuture<>();
+    if (computing.putIfAbsent(key, mine) != null) {
+      return;
+    }
+    try {
+      executor.execute(() -> {
+        try {
+          mine.complete(compute(key, file, attrs, chunkSize, opener));
+        } catch (IOException | RuntimeException e) {
+          LOG.debug("summing {} in the background failed: {}", file.getFileName(), e.toString());
+          mine.completeExceptionally(e);
+        } finally {
+          computing.remove(key, mine);
+        }
+      });
+    } catch (RuntimeException e) {
+      computing.remove(key, mine);
+      mine.completeExceptionally(e);
+    }
+  }
+
   /** The sums of {@code file} (a regular file, already checked to be inside the root). */
   public Sums sums(Path file, BasicFileAttributes attrs, int chunkSize) throws IOException {
     return sums(file, attrs, chunkSize, () -> FileChannel.open(file, java.nio.file.StandardOpenOption.READ));
@@ -50,8 +107,24 @@ public final class ManifestCache {
 
   /** As {@link #sums(Path, BasicFileAttributes, int)}, opening the file (only on a miss) with {@code opener}. */
   public Sums sums(Path file, BasicFileAttributes attrs, int chunkSize, Opener opener) throws IOException {
-    String key = file.toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toInstant()
-        + "|" + attrs.fileKey() + "|" + chunkSize;
+    String key = key(file, attrs, chunkSize);
+    Sums s = memory.getIfPresent(key);
+    if (s != null) {
+      return s;
+    }
+    CompletableFuture<Sums> pending = computing.get(key);
+    if (pending != null) {
+      try {
+        return pending.join(); // summed in the background: wait for it rather than read the file twice
+      } catch (CompletionException | CancellationException e) {
+        // it failed: compute afresh below, so the caller gets this attempt's error
+      }
+    }
+    return compute(key, file, attrs, chunkSize, opener);
+  }
+
+  private Sums compute(String key, Path file, BasicFileAttributes attrs, int chunkSize, Opener opener)
+      throws IOException {
     Sums s = memory.getIfPresent(key);
     if (s == null) {
       s = load(key, attrs.size(), chunkSize);

@@ -327,6 +327,7 @@ public final class ClientLane {
     lastActivity = System.nanoTime();
     long wire = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.payload().readableBytes();
     counters.wireBytes.add(wire);
+    counters.dataArrived(System.nanoTime());
     counters.countChunk(d.codecId());
     intake.acquire(); // pauses the socket once diskBacklog chunks wait for the disk
     TokenBucket bucket = settings.rateLimit();

@@ -16,7 +16,14 @@ public final class ManifestFetcher {
 
   private ManifestFetcher() {}
 
+  /** Lists {@code path} with complete manifests only. */
   public static Future<List<FileManifest>> fetch(ClientConnection conn, String path, int chunkSize, int maxFiles) {
+    return fetch(conn, path, chunkSize, maxFiles, 0);
+  }
+
+  /** Lists {@code path}; {@code flags} as in {@link Frame.List} (v4: {@link Frame.List#STREAM}). */
+  public static Future<List<FileManifest>> fetch(ClientConnection conn, String path, int chunkSize, int maxFiles,
+      int flags) {
     Promise<List<FileManifest>> p = Promise.promise();
     List<FileManifest> files = new ArrayList<>();
     long[] chunks = {0};
@@ -27,6 +34,9 @@ public final class ManifestFetcher {
           p.tryFail(new ShardlineException(ErrorCode.MALFORMED_FRAME, "server used chunk size " + e.file().chunkSize()));
         } else if (files.size() >= maxFiles) {
           p.tryFail(new ShardlineException(ErrorCode.BAD_REQUEST, "manifest has more than " + maxFiles + " files"));
+        } else if (e.file().streamed() && (flags & Frame.List.STREAM) == 0) {
+          p.tryFail(new ShardlineException(ErrorCode.MALFORMED_FRAME, "server streamed the manifest of "
+              + e.file().name() + " to a listing that asked for complete manifests"));
         } else if ((chunks[0] += e.file().chunkCount()) > MAX_CHUNKS) {
           p.tryFail(new ShardlineException(ErrorCode.BAD_REQUEST, "manifest lists more than " + MAX_CHUNKS
               + " chunks (use a larger --chunk-size or pull a smaller part)"));
@@ -51,7 +61,7 @@ public final class ManifestFetcher {
         p.tryFail(new ShardlineException(ErrorCode.UNEXPECTED_FRAME, "unexpected frame while listing: " + msg));
       }
     });
-    conn.socket().send(new Frame.List(requestId, chunkSize, path));
+    conn.socket().send(new Frame.List(requestId, chunkSize, path, flags));
     return p.future();
   }
 }

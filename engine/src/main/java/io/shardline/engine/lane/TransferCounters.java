@@ -24,6 +24,10 @@ public final class TransferCounters {
   private final LongAdder[] codecChunks = new LongAdder[CodecId.values().length];
   /** The most recent lane or chunk error, for the final message. */
   public final AtomicReference<String> lastError = new AtomicReference<>();
+  /** Files listed streamed (v4): summed by the server while their chunks flowed. */
+  public final LongAdder streamedFiles = new LongAdder();
+  /** System.nanoTime() of the first DATA frame received, 0 before it. */
+  private final java.util.concurrent.atomic.AtomicLong firstData = new java.util.concurrent.atomic.AtomicLong();
   public volatile long bytesTotal;
   public volatile int filesTotal;
 
@@ -34,6 +38,18 @@ public final class TransferCounters {
   }
 
   /** Counts one chunk received in {@code codec}. */
+  /** Notes that a DATA frame arrived (the first one's time is kept). */
+  public void dataArrived(long nanos) {
+    if (firstData.get() == 0) {
+      firstData.compareAndSet(0, nanos == 0 ? 1 : nanos);
+    }
+  }
+
+  /** System.nanoTime() of the first DATA frame, or 0 if none came. */
+  public long firstDataNanos() {
+    return firstData.get();
+  }
+
   public void countChunk(CodecId codec) {
     codecChunks[codec.ordinal()].increment();
   }

@@ -85,7 +85,16 @@ final class OpenFiles {
 
   /** LIST: the source's manifests, remembered so the GETs that follow are checked against them. */
   List<FileManifest> list(String rel, int chunkSize) throws IOException {
-    List<FileManifest> files = source.list(rel, chunkSize);
+    return list(rel, chunkSize, false);
+  }
+
+  /**
+   * LIST, maybe with streamed manifests (v4; {@link ChunkSource#list(String, int, boolean)}). A
+   * streamed listing's GETs are checked against its version (size, modification time) only; the
+   * complete manifest listed later replaces it, and reads check CRCs again.
+   */
+  List<FileManifest> list(String rel, int chunkSize, boolean stream) throws IOException {
+    List<FileManifest> files = source.list(rel, chunkSize, stream);
     for (FileManifest m : files) {
       FileManifest[] previous = new FileManifest[1];
       listed.asMap().compute(m.path(), (p, old) -> {

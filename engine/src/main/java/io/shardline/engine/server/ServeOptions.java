@@ -51,6 +51,12 @@ public final class ServeOptions {
    * nothing for this long is closed, giving its chunks back.
    */
   public static final long DEFAULT_SLOW_READER_TIMEOUT_MS = 5_000;
+  /**
+   * A file at least this large that has no manifest yet is listed streamed (v4) to clients that
+   * allow it: its chunks flow while its sums are computed, so the first byte does not wait for a
+   * full read of the file. Smaller files are summed before they are listed.
+   */
+  public static final long DEFAULT_STREAM_MANIFESTS_FROM = 64L * 1024 * 1024;
 
   private Path root;
   private String host = DEFAULT_HOST;
@@ -77,6 +83,7 @@ public final class ServeOptions {
   private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
   private long memoryBudget = DEFAULT_MEMORY_BUDGET;
   private long slowReaderTimeoutMs = DEFAULT_SLOW_READER_TIMEOUT_MS;
+  private long streamManifestsFrom = DEFAULT_STREAM_MANIFESTS_FROM;
 
   /**
    * A quarter of the JVM's direct memory cap ({@code -XX:MaxDirectMemorySize}, as Netty reads
@@ -89,6 +96,9 @@ public final class ServeOptions {
 
   public Path root() { return root; }
   public ServeOptions root(Path v) { root = v; return this; }
+  public long streamManifestsFrom() { return streamManifestsFrom; }
+  /** Files this large or larger without a manifest are listed streamed (Long.MAX_VALUE: never). */
+  public ServeOptions streamManifestsFrom(long v) { streamManifestsFrom = v; return this; }
   public String host() { return host; }
   public ServeOptions host(String v) { host = v; return this; }
   public int port() { return port; }

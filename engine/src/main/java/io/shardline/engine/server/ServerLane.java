@@ -291,7 +291,8 @@ final class ServerLane {
       return;
     }
     OpenFiles open = served.files();
-    served.disk().executeBlocking(() -> open.list(SafePath.normalize(l.path()), l.chunkSize()), false)
+    served.disk().executeBlocking(() -> open.list(SafePath.normalize(l.path()), l.chunkSize(),
+        (l.flags() & Frame.List.STREAM) != 0), false)
         .onSuccess(files -> sendManifest(l.requestId(), files))
         .onFailure(t -> error(l.requestId(), ShardlineException.wrap(t, ErrorCode.IO_ERROR)));
   }

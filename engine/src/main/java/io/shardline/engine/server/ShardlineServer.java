@@ -88,7 +88,8 @@ public final class ShardlineServer {
       TlsSupport.checkClientCa(options.clientCa());
     }
     ChunkSource tree = source != null ? source : new LocalChunkSource(options.root(),
-        new ManifestCache(state == null ? null : state.resolve("manifests")), options.maxFiles(), options.readFaults());
+        new ManifestCache(state == null ? null : state.resolve("manifests")), options.maxFiles(), options.readFaults(),
+        options.streamManifestsFrom());
     disk = vertx.createSharedWorkerExecutor("shardline-serve-disk", Math.max(4, 2 * options.instances()));
     ChunkEncoder encoder = new ChunkEncoder(CodecSet.standard(options.zstdLevel()), new CompressionMeter(),
         FrameSocket.ALLOC);

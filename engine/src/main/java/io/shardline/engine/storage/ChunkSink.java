@@ -48,12 +48,20 @@ public interface ChunkSink extends AutoCloseable {
 
   FileManifest manifest();
 
+  /**
+   * For a file listed streamed (v4): its complete manifest, fetched once its chunks were written
+   * and checked against them by the caller; it must be the same file at the same version and
+   * chunking. {@link #publish} checks the root against it from now on.
+   */
+  void adopt(FileManifest complete);
+
   Constraints constraints();
 
   /**
    * What is already there and verified, as chunk indexes: all of them when the published file
    * already matches the manifest ({@link #alreadyComplete()}), else the resumable chunks that
-   * still read back with their CRC. Exists so a re-run moves only what is missing.
+   * still read back with their CRC. Exists so a re-run moves only what is missing. With a
+   * streamed manifest there is nothing to check against: nothing is reused.
    */
   BitSet prepare() throws IOException;
 

@@ -26,6 +26,16 @@ public interface ChunkSource {
   List<FileManifest> list(String rel, int chunkSize) throws IOException;
 
   /**
+   * LIST for a client that takes streamed manifests (v4) when {@code stream}: a file whose sums
+   * are not known yet may come back {@linkplain FileManifest#streamed() streamed} (size and version
+   * only) while the source computes them, so its chunks can flow at once; a later {@code list}
+   * returns its complete manifest. By default every manifest is complete.
+   */
+  default List<FileManifest> list(String rel, int chunkSize, boolean stream) throws IOException {
+    return list(rel, chunkSize);
+  }
+
+  /**
    * Opens the file at {@code rel} for a transfer: the handle resolves the path once, captures the
    * file's version and keeps what every chunk read needs (an open channel, the element-type map)
    * until it is closed. Exists so a chunk read does no path work; handles are cached by the

@@ -39,7 +39,8 @@ public final class LocalChunkSink implements ChunkSink {
   public static final String STATE_DIR = ".shardline";
   private static final int ALIGN = 4096;
 
-  private final FileManifest manifest;
+  /** Listed; for a streamed file, its complete manifest once adopted. */
+  private volatile FileManifest manifest;
   private final Path finalPath;
   private final Path partPath;
   private final Path journalPath;
@@ -135,7 +136,24 @@ public final class LocalChunkSink implements ChunkSink {
   }
 
   @Override
+  public void adopt(FileManifest complete) {
+    FileManifest listed = manifest;
+    if (complete.streamed() || !listed.sameVersion(complete) || !complete.name().equals(listed.name())) {
+      throw new IllegalArgumentException(complete + " is not the complete manifest of " + listed);
+    }
+    manifest = complete;
+  }
+
+  @Override
   public BitSet prepare() throws IOException {
+    if (manifest.streamed()) {
+      // No CRCs to check what is here against: start afresh. (A re-run once the server has summed
+      // the file gets a complete manifest and resumes; this run's journal names no root, so such a
+      // resume reads the partial file back against it.)
+      Files.deleteIfExists(journalPath);
+      Files.deleteIfExists(partPath);
+      return new BitSet();
+    }
     if (Files.isRegularFile(finalPath) && Files.size(finalPath) == manifest.size()) {
       BitSet ok = ChunkSums.matching(finalPath, manifest, null);
       if (ok.cardinality() == manifest.chunkCount()) {

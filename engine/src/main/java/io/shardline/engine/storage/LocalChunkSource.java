@@ -23,6 +23,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,23 @@ public final class LocalChunkSource implements ChunkSource {
   private final ManifestCache cache;
   private final int maxFiles;
   private final ReadFaults faults;
+  private final long streamFrom;
+  /**
+   * Where streamed files are summed: a small pool of its own, so a long read for a manifest never
+   * holds a disk worker that chunk reads need. Daemon threads, gone when idle.
+   */
+  private static final ThreadPoolExecutor SUMS = sumsPool();
+
+  private static ThreadPoolExecutor sumsPool() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor p = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "shardline-sums-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    p.allowCoreThreadTimeOut(true);
+    return p;
+  }
   /**
    * Element-type maps by file version (real path, size, mtime, file key): a handle reopened for
    * the same version (after its eviction) does not parse the header again. Entries are small; a
@@ -52,7 +73,17 @@ public final class LocalChunkSource implements ChunkSource {
   }
 
   public LocalChunkSource(Path root, ManifestCache cache, int maxFiles, ReadFaults faults) throws IOException {
+    this(root, cache, maxFiles, faults, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param streamFrom files at least this large without known sums are listed streamed to clients
+   *     that allow it (their sums computed in the background); {@code Long.MAX_VALUE}: never
+   */
+  public LocalChunkSource(Path root, ManifestCache cache, int maxFiles, ReadFaults faults, long streamFrom)
+      throws IOException {
     this.faults = faults;
+    this.streamFrom = streamFrom;
     this.realRoot = root.toRealPath();
     if (!Files.isDirectory(realRoot)) {
       throw new IOException(root + " is not a directory");
@@ -75,6 +106,11 @@ public final class LocalChunkSource implements ChunkSource {
    */
   @Override
   public List<FileManifest> list(String rel, int chunkSize) throws IOException {
+    return list(rel, chunkSize, false);
+  }
+
+  @Override
+  public List<FileManifest> list(String rel, int chunkSize, boolean stream) throws IOException {
     Path target = resolve(rel);
     BasicFileAttributes attrs;
     try {
@@ -85,7 +121,7 @@ public final class LocalChunkSource implements ChunkSource {
     List<FileManifest> out = new ArrayList<>();
     if (attrs.isRegularFile()) {
       String name = target.getFileName().toString();
-      out.add(manifest(target, attrs, relOf(target), name, chunkSize));
+      out.add(manifest(target, attrs, relOf(target), name, chunkSize, stream));
       return out;
     }
     if (!attrs.isDirectory()) {
@@ -146,7 +182,7 @@ public final class LocalChunkSource implements ChunkSource {
         throw new ShardlineException(ErrorCode.IO_ERROR, "listing /" + relOf(p) + " failed on the server: "
             + describe(e), e);
       }
-      out.add(manifest(real, a, relOf(p), target.relativize(p).toString(), chunkSize));
+      out.add(manifest(real, a, relOf(p), target.relativize(p).toString(), chunkSize, stream));
     }
     return out;
   }
@@ -179,12 +215,20 @@ public final class LocalChunkSource implements ChunkSource {
     }
   }
 
-  private FileManifest manifest(Path real, BasicFileAttributes attrs, String path, String name, int chunkSize)
-      throws IOException {
+  private FileManifest manifest(Path real, BasicFileAttributes attrs, String path, String name, int chunkSize,
+      boolean stream) throws IOException {
     ManifestCache.Sums sums;
     try {
       faults.check(path, -1);
-      sums = cache.sums(real, attrs, chunkSize, () -> RegularFile.open(real, path));
+      if (stream && attrs.size() >= streamFrom) {
+        sums = cache.peek(real, attrs, chunkSize);
+        if (sums == null) {
+          cache.computeLater(real, attrs, chunkSize, () -> RegularFile.open(real, path), SUMS);
+          return FileManifest.streamed(path, name, attrs.size(), attrs.lastModifiedTime().toMillis(), chunkSize);
+        }
+      } else {
+        sums = cache.sums(real, attrs, chunkSize, () -> RegularFile.open(real, path));
+      }
     } catch (IOException e) {
       throw new ShardlineException(ErrorCode.IO_ERROR, "computing the manifest of /" + path + " failed on the server: "
           + describe(e), e);
@@ -330,7 +374,7 @@ public final class LocalChunkSource implements ChunkSource {
         }
         buf.writerIndex(length);
         int crc = Crc32c.of(buf);
-        if (index >= 0 && crc != expected.chunkCrcs()[index]) {
+        if (index >= 0 && !expected.streamed() && crc != expected.chunkCrcs()[index]) {
           throw changed(rel, "since its manifest was made (chunk " + index + ": CRC32C " + hex(crc)
               + ", listed " + hex(expected.chunkCrcs()[index]) + ")");
         }

@@ -23,19 +23,27 @@ import java.util.function.Consumer;
 final class FileTransfer implements ChunkTarget {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileTransfer.class);
   private final ChunkSink partial;
-  private final FileManifest manifest;
+  /** The listed manifest; for a streamed one (v4), the complete manifest once {@link #settle} adopted it. */
+  private volatile FileManifest manifest;
   private final TransferCounters counters;
   private final Consumer<FileTransfer> onFinished;
   private final CodecSet codecs;
+  /** For a streamed file: fetches its complete manifest once its chunks are in, and settles it. */
+  private final Consumer<FileTransfer> settler;
   private final int[] crcs;
   private final BitSet done;
   private int remaining;
   private volatile ShardlineException failure;
   private boolean finished;
 
+  /**
+   * @param settler called (once, on a disk worker) when every chunk of a streamed file is in: it
+   *     fetches the file's complete manifest and hands it to {@link #settle}, or fails the file
+   */
   FileTransfer(ChunkSink partial, BitSet alreadyDone, TransferCounters counters, CodecSet codecs,
-      Consumer<FileTransfer> onFinished) {
+      Consumer<FileTransfer> onFinished, Consumer<FileTransfer> settler) {
     this.codecs = codecs;
+    this.settler = settler;
     this.partial = partial;
     this.manifest = partial.manifest();
     this.counters = counters;
@@ -80,6 +88,7 @@ final class FileTransfer implements ChunkTarget {
   @Override
   public void accept(int index, CodecId codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
     ByteBuf raw = null;
+    int crc;
     try {
       if (failed()) {
         return;
@@ -89,12 +98,12 @@ final class FileTransfer implements ChunkTarget {
             + rawLength + " raw bytes, expected " + manifest.chunkLength(index));
       }
       raw = codecs.get(codec).decodeOwned(payload.retain(), rawLength, FrameSocket.ALLOC); // identity: no copy
-      int crc = Crc32c.of(raw);
+      crc = Crc32c.of(raw);
       if (crc != wireCrc) {
         throw new ShardlineException(ErrorCode.CHECKSUM_MISMATCH, manifest.name() + " chunk " + index
             + ": CRC32C of the received bytes " + hex(crc) + " != sent " + hex(wireCrc));
       }
-      if (crc != manifest.chunkCrcs()[index]) {
+      if (!manifest.streamed() && crc != manifest.chunkCrcs()[index]) {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED, manifest.name() + " changed on the source since"
             + " its manifest was made (chunk " + index + "); pull again for the new version");
       }
@@ -118,12 +127,53 @@ final class FileTransfer implements ChunkTarget {
         return;
       }
       done.set(index);
-      crcs[index] = manifest.chunkCrcs()[index];
+      crcs[index] = crc; // the manifest's, or for a streamed file the one checked against the frame's
       complete = --remaining == 0;
     }
     if (complete) {
-      publish();
+      if (manifest.streamed()) {
+        settler.accept(this);
+      } else {
+        publish();
+      }
     }
+  }
+
+  /**
+   * A streamed file's complete manifest arrived: every chunk written must have its CRC, and it must
+   * be the version that was listed (path, size, modification time, chunking); then the sink adopts
+   * it and the file is published against its root. Otherwise {@code SOURCE_CHANGED}: the file
+   * changed on the source while it was pulled, and nothing is published. Blocking (disk worker).
+   */
+  void settle(FileManifest full) {
+    FileManifest listed = manifest;
+    try {
+      if (full.streamed() || !listed.sameVersion(full)) {
+        throw new ShardlineException(ErrorCode.SOURCE_CHANGED, listed.name() + " changed on the source while it was"
+            + " pulled (its complete manifest is for another version); pull again for the new version");
+      }
+      int[] got;
+      synchronized (this) {
+        got = crcs.clone();
+      }
+      for (int i = 0; i < got.length; i++) {
+        if (got[i] != full.chunkCrcs()[i]) {
+          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, listed.name() + " changed on the source while it"
+              + " was pulled (chunk " + i + ": received CRC32C " + hex(got[i]) + ", its manifest says "
+              + hex(full.chunkCrcs()[i]) + "); pull again for the new version");
+        }
+      }
+      FileManifest named = full.withName(listed.name());
+      partial.adopt(named);
+      manifest = named;
+    } catch (ShardlineException e) {
+      fail(e);
+      return;
+    } catch (RuntimeException e) {
+      fail(new ShardlineException(ErrorCode.INTERNAL, "settling " + listed.name() + ": " + e, e));
+      return;
+    }
+    publish();
   }
 
   /** Publishes once every chunk is in (also for files with no chunks to fetch). */

@@ -3,10 +3,15 @@ package io.shardline.engine.transfer;
 import io.shardline.engine.wire.Protocol;
 import java.util.List;
 
-/** The outcome of a pull, as the CLI prints it (JSON with --json). */
+/**
+ * The outcome of a pull, as the CLI prints it (JSON with --json). {@code firstByteSeconds}: from the
+ * session's start to the first chunk's DATA (-1 if none came); {@code streamedFiles}: files the
+ * server listed streamed (v4), summed while their chunks flowed.
+ */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
     long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
-    Compression compression, long[] codecChunks, java.util.Map<String, String> digests) {
+    Compression compression, long[] codecChunks, java.util.Map<String, String> digests, double firstByteSeconds,
+    long streamedFiles) {
 
   /** Raw bytes per wire byte of the DATA received in this run (1.0 with nothing received). */
   public double ratio() {
@@ -33,11 +38,13 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
         .append(",\"wireBytes\":").append(wireBytes)
         .append(",\"seconds\":").append(String.format(java.util.Locale.ROOT, "%.3f", seconds))
         .append(",\"mbPerSecond\":").append(String.format(java.util.Locale.ROOT, "%.1f", megabytesPerSecond()))
+        .append(",\"firstByteSeconds\":").append(String.format(java.util.Locale.ROOT, "%.3f", firstByteSeconds))
         .append(",\"lanes\":").append(lanes)
         .append(",\"chunks\":").append(chunks)
         .append(",\"retriedChunks\":").append(retriedChunks)
         .append(",\"resumedChunks\":").append(resumedChunks)
         .append(",\"reconnects\":").append(reconnects)
+        .append(",\"streamedFiles\":").append(streamedFiles)
         .append(",\"compression\":\"").append(compression.name().toLowerCase(java.util.Locale.ROOT)).append('"')
         .append(",\"ratio\":").append(String.format(java.util.Locale.ROOT, "%.4f", ratio()))
         .append(",\"codecs\":{\"identity\":").append(codecChunks[0])

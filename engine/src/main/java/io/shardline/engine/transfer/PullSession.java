@@ -17,6 +17,7 @@ import io.shardline.engine.tls.PinningTrustManager;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.error.ShardlineException;
 import io.vertx.core.Context;
@@ -151,7 +152,7 @@ public final class PullSession {
           if (lanes.isEmpty() && !listed.future().isComplete()) {
             startLanes(target);
           }
-          return ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES)
+          return ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES, Frame.List.STREAM)
               .eventually(() -> conn.socket().close());
         })
         .onSuccess(listed::tryComplete)
@@ -217,7 +218,10 @@ public final class PullSession {
       FileManifest m = pf.manifest();
       total += m.size();
       BitSet have = pf.prepare();
-      FileTransfer ft = new FileTransfer(pf, have, counters, codecs, this::fileFinished);
+      if (m.streamed()) {
+        counters.streamedFiles.increment();
+      }
+      FileTransfer ft = new FileTransfer(pf, have, counters, codecs, this::fileFinished, this::settle);
       synchronized (transfers) {
         transfers.add(ft);
       }
@@ -246,6 +250,43 @@ public final class PullSession {
       done.tryComplete();
     }
     return tasks;
+  }
+
+  /**
+   * A streamed file's chunks are all in: lists it again for its complete manifest (the server has
+   * summed it meanwhile, or finishes first), then settles it on a disk worker. A busy server or a
+   * lost connection is asked again with backoff, within the progress timeout.
+   */
+  private void settle(FileTransfer ft) {
+    completeManifest(ft.manifest(), 1)
+        .compose(full -> disk.executeBlocking(() -> {
+          ft.settle(full);
+          return null;
+        }, false))
+        .onFailure(t -> ft.fail(ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST)));
+  }
+
+  private Future<FileManifest> completeManifest(FileManifest streamed, int attempt) {
+    return ClientConnection.open(vertx, client, target, 0)
+        .compose(conn -> ManifestFetcher.fetch(conn, streamed.path(), o.chunkSize(), 1)
+            .eventually(() -> conn.socket().close()))
+        .compose(files -> files.size() == 1 && files.get(0).path().equals(streamed.path())
+            ? Future.succeededFuture(files.get(0))
+            : Future.failedFuture(new ShardlineException(ErrorCode.SOURCE_CHANGED, streamed.name()
+                + " is no longer a file on the source; pull again")))
+        .recover(t -> {
+          ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
+          long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+          boolean again = (e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT
+              || e.code() == ErrorCode.CONNECTION_LOST && !refused(t)) && elapsedMs() + delay < o.progressTimeoutMs()
+              && !done.future().isComplete();
+          if (!again) {
+            return Future.failedFuture(e);
+          }
+          Promise<FileManifest> later = Promise.promise();
+          vertx.setTimer(delay, id -> completeManifest(streamed, attempt + 1).onComplete(later));
+          return later.future();
+        });
   }
 
   private void fileFinished(FileTransfer ft) {
@@ -351,7 +392,8 @@ public final class PullSession {
     }
     return new PullResult(counters.filesTotal, counters.bytesTotal, counters.bytesDone.sum(),
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
-        counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix, digests());
+        counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix, digests(),
+        counters.firstDataNanos() == 0 ? -1 : (counters.firstDataNanos() - started) / 1e9, counters.streamedFiles.sum());
   }
 
   /** Root digests (hex) of the files published or found complete, by name. */

@@ -78,14 +78,28 @@ public sealed interface Frame
     }
   }
 
-  /** Client asks for the manifest of a file or directory, for a chunk size. */
-  record List(int requestId, int chunkSize, String path) implements Frame {
+  /**
+   * Client asks for the manifest of a file or directory, for a chunk size. {@code flags} (v4):
+   * {@link #STREAM} lets the server answer a file it has not summed yet with a streamed ENTRY
+   * (no CRCs, no root) instead of reading it whole first; without it every ENTRY is complete.
+   */
+  record List(int requestId, int chunkSize, String path, int flags) implements Frame {
+    /** The client takes streamed ENTRYs and fetches their complete manifests after the chunks. */
+    public static final int STREAM = 1;
+    /** Every flag this version knows; a LIST with others is malformed. */
+    public static final int KNOWN = STREAM;
+
+    /** A LIST for complete manifests only. */
+    public List(int requestId, int chunkSize, String path) {
+      this(requestId, chunkSize, path, 0);
+    }
+
     public FrameType type() {
       return FrameType.LIST;
     }
   }
 
-  /** One file of a manifest. */
+  /** One file of a manifest (a streamed one, v4, carries no CRCs and no root: {@link FileManifest#streamed()}). */
   record Entry(int requestId, FileManifest file) implements Frame {
     public FrameType type() {
       return FrameType.ENTRY;

@@ -21,6 +21,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Layout: {@code u32 length | u8 type | body}, big-endian, where length counts type + body.
  */
 public final class FrameCodec {
+  /** ENTRY flag (v4): a streamed manifest, no CRCs and no root follow. */
+  static final int ENTRY_STREAMED = 1;
+
   private FrameCodec() {}
 
   // ------------------------------------------------------------------ encoding
@@ -68,6 +71,7 @@ public final class FrameCodec {
       buf.writeInt(l.requestId());
       buf.writeInt(l.chunkSize());
       writeString(buf, l.path(), Protocol.MAX_PATH);
+      buf.writeByte(l.flags());
     } else if (frame instanceof Frame.Entry entry) {
       FileManifest e = entry.file();
       buf.writeInt(entry.requestId());
@@ -77,10 +81,13 @@ public final class FrameCodec {
       buf.writeLong(e.mtimeMillis());
       buf.writeInt(e.chunkSize());
       buf.writeInt(e.chunkCrcs().length);
-      for (int crc : e.chunkCrcs()) {
-        buf.writeInt(crc);
+      buf.writeByte(e.streamed() ? ENTRY_STREAMED : 0);
+      if (!e.streamed()) {
+        for (int crc : e.chunkCrcs()) {
+          buf.writeInt(crc);
+        }
+        buf.writeBytes(e.root());
       }
-      buf.writeBytes(e.root());
     } else if (frame instanceof Frame.ListEnd l) {
       buf.writeInt(l.requestId());
       buf.writeInt(l.files());
@@ -168,14 +175,20 @@ public final class FrameCodec {
         need(body, 8, type);
         int id = body.readInt();
         int chunk = body.readInt();
-        yield new Frame.List(id, chunk, readString(body, Protocol.MAX_PATH, type));
+        String path = readString(body, Protocol.MAX_PATH, type);
+        need(body, 1, type);
+        int flags = body.readUnsignedByte();
+        if ((flags & ~Frame.List.KNOWN) != 0) {
+          throw malformed("LIST with unknown flags " + Integer.toHexString(flags));
+        }
+        yield new Frame.List(id, chunk, path, flags);
       }
       case ENTRY -> {
         need(body, 4, type);
         int id = body.readInt();
         String path = readString(body, Protocol.MAX_PATH, type);
         String name = readString(body, Protocol.MAX_PATH, type);
-        need(body, 24, type);
+        need(body, 25, type);
         long size = body.readLong();
         long mtime = body.readLong();
         int chunkSize = body.readInt();
@@ -186,6 +199,13 @@ public final class FrameCodec {
         long expected = (size + chunkSize - 1) / chunkSize;
         if (count != expected) {
           throw malformed("ENTRY has " + count + " chunk CRCs, size needs " + expected);
+        }
+        int flags = body.readUnsignedByte();
+        if ((flags & ~ENTRY_STREAMED) != 0) {
+          throw malformed("ENTRY with unknown flags " + Integer.toHexString(flags));
+        }
+        if (flags == ENTRY_STREAMED) {
+          yield new Frame.Entry(id, FileManifest.streamed(path, name, size, mtime, chunkSize));
         }
         need(body, (long) count * 4 + 32, type);
         int[] crcs = new int[count];

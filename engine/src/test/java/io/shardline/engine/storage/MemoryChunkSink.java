@@ -46,7 +46,7 @@ public final class MemoryChunkSink implements ChunkSink {
     }
   }
 
-  private final FileManifest manifest;
+  private volatile FileManifest manifest;
   private final Map<String, byte[]> into;
   private final byte[] bytes;
 
@@ -59,6 +59,14 @@ public final class MemoryChunkSink implements ChunkSink {
   @Override
   public FileManifest manifest() {
     return manifest;
+  }
+
+  @Override
+  public void adopt(FileManifest complete) {
+    if (complete.streamed() || !manifest.sameVersion(complete)) {
+      throw new IllegalArgumentException(complete + " is not the complete manifest of " + manifest);
+    }
+    manifest = complete;
   }
 
   @Override

@@ -402,13 +402,45 @@ class FrameCodecTest {
 
   /** An ENTRY body with every field given (CRCs written as {@code crcsWritten} zeros). */
   static ByteBuf entry(long size, int chunkSize, int count, int crcsWritten) {
+    return entry(size, chunkSize, count, 0, 4 * crcsWritten + 32);
+  }
+
+  /** An ENTRY body with its flags (v4) and {@code sumBytes} zero bytes of CRCs and root after them. */
+  static ByteBuf entry(long size, int chunkSize, int count, int flags, int sumBytes) {
     return frame(FrameType.ENTRY, b -> {
       b.writeInt(1);
       string(b, "a/b.bin");
       string(b, "b.bin");
-      b.writeLong(size).writeLong(0).writeInt(chunkSize).writeInt(count);
-      b.writeZero(4 * crcsWritten + 32);
+      b.writeLong(size).writeLong(0).writeInt(chunkSize).writeInt(count).writeByte(flags);
+      b.writeZero(sumBytes);
     });
+  }
+
+  @Test
+  void aStreamedEntryCarriesNoSumsAndDecodesAsStreamed() {
+    ByteBuf buf = entry(10_000, 4096, 3, 1, 0);
+    try {
+      FileManifest m = assertInstanceOf(Frame.Entry.class, FrameCodec.decode(buf, MAX)).file();
+      assertTrue(m.streamed());
+      assertEquals(3, m.chunkCount());
+      assertEquals(10_000, m.size());
+    } finally {
+      assertTrue(buf.release());
+    }
+    ShardlineException e = decodeFails(entry(10_000, 4096, 3, 1, 3 * 4 + 32), ErrorCode.MALFORMED_FRAME);
+    assertTrue(e.getMessage().contains("trailing"), e::getMessage); // a streamed ENTRY has no sums to send
+  }
+
+  @Test
+  void unknownListAndEntryFlagsAreMalformed() {
+    for (int flags : new int[] {2, 0x80, 0xFF}) {
+      ShardlineException e = decodeFails(entry(10_000, 4096, 3, flags, 3 * 4 + 32), ErrorCode.MALFORMED_FRAME);
+      assertTrue(e.getMessage().contains("flags"), e::getMessage);
+      ByteBuf list = FrameCodec.encode(new Frame.List(1, 4096, "a"), ALLOC);
+      list.setByte(list.writerIndex() - 1, flags);
+      e = decodeFails(list, ErrorCode.MALFORMED_FRAME);
+      assertTrue(e.getMessage().contains("flags"), e::getMessage);
+    }
   }
 
   @Test

@@ -256,7 +256,7 @@ class FrameDecoderTest {
   void frameExactlyAtTheLimitIsDecoded() {
     // a LIST whose path fills the frame to exactly maxFrameLength
     int max = 64;
-    int pathBytes = max - 1 - 4 - 4 - 2;
+    int pathBytes = max - 1 - 4 - 4 - 2 - 1; // type, request id, chunk size, path length, flags (v4)
     Frame.List list = new Frame.List(1, 4096, "p".repeat(pathBytes));
     EmbeddedChannel ch = channel(max, ALLOC);
     assertFrames(List.of(list), feed(ch, wire(list)));

@@ -47,6 +47,8 @@ final class WireFixtures {
             new Frame.Settings.Setting(Frame.Settings.WINDOW, Long.MAX_VALUE), new Frame.Settings.Setting(65535, 1))),
         new Frame.List(1, Protocol.DEFAULT_CHUNK, "models/llama 3/über.bin"),
         new Frame.List(2, Protocol.MIN_CHUNK, ""),
+        new Frame.List(8, Protocol.DEFAULT_CHUNK, "ckpt", Frame.List.STREAM),
+        new Frame.Entry(9, FileManifest.streamed("ckpt/a.bin", "a.bin", 3 * 4096L + 1, 1_700_000_000_123L, 4096)),
         new Frame.Entry(3, manifest(3 * 4096L + 100, 4096)),
         new Frame.Entry(4, manifest(0, Protocol.MAX_CHUNK)),
         new Frame.ListEnd(5, 2, 12_388L),

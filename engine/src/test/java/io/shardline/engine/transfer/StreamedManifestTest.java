@@ -1,0 +1,166 @@
+package io.shardline.engine.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.codec.CodecSet;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.integrity.ChunkSums;
+import io.shardline.engine.integrity.Crc32c;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.lane.TransferCounters;
+import io.shardline.engine.server.FaultHook;
+import io.shardline.engine.storage.ChunkSink;
+import io.shardline.engine.storage.MemoryChunkSink;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streamed manifests (protocol v4): a large file the server has not summed yet is listed without
+ * its CRCs, its chunks flow while the server sums it, and the client publishes it only once its
+ * complete manifest, listed again after the chunks, matches every chunk it received.
+ */
+class StreamedManifestTest extends LoopbackTestBase {
+  static final int CHUNK = 64 * 1024;
+
+  @Test
+  void aColdLargeFileIsStreamedThenVerifiedAgainstItsCompleteManifest() throws Exception {
+    Path src = Loopback.file(net.root.resolve("ckpt.bin"), 128L * CHUNK + 77, 91);
+    net.startWith(o -> o.streamManifestsFrom(1024 * 1024));
+    PullResult r = net.pull(net.options("", dest).chunkSize(CHUNK));
+    assertTrue(r.ok(), r.errors()::toString);
+    assertEquals(1, r.streamedFiles(), "listed before the server had read it");
+    assertEquals(-1L, Files.mismatch(src, dest.resolve("ckpt.bin")));
+    int[] crcs = ChunkSums.compute(src, Files.size(src), CHUNK);
+    assertEquals(RootDigest.hex(RootDigest.of(Files.size(src), CHUNK, crcs)), r.digests().get("ckpt.bin"),
+        "the published digest is the complete manifest's root");
+    assertTrue(r.firstByteSeconds() >= 0 && r.firstByteSeconds() <= r.seconds(), () -> "" + r.firstByteSeconds());
+
+    PullResult again = net.pull(net.options("", tmp.resolve("second")).chunkSize(CHUNK));
+    assertTrue(again.ok(), again.errors()::toString);
+    assertEquals(0, again.streamedFiles(), "summed once: the next listing is complete");
+  }
+
+  @Test
+  void filesBelowTheThresholdAndClientsThatDoNotAskAreListedComplete() throws Exception {
+    Loopback.file(net.root.resolve("small.bin"), 8L * CHUNK, 92);
+    net.startWith(o -> o.streamManifestsFrom(1024 * 1024));
+    PullResult r = net.pull(net.options("", dest).chunkSize(CHUNK));
+    assertTrue(r.ok(), r.errors()::toString);
+    assertEquals(0, r.streamedFiles());
+  }
+
+  @Test
+  void aStreamedFileModifiedMidPullIsNotPublished() throws Exception {
+    Path src = Loopback.file(net.root.resolve("ckpt.bin"), 64L * CHUNK, 93);
+    AtomicBoolean changed = new AtomicBoolean();
+    net.startWith(o -> o.streamManifestsFrom(1024 * 1024).faultHook((path, off, lane, seq) -> {
+      if (seq == 5 && changed.compareAndSet(false, true)) {
+        overwrite(src, 40L * CHUNK);
+      }
+      return FaultHook.Action.PASS;
+    }));
+    PullResult r = net.pull(net.options("", dest).chunkSize(CHUNK).lanes(1).window(1).compression(Compression.NONE));
+    assertFalse(r.ok());
+    assertEquals(1, r.streamedFiles());
+    assertTrue(r.errors().toString().contains("changed on the source"), r.errors()::toString);
+    assertFalse(Files.exists(dest.resolve("ckpt.bin")), "a mixed file is never published");
+
+    PullResult again = net.pull(net.options("", dest).chunkSize(CHUNK));
+    assertTrue(again.ok(), again.errors()::toString);
+    assertEquals(-1L, Files.mismatch(src, dest.resolve("ckpt.bin")), "the re-run gets the new version");
+  }
+
+  // -------------------------------------------------------------- settling, without a network
+
+  /** Four chunks of a streamed file received into a memory sink; {@code settle} decides. */
+  private static final class Received {
+    final byte[] bytes = new byte[4 * CHUNK];
+    final int[] crcs = new int[4];
+    final MemoryChunkSink.Factory sinks = new MemoryChunkSink.Factory();
+    final AtomicInteger finished = new AtomicInteger();
+    final AtomicInteger settling = new AtomicInteger();
+    final FileManifest listed = FileManifest.streamed("ckpt/a.bin", "a.bin", bytes.length, 1_700_000_000_000L, CHUNK);
+    final FileTransfer ft;
+
+    Received() throws Exception {
+      new SplittableRandom(94).nextBytes(bytes);
+      ChunkSink sink = sinks.open(listed);
+      ft = new FileTransfer(sink, new BitSet(), new TransferCounters(), CodecSet.standard(1), t -> finished.incrementAndGet(),
+          t -> settling.incrementAndGet());
+      for (int i = 0; i < 4; i++) {
+        crcs[i] = Crc32c.of(bytes, i * CHUNK, CHUNK);
+        ByteBuf payload = Unpooled.directBuffer(CHUNK).writeBytes(bytes, i * CHUNK, CHUNK);
+        ft.accept(i, CodecId.IDENTITY, CHUNK, crcs[i], payload);
+      }
+    }
+
+    FileManifest complete(int[] sums) {
+      return new FileManifest(listed.path(), "a.bin", listed.size(), listed.mtimeMillis(), CHUNK, sums,
+          RootDigest.of(listed.size(), CHUNK, sums));
+    }
+  }
+
+  @Test
+  void aStreamedFileWaitsForItsCompleteManifestAndPublishesWithIt() throws Exception {
+    Received rx = new Received();
+    assertEquals(1, rx.settling.get(), "every chunk in: the complete manifest is fetched");
+    assertEquals(0, rx.finished.get(), "and nothing is published before it arrives");
+    assertTrue(rx.sinks.published().isEmpty());
+
+    rx.ft.settle(rx.complete(rx.crcs));
+    assertFalse(rx.ft.failed(), () -> String.valueOf(rx.ft.failure()));
+    assertEquals(1, rx.finished.get());
+    assertTrue(java.util.Arrays.equals(rx.bytes, rx.sinks.published().get("a.bin")));
+    assertFalse(rx.ft.manifest().streamed(), "the transfer now holds the complete manifest");
+  }
+
+  @Test
+  void aCompleteManifestThatDisagreesWithAReceivedChunkFailsTheFile() throws Exception {
+    Received rx = new Received();
+    int[] other = rx.crcs.clone();
+    other[2] ^= 1;
+    rx.ft.settle(rx.complete(other));
+    assertTrue(rx.ft.failed());
+    assertEquals(ErrorCode.SOURCE_CHANGED, rx.ft.failure().code());
+    assertTrue(rx.ft.failure().getMessage().contains("chunk 2"), rx.ft.failure()::getMessage);
+    assertTrue(rx.sinks.published().isEmpty(), "nothing published");
+  }
+
+  @Test
+  void aCompleteManifestOfAnotherVersionFailsTheFile() throws Exception {
+    for (FileManifest wrong : List.of(
+        new FileManifest("ckpt/a.bin", "a.bin", 4L * CHUNK, 1_700_000_000_001L, CHUNK, new int[4], new byte[32]),
+        new FileManifest("ckpt/b.bin", "a.bin", 4L * CHUNK, 1_700_000_000_000L, CHUNK, new int[4], new byte[32]),
+        FileManifest.streamed("ckpt/a.bin", "a.bin", 4L * CHUNK, 1_700_000_000_000L, CHUNK))) {
+      Received rx = new Received();
+      rx.ft.settle(wrong);
+      assertTrue(rx.ft.failed(), wrong::toString);
+      assertEquals(ErrorCode.SOURCE_CHANGED, rx.ft.failure().code());
+      assertTrue(rx.sinks.published().isEmpty());
+    }
+  }
+
+  private static void overwrite(Path file, long at) {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      byte[] b = new byte[CHUNK];
+      new SplittableRandom(7).nextBytes(b);
+      f.seek(at);
+      f.write(b);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
