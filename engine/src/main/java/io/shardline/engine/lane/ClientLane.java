@@ -126,20 +126,14 @@ public final class ClientLane {
   private final FlowWindow intake;
   private final FlowWindow.Valve socketValve = new FlowWindow.Valve() {
     @Override public void pause() {
-      receiving.paused(System.nanoTime());
       conn.socket().pause();
     }
 
     @Override public void resume() {
       lastActivity = System.nanoTime();
-      receiving.resumed(lastActivity);
       conn.socket().resume();
     }
   };
-  /** Whether compressed chunks still pay here (they do not when this client is the bottleneck). */
-  private final ReceiveMeter receiving = new ReceiveMeter();
-  /** The GET mask while {@link #receiving} says compression does not pay: chunks as they are. */
-  private static final CodecMask AS_THEY_ARE = CodecMask.of(CodecId.IDENTITY);
   /** The connection; non-null exactly in READY. */
   private ClientConnection conn;
   private int nextRequestId = 1;
@@ -333,9 +327,7 @@ public final class ClientLane {
     lastActivity = System.nanoTime();
     long wire = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.payload().readableBytes();
     counters.wireBytes.add(wire);
-    counters.dataArrived(lastActivity);
-    receiving.received(lastActivity, wire);
-    boolean compressed = d.codecId() != CodecId.IDENTITY;
+    counters.dataArrived(System.nanoTime());
     counters.countChunk(d.codecId());
     intake.acquire(); // pauses the socket once diskBacklog chunks wait for the disk
     TokenBucket bucket = settings.rateLimit();
@@ -355,12 +347,11 @@ public final class ClientLane {
     disk.executeBlocking(() -> {
       task.file().accept(task.index(), d.codecId(), d.rawLength(), d.crc(), d.payload());
       return null;
-    }, false).onComplete(ar -> stored(task, compressed, ar));
+    }, false).onComplete(ar -> stored(task, ar));
     pump();
   }
 
-  private void stored(ChunkTask task, boolean compressed, AsyncResult<Object> ar) {
-    receiving.stored(System.nanoTime(), task.length(), compressed);
+  private void stored(ChunkTask task, AsyncResult<Object> ar) {
     intake.release(); // resumes the socket unless the rate limit still holds it
     if (ar.failed()) {
       chunkFailed(task, ShardlineException.wrap(ar.cause(), ErrorCode.DESTINATION_ERROR));
@@ -395,23 +386,11 @@ public final class ClientLane {
         }
         int id = nextRequestId++;
         inflight.put(id, t);
-        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length(), mask()));
+        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length(), settings.codecMask()));
       }
     } finally {
       pumping = false;
     }
-  }
-
-  /**
-   * The codecs this lane asks for: the configured ones, except that in auto mode without a rate
-   * limit a lane whose client is the bottleneck asks for chunks as they are for a while
-   * ({@link ReceiveMeter}).
-   */
-  private CodecMask mask() {
-    CodecMask m = settings.codecMask();
-    TokenBucket bucket = settings.rateLimit();
-    boolean limited = bucket != null && bucket.bytesPerSecond() > 0;
-    return m.auto() && !limited && !receiving.compressionAllowed() ? AS_THEY_ARE : m;
   }
 
   private void checkStall() {
