@@ -123,7 +123,7 @@ final class ChunkEncoder {
         }
       }
       CodecId codec = CodecPolicy.choose(mask, floats, sample, linkRate, compressRate);
-      if (codec == CodecId.IDENTITY && sample < CodecPolicy.SHRINK && !Double.isNaN(linkRate)
+      if (codec == CodecId.IDENTITY && sample <= CodecPolicy.AUTO_SHRINK && !Double.isNaN(linkRate)
           && explore.incrementAndGet() % EXPLORE_EVERY == 0) {
         // It shrinks but the link looked faster than compressing: now and then compress anyway,
         // so the compression rate stays measured as conditions change.

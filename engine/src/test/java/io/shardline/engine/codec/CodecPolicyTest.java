@@ -25,6 +25,8 @@ class CodecPolicyTest {
   void autoSkipsChunksThatDoNotShrink() {
     assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, true, 0.99, 1e6, 1e9));
     assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, true, 0.95, 1e6, 1e9));
+    assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, true, 0.83, 1e6, 1e9), "BERT FP32 planes: too little to win");
+    assertEquals(CodecId.PLANES, CodecPolicy.choose(AUTO, true, 0.8, 1e6, 1e9), "a 1.25x gain on a slow link");
     assertEquals(CodecId.IDENTITY, CodecPolicy.choose(AUTO, false, NAN, 1e6, 1e9), "no sample: no compression");
   }
 
