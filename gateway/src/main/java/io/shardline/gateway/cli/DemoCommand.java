@@ -26,6 +26,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -65,6 +66,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Rate limit of the demo job, e.g. 400mbit (default: none; 400mbit with --keep-running, so the bar can be watched).")
   String rateLimit;
 
+  @Option(names = "--compression", paramLabel = "auto|none|zstd|planes",
+      description = "Compression of the demo job (default: none, or auto with a rate limit: both ends share this machine's "
+          + "cores over loopback, where compressing only costs CPU; a rate-limited link is where it pays).")
+  String compression;
+
   @Option(names = "--keep-running", description = "Keep the node and gateway running after the job, until Ctrl-C, to use the web page.")
   boolean keepRunning;
 
@@ -75,6 +81,11 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long shardBytes = Sizes.parse(shardSize);
     long rate = rateLimit != null ? Rates.parse(rateLimit) : keepRunning ? Rates.parse("400mbit") : 0;
+    String codec = compression != null ? compression : rate > 0 ? "auto" : "none";
+    if (!List.of("auto", "none", "zstd", "planes").contains(codec)) {
+      System.err.println("shardline demo: --compression is auto, none, zstd or planes, not '" + codec + "'");
+      return 2;
+    }
     // One folder per sample shape: shards are kept between runs, never reused at another size.
     Path source = dir.resolve("source-" + shards + "x" + shardBytes);
     Path dest = dir.resolve("pulled");
@@ -110,13 +121,15 @@ public final class DemoCommand implements Callable<Integer> {
 
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       JsonObject body = new JsonObject().put("source", "demo:").put("destination", "local:")
-          .put("lanes", lanes).put("label", "demo").put("rateLimit", rate);
+          .put("lanes", lanes).put("label", "demo").put("rateLimit", rate).put("compression", codec);
       JsonObject job = send(http, HttpRequest.newBuilder(URI.create(g.url() + "api/v1/jobs"))
           .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body.encode())), 201);
       String id = job.getString("id");
       System.err.println("shardline demo: submitted job " + id + ": demo: -> local: over " + lanes + " TLS lanes"
-          + (rate > 0 ? " at " + rateLimitText(rate) : "") + " (fingerprint pinned)");
+          + (rate > 0 ? " at " + rateLimitText(rate) : "") + ", compression " + codec + " (fingerprint pinned)"
+          + (compression == null && rate == 0 ? "; both ends share this machine's cores over loopback, where"
+              + " compressing only costs CPU (--rate-limit 1gbit shows auto compressing)" : ""));
       job = follow(http, g.url() + "api/v1/jobs/" + id, viewer);
       boolean ok = "succeeded".equals(job.getString("state"));
       if (json) {
