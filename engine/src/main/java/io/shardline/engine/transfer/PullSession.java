@@ -65,6 +65,8 @@ public final class PullSession {
   private final ChunkSink.Factory sinks;
   private NetClient client;
   private ClientConnection.Target target;
+  /** The session's own event-loop context: the manifest connections are opened from it. */
+  private Context control;
   private long started;
 
   public PullSession(Vertx vertx, PullOptions options) {
@@ -122,7 +124,7 @@ public final class PullSession {
     target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
         Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes());
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
-    Context control = ((VertxInternal) vertx).createEventLoopContext();
+    control = ((VertxInternal) vertx).createEventLoopContext();
     control.runOnContext(v -> {
       try {
         NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs(), o.clientCert(), o.clientKey());
@@ -137,7 +139,7 @@ public final class PullSession {
         .andThen(ar -> LOG.debug("manifest after {} ms", elapsedMs()))
         .compose(files -> disk.executeBlocking(() -> prepare(files), false))
         .andThen(ar -> LOG.debug("prepared after {} ms", elapsedMs()))
-        .compose(tasks -> transfer(tasks, control))
+        .compose(this::transfer)
         .andThen(ar -> LOG.debug("all files done after {} ms", elapsedMs()))
         .transform(ar -> finish(ar.failed() ? ShardlineException.wrap(ar.cause(), ErrorCode.INTERNAL) : null));
   }
@@ -258,7 +260,9 @@ public final class PullSession {
    * lost connection is asked again with backoff, within the progress timeout.
    */
   private void settle(FileTransfer ft) {
-    completeManifest(ft.manifest(), 1)
+    Promise<FileManifest> complete = Promise.promise();
+    control.runOnContext(v -> completeManifest(ft.manifest(), 1).onComplete(complete)); // (called on a disk worker)
+    complete.future()
         .compose(full -> disk.executeBlocking(() -> {
           ft.settle(full);
           return null;
@@ -295,7 +299,7 @@ public final class PullSession {
     }
   }
 
-  private Future<Void> transfer(List<ChunkTask> tasks, Context control) {
+  private Future<Void> transfer(List<ChunkTask> tasks) {
     if (tasks.isEmpty() || done.future().isComplete()) {
       return done.future();
     }
