@@ -65,6 +65,15 @@ public interface ChunkSink extends AutoCloseable {
    */
   BitSet prepare() throws IOException;
 
+  /**
+   * Whether chunks of an earlier run of this file are kept here (locally: its partial file or
+   * journal). A file listed streamed is then listed again for its complete manifest before
+   * {@link #prepare()}, so those chunks can be checked and kept. Blocking; opens nothing.
+   */
+  default boolean hasPartialState() throws IOException {
+    return false;
+  }
+
   /** True when {@link #prepare()} found the published file complete: nothing to write or publish. */
   boolean alreadyComplete();
 

@@ -136,6 +136,11 @@ public final class LocalChunkSink implements ChunkSink {
   }
 
   @Override
+  public boolean hasPartialState() {
+    return Files.exists(partPath) || Files.exists(journalPath);
+  }
+
+  @Override
   public void adopt(FileManifest complete) {
     FileManifest listed = manifest;
     if (complete.streamed() || !listed.sameVersion(complete) || !complete.name().equals(listed.name())) {
@@ -147,9 +152,9 @@ public final class LocalChunkSink implements ChunkSink {
   @Override
   public BitSet prepare() throws IOException {
     if (manifest.streamed()) {
-      // No CRCs to check what is here against: start afresh. (A re-run once the server has summed
-      // the file gets a complete manifest and resumes; this run's journal names no root, so such a
-      // resume reads the partial file back against it.)
+      // No CRCs to check what is here against: start afresh. (The pull lists a file with partial
+      // state again for its complete manifest before preparing it, see hasPartialState(); a journal
+      // written under a streamed manifest names no root, so that resume reads the partial file back.)
       Files.deleteIfExists(journalPath);
       Files.deleteIfExists(partPath);
       return new BitSet();

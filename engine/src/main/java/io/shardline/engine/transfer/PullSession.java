@@ -34,6 +34,9 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -211,7 +214,14 @@ public final class PullSession {
       if (!names.add(m.name())) {
         throw new ShardlineException(ErrorCode.MALFORMED_FRAME, "server listed " + m.name() + " twice");
       }
-      partials.add(sinks.open(m)); // refuses names escaping the destination
+      ChunkSink sink = sinks.open(m); // refuses names escaping the destination
+      if (m.streamed() && sink.hasPartialState()) {
+        FileManifest complete = completeForResume(m);
+        if (complete != null) {
+          sink = sinks.open(complete);
+        }
+      }
+      partials.add(sink);
     }
     List<ChunkTask> tasks = new ArrayList<>();
     long total = 0;
@@ -252,6 +262,30 @@ public final class PullSession {
       done.tryComplete();
     }
     return tasks;
+  }
+
+  /**
+   * A streamed file with chunks kept from an earlier run: waits (on this disk worker, bounded by
+   * the progress timeout) for its complete manifest, so those chunks can be checked and resumed.
+   * Null if it cannot be had: the file is then fetched whole, as streamed.
+   */
+  private FileManifest completeForResume(FileManifest streamed) {
+    Promise<FileManifest> complete = Promise.promise();
+    control.runOnContext(v -> completeManifest(streamed, 1).onComplete(complete));
+    try {
+      FileManifest full = complete.future().toCompletionStage().toCompletableFuture()
+          .get(o.progressTimeoutMs(), TimeUnit.MILLISECONDS);
+      if (full.streamed() || !streamed.sameVersion(full)) {
+        return null;
+      }
+      return full.withName(streamed.name());
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.debug("no complete manifest for {} to resume against: {}", streamed.name(), e.toString());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   /**

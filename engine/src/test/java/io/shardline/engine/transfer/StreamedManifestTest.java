@@ -15,7 +15,12 @@ import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.server.FaultHook;
+import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.server.ShardlineServer;
 import io.shardline.engine.storage.ChunkSink;
+import io.shardline.engine.storage.ChunkSource;
+import io.shardline.engine.storage.LocalChunkSource;
 import io.shardline.engine.storage.MemoryChunkSink;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -81,6 +86,66 @@ class StreamedManifestTest extends LoopbackTestBase {
     PullResult again = net.pull(net.options("", dest).chunkSize(CHUNK));
     assertTrue(again.ok(), again.errors()::toString);
     assertEquals(-1L, Files.mismatch(src, dest.resolve("ckpt.bin")), "the re-run gets the new version");
+  }
+
+  /** A source that lists every file streamed to clients that allow it, as if it were never summed. */
+  private static final class AlwaysStreamed implements ChunkSource {
+    private final ChunkSource real;
+
+    AlwaysStreamed(ChunkSource real) {
+      this.real = real;
+    }
+
+    @Override
+    public List<FileManifest> list(String rel, int chunkSize) throws java.io.IOException {
+      return real.list(rel, chunkSize);
+    }
+
+    @Override
+    public List<FileManifest> list(String rel, int chunkSize, boolean stream) throws java.io.IOException {
+      List<FileManifest> out = new java.util.ArrayList<>();
+      for (FileManifest m : real.list(rel, chunkSize)) {
+        out.add(stream ? FileManifest.streamed(m.path(), m.name(), m.size(), m.mtimeMillis(), chunkSize) : m);
+      }
+      return out;
+    }
+
+    @Override
+    public Handle open(String rel, FileManifest expected) throws java.io.IOException {
+      return real.open(rel, expected);
+    }
+  }
+
+  @Test
+  void aStreamedFileWithChunksFromAnEarlierRunWaitsForItsCompleteManifestAndResumes() throws Exception {
+    Path src = Loopback.file(net.root.resolve("ckpt.bin"), 200L * CHUNK - 5, 95);
+    AtomicBoolean open = new AtomicBoolean();
+    ServeOptions o = new ServeOptions().root(net.root).host("127.0.0.1").port(0).stateDir(net.state).instances(2)
+        .faultHook((path, off, lane, seq) -> open.get() || seq < 80 ? FaultHook.Action.PASS : FaultHook.Action.STALL);
+    net.server = new ShardlineServer(net.vertx, o, new AlwaysStreamed(
+        new LocalChunkSource(net.root, new ManifestCache(null), 1000)));
+    net.info = Loopback.await(net.server.start());
+
+    PullSession first = new PullSession(net.vertx, net.options("", dest).chunkSize(CHUNK));
+    io.vertx.core.Future<PullResult> run = first.run();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (first.counters().chunks.sum() < 64 && System.nanoTime() < deadline) {
+      Thread.sleep(10); // bounded by the deadline
+    }
+    first.cancel("test: the first run stops part-way");
+    PullResult stopped = Loopback.await(run);
+    assertFalse(stopped.ok());
+    assertEquals(1, stopped.streamedFiles());
+    assertTrue(stopped.chunks() >= 64, "the first run wrote " + stopped.chunks() + " chunks");
+    assertFalse(Files.exists(dest.resolve("ckpt.bin")));
+
+    open.set(true);
+    PullResult r = net.pull(net.options("", dest).chunkSize(CHUNK));
+    assertTrue(r.ok(), r.errors()::toString);
+    assertEquals(0, r.streamedFiles(), "listed again for its complete manifest before preparing");
+    assertTrue(r.resumedChunks() >= 64, "resumed " + r.resumedChunks());
+    assertEquals(200, r.resumedChunks() + r.chunks());
+    assertEquals(-1L, Files.mismatch(src, dest.resolve("ckpt.bin")));
   }
 
   // -------------------------------------------------------------- settling, without a network
