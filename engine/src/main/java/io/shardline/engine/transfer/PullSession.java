@@ -164,17 +164,23 @@ public final class PullSession {
         .onFailure(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
           long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-          // A busy or overloaded server (BUSY, a handshake that timed out, a connection it closed
-          // mid-handshake to make room) is asked again; a refused connection or a wrong trust
-          // setting fails at once.
-          boolean again = e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT
-              || e.code() == ErrorCode.CONNECTION_LOST && !refused(t);
-          if (again && !listed.future().isComplete() && elapsedMs() + delay < o.progressTimeoutMs()) {
+          if (worthAskingAgain(e, t, delay) && !listed.future().isComplete()) {
             vertx.setTimer(delay, id -> fetchManifest(target, attempt + 1));
           } else {
             listed.tryFail(e);
           }
         });
+  }
+
+  /**
+   * Whether a listing that failed with {@code e} is asked again after {@code delayMs}: a busy or
+   * overloaded server (BUSY, a handshake that timed out, a connection it closed mid-handshake to
+   * make room) is, within the progress timeout; a refused connection or a wrong trust setting is not.
+   */
+  private boolean worthAskingAgain(ShardlineException e, Throwable t, long delayMs) {
+    boolean passing = e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT
+        || e.code() == ErrorCode.CONNECTION_LOST && !refused(t);
+    return passing && elapsedMs() + delayMs < o.progressTimeoutMs();
   }
 
   /** Whether nothing listened there (as opposed to a connection made and then lost). */
@@ -315,10 +321,7 @@ public final class PullSession {
         .recover(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
           long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-          boolean again = (e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT
-              || e.code() == ErrorCode.CONNECTION_LOST && !refused(t)) && elapsedMs() + delay < o.progressTimeoutMs()
-              && !done.future().isComplete();
-          if (!again) {
+          if (!worthAskingAgain(e, t, delay) || done.future().isComplete()) {
             return Future.failedFuture(e);
           }
           Promise<FileManifest> later = Promise.promise();
