@@ -2,6 +2,7 @@ package io.shardline.engine.codec;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 
 /**
  * Byte-plane transposition, the transform under {@link PlanesCodec}: {@code n} elements of
@@ -95,19 +96,50 @@ public final class BytePlanes {
     }
   }
 
+  /** Longs per plane in one block of {@link #merge2}. */
+  private static final int BLOCK = 4096;
+  /** Per thread: two plane blocks in, one element block out (128 KiB). */
+  private static final ThreadLocal<long[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new long[][] {new long[BLOCK], new long[BLOCK], new long[2 * BLOCK]});
+
+  /**
+   * Width 2 (BF16, FP16), the decode a pulling client runs: blocks of the planes are copied into
+   * long arrays in bulk, interleaved there and copied out in bulk. The client's JIT is C1 only (the
+   * launcher's choice for short-lived pulls), which does not inline the {@code ByteBuffer}
+   * accessors the other kernels call per long: 400 MB/s that way against 2.1 GB/s in blocks (C2
+   * runs both at 2-6 GB/s).
+   */
   private static void merge2(ByteBuffer s, int s0, ByteBuffer d, int dO, int n) {
     int s1 = s0 + n;
+    long[][] scratch = SCRATCH.get();
+    long[] p0 = scratch[0];
+    long[] p1 = scratch[1];
+    long[] out = scratch[2];
     int i = 0;
-    for (; i <= n - 8; i += 8) {
-      long p0 = s.getLong(s0 + i);
-      long p1 = s.getLong(s1 + i);
-      d.putLong(dO + 2 * i, interleave((p0 & LO32) | (p1 << 32)));
-      d.putLong(dO + 2 * i + 8, interleave((p0 >>> 32) | (p1 & HI32)));
+    while (n - i >= 8) {
+      int m = Math.min(BLOCK, (n - i) / 8);
+      longs(s, s0 + i, m).get(p0, 0, m);
+      longs(s, s1 + i, m).get(p1, 0, m);
+      for (int k = 0; k < m; k++) {
+        long a = p0[k];
+        long b = p1[k];
+        out[2 * k] = interleave((a & LO32) | (b << 32));
+        out[2 * k + 1] = interleave((a >>> 32) | (b & HI32));
+      }
+      longs(d, dO + 2 * i, 2 * m).put(out, 0, 2 * m);
+      i += 8 * m;
     }
     for (; i < n; i++) {
       d.put(dO + 2 * i, s.get(s0 + i));
       d.put(dO + 2 * i + 1, s.get(s1 + i));
     }
+  }
+
+  /** A little-endian view of {@code count} longs of {@code b} at byte offset {@code off}. */
+  private static LongBuffer longs(ByteBuffer b, int off, int count) {
+    ByteBuffer v = b.duplicate();
+    v.limit(off + count * 8).position(off);
+    return v.slice().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
   }
 
   // Width 4: interleave() makes each long's 16-bit unit k hold byte k of its two elements; a
