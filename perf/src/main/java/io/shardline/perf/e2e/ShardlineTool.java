@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -144,8 +145,10 @@ final class ShardlineTool implements Tool {
       if (!j.getBoolean("verified", false)) {
         throw new IllegalStateException("pull not verified: " + line);
       }
+      // time to the first chunk by the pull's own clock (v4 summaries; -1 if none came), then the codec mix
       return new Invocation.Parsed(j.getLong("totalBytes"), wall, j.getLong("wireBytes"), j.getDouble("seconds"),
-          "codecs " + j.getJsonObject("codecs").encode());
+          String.format(Locale.ROOT, "first byte %.3f s, codecs %s", j.getDouble("firstByteSeconds", -1.0),
+              j.getJsonObject("codecs").encode()));
     });
   }
 
