@@ -1,6 +1,7 @@
 package io.shardline.engine.lane;
 
 import io.shardline.engine.codec.CodecId;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -27,7 +28,7 @@ public final class TransferCounters {
   /** Files listed streamed (v4): summed by the server while their chunks flowed. */
   public final LongAdder streamedFiles = new LongAdder();
   /** System.nanoTime() of the first DATA frame received, 0 before it. */
-  private final java.util.concurrent.atomic.AtomicLong firstData = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong firstData = new AtomicLong();
   public volatile long bytesTotal;
   public volatile int filesTotal;
 

@@ -276,10 +276,8 @@ public final class PullSession {
    * Null if it cannot be had: the file is then fetched whole, as streamed.
    */
   private FileManifest completeForResume(FileManifest streamed) {
-    Promise<FileManifest> complete = Promise.promise();
-    control.runOnContext(v -> completeManifest(streamed, 1).onComplete(complete));
     try {
-      FileManifest full = complete.future().toCompletionStage().toCompletableFuture()
+      FileManifest full = completeManifest(streamed).toCompletionStage().toCompletableFuture()
           .get(o.progressTimeoutMs(), TimeUnit.MILLISECONDS);
       if (full.streamed() || !streamed.sameVersion(full)) {
         return null;
@@ -300,14 +298,22 @@ public final class PullSession {
    * lost connection is asked again with backoff, within the progress timeout.
    */
   private void settle(FileTransfer ft) {
-    Promise<FileManifest> complete = Promise.promise();
-    control.runOnContext(v -> completeManifest(ft.manifest(), 1).onComplete(complete)); // (called on a disk worker)
-    complete.future()
+    completeManifest(ft.manifest())
         .compose(full -> disk.executeBlocking(() -> {
           ft.settle(full);
           return null;
         }, false))
         .onFailure(t -> ft.fail(ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST)));
+  }
+
+  /**
+   * Lists a streamed file again for its complete manifest, from the session's own context (the
+   * callers run on disk workers).
+   */
+  private Future<FileManifest> completeManifest(FileManifest streamed) {
+    Promise<FileManifest> complete = Promise.promise();
+    control.runOnContext(v -> completeManifest(streamed, 1).onComplete(complete));
+    return complete.future();
   }
 
   private Future<FileManifest> completeManifest(FileManifest streamed, int attempt) {
