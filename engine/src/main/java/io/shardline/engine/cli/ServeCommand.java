@@ -1,5 +1,6 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.https.HttpsFront;
 import io.shardline.engine.server.ServeOptions;
 import io.shardline.engine.server.ShardlineServer;
 import io.shardline.engine.tls.TlsSupport;
@@ -19,6 +20,11 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--listen", defaultValue = "127.0.0.1:7700", description = "HOST:PORT to listen on; port 0 picks a free one (default: ${DEFAULT-VALUE}).")
   String listen;
+
+  @Option(names = "--https-listen", paramLabel = "HOST:PORT",
+      description = "Also serve the tree over HTTPS (GET/HEAD with ranges, for curl, aria2c, browsers) on HOST:PORT, "
+          + "with the same certificate, token (as Authorization: Bearer), client CA and rate limit.")
+  String httpsListen;
 
   @Option(names = "--token-file", description = "File holding the token clients must present.")
   Path tokenFile;
@@ -71,6 +77,14 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--listen: " + e.getMessage());
     }
+    HostPort https = null;
+    if (httpsListen != null) {
+      try {
+        https = HostPort.parse(httpsListen);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--https-listen: " + e.getMessage());
+      }
+    }
     ServeOptions o = new ServeOptions().root(root).host(hp.host()).port(hp.port()).certPem(cert).keyPem(key)
         .clientCa(clientCa)
         .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "serve"));
@@ -116,6 +130,14 @@ final class ServeCommand implements Callable<Integer> {
     try {
       ShardlineServer.Info info = server.start().toCompletionStage().toCompletableFuture().get();
       System.out.println(info.banner());
+      if (https != null) {
+        HttpsFront front = new HttpsFront(vertx, new HttpsFront.Config(root, https.host(), https.port(),
+            server.certPem(), server.keyPem(), clientCa, o.token(), server.rateLimiter(),
+            o.maxConnectionsPerAddress(), HttpsFront.DEFAULT_MAX_CONNECTIONS, o.handshakeTimeoutMs(),
+            o.idleTimeoutSeconds(), o.instances(), o.maxFiles()));
+        int port = front.start().toCompletionStage().toCompletableFuture().get();
+        System.out.println(HttpsFront.banner(https.host(), port));
+      }
       System.out.flush();
     } catch (Exception e) {
       Throwable c = e.getCause() != null ? e.getCause() : e;

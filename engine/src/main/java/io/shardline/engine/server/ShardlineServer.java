@@ -41,6 +41,8 @@ public final class ShardlineServer {
   private WorkerExecutor disk;
   private ServedTree served;
   private Info info;
+  private Path certPem;
+  private Path keyPem;
 
   public ShardlineServer(Vertx vertx, ServeOptions options) {
     this(vertx, options, null);
@@ -74,6 +76,8 @@ public final class ShardlineServer {
       key = pair[1];
     }
     Fingerprint fp = TlsSupport.fingerprintOf(cert);
+    certPem = cert;
+    keyPem = key;
     String badBudget = ServeOptions.checkMemoryBudget(options.memoryBudget());
     if (badBudget != null) {
       throw new IllegalArgumentException(badBudget);
@@ -135,6 +139,24 @@ public final class ShardlineServer {
 
   public Info info() {
     return info;
+  }
+
+  /** The node's certificate in use (given, or the self-signed one); after {@link #start()}. */
+  public Path certPem() {
+    return certPem;
+  }
+
+  /** The private key of {@link #certPem()}. */
+  public Path keyPem() {
+    return keyPem;
+  }
+
+  /**
+   * The node's rate limit ({@code --rate-limit}), null when there is none: other fronts of the
+   * node (HTTPS) take from the same bucket, so the node as a whole stays under it.
+   */
+  public TokenBucket rateLimiter() {
+    return served == null ? null : served.bucket();
   }
 
   /** How many clients were refused for a missing or wrong token. */

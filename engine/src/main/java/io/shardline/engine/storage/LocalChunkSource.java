@@ -281,6 +281,97 @@ public final class LocalChunkSource implements ChunkSource {
     }
   }
 
+  /**
+   * A served path as it is now, for plain readers (the HTTPS front): resolved like {@link #open}
+   * (inside the root, symlinks followed, never a state folder) and {@code lstat}ed. A path that
+   * is neither a regular file nor a directory is {@code NOT_FOUND}.
+   */
+  public Node node(String rel) {
+    Path real = resolve(rel);
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new ShardlineException(ErrorCode.NOT_FOUND, "no such file or directory: /" + rel);
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " failed on the server: " + describe(e), e);
+    }
+    if (!a.isRegularFile() && !a.isDirectory()) {
+      throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + rel + " is " + RegularFile.kind(real, a)
+          + ", not a regular file or a directory; only regular files are served");
+    }
+    return new Node(rel, real, a);
+  }
+
+  /** A served path resolved by {@link #node}: its path under the root, its real path, its attributes. */
+  public record Node(String rel, Path real, BasicFileAttributes attrs) {}
+
+  /**
+   * Opens a regular file for plain positional reads (no manifest, no sums: the HTTPS front), at
+   * the version {@link Node#attrs()} names: {@code SOURCE_CHANGED} if it changed since. Blocking.
+   */
+  public FileChannel openPlain(Node file) {
+    try {
+      FileChannel ch = RegularFile.open(file.real(), file.rel());
+      BasicFileAttributes now = Files.readAttributes(file.real(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!sameVersion(file.attrs(), now)) {
+        ch.close();
+        throw changed(file.rel(), "while it was opened");
+      }
+      return ch;
+    } catch (ShardlineException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "opening /" + file.rel() + " failed on the server: "
+          + describe(e), e);
+    }
+  }
+
+  /** Whether {@code now} is still the file version {@code then} (same file key, size and modification time). */
+  public static boolean sameVersion(BasicFileAttributes then, BasicFileAttributes now) {
+    return now.isRegularFile() && now.size() == then.size() && now.lastModifiedTime().equals(then.lastModifiedTime())
+        && (then.fileKey() == null || then.fileKey().equals(now.fileKey()));
+  }
+
+  /**
+   * The entries of a served directory, one level, sorted by name, under the listing rules of
+   * {@link #list}: state folders, special files and symlinks leading out of the root (or to
+   * anything but a regular file or directory inside it) are left out. At most {@code maxFiles}
+   * entries, else {@code BAD_REQUEST}. Blocking.
+   */
+  public List<Node> entries(Node dir) {
+    if (!dir.attrs().isDirectory()) {
+      throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + dir.rel() + " is not a directory");
+    }
+    List<Node> out = new ArrayList<>();
+    try (var stream = Files.newDirectoryStream(dir.real())) {
+      for (Path p : stream) {
+        String name = p.getFileName().toString();
+        if (name.equals(LocalChunkSink.STATE_DIR)) {
+          continue;
+        }
+        String rel = dir.rel().isEmpty() ? name : dir.rel() + "/" + name;
+        Node n;
+        try {
+          n = node(rel);
+        } catch (ShardlineException e) {
+          LOG.debug("not listing /{}: {}", rel, e.getMessage());
+          continue;
+        }
+        out.add(n);
+        if (out.size() > maxFiles) {
+          throw new ShardlineException(ErrorCode.BAD_REQUEST,
+              "/" + dir.rel() + " holds more than " + maxFiles + " entries (server limit)");
+        }
+      }
+    } catch (IOException e) {
+      throw new ShardlineException(ErrorCode.IO_ERROR, "listing /" + dir.rel() + " failed on the server: "
+          + describe(e), e);
+    }
+    out.sort(Comparator.comparing(Node::rel));
+    return out;
+  }
+
   private static ShardlineException changed(String rel, String how) {
     return new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " changed on the source " + how
         + "; pull again for the new version");

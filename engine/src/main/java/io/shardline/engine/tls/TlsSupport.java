@@ -64,9 +64,17 @@ public final class TlsSupport {
    * present a certificate that chains to one of them, or the TLS handshake fails (mutual TLS).
    */
   public static NetServerOptions server(Path certPem, Path keyPem, long handshakeTimeoutMs, Path clientCa) {
+    return server(new NetServerOptions(), certPem, keyPem, handshakeTimeoutMs, clientCa);
+  }
+
+  /**
+   * The same TLS set-up applied to {@code o}, a listener's options of any kind (the shardline
+   * port's {@code NetServerOptions}, the HTTPS front's {@code HttpServerOptions}).
+   */
+  public static <T extends NetServerOptions> T server(T o, Path certPem, Path keyPem, long handshakeTimeoutMs,
+      Path clientCa) {
     requireOpenSsl();
-    NetServerOptions o = new NetServerOptions()
-        .setSsl(true)
+    o.setSsl(true)
         .setSslEngineOptions(new OpenSSLEngineOptions())
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certPem.toString()).setKeyPath(keyPem.toString()))
         .setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
