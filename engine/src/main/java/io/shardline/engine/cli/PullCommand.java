@@ -13,6 +13,8 @@ import io.shardline.engine.transfer.ShardlineUrl;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -23,16 +25,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
-    description = "Pull a file or a directory tree from a Shardline server over parallel TLS lanes.")
+    description = {"Pull a file or a directory tree from a Shardline server over parallel TLS lanes,",
+        "or one file from any HTTPS server by parallel range requests (https://HOST/PATH)."})
 public final class PullCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "shardline://HOST:PORT/REMOTE_PATH", description = "What to pull; '/' is the whole served root.")
+  @Parameters(index = "0", paramLabel = "shardline://HOST:PORT/REMOTE_PATH | https://HOST/PATH",
+      description = "What to pull; '/' is the whole served root of a Shardline node.")
   String url;
 
   @Parameters(index = "1", paramLabel = "LOCAL_DIR", description = "Where to put it (a directory's contents land directly in it).")
   Path dest;
 
-  @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2).")
-  int lanes = PullOptions.DEFAULT_LANES;
+  @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2; https://: 4).")
+  Integer lanes;
+
+  @Option(names = "--sha256", paramLabel = "HEX", description = "https:// only: the file's SHA-256; it is published only if it matches.")
+  String sha256;
+
+  @Option(names = "--header", paramLabel = "'NAME: VALUE'",
+      description = "https:// only: a request header sent with every request (repeatable), e.g. a token or cookie.")
+  List<String> headers = new ArrayList<>();
 
   @Option(names = "--chunk-size", defaultValue = "4MiB", description = "Chunk size, e.g. 1MiB, 4MiB (default: ${DEFAULT-VALUE}).")
   String chunkSize;
@@ -47,11 +58,13 @@ public final class PullCommand implements Callable<Integer> {
   @Option(names = "--client-key", paramLabel = "FILE", description = "PEM private key of --client-cert.")
   Path clientKey;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
   TrustChoice trust;
 
   static final class TrustChoice {
-    @Option(names = "--trust", paramLabel = "sha256:HEX", description = "Pin the server certificate's fingerprint (printed by serve).")
+    @Option(names = "--trust", paramLabel = "sha256:HEX",
+        description = "Pin the server certificate's fingerprint (printed by serve). One of --trust, --ca, --insecure is"
+            + " required for shardline://; https:// trusts the system CAs unless --ca or --insecure is given.")
     String fingerprint;
 
     @Option(names = "--ca", paramLabel = "FILE", description = "Trust server certificates signed by this CA (PEM).")
@@ -79,10 +92,28 @@ public final class PullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (url.regionMatches(true, 0, "https://", 0, 8)) {
+      return HttpsPullCommand.run(this);
+    }
+    if (url.regionMatches(true, 0, "http://", 0, 7)) {
+      System.err.println("shardline pull: plain http:// is not supported (nothing would protect the bytes in"
+          + " transit); use https://HOST/PATH, or shardline://HOST:PORT/PATH for a Shardline node");
+      return 2;
+    }
+    if (trust == null) {
+      System.err.println("shardline pull: shardline:// needs one of --trust sha256:HEX (the fingerprint serve"
+          + " printed), --ca FILE or --insecure");
+      return 2;
+    }
+    if (sha256 != null || !headers.isEmpty()) {
+      System.err.println("shardline pull: --sha256 and --header are for https:// sources; a shardline:// pull"
+          + " verifies every chunk and the file's root digest itself");
+      return 2;
+    }
     PullOptions o = new PullOptions()
         .source(ShardlineUrl.parse(url))
         .destination(dest)
-        .lanes(lanes)
+        .lanes(lanes == null ? PullOptions.DEFAULT_LANES : lanes)
         .chunkSize(OptionValues.chunkSize("--chunk-size", chunkSize))
         .stallTimeoutMs(OptionValues.seconds("--stall-timeout", stallSeconds))
         .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))

@@ -47,6 +47,8 @@ public enum ErrorCode {
   DESTINATION_ERROR(35, false),
   /** A chunk's encoding (zstd, byte planes) is corrupt or malformed. */
   BAD_ENCODING(36, true),
+  /** An HTTPS source answered what it must not (a wrong range, a status out of place); never sent on the wire. */
+  BAD_RESPONSE(37, false),
   /** The server is shutting down or over a limit. */
   BUSY(40, true),
   /** The transfer was cancelled or paused by its owner (never sent on the wire). */

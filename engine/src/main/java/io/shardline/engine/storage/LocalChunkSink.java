@@ -22,6 +22,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Map;
 
 /**
  * The local-disk {@link ChunkSink}. One file being received: a partial file under {@code DEST/.shardline/}, written with positional
@@ -133,6 +134,18 @@ public final class LocalChunkSink implements ChunkSink {
     Path state = partPath.getParent().getParent();
     return "the chunks verified so far are kept in " + state + " and a re-run resumes them"
         + " (delete " + state + " to free their space)";
+  }
+
+  /** The journal's records for this file (see {@link ResumeJournal#records}); blocking. */
+  public Map<Integer, Integer> journalled() {
+    return ResumeJournal.records(journalPath, manifest);
+  }
+
+  /** Drops this file's partial state (partial file and journal): its bytes are known to be wrong. Blocking. */
+  public void discard() throws IOException {
+    abort();
+    Files.deleteIfExists(journalPath);
+    Files.deleteIfExists(partPath);
   }
 
   @Override

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Append-only record of the chunks of a partial file that were verified and written: a header
@@ -59,6 +61,36 @@ public final class ResumeJournal implements AutoCloseable {
       done.clear();
     }
     return done;
+  }
+
+  /**
+   * Every record of a journal at {@code path} written for a file of {@code m}'s size, chunk size
+   * and root, whatever its CRCs (index to CRC; the last record of an index wins); empty if absent
+   * or for another file. For sources whose manifest has no CRCs (an HTTPS file: the root names its
+   * version, the CRCs are those of the bytes received), so the caller can check the partial file
+   * against what it wrote.
+   */
+  public static Map<Integer, Integer> records(Path path, FileManifest m) {
+    Map<Integer, Integer> out = new TreeMap<>();
+    try {
+      if (!Files.isRegularFile(path)) {
+        return out;
+      }
+      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(path));
+      if (b.remaining() < HEADER || !headerMatches(b, m)) {
+        return out;
+      }
+      while (b.remaining() >= 8) {
+        int index = b.getInt();
+        int crc = b.getInt();
+        if (index >= 0 && index < m.chunkCount()) {
+          out.put(index, crc);
+        }
+      }
+    } catch (IOException e) {
+      out.clear();
+    }
+    return out;
   }
 
   private static boolean headerMatches(ByteBuffer b, FileManifest m) {

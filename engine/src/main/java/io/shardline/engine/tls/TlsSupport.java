@@ -4,6 +4,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
@@ -120,6 +121,8 @@ public final class TlsSupport {
       o.setTrustOptions(TrustOptions.wrap(pinning)).setHostnameVerificationAlgorithm("");
     } else if (trust instanceof Trust.CaFile ca) {
       o.setTrustOptions(new PemTrustOptions().addCertPath(ca.pem().toString())).setHostnameVerificationAlgorithm("HTTPS");
+    } else if (trust instanceof Trust.SystemCas) {
+      o.setHostnameVerificationAlgorithm("HTTPS"); // no trust options: the JDK's default trust store
     } else {
       o.setTrustAll(true).setHostnameVerificationAlgorithm("");
     }
@@ -128,6 +131,31 @@ public final class TlsSupport {
     }
     if (clientCert != null) {
       o.setKeyCertOptions(new PemKeyCertOptions().setCertPath(clientCert.toString()).setKeyPath(clientKey.toString()));
+    }
+    return o;
+  }
+
+  /**
+   * Options of an HTTPS client for sources that are not Shardline nodes (web servers, object
+   * stores): OpenSSL, TLS 1.2 or 1.3 (much of the web still offers only 1.2), host names verified
+   * against the system CAs ({@link Trust.SystemCas}) or a CA file; {@link Trust.Insecure} verifies
+   * nothing. A pinned fingerprint is for Shardline nodes only.
+   */
+  public static HttpClientOptions https(Trust trust, int connectTimeoutMs) {
+    requireOpenSsl();
+    HttpClientOptions o = new HttpClientOptions().setSsl(true).setSslEngineOptions(new OpenSSLEngineOptions())
+        .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3")).setTcpNoDelay(true)
+        .setConnectTimeout(connectTimeoutMs).setSslHandshakeTimeout(connectTimeoutMs)
+        .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (trust instanceof Trust.CaFile ca) {
+      o.setTrustOptions(new PemTrustOptions().addCertPath(ca.pem().toString())).setVerifyHost(true);
+    } else if (trust instanceof Trust.SystemCas) {
+      o.setVerifyHost(true);
+    } else if (trust instanceof Trust.Insecure) {
+      o.setTrustAll(true).setVerifyHost(false);
+    } else {
+      throw new ShardlineException(ErrorCode.BAD_REQUEST,
+          "--trust pins a Shardline node's certificate; an HTTPS source is verified by --ca FILE or the system CAs");
     }
     return o;
   }

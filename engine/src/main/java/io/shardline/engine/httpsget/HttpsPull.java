@@ -1,0 +1,482 @@
+package io.shardline.engine.httpsget;
+
+import io.netty.buffer.ByteBuf;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
+import io.shardline.engine.integrity.Crc32c;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.lane.Backoff;
+import io.shardline.engine.storage.ChunkSink;
+import io.shardline.engine.storage.LocalChunkSink;
+import io.shardline.engine.storage.LocalDestination;
+import io.shardline.engine.tls.TlsAlerts;
+import io.shardline.engine.tls.TlsSupport;
+import io.shardline.engine.wire.FrameSocket;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pull of one file from an HTTPS server by parallel range requests ({@code pull https://}):
+ * <ol>
+ *   <li>a probe ({@code GET} of byte 0, redirects followed) gives the size and the validators
+ *       ({@link SourceVersion}) and the URL the ranges go to (where the redirects led);
+ *   <li>the file's partial state from an earlier run of the same version is checked and kept (the
+ *       journal's root is the version's {@linkplain SourceVersion#identity() identity}; every
+ *       journalled chunk is read back and checked against the CRC it was journalled with);
+ *   <li>N lanes, each on its own event loop and connection, take chunks from one queue and fetch
+ *       each as a {@code Range} request; every answer must be a 206 of exactly that range and of
+ *       the same version, else the pull fails and nothing is published; 5xx, 408, 429, broken
+ *       connections and stalls are retried per range with backoff;
+ *   <li>chunks are written in place into the partial file and journalled (as any pull's);
+ *   <li>with {@code --sha256}, the file's digest (computed while chunks arrive,
+ *       {@link PrefixDigest}) must match; then fsync and atomic rename.
+ * </ol>
+ * Memory: a lane holds one chunk at a time (plus, with {@code --sha256}, a bounded number of
+ * chunks that arrived early).
+ */
+public final class HttpsPull {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpsPull.class);
+  /**
+   * The largest piece of a body the HTTP decoder hands on at once (Vert.x's default is 8 KiB:
+   * a 4 MiB range would arrive as 512 pieces, each copied and dispatched on its own).
+   */
+  static final int MAX_BODY_PIECE = 256 * 1024;
+  /** How often the resume journal is flushed while chunks arrive. */
+  static final long JOURNAL_FLUSH_MS = 500;
+
+  private final Vertx vertx;
+  private final HttpsPullOptions o;
+  private final ArrayDeque<Integer> queue = new ArrayDeque<>();
+  private final AtomicInteger retries = new AtomicInteger();
+  private final Promise<Void> fetched = Promise.promise();
+  private HttpClient client;
+  private WorkerExecutor disk;
+  private long started;
+  private volatile long firstByte;
+  private URI target;
+  private SourceVersion version;
+  private LocalDestination destination;
+  private LocalChunkSink sink;
+  private FileManifest listed;
+  private int[] crcs;
+  private BitSet have = new BitSet();
+  private PrefixDigest digest;
+  private int lanesLeft;
+  private int resumedChunks;
+  private long resumedBytes;
+
+  public HttpsPull(Vertx vertx, HttpsPullOptions options) {
+    this.vertx = vertx;
+    this.o = options;
+  }
+
+  /** Runs the pull; never fails: a failure is a result with errors (and nothing published). */
+  public Future<HttpsPullResult> run() {
+    started = System.nanoTime();
+    try {
+      o.validate();
+      client = vertx.httpClientBuilder()
+          .with(TlsSupport.https(o.trust(), o.connectTimeoutMs()).setKeepAlive(true).setMaxRedirects(8)
+              .setMaxChunkSize(MAX_BODY_PIECE)
+              .setDecompressionSupported(false))
+          .with(new PoolOptions().setHttp1MaxSize(o.lanes() + 1))
+          .build();
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(result(false, null, List.of(e.getMessage())));
+    }
+    disk = vertx.createSharedWorkerExecutor("shardline-https-pull-" + System.identityHashCode(this),
+        Math.max(2, o.lanes()));
+    return probe(1)
+        .compose(v -> disk.executeBlocking(this::prepare, false))
+        .compose(v -> fetchAll())
+        .compose(v -> disk.executeBlocking(this::publish, false))
+        .map(sha -> result(true, sha, List.of()))
+        .recover(t -> disk.executeBlocking(() -> {
+          abort(t);
+          return result(false, null, List.of(message(t)));
+        }, false))
+        .eventually(() -> client.close().compose(v -> {
+          disk.close();
+          return Future.succeededFuture();
+        }));
+  }
+
+  private RequestOptions request(URI uri, String range) {
+    RequestOptions r = new RequestOptions().setAbsoluteURI(uri.toString()).setMethod(HttpMethod.GET)
+        .setFollowRedirects(true).setIdleTimeout(o.stallTimeoutMs()).putHeader("Range", range)
+        .putHeader("Accept-Encoding", "identity");
+    for (String[] h : o.headers()) {
+      r.putHeader(h[0], h[1]);
+    }
+    return r;
+  }
+
+  /** Step 1: byte 0, for the size, the validators and the URL the redirects lead to. */
+  private Future<Void> probe(int attempt) {
+    return client.request(request(o.url(), "bytes=0-0")).compose(req -> req.send()).<Void>compose(resp -> {
+      int status = resp.statusCode();
+      if (status == 206 || status == 416) {
+        long[] cr = SourceVersion.contentRange(resp.getHeader("Content-Range"));
+        if (cr == null || (status == 206 && cr[0] != 0)) {
+          return resp.body().compose(b -> Future.<Void>failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE,
+              "the server answered a range request for byte 0 with Content-Range " + resp.getHeader("Content-Range"))));
+        }
+        version = new SourceVersion(cr[2], resp.getHeader("ETag"), resp.getHeader("Last-Modified"));
+        target = URI.create(resp.request().absoluteURI());
+        return resp.body().<Void>mapEmpty();
+      }
+      if (status == 200 && "0".equals(resp.getHeader("Content-Length"))) {
+        // an empty file: some servers (nginx) answer a range of it with the whole, empty, file
+        version = new SourceVersion(0, resp.getHeader("ETag"), resp.getHeader("Last-Modified"));
+        target = URI.create(resp.request().absoluteURI());
+        return resp.body().<Void>mapEmpty();
+      }
+      if (status == 200) {
+        resp.request().reset(); // the whole file is on its way: not wanted here
+        return Future.failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE, "the server at " + o.url().getHost()
+            + " does not serve byte ranges (it answered 200 to a range request), so the file cannot be pulled in"
+            + " parallel or resumed; fetch it with curl instead"));
+      }
+      return resp.body().compose(b -> Future.<Void>failedFuture(statusError(status,
+          b.toString(StandardCharsets.UTF_8))));
+    }).recover(t -> this.<Void>retry(t, attempt, "the probe of " + o.url(), () -> probe(attempt + 1)));
+  }
+
+  private <T> Future<T> retry(Throwable t, int attempt, String what, Supplier<Future<T>> again) {
+    if (TlsAlerts.isTlsFailure(t) && !(t instanceof ShardlineException)) {
+      return Future.failedFuture(new ShardlineException(ErrorCode.UNTRUSTED_PEER, "TLS with " + o.url().getHost()
+          + " failed: " + tlsReason(t) + " (the server's certificate must be issued by a CA of --ca FILE or of the"
+          + " system, for the host name or IP address in the URL; --insecure skips the check)", t));
+    }
+    if (!retryable(t) || attempt >= o.attempts()) {
+      return Future.failedFuture(t);
+    }
+    retries.incrementAndGet();
+    long delay = Backoff.DEFAULT.delayMs(attempt, ThreadLocalRandom.current().nextDouble());
+    LOG.info("{} failed ({}), try {} of {} in {} ms", what, t.getMessage(), attempt + 1, o.attempts(), delay);
+    Promise<T> p = Promise.promise();
+    vertx.setTimer(Math.max(1, delay), id -> again.get().onComplete(p));
+    return p.future();
+  }
+
+  /** The innermost message of a TLS failure: the reason the verifier gave. */
+  private static String tlsReason(Throwable t) {
+    String reason = t.toString();
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c.getMessage() != null) {
+        reason = c.getMessage();
+      }
+    }
+    return reason;
+  }
+
+  private static boolean retryable(Throwable t) {
+    if (t instanceof ShardlineException e) {
+      return e.code().retryable();
+    }
+    return true; // connection refused or reset, TLS failure mid-stream, timeouts
+  }
+
+  /** An error for an unexpected status, with the server's message when it is short plain text (not a page). */
+  private static ShardlineException statusError(int status, String body) {
+    String text = body.strip();
+    if (text.startsWith("<") || text.length() > 300 || text.contains("\n")) {
+      text = text.startsWith("<") ? "" : text.lines().findFirst().orElse("");
+    }
+    String msg = "the server answered " + status + (text.isEmpty() ? "" : ": " + text);
+    boolean retry = status >= 500 || status == 408 || status == 429;
+    return new ShardlineException(retry ? ErrorCode.BUSY : status == 404 || status == 410 ? ErrorCode.NOT_FOUND
+        : status == 401 || status == 403 ? ErrorCode.AUTH_FAILED : ErrorCode.BAD_RESPONSE, msg);
+  }
+
+  /** Step 2, on a disk worker: the destination, the file's partial state, what is left to fetch. */
+  private Void prepare() throws IOException {
+    if (!version.hasValidator() && o.sha256() == null) {
+      throw new ShardlineException(ErrorCode.BAD_RESPONSE, "the server gives neither ETag nor Last-Modified, so a"
+          + " change of the file during the pull could not be detected; pass --sha256 HEX to verify it instead");
+    }
+    String name = fileName(target);
+    int n = FileManifest.chunkCount(version.size(), o.chunkSize());
+    FileManifest identity = new FileManifest(name, name, version.size(), 0, o.chunkSize(), new int[n],
+        version.identity());
+    destination = new LocalDestination(o.destination());
+    destination.begin();
+    LocalChunkSink probe = (LocalChunkSink) destination.open(identity);
+    Map<Integer, Integer> journalled = probe.journalled();
+    crcs = new int[n];
+    journalled.forEach((i, crc) -> crcs[i] = crc);
+    listed = new FileManifest(name, name, version.size(), 0, o.chunkSize(), crcs.clone(), version.identity());
+    sink = (LocalChunkSink) destination.open(listed);
+    BitSet ok = journalled.isEmpty() ? new BitSet() : sink.prepare();
+    if (journalled.isEmpty()) {
+      sink.prepare(); // removes a stale partial file of another version
+    }
+    ok.and(journalledSet(journalled, n));
+    have = ok;
+    resumedChunks = ok.cardinality();
+    for (int i = ok.nextSetBit(0); i >= 0; i = ok.nextSetBit(i + 1)) {
+      resumedBytes += listed.chunkLength(i);
+    }
+    if (o.sha256() != null) {
+      digest = new PrefixDigest(n, 2 * o.lanes() + 2);
+      if (resumedChunks > 0) {
+        digest.resumed();
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (!ok.get(i)) {
+        queue.add(i);
+      }
+    }
+    return null;
+  }
+
+  private static BitSet journalledSet(Map<Integer, Integer> journalled, int n) {
+    BitSet b = new BitSet(n);
+    journalled.keySet().forEach(b::set);
+    return b;
+  }
+
+  /** The last segment of the URL's path, percent-decoded: the name the file gets in LOCAL_DIR. */
+  static String fileName(URI uri) {
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    String last = path.substring(path.lastIndexOf('/') + 1);
+    String name = URLDecoder.decode(last.replace("+", "%2B"), StandardCharsets.UTF_8);
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")
+        || name.indexOf('\0') >= 0) {
+      throw new ShardlineException(ErrorCode.BAD_PATH, "the URL " + uri + " names no file to save (its path must end"
+          + " in a file name)");
+    }
+    return name;
+  }
+
+  /** Step 3: the lanes, each on its own event loop, until the queue is empty. */
+  private Future<Void> fetchAll() {
+    if (queue.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int lanes = Math.min(o.lanes(), queue.size());
+    lanesLeft = lanes;
+    // The journal's batched records reach the disk at least every JOURNAL_FLUSH_MS, so a kill
+    // loses at most that much of the chunks already written.
+    long flusher = vertx.setPeriodic(JOURNAL_FLUSH_MS, id -> disk.executeBlocking(() -> {
+      sink.flushJournal();
+      return null;
+    }, false).onFailure(t -> LOG.debug("flushing the journal: {}", t.toString())));
+    fetched.future().onComplete(ar -> vertx.cancelTimer(flusher));
+    for (int i = 0; i < lanes; i++) {
+      Context ctx = ((VertxInternal) vertx).createEventLoopContext();
+      ctx.runOnContext(v -> nextChunk());
+    }
+    return fetched.future();
+  }
+
+  private void nextChunk() {
+    Integer index;
+    synchronized (queue) {
+      index = fetched.future().isComplete() ? null : queue.poll();
+      if (index == null) {
+        if (--lanesLeft == 0) {
+          fetched.tryComplete();
+        }
+        return;
+      }
+    }
+    fetchChunk(index, 1).onComplete(ar -> {
+      if (ar.failed()) {
+        fetched.tryFail(ar.cause());
+        synchronized (queue) {
+          queue.clear();
+        }
+        return;
+      }
+      nextChunk();
+    });
+  }
+
+  private Future<Void> fetchChunk(int index, int attempt) {
+    long first = listed.chunkOffset(index);
+    int len = listed.chunkLength(index);
+    long last = first + len - 1;
+    return client.request(request(target, "bytes=" + first + "-" + last)).compose(req -> req.send())
+        .compose(resp -> body(resp, first, last, len))
+        .compose(buf -> disk.executeBlocking(() -> store(index, buf), false))
+        .recover(t -> retry(t, attempt, "range " + first + "-" + last, () -> fetchChunk(index, attempt + 1)));
+  }
+
+  /** The body of a range's answer into one pooled buffer, after the answer was checked. */
+  private Future<ByteBuf> body(HttpClientResponse resp, long first, long last, int len) {
+    int status = resp.statusCode();
+    if (status != 206) {
+      if (status == 200) {
+        resp.request().reset();
+        return Future.failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE,
+            "the server stopped serving byte ranges (200 to the range " + first + "-" + last + ")"));
+      }
+      return resp.body().compose(b -> Future.<ByteBuf>failedFuture(statusError(status,
+          b.toString(StandardCharsets.UTF_8))));
+    }
+    try {
+      version.checkPart(first, last, resp.getHeader("Content-Range"), resp.getHeader("ETag"),
+          resp.getHeader("Last-Modified"));
+    } catch (ShardlineException e) {
+      resp.request().reset();
+      return Future.failedFuture(e);
+    }
+    if (firstByte == 0) {
+      firstByte = System.nanoTime();
+    }
+    ByteBuf buf = FrameSocket.ALLOC.directBuffer(len, len);
+    Promise<ByteBuf> p = Promise.promise();
+    resp.handler(b -> {
+      ByteBuf src = ((BufferInternal) b).getByteBuf();
+      if (p.future().isComplete()) {
+        return;
+      }
+      if (src.readableBytes() > buf.writableBytes()) {
+        buf.release();
+        p.tryFail(new ShardlineException(ErrorCode.BAD_RESPONSE, "the range " + first + "-" + last
+            + " came with more than its " + len + " bytes"));
+        resp.request().reset();
+        return;
+      }
+      buf.writeBytes(src);
+    });
+    resp.exceptionHandler(t -> {
+      if (p.tryFail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last
+          + " broke off after " + buf.readableBytes() + " of " + len + " bytes: " + t.getMessage(), t))) {
+        buf.release();
+      }
+    });
+    resp.endHandler(v -> {
+      if (p.future().isComplete()) {
+        return;
+      }
+      if (buf.readableBytes() != len) {
+        buf.release();
+        p.tryFail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last + " ended after "
+            + buf.readableBytes() + " of " + len + " bytes"));
+        return;
+      }
+      p.tryComplete(buf);
+    });
+    return p.future();
+  }
+
+  /** On a disk worker: CRC, positional write, journal, digest; the buffer is released here. */
+  private Void store(int index, ByteBuf buf) throws IOException {
+    try {
+      int crc = Crc32c.of(buf);
+      sink.write(index, buf);
+      sink.journal(index, crc);
+      synchronized (this) {
+        crcs[index] = crc;
+        have.set(index);
+      }
+      if (digest != null) {
+        digest.offer(index, buf);
+      }
+      return null;
+    } finally {
+      buf.release();
+    }
+  }
+
+  /** Step 5, on a disk worker: the digest (with --sha256), then fsync and atomic rename. */
+  private String publish() throws IOException {
+    String sha = null;
+    sink.flushJournal();
+    if (digest != null) {
+      byte[] got = digest.finish(sink.partPath(), listed.size(), listed.chunkSize());
+      sha = HexFormat.of().formatHex(got);
+      if (!Arrays.equals(got, o.sha256())) {
+        sink.discard();
+        throw new ShardlineException(ErrorCode.DIGEST_MISMATCH, "the file's SHA-256 is " + sha + ", not the "
+            + HexFormat.of().formatHex(o.sha256()) + " given with --sha256; nothing was published (and its partial"
+            + " file was removed)");
+      }
+    }
+    int[] all;
+    synchronized (this) {
+      all = crcs.clone();
+    }
+    FileManifest complete = new FileManifest(listed.path(), listed.name(), listed.size(), listed.mtimeMillis(),
+        listed.chunkSize(), all, RootDigest.of(listed.size(), listed.chunkSize(), all));
+    sink.adopt(complete);
+    sink.publish(all);
+    destination.end(List.of(sink));
+    return sha;
+  }
+
+  private void abort(Throwable t) {
+    if (digest != null) {
+      digest.release();
+    }
+    if (sink != null) {
+      try {
+        sink.flushJournal();
+      } catch (IOException e) {
+        LOG.debug("flushing the journal after a failure: {}", e.toString());
+      }
+      if (t instanceof ShardlineException e && e.code() == ErrorCode.SOURCE_CHANGED) {
+        try {
+          sink.discard(); // another version: its chunks are of no use to a re-run
+        } catch (IOException e2) {
+          LOG.debug("removing partial state: {}", e2.toString());
+        }
+      } else {
+        sink.abort();
+      }
+    }
+    if (destination != null) {
+      try {
+        destination.end(List.<ChunkSink>of());
+      } catch (IOException e) {
+        LOG.debug("releasing the destination: {}", e.toString());
+      }
+    }
+  }
+
+  private static String message(Throwable t) {
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
+  private HttpsPullResult result(boolean published, String sha, List<String> errors) {
+    double seconds = (System.nanoTime() - started) / 1e9;
+    String file = sink == null ? null : sink.target();
+    boolean verified = published && sha != null;
+    String by = !published ? null : sha != null ? "sha256" : "etag";
+    int chunks = listed == null ? 0 : listed.chunkCount();
+    return new HttpsPullResult(o.url().toString(), file, version == null ? 0 : version.size(), seconds,
+        firstByte == 0 ? 0 : (firstByte - started) / 1e9, o.lanes(), chunks, resumedChunks, resumedBytes,
+        retries.get(), published, verified, by, sha, version == null ? null : version.etag(),
+        version == null ? null : version.lastModified(), new ArrayList<>(errors));
+  }
+}
