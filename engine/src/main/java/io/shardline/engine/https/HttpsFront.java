@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A node's HTTPS front ({@code serve --https-listen}): the served tree over plain HTTP/1.1 and
@@ -42,6 +43,9 @@ public final class HttpsFront {
   public record Config(Path root, String host, int port, Path certPem, Path keyPem, Path clientCa, String token,
       TokenBucket bucket, int maxConnectionsPerAddress, int maxConnections, long handshakeTimeoutMs,
       int idleTimeoutSeconds, int instances, int maxFiles) {}
+
+  /** Negative ports, one per front started with port 0 (the shardline port uses -1). */
+  private static final AtomicInteger SHARED_FREE_PORTS = new AtomicInteger(-100);
 
   private final Vertx vertx;
   private final Config config;
@@ -86,11 +90,12 @@ public final class HttpsFront {
 
   /**
    * Every listener on one port, which they share: Vert.x spreads a shared port's connections over
-   * the listeners' event loops. Port 0 is passed to {@code listen} as -1: servers given the same
-   * negative port share one free port, where 0 would give each its own.
+   * the listeners' event loops. Port 0 is passed to {@code listen} as a negative port of this
+   * front's own: servers given the same negative port share one free port, where 0 would give
+   * each its own; and another front, or the node's shardline port (-1), has another.
    */
   private Future<Integer> deploy(HttpServerOptions o) {
-    int listenPort = config.port() == 0 ? -1 : config.port();
+    int listenPort = config.port() == 0 ? SHARED_FREE_PORTS.decrementAndGet() : config.port();
     List<Listener> started = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
       Listener l = new Listener(o, listenPort, requests);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.engine.rate.TokenBucket;
+import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.server.ShardlineServer;
 import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.tls.SelfSignedCert;
 import io.vertx.core.Vertx;
@@ -242,10 +244,25 @@ class HttpsFrontTest {
   }
 
   @Test
+  void theShardlinePortAndTheFrontGetPortsOfTheirOwn() throws Exception {
+    ShardlineServer node = new ShardlineServer(vertx, new ServeOptions().root(root).port(0)
+        .stateDir(tmp.resolve("state")));
+    int shardlinePort = node.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).port();
+    HttpsFront other = start(null);
+    try {
+      assertNotEquals(shardlinePort, other.port(), "serve --listen :0 --https-listen :0 on one Vert.x");
+      assertEquals(200, curlAt("https://127.0.0.1:" + other.port(), "/sub/a.txt", true).status());
+    } finally {
+      other.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aFileThatChangesWhileItIsSentIsCutOff() throws Exception {
     Path f = root.resolve("changing.bin");
     TestFiles.write(f, 4 * 1024 * 1024, 7);
     HttpsFront slow = start(TokenBucket.of(2L * 1024 * 1024, 64 * 1024, System.nanoTime()));
+    assertNotEquals(front.port(), slow.port(), "two fronts on port 0 get a port each");
     try {
       Thread t = new Thread(() -> {
         try {

@@ -22,23 +22,29 @@ import picocli.CommandLine.Option;
  * scenario (loopback; emulated 1 and 10 Gbit/s links between network namespaces, as root) and per
  * data set runs every case — Shardline pulls over TLS with each lane count and compression mode
  * (and, where the profile says, with a {@code --rate-limit}), and the peers (iperf3, nginx HTTPS →
- * curl and aria2c -x4, rsync over ssh, tar|zstd|TLS, set up as the team's peer baselines are) —
- * alternated, {@code runs} times; then pulls 1, 8 and 32 GiB sparse files to show that peak RSS
- * stays flat. The {@link Profile} says which of this runs ({@code full}, {@code quick}, {@code
- * tiny}, {@code peers}, {@code compression}); options override it. Writes results.json,
+ * curl and aria2c -x4, rsync over ssh, tar|zstd|TLS, set up as the team's peer baselines are), a
+ * node's HTTPS front → the same curl, and Shardline's HTTPS client from nginx — alternated, {@code
+ * runs} times; then pulls 1, 8 and 32 GiB sparse files to show that peak RSS stays flat. The
+ * {@link Profile} says which of this runs ({@code full}, {@code quick}, {@code tiny}, {@code
+ * peers}, {@code compression}, {@code https}); options override it. Writes results.json,
  * results.md and PNG charts to {@code --out}. Peers that are not installed are skipped with a
- * message. Runs from {@code bin/shardline bench}; needs nothing outside the repository.
+ * message; a tool that cannot serve a set leaves a skipped row, a run that fails or breaks down a
+ * failed run, and the rest goes on. Runs from {@code bin/shardline bench}; needs nothing outside
+ * the repository.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "End-to-end benchmark: Shardline beside iperf3, nginx+curl/aria2c, rsync/ssh and zstd|TLS; "
-        + "profiles full, quick, tiny, peers, compression.")
+    description = "End-to-end benchmark: Shardline beside iperf3, nginx+curl/aria2c, rsync/ssh and zstd|TLS, "
+        + "a node's HTTPS front against nginx (same curl), pull https:// against aria2c; "
+        + "profiles full, quick, tiny, peers, compression, https.")
 public final class BenchMain implements Callable<Integer> {
   @Option(names = "--quick", description = "Smoke check: small sets, 1 run, lanes 1 and 4 (under 3 minutes once data are cached).")
   boolean quick;
 
   @Option(names = "--profile", description = "full (default), quick, tiny (the harness test; MiB-sized sets), "
       + "peers (Shardline 4 lanes vs nginx+curl/aria2c, 2 GiB random and 10,000 x 64 KiB, every byte verified), "
-      + "compression (none/zstd/planes/auto on BERT FP32, BERT BF16 and 2 GiB random; BERT BF16 also at --rate-limit 1gbit).")
+      + "compression (none/zstd/planes/auto on BERT FP32, BERT BF16 and 2 GiB random; BERT BF16 also at --rate-limit 1gbit), "
+      + "https (node HTTPS front vs nginx by the same curl, into DEST and to /dev/null; pull https:// --lanes 4 vs "
+      + "aria2c -x4 -s4 from nginx; one 1 GiB random file, 5 runs).")
   String profileName;
 
   @Option(names = "--out", description = "Output directory (default: bench-results/<UTC time>).")
@@ -54,8 +60,9 @@ public final class BenchMain implements Callable<Integer> {
       + "(default: the profile's; quick leaves out bert-fp32).")
   List<String> sets;
 
-  @Option(names = "--tools", split = ",", description = "Tools: shardline, iperf3, nginx, rsync, pipeline "
-      + "(default: the profile's); missing peers are skipped.")
+  @Option(names = "--tools", split = ",", description = "Tools: shardline, iperf3, nginx, node-https (serve's HTTPS "
+      + "front -> curl; with nginx also curl to /dev/null), pull-https (pull https:// from nginx; needs nginx), rsync, "
+      + "pipeline (default: the profile's); missing peers are skipped.")
   List<String> tools;
 
   @Option(names = "--compressions", split = ",", description = "Shardline compression modes: none, zstd, planes, auto "
@@ -193,7 +200,7 @@ public final class BenchMain implements Callable<Integer> {
     Report.write(outDir, meta, profile, scenarios, memory, configs);
     log.info("done in " + Math.round(log.elapsedSeconds()) + " s: " + outDir.resolve("results.md").toAbsolutePath());
     boolean anyFailed = scenarios.stream().flatMap(s -> s.sets.stream()).flatMap(s -> s.cases.values().stream())
-        .anyMatch(r -> r.good().isEmpty());
+        .anyMatch(r -> r.good().isEmpty() && r.skipped == null);
     return anyFailed ? 1 : 0;
   }
 
@@ -271,6 +278,7 @@ public final class BenchMain implements Callable<Integer> {
         SetResult sr = new SetResult(set);
         sc.sets.add(sr);
         List<Tool> ready = new ArrayList<>();
+        Map<Tool, String> unable = new LinkedHashMap<>();
         for (Tool t : active) {
           try {
             t.beginSet(set);
@@ -278,6 +286,7 @@ public final class BenchMain implements Callable<Integer> {
           } catch (Exception e) {
             log.info(t.id() + " cannot serve " + set.id() + ": " + e.getMessage());
             sc.skipped.add(t.id() + " on " + set.id() + " (" + e.getMessage() + ")");
+            unable.put(t, String.valueOf(e.getMessage()));
           }
         }
         List<Map.Entry<Tool, Case>> cases = new ArrayList<>();
@@ -293,10 +302,15 @@ public final class BenchMain implements Callable<Integer> {
             Map.Entry<Tool, Case> e = cases.get((i + shift) % n);
             CaseResult cr = sr.of(e.getValue());
             if (System.nanoTime() > deadline) {
-              cr.runs.add(new RunResult(rep + 1, 0, 0, Double.NaN, 0, Double.NaN, Double.NaN, 0, 0, 0, false, "skipped: time budget"));
+              cr.runs.add(RunResult.notRun(rep + 1, "skipped: time budget"));
               continue;
             }
-            RunResult r = runner.run(e.getKey(), e.getValue(), set, rep + 1, p.verifyAll());
+            RunResult r;
+            try {
+              r = runner.run(e.getKey(), e.getValue(), set, rep + 1, p.verifyAll());
+            } catch (IOException | RuntimeException x) {
+              r = RunResult.notRun(rep + 1, "error: " + x);
+            }
             cr.runs.add(r);
             log.info(String.format("%s / %s / %s #%d: %s", sc.id, set.id(), e.getValue().id(), rep + 1, r.ok()
                 ? String.format("%.0f MB/s, %.2f CPU-s/GB, RSS %d/%d MiB, wire %.3f%s", r.mbPerSecond(), r.cpuPerGb(),
@@ -305,6 +319,7 @@ public final class BenchMain implements Callable<Integer> {
                 : "FAILED " + r.note()));
           }
         }
+        unable.forEach((t, why) -> t.cases(p, set).forEach(c -> sr.skip(c, why)));
         for (Tool t : ready) {
           t.endSet();
         }
@@ -315,18 +330,25 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
-  private List<Tool> tools(Env env, Path docRoot, Profile profile) {
+  /** The tools named by {@code --tools}, each once; pull-https pulls from the one nginx (it does not start it). */
+  List<Tool> tools(Env env, Path docRoot, Profile profile) {
+    NginxTool nginx = new NginxTool(env, docRoot, tools.contains("node-https"));
     List<Tool> out = new ArrayList<>();
     for (String t : tools) {
-      out.add(switch (t) {
+      Tool tool = switch (t) {
         case "shardline" -> new ShardlineTool(env, pullArgs(), true);
         case "iperf3" -> new IperfTool(env, profile.iperfSeconds());
-        case "nginx", "curl", "aria2c" -> new NginxTool(env, docRoot);
+        case "nginx", "curl", "aria2c" -> nginx;
+        case "node-https" -> new NodeHttpsTool(env, docRoot);
+        case "pull-https" -> new HttpsPullTool(env, nginx);
         case "rsync" -> new RsyncTool(env);
         case "pipeline" -> new PipelineTool(env);
         default -> throw new CommandLine.ParameterException(new CommandLine(this),
-            "unknown tool '" + t + "' (shardline, iperf3, nginx, rsync, pipeline)");
-      });
+            "unknown tool '" + t + "' (" + String.join(", ", Profile.ALL_TOOLS) + ")");
+      };
+      if (!out.contains(tool)) {
+        out.add(tool);
+      }
     }
     return out;
   }

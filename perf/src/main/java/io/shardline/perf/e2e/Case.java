@@ -3,10 +3,10 @@ package io.shardline.perf.e2e;
 /**
  * One thing measured per data set: a tool in one configuration.
  *
- * @param tool the tool's id (shardline, nginx, rsync, pipeline, iperf3)
+ * @param tool the tool's id (shardline, nginx, node-https, pull-https, rsync, pipeline, iperf3)
  * @param id the case's id in results (e.g. {@code shardline-l4-auto}, {@code aria2c-x4})
  * @param label the row label in tables and charts
- * @param lanes Shardline lanes (0 for peers)
+ * @param lanes Shardline lanes (0 for peers; {@link HttpsPullTool}'s for Shardline's HTTPS client)
  * @param compression Shardline compression mode ({@code -} for peers)
  * @param rateLimit Shardline's {@code --rate-limit} (null: unlimited, and for peers)
  */
@@ -15,8 +15,9 @@ record Case(String tool, String id, String label, int lanes, String compression,
     this(tool, id, label, lanes, compression, null);
   }
 
+  /** A {@link ShardlineTool} case: a pull over the shardline protocol, the rows compared with the peers. */
   boolean shardline() {
-    return lanes > 0;
+    return tool.equals("shardline");
   }
 
   /** A Shardline case's id: {@code shardline-l4-auto}, or {@code shardline-l4-auto-1gbit} when rate-limited. */

@@ -5,10 +5,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
-/** A case's runs on one data set, and their summary: medians and min–max over the good runs. */
+/**
+ * A case's runs on one data set, and their summary: medians and min–max over the good runs; run 1
+ * apart from the later runs, for servers that warm up over a scenario.
+ */
 final class CaseResult {
   final Case c;
   final List<RunResult> runs = new ArrayList<>();
+  /** Why the case did not run on this set (its tool could not serve it), or null. */
+  String skipped;
 
   CaseResult(Case c) {
     this.c = c;
@@ -32,6 +37,21 @@ final class CaseResult {
 
   double mbps() {
     return median(RunResult::mbPerSecond);
+  }
+
+  /** MB/s of run 1 when it succeeded, else NaN. */
+  double firstMbps() {
+    return good().stream().filter(r -> r.rep() == 1).mapToDouble(RunResult::mbPerSecond).findFirst().orElse(Double.NaN);
+  }
+
+  /** Median MB/s of the good runs after run 1 (NaN when there are none). */
+  double laterMbps() {
+    return median(good().stream().filter(r -> r.rep() > 1).mapToDouble(RunResult::mbPerSecond).toArray());
+  }
+
+  /** Good runs after run 1. */
+  long laterRuns() {
+    return good().stream().filter(r -> r.rep() > 1).count();
   }
 
   /** Median seconds by the tool's own clock (Shardline's JSON), or by wall time when it has none. */

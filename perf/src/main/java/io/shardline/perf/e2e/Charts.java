@@ -12,7 +12,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG charts of a run (XChart): throughput vs lanes per tool, CPU per GB, RSS vs size. */
+/** PNG charts of a run (XChart): throughput vs lanes per tool, CPU per GB, head to head, RSS vs size. */
 final class Charts {
   private Charts() {}
 
@@ -81,6 +81,43 @@ final class Charts {
     String name = "cpu-per-gb-" + sc.id + ".png";
     BitmapEncoder.saveBitmap(ch, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
     return name;
+  }
+
+  /**
+   * The scenario's {@link HeadToHead} comparisons as bars: per set and comparison, the case's
+   * median, its median after run 1, and the baseline's median.
+   */
+  static String headToHead(Path dir, Scenario sc) throws IOException {
+    List<String> cats = new ArrayList<>();
+    List<Double> subject = new ArrayList<>();
+    List<Double> later = new ArrayList<>();
+    List<Double> baseline = new ArrayList<>();
+    for (SetResult s : sc.sets) {
+      for (HeadToHead.Figures f : HeadToHead.on(s)) {
+        cats.add(s.set.id() + ": " + f.pair().caseId() + " / " + f.pair().baselineId());
+        subject.add(zeroIfNaN(f.subject().mbps()));
+        later.add(zeroIfNaN(f.subject().laterMbps()));
+        baseline.add(zeroIfNaN(f.baseline().mbps()));
+      }
+    }
+    if (cats.isEmpty()) {
+      return null;
+    }
+    CategoryChart ch = new CategoryChartBuilder().width(1100).height(560).title(sc.id + ": head to head (MB/s, wall clock)")
+        .xAxisTitle("case / baseline").yAxisTitle("MB/s (median)").build();
+    ch.getStyler().setXAxisLabelRotation(20);
+    ch.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    ch.getStyler().setOverlapped(false);
+    ch.addSeries("case, all runs", cats, subject);
+    ch.addSeries("case, runs 2..n", cats, later);
+    ch.addSeries("baseline, all runs", cats, baseline);
+    String name = "head-to-head-" + sc.id + ".png";
+    BitmapEncoder.saveBitmap(ch, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
+    return name;
+  }
+
+  private static double zeroIfNaN(double v) {
+    return Double.isNaN(v) ? 0.0 : v;
   }
 
   /** Peak RSS of client and server against the size pulled. */

@@ -8,22 +8,25 @@ import java.util.List;
 /**
  * nginx over HTTPS, configured as in {@code ../shared/bench/run-all.sh} (2 workers, sendfile,
  * tcp_nopush, TLS 1.3 only, self-signed P-256 certificate; keepalive_requests raised so the
- * 10,000-URL list never reconnects), pulled by {@code curl --http1.1} (one process, one reused
- * connection, files in order; curl reports the connections it opened, and each run notes their
- * number) and by {@code aria2c -x4 -s4} (4 connections per file; for files under aria2c's 20 MiB
- * minimum split, {@code -j4}: 4 files at a time). Workers run as the current user, so data under
- * a private temporary directory stays readable.
+ * 10,000-URL list never reconnects), pulled by {@link CurlClient}'s curl (one process, one reused
+ * connection, files in order; with the node comparison on, also to {@code /dev/null}) and by
+ * {@code aria2c -x4 -s4} (4 connections per file; for files under aria2c's 20 MiB minimum split,
+ * {@code -j4}: 4 files at a time). {@link HttpsPullTool} pulls from the same nginx. Workers run as
+ * the current user, so data under a private temporary directory stays readable.
  */
 final class NginxTool implements Tool {
   private final Env env;
   private final Path docRoot;
+  private final boolean devNull;
   private Net net;
   private Managed nginx;
   private int port;
 
-  NginxTool(Env env, Path docRoot) {
+  /** @param devNull also run curl to {@code /dev/null} (the baseline of {@link NodeHttpsTool}'s case of that name) */
+  NginxTool(Env env, Path docRoot, boolean devNull) {
     this.env = env;
     this.docRoot = docRoot;
+    this.devNull = devNull;
   }
 
   @Override
@@ -43,8 +46,7 @@ final class NginxTool implements Tool {
   @Override
   public String config() {
     return versions() + "; nginx (worker_processes 2, sendfile on, tcp_nopush on, TLSv1.3 only, P-256 self-signed, access_log off); "
-        + "`curl -sS -k --fail --http1.1 --create-dirs -w '%{num_connects}\\n' -K LIST` (url/output pairs, "
-        + "sequential on one connection; each run notes the connections curl opened); "
+        + CurlClient.describe() + (devNull ? ", into DEST and to /dev/null" : "") + "; "
         + "`aria2c -q -x4 -s4 -j1|-j4 --file-allocation=none --check-certificate=false -i LIST` "
         + "(-j4 when files are under aria2c's 20 MiB minimum split)";
   }
@@ -85,6 +87,9 @@ final class NginxTool implements Tool {
     List<Case> out = new ArrayList<>();
     if (Tool.installed("curl")) {
       out.add(new Case(id(), "curl", "nginx HTTPS → curl", 0, "-"));
+      if (devNull) {
+        out.add(new Case(id(), "curl-devnull", "nginx HTTPS → curl → /dev/null", 0, "-"));
+      }
     }
     if (Tool.installed("aria2c")) {
       out.add(new Case(id(), "aria2c-x4", "nginx HTTPS → aria2c -x4 -s4", 0, "-"));
@@ -92,37 +97,34 @@ final class NginxTool implements Tool {
     return out;
   }
 
+  /** The set's URL on this nginx, ending in {@code /}; nginx must be running. */
+  String url(DataSet set) {
+    if (nginx == null) {
+      throw new IllegalStateException("nginx is not running (add nginx to --tools)");
+    }
+    return "https://" + net.serverAddr() + ":" + port + "/" + set.id() + "/";
+  }
+
   @Override
   public Invocation invocation(Case c, DataSet set, Path dest) throws Exception {
-    String base = "https://" + net.serverAddr() + ":" + port + "/" + set.id() + "/";
-    StringBuilder list = new StringBuilder();
-    Path f;
-    if (c.id().equals("curl")) {
-      for (String r : set.files()) {
-        list.append("url = \"").append(base).append(r).append("\"\noutput = \"").append(dest.resolve(r)).append("\"\n");
-      }
-      f = env.work().resolve("curl-" + set.id() + ".cfg");
-      Files.writeString(f, list);
-      return new Invocation(net.client(List.of("curl", "-sS", "-k", "--fail", "--http1.1", "--create-dirs", "-w",
-          "%{num_connects}\n", "-K", f.toString())), true, (out, total, wall) -> new Invocation.Parsed(total, wall, total,
-          Double.NaN, connections(out) + " connection(s)"));
+    String base = url(set);
+    if (c.id().startsWith("curl")) {
+      boolean toNull = c.id().equals("curl-devnull");
+      return CurlClient.invocation(net, base, set, toNull ? null : dest, null,
+          env.work().resolve(c.id() + "-" + set.id() + ".cfg"));
     }
+    StringBuilder list = new StringBuilder();
     for (String r : set.files()) {
       Path t = dest.resolve(r);
       list.append(base).append(r).append("\n  dir=").append(t.getParent()).append("\n  out=")
           .append(t.getFileName()).append('\n');
     }
-    f = env.work().resolve("aria2-" + set.id() + ".txt");
+    Path f = env.work().resolve("aria2-" + set.id() + ".txt");
     Files.writeString(f, list);
     boolean small = set.bytes() / set.files().size() < (20L << 20);
     return new Invocation(net.client(List.of("aria2c", "-q", "-x4", "-s4", small ? "-j4" : "-j1",
         "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error",
         "--summary-interval=0", "--check-certificate=false", "-i", f.toString())), true, Invocation.PLAIN);
-  }
-
-  /** Connections curl opened: the sum of its {@code %{num_connects}} lines (one per URL). */
-  static long connections(String curlOut) {
-    return curlOut.lines().map(String::strip).filter(l -> l.matches("\\d+")).mapToLong(Long::parseLong).sum();
   }
 
   /** "nginx/1.22.1, curl 7.88.1, aria2 1.36.0": the first line of each tool's version output. */

@@ -5,11 +5,15 @@ import java.util.List;
 /**
  * How big and how long a benchmark run is, and what it runs. {@code full} is the published run
  * (under 30 minutes on 2 cores), {@code quick} a smoke check (under 3 minutes once the data are
- * cached), {@code tiny} the harness test's run (seconds, no BERT download, no namespaces). Two
+ * cached), {@code tiny} the harness test's run (seconds, no BERT download, no namespaces). Three
  * focused profiles answer one question each on loopback: {@code peers} (Shardline with 4 lanes
  * against nginx + curl / aria2c on 4 × 512 MiB random and 10,000 × 64 KiB files, every byte
- * verified) and {@code compression} (every compression mode on the real BERT weights and on
- * random data, and the BERT BF16 file through a 1 Gbit/s {@code --rate-limit}).
+ * verified; with the two HTTPS comparisons of {@code https}), {@code compression} (every
+ * compression mode on the real BERT weights and on random data, and the BERT BF16 file through a
+ * 1 Gbit/s {@code --rate-limit}) and {@code https} (a node's HTTPS front against nginx, pulled by
+ * the same curl into the destination and to /dev/null, and {@code shardline pull https://} against
+ * aria2c -x4 -s4 from nginx, on one 1 GiB random file, 5 runs: run 1 and the median of the 4 after
+ * it are reported apart, as the node's JVM warms up over about 1 GB served).
  *
  * @param runs repetitions of every case, alternated
  * @param lanes lane counts for Shardline pulls
@@ -36,8 +40,11 @@ record Profile(String name, int runs, List<Integer> lanes, int fileMiB, int larg
     List<String> sets, List<String> linkSets, List<String> tools, List<String> compressions, String rateLimit,
     List<String> rateSets, boolean verifyAll) {
 
-  static final List<String> NAMES = List.of("full", "quick", "tiny", "peers", "compression");
-  static final List<String> ALL_TOOLS = List.of("shardline", "iperf3", "nginx", "rsync", "pipeline");
+  static final List<String> NAMES = List.of("full", "quick", "tiny", "peers", "compression", "https");
+  static final List<String> ALL_TOOLS = List.of("shardline", "iperf3", "nginx", "node-https", "pull-https", "rsync",
+      "pipeline");
+  /** The two HTTPS comparisons: {@link NodeHttpsTool} and {@link HttpsPullTool}, both beside nginx. */
+  static final List<String> HTTPS_TOOLS = List.of("nginx", "node-https", "pull-https");
   static final List<String> MODES = List.of("none", "zstd", "planes", "auto");
 
   Profile withRuns(int n) {
@@ -112,11 +119,15 @@ record Profile(String name, int runs, List<Integer> lanes, int fileMiB, int larg
           List.of("random", "bf16", "small"), List.of("bf16"), ALL_TOOLS, noneAuto, null, List.of(), false);
       // what perf/bench/engine-vs-peers.sh measured: pull's defaults (4 lanes, auto) against nginx
       case "peers" -> new Profile("peers", 3, List.of(4), 512, 4, false, 10_000, 64, 1, 256, List.of(), List.of(),
-          List.of("random", "small"), List.of(), List.of("shardline", "nginx"), List.of("auto"), null, List.of(), true);
+          List.of("random", "small"), List.of(), List.of("shardline", "nginx", "node-https", "pull-https"), List.of("auto"),
+          null, List.of(), true);
       // what perf/bench/compression.sh measured
       case "compression" -> new Profile("compression", 3, List.of(4), 512, 4, true, 1_000, 64, 1, 256, List.of(),
           List.of(), List.of("bert-fp32", "bert-bf16", "random"), List.of(), List.of("shardline"), MODES, "1gbit",
           List.of("bert-bf16"), false);
+      // the node's HTTPS front against nginx (same curl), and pull https:// against aria2c -x4 -s4
+      case "https" -> new Profile("https", 5, List.of(HttpsPullTool.LANES), 1024, 1, false, 1_000, 64, 1, 256, List.of(),
+          List.of(), List.of("random"), List.of(), HTTPS_TOOLS, List.of("auto"), null, List.of(), true);
       default -> throw new IllegalArgumentException("unknown profile '" + name + "' (" + String.join(", ", NAMES) + ")");
     };
   }

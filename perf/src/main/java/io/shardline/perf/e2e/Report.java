@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Writes a run's results: {@code results.json} (every run), {@code results.md} (per scenario and
- * data set: medians, spread, CPU per GB, RSS, wire ratio, ratios to each peer) and the PNG charts.
+ * data set: medians, spread, CPU per GB, RSS, wire ratio, ratios to each peer; the {@link
+ * HeadToHead} comparisons) and the PNG charts.
  * MB = 10^6 bytes, GB = 10^9 bytes, Gbit/s = MB/s × 8 / 1000.
  */
 final class Report {
@@ -46,6 +47,10 @@ final class Report {
       if (f != null) {
         charts.put(sc.id + "/cpu", f);
       }
+      String h = Charts.headToHead(out, sc);
+      if (h != null) {
+        charts.put(sc.id + "/head-to-head", h);
+      }
     }
     String rss = Charts.rss(out, memory);
     if (rss != null) {
@@ -67,10 +72,11 @@ final class Report {
           r.runs.forEach(x -> runs.add(run(x)));
           JsonObject ratios = new JsonObject();
           PEERS.keySet().forEach(p -> ratios.put(p, num(r.mbps() / s.peer(p))));
-          cases.add(new JsonObject().put("id", r.c.id()).put("label", r.c.label()).put("tool", r.c.tool())
+          JsonObject k = new JsonObject().put("id", r.c.id()).put("label", r.c.label()).put("tool", r.c.tool())
               .put("lanes", r.c.lanes()).put("compression", r.c.compression())
               .put("medianMBps", num(r.mbps())).put("minMBps", num(r.min(RunResult::mbPerSecond)))
               .put("maxMBps", num(r.max(RunResult::mbPerSecond))).put("medianGbps", num(r.mbps() * 8 / 1000))
+              .put("firstRunMBps", num(r.firstMbps())).put("medianMBpsAfterFirstRun", num(r.laterMbps()))
               .put("medianEngineMBps", num(r.median(RunResult::innerMbPerSecond)))
               .put("rateLimit", r.c.rateLimit())
               .put("medianCpuSecondsPerGB", num(r.median(RunResult::cpuPerGb)))
@@ -81,7 +87,11 @@ final class Report {
               .put("peakClientRssBytes", (long) r.max(RunResult::clientRss))
               .put("peakServerRssBytes", (long) r.max(RunResult::serverRss))
               .put("medianWireRatio", num(r.median(RunResult::wireRatio)))
-              .put("ratioToPeer", ratios).put("noisy", r.noisy()).put("runs", runs));
+              .put("ratioToPeer", ratios).put("noisy", r.noisy()).put("runs", runs);
+          if (r.skipped != null) {
+            k.put("skipped", r.skipped);
+          }
+          cases.add(k);
         }
         JsonObject set = new JsonObject().put("id", s.set.id()).put("description", s.set.description())
             .put("files", s.set.files().size()).put("bytes", s.set.bytes()).put("cases", cases);
@@ -89,6 +99,22 @@ final class Report {
         if (bp != null) {
           set.put("bestPeer", new JsonObject().put("shardline", bp.shardline().c.id()).put("peer", bp.peer().c.id())
               .put("ratio", num(bp.ratio())).put("cpuRatio", num(bp.cpuRatio())));
+        }
+        JsonArray h2h = new JsonArray();
+        for (HeadToHead.Figures f : HeadToHead.on(s)) {
+          h2h.add(new JsonObject().put("id", f.pair().id()).put("title", f.pair().title()).put("case", f.pair().caseId())
+              .put("baseline", f.pair().baselineId()).put("caseMBps", num(f.subject().mbps()))
+              .put("caseFirstRunMBps", num(f.subject().firstMbps()))
+              .put("caseMBpsAfterFirstRun", num(f.subject().laterMbps()))
+              .put("caseEngineMBps", num(f.subject().median(RunResult::innerMbPerSecond)))
+              .put("baselineMBps", num(f.baseline().mbps())).put("baselineMBpsAfterFirstRun", num(f.baseline().laterMbps()))
+              .put("ratio", num(f.ratio())).put("ratioAfterFirstRun", num(f.laterRatio()))
+              .put("engineRatio", num(f.engineRatio())).put("target", num(f.pair().target()))
+              .put("meetsTarget", f.meetsTarget())
+              .put("skipped", f.subject().skipped != null ? f.subject().skipped : f.baseline().skipped));
+        }
+        if (!h2h.isEmpty()) {
+          set.put("headToHead", h2h);
         }
         sets.add(set);
       }
@@ -160,7 +186,11 @@ final class Report {
             b.append(' ').append(r.c.shardline() ? f(r.mbps() / s.peer(p), 2) : "").append(" |");
           }
           List<String> notes = new ArrayList<>();
-          notes.add(r.good().size() + "/" + r.runs.size() + " ok");
+          if (r.skipped != null) {
+            notes.add("skipped: " + esc(r.skipped));
+          } else {
+            notes.add(r.good().size() + "/" + r.runs.size() + " ok");
+          }
           if (r.noisy()) {
             notes.add("NOISY");
           }
@@ -175,6 +205,7 @@ final class Report {
         }
       }
       bestPeers(b, sc);
+      headToHead(b, sc, charts.get(sc.id + "/head-to-head"));
       String cpu = charts.get(sc.id + "/cpu");
       if (cpu != null) {
         b.append("![CPU per GB, ").append(sc.id).append("](").append(cpu).append(")\n\n");
@@ -237,6 +268,43 @@ final class Report {
         .append("|---|---|--:|---|--:|--:|--:|\n");
     rows.forEach(b::append);
     b.append('\n');
+  }
+
+  /**
+   * The scenario's {@link HeadToHead} table: each comparison whose cases ran, the case's median,
+   * its run 1 and the median of its later runs (a JVM server warms up), the baseline's median, and
+   * the ratios; the engine ratio leaves the case's JVM start-up out.
+   */
+  private static void headToHead(StringBuilder b, Scenario sc, String chart) {
+    List<String> rows = new ArrayList<>();
+    for (SetResult s : sc.sets) {
+      for (HeadToHead.Figures f : HeadToHead.on(s)) {
+        String skipped = f.subject().skipped != null ? f.subject().skipped : f.baseline().skipped;
+        Boolean met = f.meetsTarget();
+        rows.add("| " + s.set.id() + " | " + esc(f.pair().title()) + " | " + f(f.subject().mbps(), 0) + " | "
+            + f(f.subject().firstMbps(), 0) + " | " + f(f.subject().laterMbps(), 0) + " (" + f.subject().laterRuns() + ") | "
+            + f(f.baseline().mbps(), 0) + " | " + f(f.baseline().laterMbps(), 0) + " | " + f(f.ratio(), 2) + " | "
+            + f(f.laterRatio(), 2) + " | " + f(f.engineRatio(), 2) + " | "
+            + (Double.isNaN(f.pair().target()) ? "" : "≥ " + f(f.pair().target(), 2) + (met == null ? "" : met ? " met" : " NOT met"))
+            + " | " + (skipped == null ? "" : "skipped: " + esc(skipped)) + " |\n");
+      }
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
+    b.append("### ").append(sc.id).append(": head to head\n\n")
+        .append("MB/s by wall clock (a JVM's start-up included); run 1 apart from the median of runs 2..n (their count in "
+            + "brackets): a long-running server warms up, and run 1 of a scenario's first set meets its cold JIT. "
+            + "Ratio: case ÷ baseline by median; after run 1: the same over runs 2..n; engine: the case's own clock "
+            + "(no JVM start-up) ÷ the baseline's wall clock.\n\n")
+        .append("| Set | comparison | case MB/s | run 1 | runs 2..n | baseline MB/s | baseline runs 2..n | ratio | "
+            + "ratio after run 1 | engine ratio | target | note |\n")
+        .append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n");
+    rows.forEach(b::append);
+    b.append('\n');
+    if (chart != null) {
+      b.append("![head to head, ").append(sc.id).append("](").append(chart).append(")\n\n");
+    }
   }
 
   /**

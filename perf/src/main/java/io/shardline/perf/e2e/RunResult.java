@@ -21,6 +21,11 @@ package io.shardline.perf.e2e;
 record RunResult(int rep, long bytes, double seconds, double innerSeconds, long wireBytes, double clientCpu, double serverCpu,
     long clientRss, long serverRss, double background, boolean ok, String note) {
 
+  /** A run that did not happen or broke down before it had a result (time budget, an error), with why. */
+  static RunResult notRun(int rep, String why) {
+    return new RunResult(rep, 0, 0, Double.NaN, 0, Double.NaN, Double.NaN, 0, 0, 0, false, why);
+  }
+
   double mbPerSecond() {
     return bytes / seconds / 1e6;
   }

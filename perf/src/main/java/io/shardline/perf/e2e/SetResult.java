@@ -16,6 +16,11 @@ final class SetResult {
     return cases.computeIfAbsent(c.id(), k -> new CaseResult(c));
   }
 
+  /** Records that a case did not run on this set, and why (a row with no runs). */
+  void skip(Case c, String why) {
+    of(c).skipped = why;
+  }
+
   /** The peer's median MB/s, NaN when the peer did not run or failed. */
   double peer(String caseId) {
     CaseResult r = cases.get(caseId);
