@@ -42,24 +42,11 @@ public final class ResumeJournal implements AutoCloseable {
   /** Chunks a journal at {@code path} claims for this manifest; empty if absent or for another. */
   public static BitSet read(Path path, FileManifest m) {
     BitSet done = new BitSet(m.chunkCount());
-    try {
-      if (!Files.isRegularFile(path)) {
-        return done;
+    records(path, m).forEach((index, crc) -> {
+      if (m.chunkCrcs()[index] == crc) {
+        done.set(index);
       }
-      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(path));
-      if (b.remaining() < HEADER || !headerMatches(b, m)) {
-        return done;
-      }
-      while (b.remaining() >= 8) {
-        int index = b.getInt();
-        int crc = b.getInt();
-        if (index >= 0 && index < m.chunkCount() && m.chunkCrcs()[index] == crc) {
-          done.set(index);
-        }
-      }
-    } catch (IOException e) {
-      done.clear();
-    }
+    });
     return done;
   }
 
