@@ -234,10 +234,7 @@ public final class HttpsPull {
     journalled.forEach((i, crc) -> crcs[i] = crc);
     listed = new FileManifest(name, name, version.size(), 0, o.chunkSize(), crcs.clone(), version.identity());
     sink = (LocalChunkSink) destination.open(listed);
-    BitSet ok = journalled.isEmpty() ? new BitSet() : sink.prepare();
-    if (journalled.isEmpty()) {
-      sink.prepare(); // removes a stale partial file of another version
-    }
+    BitSet ok = sink.prepare(); // also removes a stale partial file of another version
     ok.and(journalledSet(journalled, n));
     have = ok;
     resumedChunks = ok.cardinality();

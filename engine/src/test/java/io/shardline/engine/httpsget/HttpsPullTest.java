@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -316,9 +315,5 @@ class HttpsPullTest {
       return;
     }
     throw new AssertionError("no error; expected one saying '" + part + "'");
-  }
-
-  static String text(Path p) throws Exception {
-    return Files.readString(p, StandardCharsets.UTF_8);
   }
 }
