@@ -8,6 +8,8 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +48,8 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
   private static final Set<String> KEYS = Set.of("listen", "dataDir", "remotes", "destinations", "tokens",
       "maxRunningJobs", "maxBodyBytes", "snapshotEvery", "tls", "idleTimeoutSeconds", "headerTimeoutSeconds",
       "maxConnections");
-  private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey");
+  private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey",
+      "headersFile");
 
   public static GatewayConfig load(Path file) {
     String text;
@@ -124,11 +127,24 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
   private static Remote remote(String name, JsonObject r, Path base) {
     String where = "remotes." + name;
     unknownKeys(r, REMOTE_KEYS, where + ".");
+    String u = required(r, "url", where);
+    Path tokenFile = r.containsKey("tokenFile") ? existing(path(base, string(r, "tokenFile", null)), where + ".tokenFile") : null;
+    Path clientCert = r.containsKey("clientCert") ? existing(path(base, string(r, "clientCert", null)), where + ".clientCert") : null;
+    Path clientKey = r.containsKey("clientKey") ? existing(path(base, string(r, "clientKey", null)), where + ".clientKey") : null;
+    if ((clientCert == null) != (clientKey == null)) {
+      throw new ConfigException(where + ": clientCert and clientKey go together");
+    }
+    if (u.regionMatches(true, 0, "https://", 0, 8)) {
+      return httpsRemote(name, r, base, u, tokenFile, clientCert);
+    }
+    if (r.containsKey("headersFile")) {
+      throw new ConfigException(where + ".headersFile is for https:// remotes (a node takes tokenFile)");
+    }
     ShardlineUrl url;
     try {
-      url = ShardlineUrl.parse(required(r, "url", where));
+      url = ShardlineUrl.parse(u);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(where + ".url: " + e.getMessage(), e);
+      throw new ConfigException(where + ".url: " + e.getMessage() + " (or https://HOST[:PORT][/BASE] for an HTTPS server)", e);
     }
     if (!url.path().isEmpty() && !url.path().equals("/")) {
       throw new ConfigException(where + ".url must be shardline://HOST:PORT without a path (jobs give the path)");
@@ -144,13 +160,55 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
     } else {
       trust = new Trust.CaFile(existing(path(base, t), where + ".trust (a CA file, or sha256:HEX)"));
     }
-    Path tokenFile = r.containsKey("tokenFile") ? existing(path(base, string(r, "tokenFile", null)), where + ".tokenFile") : null;
-    Path clientCert = r.containsKey("clientCert") ? existing(path(base, string(r, "clientCert", null)), where + ".clientCert") : null;
-    Path clientKey = r.containsKey("clientKey") ? existing(path(base, string(r, "clientKey", null)), where + ".clientKey") : null;
-    if ((clientCert == null) != (clientKey == null)) {
-      throw new ConfigException(where + ": clientCert and clientKey go together");
+    return Remote.node(name, url, trust, tokenFile, clientCert, clientKey);
+  }
+
+  /**
+   * An HTTPS server: the URL is a base (a job's path is appended), without credentials, query or
+   * fragment; trust is the system's CAs ({@code "system"}, the default) or a CA file.
+   */
+  private static Remote httpsRemote(String name, JsonObject r, Path base, String u, Path tokenFile, Path clientCert) {
+    String where = "remotes." + name;
+    URI uri;
+    try {
+      uri = new URI(u);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(where + ".url is not a URL: " + e.getMessage(), e);
     }
-    return new Remote(name, url, trust, tokenFile, clientCert, clientKey);
+    if (uri.getHost() == null || uri.getRawUserInfo() != null) {
+      throw new ConfigException(where + ".url must be https://HOST[:PORT][/BASE]" + (uri.getRawUserInfo() != null
+          ? ", without credentials (put them in tokenFile or headersFile)" : ""));
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw new ConfigException(where + ".url must have no query or fragment: jobs append their path to it");
+    }
+    if (clientCert != null) {
+      throw new ConfigException(where + ": clientCert/clientKey (mutual TLS) are for shardline:// remotes only");
+    }
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (!path.endsWith("/")) {
+      path = path + "/";
+    }
+    URI https = URI.create("https://" + uri.getRawAuthority() + path);
+    String t = string(r, "trust", "system");
+    Trust trust;
+    if (t.equals("system")) {
+      trust = new Trust.SystemCas();
+    } else if (t.startsWith(Fingerprint.PREFIX)) {
+      throw new ConfigException(where + ".trust: an https:// remote is trusted by \"system\" CAs or a CA file, not a pin");
+    } else {
+      trust = new Trust.CaFile(existing(path(base, t), where + ".trust (\"system\" or a CA file)"));
+    }
+    Path headers = null;
+    if (r.containsKey("headersFile")) {
+      headers = existing(path(base, string(r, "headersFile", null)), where + ".headersFile");
+      try {
+        HeaderFile.read(headers); // checked now; read again when each job starts (secrets can rotate)
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ".headersFile: " + e.getMessage(), e);
+      }
+    }
+    return new Remote(name, null, https, trust, tokenFile, null, null, headers);
   }
 
   private static List<ApiToken> tokens(JsonObject c) {
