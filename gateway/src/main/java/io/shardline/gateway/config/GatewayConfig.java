@@ -32,7 +32,15 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
     List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
-    int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections) {
+    int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections, ClusterConfig cluster) {
+
+  /** A gateway that runs alone (no {@code cluster} block). */
+  public GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
+      List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
+      int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections) {
+    this(listen, dataDir, remotes, destinations, tokens, maxRunningJobs, maxBodyBytes, snapshotEvery, tlsCert, tlsKey,
+        idleTimeoutSeconds, headerTimeoutSeconds, maxConnections, null);
+  }
 
   public static final int DEFAULT_MAX_RUNNING_JOBS = 2;
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -47,7 +55,7 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
   private static final Set<String> KEYS = Set.of("listen", "dataDir", "remotes", "destinations", "tokens",
       "maxRunningJobs", "maxBodyBytes", "snapshotEvery", "tls", "idleTimeoutSeconds", "headerTimeoutSeconds",
-      "maxConnections");
+      "maxConnections", "cluster");
   private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey",
       "headersFile");
 
@@ -120,8 +128,37 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       cert = existing(path(base, required(tls, "cert")), "tls.cert");
       key = existing(path(base, required(tls, "key")), "tls.key");
     }
+    ClusterConfig cluster = c.containsKey("cluster") ? cluster(objectValue(c.getValue("cluster"), "cluster")) : null;
     return new GatewayConfig(listen, dataDir, Map.copyOf(remotes), Map.copyOf(dests), List.copyOf(tokens), maxRunning,
-        maxBody, snapshotEvery, cert, key, idle, header, maxConnections);
+        maxBody, snapshotEvery, cert, key, idle, header, maxConnections, cluster);
+  }
+
+  private static ClusterConfig cluster(JsonObject c) {
+    unknownKeys(c, Set.of("node", "host", "port", "members"), "cluster.");
+    String node = required(c, "node", "cluster");
+    checkName(node, "cluster.node");
+    String host = string(c, "host", "127.0.0.1");
+    int port = integer(c, "port", ClusterConfig.DEFAULT_PORT, 1, 65535);
+    Object m = c.getValue("members");
+    if (!(m instanceof JsonArray a) || a.isEmpty()) {
+      throw new ConfigException("cluster.members must list every member's \"HOST:PORT\", one by one");
+    }
+    List<HostPort> members = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      if (!(a.getValue(i) instanceof String s) || s.isBlank()) {
+        throw new ConfigException("cluster.members[" + i + "] must be \"HOST:PORT\"");
+      }
+      if (s.matches(".*:\\d+-\\d+$")) {
+        throw new ConfigException("cluster.members[" + i + "]: list members one by one (a port range such as " + s
+            + " is not supported)");
+      }
+      try {
+        members.add(HostPort.parse(s));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("cluster.members[" + i + "]: " + e.getMessage(), e);
+      }
+    }
+    return new ClusterConfig(node, host, port, members);
   }
 
   private static Remote remote(String name, JsonObject r, Path base) {

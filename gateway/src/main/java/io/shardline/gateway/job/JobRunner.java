@@ -118,6 +118,11 @@ public final class JobRunner implements JobListener {
     return Future.join(ends).mapEmpty(); // pulls flush their resume journals as they stop
   }
 
+  /** The ids of the jobs transferring now, in the order they started. */
+  public List<String> runningJobIds() {
+    return List.copyOf(running.keySet());
+  }
+
   public int runningCount() {
     return running.size();
   }

@@ -138,6 +138,24 @@ class GatewayConfigTest {
     assertTrue(!e.getMessage().contains("hunter2"), "the error names the line, never its value: " + e.getMessage());
   }
 
+  @Test
+  void theClusterBlockNamesTheMemberAndListsMembersOneByOne() throws Exception {
+    JsonObject ok = new JsonObject(example());
+    Files.writeString(tmp.resolve("ckpt.token"), "s3cret\n");
+    GatewayConfig c = GatewayConfig.parse(with(ok, "cluster",
+        "{\"node\":\"gw-a\",\"host\":\"10.0.0.1\",\"port\":5701,\"members\":[\"10.0.0.1:5701\",\"10.0.0.2:5701\"]}"), tmp);
+    assertEquals("gw-a", c.cluster().node());
+    assertEquals(2, c.cluster().members().size());
+    assertEquals("10.0.0.2", c.cluster().members().get(1).host());
+    assertEquals(null, GatewayConfig.parse(ok, tmp).cluster(), "without the block the gateway runs alone");
+    assertError(with(ok, "cluster", "{\"members\":[\"h:1\"]}"), "cluster.node is required");
+    assertError(with(ok, "cluster", "{\"node\":\"gw a\",\"members\":[\"h:1\"]}"), "cluster.node");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[]}"), "one by one");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"127.0.0.1:15701-15703\"]}"), "port range");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"nohost\"]}"), "cluster.members[0]");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"h:1\"],\"lease\":3}"), "unknown key 'cluster.lease'");
+  }
+
   private static JsonObject with(JsonObject base, String key, String json) {
     return base.copy().put(key, io.vertx.core.json.Json.decodeValue(json));
   }
