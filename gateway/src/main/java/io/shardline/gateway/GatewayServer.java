@@ -208,6 +208,10 @@ public final class GatewayServer {
    */
   public Future<JsonObject> clusterView() {
     GatewayCluster c = cluster;
+    if (c == null && config.cluster() != null) {
+      return status().map(st -> new JsonObject().put("clustered", true).put("node", config.cluster().node())
+          .put("members", new JsonArray().add(self().mergeIn(st).put("self", true).put("state", "joining"))));
+    }
     if (c == null) {
       return status().map(st -> new JsonObject().put("clustered", false).putNull("node")
           .put("members", new JsonArray().add(self().mergeIn(st).put("self", true).put("state", "up"))));

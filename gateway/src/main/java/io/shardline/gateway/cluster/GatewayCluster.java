@@ -22,6 +22,9 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +70,7 @@ public final class GatewayCluster {
     try {
       v = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
           .toCompletionStage().toCompletableFuture().get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IllegalStateException("cannot join the gateway cluster at " + c.host() + ":" + c.port() + " (members "
           + c.members() + "): " + e.getCause().getMessage(), e.getCause());
     }
@@ -115,7 +118,13 @@ public final class GatewayCluster {
       if (id.equals(own)) {
         continue;
       }
-      NodeInfo info = nodeInfo(id).toCompletionStage().toCompletableFuture().get();
+      NodeInfo info;
+      try {
+        info = nodeInfo(id).toCompletionStage().toCompletableFuture().get(STATUS_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.debug("member {} has not published its name yet: {}", id, e.toString());
+        continue; // it is joining too; if it has this name it will refuse itself, as this check runs on both
+      }
       if (info != null && info.metadata() != null && config.node().equals(info.metadata().getString("node"))) {
         throw new IllegalStateException("another gateway in the cluster is already named '" + config.node()
             + "' (at " + info.host() + "): cluster.node must be unique");
