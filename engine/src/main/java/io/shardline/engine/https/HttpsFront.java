@@ -44,8 +44,8 @@ public final class HttpsFront {
       TokenBucket bucket, int maxConnectionsPerAddress, int maxConnections, long handshakeTimeoutMs,
       int idleTimeoutSeconds, int instances, int maxFiles) {}
 
-  /** Negative ports, one per front started with port 0 (the shardline port uses -1). */
-  private static final AtomicInteger SHARED_FREE_PORTS = new AtomicInteger(-100);
+  /** Negative ports, one per front started with port 0 (the shardline ports count from -1 down). */
+  private static final AtomicInteger SHARED_FREE_PORTS = new AtomicInteger(-100_000);
 
   private final Vertx vertx;
   private final Config config;
