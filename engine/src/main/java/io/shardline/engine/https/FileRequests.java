@@ -46,9 +46,11 @@ final class FileRequests {
   private final TokenBucket bucket;
   private final ConnectionLimits limits;
   private final AtomicLong refused = new AtomicLong();
+  /** The Hub layout's routes (null: plain paths). */
+  private final HubRequests hub;
 
   FileRequests(Vertx vertx, LocalChunkSource tree, WorkerExecutor disk, ByteBufAllocator alloc, String token,
-      TokenBucket bucket, ConnectionLimits limits) {
+      TokenBucket bucket, ConnectionLimits limits, HttpsFront.Layout layout, int maxFiles) {
     this.vertx = vertx;
     this.tree = tree;
     this.disk = disk;
@@ -56,6 +58,8 @@ final class FileRequests {
     this.token = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     this.bucket = bucket;
     this.limits = limits;
+    this.hub = layout == HttpsFront.Layout.HUB
+        ? new HubRequests(this, tree, disk, new HubRepos(tree, maxFiles), token != null) : null;
   }
 
   long refused() {
@@ -100,6 +104,10 @@ final class FileRequests {
       error(req, 400, "GET and HEAD take no request body");
       return;
     }
+    if (hub != null) {
+      hub.handle(req, head);
+      return;
+    }
     String rel;
     boolean listWanted;
     try {
@@ -115,31 +123,41 @@ final class FileRequests {
       error(req, status(e), e.getMessage());
       return;
     }
-    Validators.Conditions conditions = new Validators.Conditions(req.getHeader(HttpHeaderNames.IF_MATCH),
-        req.getHeader(HttpHeaderNames.IF_NONE_MATCH), req.getHeader(HttpHeaderNames.IF_MODIFIED_SINCE),
-        req.getHeader(HttpHeaderNames.IF_UNMODIFIED_SINCE), req.getHeader("If-Range"));
+    Validators.Conditions conditions = conditions(req);
     String range = req.getHeader(HttpHeaderNames.RANGE);
     disk.<Answer>executeBlocking(() -> prepare(rel, listWanted, conditions, range), false).onComplete(ar -> {
       if (ar.failed()) {
-        Throwable t = ar.cause();
-        if (t instanceof ShardlineException e) {
-          error(req, status(e), e.getMessage());
-        } else {
-          LOG.warn("HTTPS request for /{} failed: {}", rel, t.toString(), t);
-          error(req, 500, "the node failed to read /" + rel);
-        }
+        failed(req, rel, ar.cause());
         return;
       }
       respond(req, head, ar.result());
     });
   }
 
+  /** The condition headers of a request. */
+  static Validators.Conditions conditions(HttpServerRequest req) {
+    return new Validators.Conditions(req.getHeader(HttpHeaderNames.IF_MATCH),
+        req.getHeader(HttpHeaderNames.IF_NONE_MATCH), req.getHeader(HttpHeaderNames.IF_MODIFIED_SINCE),
+        req.getHeader(HttpHeaderNames.IF_UNMODIFIED_SINCE), req.getHeader("If-Range"));
+  }
+
+  /** Answers a request for {@code /rel} whose work failed: its typed error, or 500 (logged) for anything else. */
+  void failed(HttpServerRequest req, String rel, Throwable t) {
+    if (t instanceof ShardlineException e) {
+      error(req, status(e), e.getMessage());
+    } else {
+      LOG.warn("HTTPS request for /{} failed: {}", rel, t.toString(), t);
+      error(req, 500, "the node failed to read /" + rel);
+    }
+  }
+
   /** What a request gets, worked out on a disk worker. */
-  private sealed interface Answer {}
+  sealed interface Answer {}
 
   private record Status(int code, Validators validators, String contentRange) implements Answer {}
 
-  private record Listing(String json) implements Answer {}
+  /** A JSON document (a listing, or the Hub layout's metadata). */
+  record Listing(String json) implements Answer {}
 
   private record Body(int code, Validators validators, LocalChunkSource.Node file, FileChannel channel,
       long offset, long length) implements Answer {}
@@ -153,6 +171,14 @@ final class FileRequests {
       }
       return new Listing(listing(node, tree.entries(node)));
     }
+    return file(node, conditions, rangeHeader);
+  }
+
+  /**
+   * What a request for the regular file {@code node} gets under its conditions and range: 304,
+   * 412, 416, or the body (the file opened at that version; {@link #respond} closes it). Blocking.
+   */
+  Answer file(LocalChunkSource.Node node, Validators.Conditions conditions, String rangeHeader) {
     Validators v = Validators.of(node.attrs());
     Validators.Decision d = v.decide(conditions);
     switch (d.outcome()) {
@@ -176,7 +202,8 @@ final class FileRequests {
     return new Body(200, v, node, ch, 0, size);
   }
 
-  private void respond(HttpServerRequest req, boolean head, Answer a) {
+  /** Sends an answer: headers already set on the response stay. On the request's event loop. */
+  void respond(HttpServerRequest req, boolean head, Answer a) {
     HttpServerResponse resp = req.response();
     if (a instanceof Listing l) {
         byte[] json = l.json().getBytes(StandardCharsets.UTF_8);
@@ -295,15 +322,24 @@ final class FileRequests {
     };
   }
 
-  private static void error(HttpServerRequest req, int code, String message) {
+  /**
+   * An error answer: one line of text, or in the Hub layout the Hub's form ({@code {"error":
+   * MESSAGE}} as JSON, {@code X-Error-Message}, and {@code X-Error-Code} for a
+   * {@link HubException} that names one).
+   */
+  void error(HttpServerRequest req, int code, String message) {
     HttpServerResponse resp = req.response();
     if (code == 503) {
       resp.putHeader(HttpHeaderNames.RETRY_AFTER, "1");
     }
-    String body = code + " " + reason(code) + ": " + message + "\n";
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    resp.setStatusCode(code).putHeader(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .putHeader(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length));
+    byte[] bytes;
+    if (hub != null) {
+      bytes = HubRequests.errorBody(resp, message);
+    } else {
+      bytes = (code + " " + reason(code) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
+      resp.putHeader(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    }
+    resp.setStatusCode(code).putHeader(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length));
     if (req.method() == HttpMethod.HEAD) {
       resp.end();
     } else {
