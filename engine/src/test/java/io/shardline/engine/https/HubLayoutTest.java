@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.tls.SelfSignedCert;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -29,17 +28,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code serve --https-listen ... --https-layout hub} as the Hugging Face Hub's clients meet it:
- * the real {@code @huggingface/hub} client (pinned, installed with npm into {@code target/}) run
- * under node with the node as its {@code hubUrl} ({@code hub-client.cjs}: listings, metadata,
- * downloads byte-identical with the source, errors), and curl for the headers the Python client
- * reads and the Hub's error codes. One front for the class on a free port of 127.0.0.1.
+ * {@code serve --https-listen 127.0.0.1:0 --https-layout hub} (in a child JVM) as the Hugging
+ * Face Hub's clients meet it: the real {@code @huggingface/hub} client (pinned, installed with
+ * npm into {@code target/}) run under node with the node as its {@code hubUrl}
+ * ({@code hub-client.cjs}: listings, metadata, downloads byte-identical with the source,
+ * errors), and curl for the headers the Python client reads and the Hub's error codes. One node
+ * for the class, on free ports of 127.0.0.1.
  */
 class HubLayoutTest {
   /** The client version the suite pins. */
@@ -50,8 +52,8 @@ class HubLayoutTest {
   @TempDir
   static Path tmp;
   static Path root;
-  static Vertx vertx;
-  static HttpsFront front;
+  /** The node: {@code serve} in a child JVM, stopped by PID in {@link #stop}. */
+  static Process node;
   static String base;
   static Path cert;
   static byte[] big;
@@ -73,13 +75,31 @@ class HubLayoutTest {
     for (int i = 0; i < HubMetadata.PAGE + 50; i++) {
       write(root.resolve(String.format(Locale.ROOT, "acme/many/main/shards/f%05d.txt", i)), Integer.toString(i));
     }
-    vertx = Vertx.vertx();
-    Path[] pair = SelfSignedCert.ensure(tmp.resolve("state"));
-    cert = pair[0];
-    front = new HttpsFront(vertx, new HttpsFront.Config(root, "127.0.0.1", 0, pair[0], pair[1], null, TOKEN, null,
-        8, 64, 10_000, 60, 2, 100_000, HttpsFront.Layout.HUB));
-    front.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    base = "https://127.0.0.1:" + front.port();
+    Path state = tmp.resolve("state");
+    cert = SelfSignedCert.ensure(state)[0]; // the node keeps it: its certificate, for NODE_EXTRA_CA_CERTS
+    Path tokenFile = tmp.resolve("token");
+    Files.writeString(tokenFile, TOKEN + "\n");
+    Path log = tmp.resolve("serve.log");
+    node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:MaxDirectMemorySize=256m", "-cp", System.getProperty("java.class.path"), "io.shardline.engine.cli.Main",
+        "serve", "--root", root.toString(), "--listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0",
+        "--https-layout", "hub", "--token-file", tokenFile.toString(), "--state-dir", state.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    base = "https://127.0.0.1:" + httpsPort(node, log);
+  }
+
+  /** Waits for serve's "https on HOST:PORT" line. */
+  static int httpsPort(Process p, Path log) throws Exception {
+    Pattern banner = Pattern.compile("https on 127\\.0\\.0\\.1:(\\d+)");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      Matcher m = banner.matcher(Files.readString(log));
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("serve did not start: " + Files.readString(log));
   }
 
   static void write(Path p, String text) throws Exception {
@@ -89,7 +109,12 @@ class HubLayoutTest {
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (node != null) {
+      node.destroy();
+      if (!node.waitFor(15, TimeUnit.SECONDS)) {
+        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
   }
 
   // ---- the real JS client -------------------------------------------------------------------
