@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers the HTTPS front's requests, in this order: the method ({@code GET}, {@code HEAD}, else
- * 405), the token ({@code Authorization: Bearer}, else 401), no request body (400), the path
+ * 405; in the Hub layout also {@code POST}, which {@link HubRequests} takes), the token
+ * ({@code Authorization: Bearer}, else 401), no request body (400), in the Hub layout then
+ * {@link HubRequests}, else the path
  * (percent-decoded once, then the shardline port's rules: {@link SafePath} and
  * {@link LocalChunkSource}; 400 for a refused path, 404 for a missing one), then on a disk
  * worker the file's version, then the conditions ({@link Validators}: 304, 412), the range
@@ -84,9 +86,10 @@ final class FileRequests {
   void handle(HttpServerRequest req) {
     HttpServerResponse resp = req.response();
     boolean head = req.method() == HttpMethod.HEAD;
-    if (!head && req.method() != HttpMethod.GET) {
-      resp.putHeader(HttpHeaderNames.ALLOW, "GET, HEAD");
-      error(req, 405, "only GET and HEAD are served");
+    boolean post = hub != null && req.method() == HttpMethod.POST; // the Hub's paths-info
+    if (!head && req.method() != HttpMethod.GET && !post) {
+      resp.putHeader(HttpHeaderNames.ALLOW, hub != null ? "GET, HEAD, POST" : "GET, HEAD");
+      error(req, 405, hub != null ? "only GET, HEAD and (for paths-info) POST are served" : "only GET and HEAD are served");
       return;
     }
     if (token != null) {
@@ -99,7 +102,7 @@ final class FileRequests {
         return;
       }
     }
-    if (hasBody(req)) {
+    if (!post && hasBody(req)) {
       resp.putHeader(HttpHeaderNames.CONNECTION, "close");
       error(req, 400, "GET and HEAD take no request body");
       return;
@@ -353,6 +356,8 @@ final class FileRequests {
       case 401 -> "Unauthorized";
       case 404 -> "Not Found";
       case 405 -> "Method Not Allowed";
+      case 411 -> "Length Required";
+      case 413 -> "Content Too Large";
       case 412 -> "Precondition Failed";
       case 416 -> "Range Not Satisfiable";
       case 503 -> "Service Unavailable";

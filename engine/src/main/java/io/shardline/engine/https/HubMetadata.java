@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 
 /**
  * The Hub layout's metadata as pure functions of a revision's entries: the commit id, the
- * entries' object ids, the revision's JSON ({@code /api/models/REPO/revision/REV}) and the pages
- * of its tree ({@code /api/models/REPO/tree/REV}), in the shapes the Hub's clients parse.
+ * entries' object ids, the revision's JSON ({@code /api/models/REPO/revision/REV}), the pages of
+ * its tree ({@code /api/models/REPO/tree/REV}) and paths-info, in the shapes the Hub's clients
+ * parse.
  *
  * <p>The commit id is the revision folder's own name when that is 40 lowercase hex digits (a
  * folder named by its commit, or a branch that is a symlink to one); otherwise the first 160
@@ -128,11 +129,40 @@ final class HubMetadata {
       if (items.size() == pageSize) {
         return new Page(items, cursorOf(last));
       }
-      items.add(new JsonObject().put("type", e.directory() ? "directory" : "file").put("oid", oid(e, sorted))
-          .put("size", e.size()).put("path", e.path()));
+      items.add(item(e, sorted));
       last = e.path();
     }
     return new Page(items, null);
+  }
+
+  /**
+   * The entries at {@code paths} ({@code POST /api/models/REPO/paths-info/REV}), in the tree's
+   * item form; paths the revision does not hold are left out, as the Hub does. With
+   * {@code expand}, each item also names its {@code lastCommit} ({@code id}: the revision's
+   * commit id, {@code title}: the revision's name, {@code date}), which the JS client's cache
+   * files its snapshot under.
+   */
+  static JsonArray pathsInfo(List<Entry> sorted, List<String> paths, String commit, String revision,
+      Instant lastModified, boolean expand) {
+    JsonArray items = new JsonArray();
+    for (String path : paths) {
+      Entry e = find(sorted, path);
+      if (e == null) {
+        continue;
+      }
+      JsonObject item = item(e, sorted);
+      if (expand) {
+        item.put("lastCommit", new JsonObject().put("id", commit).put("title", revision)
+            .put("date", ISO_MILLIS.format(lastModified)));
+      }
+      items.add(item);
+    }
+    return items;
+  }
+
+  private static JsonObject item(Entry e, List<Entry> sorted) {
+    return new JsonObject().put("type", e.directory() ? "directory" : "file").put("oid", oid(e, sorted))
+        .put("size", e.size()).put("path", e.path());
   }
 
   /** The cursor after {@code path}: opaque to clients (they follow the {@code Link}). */

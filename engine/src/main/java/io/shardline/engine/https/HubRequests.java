@@ -6,7 +6,9 @@ import io.netty.handler.codec.http.QueryStringEncoder;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.storage.LocalChunkSource;
+import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -18,11 +20,13 @@ import java.nio.charset.StandardCharsets;
  * The HTTPS front's Hub layout ({@code serve --https-layout hub}): a tree of
  * {@code REPO/REVISION/...files} served at the routes the Hugging Face Hub's clients use
  * ({@link HubRoute}), so they download from the node with only their endpoint changed. After
- * {@link FileRequests} checked the method, the token and that there is no body: the route (400
- * or 404 for a bad or unknown one), then on a disk worker the revision ({@link HubRepos}) and the
- * answer: its metadata or a tree page as JSON ({@link HubMetadata}), or a file as any file of the
- * front (conditions, range, {@link FileBody}) with {@code X-Repo-Commit}. Errors are the Hub's
- * ({@code {"error": ...}}, {@code X-Error-Code}).
+ * {@link FileRequests} checked the method and the token (and that a GET or HEAD has no body):
+ * the route (400 or 404 for a bad or unknown one; 405 for a POST but to paths-info, whose body
+ * must declare its length, at most {@link HubRoute#MAX_BODY}), then on a disk worker the revision
+ * ({@link HubRepos}) and the answer: its metadata, a tree page or paths-info as JSON
+ * ({@link HubMetadata}), or a file as any file of the front (conditions, range,
+ * {@link FileBody}) with {@code X-Repo-Commit}. Errors are the Hub's ({@code {"error": ...}},
+ * {@code X-Error-Code}).
  */
 final class HubRequests {
   /** The Hub's header naming the commit a file was resolved at. */
@@ -55,9 +59,36 @@ final class HubRequests {
       fail(req, e);
       return;
     }
-    Validators.Conditions conditions = FileRequests.conditions(req);
-    String range = req.getHeader(HttpHeaderNames.RANGE);
-    disk.<Hub>executeBlocking(() -> answer(route, conditions, range), false).onComplete(ar -> {
+    boolean post = req.method() == HttpMethod.POST;
+    if (post != route instanceof HubRoute.PathsInfo) {
+      req.response().putHeader(HttpHeaderNames.ALLOW, post ? "GET, HEAD" : "POST");
+      if (post) {
+        req.response().putHeader(HttpHeaderNames.CONNECTION, "close"); // the body is not read
+      }
+      files.error(req, 405, post ? "only paths-info takes a POST" : "paths-info takes a POST");
+      return;
+    }
+    Future<Hub> work;
+    if (route instanceof HubRoute.PathsInfo p) {
+      String length = req.getHeader(HttpHeaderNames.CONTENT_LENGTH);
+      long n = bodyLength(req, length);
+      if (n < 0) {
+        req.response().putHeader(HttpHeaderNames.CONNECTION, "close");
+        files.error(req, length == null ? 411 : 413, length == null ? "paths-info needs a Content-Length"
+            : "a paths-info body is at most " + HubRoute.MAX_BODY + " bytes");
+        return;
+      }
+      String type = req.getHeader(HttpHeaderNames.CONTENT_TYPE);
+      work = req.body().compose(body -> {
+        HubRoute.PathsQuery q = HubRoute.pathsQuery(type, body.getBytes());
+        return disk.executeBlocking(() -> pathsInfo(p, q), false);
+      });
+    } else {
+      Validators.Conditions conditions = FileRequests.conditions(req);
+      String range = req.getHeader(HttpHeaderNames.RANGE);
+      work = disk.executeBlocking(() -> answer(route, conditions, range), false);
+    }
+    work.onComplete(ar -> {
       if (ar.failed()) {
         fail(req, ar.cause());
         return;
@@ -72,6 +103,27 @@ final class HubRequests {
       }
       files.respond(req, head, h.answer());
     });
+  }
+
+  /** The length of a request body when it is declared and small enough, else -1 (no transfer codings). */
+  private static long bodyLength(HttpServerRequest req, String length) {
+    if (length == null || req.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null) {
+      return -1;
+    }
+    try {
+      long n = Long.parseLong(length.strip());
+      return n >= 0 && n <= HubRoute.MAX_BODY ? n : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** The entries a paths-info request names. Blocking: on a disk worker. */
+  private Hub pathsInfo(HubRoute.PathsInfo p, HubRoute.PathsQuery q) {
+    HubRepos.Revision r = repos.revision(p.repo(), p.revision());
+    String json = HubMetadata.pathsInfo(r.entries(), q.paths(), r.commit(), r.name(), r.lastModified(), q.expand())
+        .encode();
+    return new Hub(new FileRequests.Listing(json), r.commit(), null);
   }
 
   /** Works out a route's answer. Blocking: on a disk worker. */

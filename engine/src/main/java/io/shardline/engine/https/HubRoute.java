@@ -4,9 +4,13 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.storage.SafePath;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -19,7 +23,9 @@ import java.util.regex.Pattern;
  *       metadata ({@link Info}; the first is revision {@code HEAD});</li>
  *   <li>{@code /api/models/REPO/tree/REV[/PATH]?recursive=true&cursor=C}: a page of the
  *       revision's entries ({@link Tree});</li>
- *   <li>{@code /REPO/resolve/REV/PATH}: a file's bytes ({@link Resolve}).</li>
+ *   <li>{@code /REPO/resolve/REV/PATH}: a file's bytes ({@link Resolve});</li>
+ *   <li>{@code POST /api/models/REPO/paths-info/REV}: the entries at the paths its body names
+ *       ({@link PathsInfo}, {@link #pathsQuery}).</li>
  * </ul>
  *
  * <p>{@code REPO} is {@code ORG/NAME} or a one-segment {@code NAME}, each segment as the Hub
@@ -39,6 +45,17 @@ sealed interface HubRoute {
 
   /** The file {@code path} of {@code repo} at {@code revision}. */
   record Resolve(String repo, String revision, String path) implements HubRoute {}
+
+  /** {@code POST}: the entries at the paths the body names ({@link #pathsQuery}) of {@code repo} at {@code revision}. */
+  record PathsInfo(String repo, String revision) implements HubRoute {}
+
+  /** What a paths-info body asks: the paths (checked) and whether to add each entry's last commit. */
+  record PathsQuery(List<String> paths, boolean expand) {}
+
+  /** Bytes of a paths-info body accepted at most; more: 413. */
+  int MAX_BODY = 64 * 1024;
+  /** Paths one paths-info request may name. */
+  int MAX_PATHS = 1000;
 
   /** The revision the Hub's clients ask for when none is given: the default branch. */
   String HEAD = "HEAD";
@@ -99,11 +116,66 @@ sealed interface HubRoute {
     if (keyword.equals("revision") && rest.length == n + 2) {
       return new Info(repo(rest, n), revision(rev));
     }
+    if (keyword.equals("paths-info") && rest.length == n + 2) {
+      return new PathsInfo(repo(rest, n), revision(rev));
+    }
     if (keyword.equals("tree")) {
       String path = rest.length == n + 2 ? "" : path(rest, n + 2);
       return new Tree(repo(rest, n), revision(rev), path, flag(params, "recursive"), param(params, "cursor"));
     }
     return null;
+  }
+
+  /**
+   * The body of a paths-info request: JSON ({@code {"paths": [...], "expand": true}}, the JS
+   * client) or a form ({@code paths=a&paths=b&expand=True}, the Python client); every path
+   * checked by the path rules, at most {@link #MAX_PATHS}.
+   */
+  static PathsQuery pathsQuery(String contentType, byte[] body) {
+    List<String> paths = new ArrayList<>();
+    boolean expand;
+    String type = contentType == null ? "" : contentType.strip().toLowerCase(Locale.ROOT);
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (type.startsWith("application/json")) {
+      JsonObject o;
+      try {
+        o = new JsonObject(text);
+      } catch (RuntimeException e) {
+        throw HubException.badRequest("paths-info: the body is not a JSON object");
+      }
+      Object p = o.getValue("paths");
+      if (p instanceof String one) {
+        paths.add(one);
+      } else if (p instanceof JsonArray a) {
+        for (Object v : a) {
+          if (!(v instanceof String str)) {
+            throw HubException.badRequest("paths-info: paths must be strings");
+          }
+          paths.add(str);
+        }
+      } else {
+        throw HubException.badRequest("paths-info: the body needs \"paths\": [PATH, ...]");
+      }
+      expand = Boolean.TRUE.equals(o.getValue("expand"));
+    } else if (type.startsWith("application/x-www-form-urlencoded")) {
+      Map<String, List<String>> form = new QueryStringDecoder(text, StandardCharsets.UTF_8, false).parameters();
+      paths.addAll(form.getOrDefault("paths", List.of()));
+      expand = flag(form, "expand");
+    } else {
+      throw HubException.badRequest("paths-info: the body must be application/json or a form");
+    }
+    if (paths.isEmpty() || paths.size() > MAX_PATHS) {
+      throw HubException.badRequest("paths-info: name 1 to " + MAX_PATHS + " paths");
+    }
+    List<String> checked = new ArrayList<>();
+    for (String path : paths) {
+      String c = checked(path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+      if (c.isEmpty()) {
+        throw HubException.badRequest("paths-info: an empty path");
+      }
+      checked.add(c);
+    }
+    return new PathsQuery(checked, expand);
   }
 
   /** A resolve route whose repo id has {@code n} segments, or null. */
@@ -187,6 +259,7 @@ sealed interface HubRoute {
 
   private static HubException unknown() {
     return new HubException(ErrorCode.NOT_FOUND, null, null, "no such route in the Hub layout: "
-        + "/api/models/REPO[/revision/REV], /api/models/REPO/tree/REV[/PATH], /REPO/resolve/REV/PATH");
+        + "/api/models/REPO[/revision/REV], /api/models/REPO/tree/REV[/PATH], /REPO/resolve/REV/PATH, "
+        + "POST /api/models/REPO/paths-info/REV");
   }
 }

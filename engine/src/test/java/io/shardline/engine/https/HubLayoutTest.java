@@ -174,6 +174,17 @@ class HubLayoutTest {
     assertEquals(400, error(r, "escape").getInteger("status"), "the symlink out of the root is refused");
     assertFalse(Files.exists(out.resolve("escape")));
     assertEquals(401, error(r, "wrongToken").getInteger("status"));
+
+    Path repoCache = out.resolve("cache/models--acme--bert-tiny");
+    Path snapshot = repoCache.resolve("snapshots/" + sha);
+    assertEquals(snapshot.toString(), r.getString("snapshot"), "snapshotDownload: " + r.getValue("snapshot"));
+    assertEquals(sha, Files.readString(repoCache.resolve("refs/main")));
+    assertArrayEquals(big, Files.readAllBytes(snapshot.resolve("model.safetensors")));
+    assertEquals("[PAD]\n[UNK]\nhello\n", Files.readString(snapshot.resolve("sub/dir/vocab.txt")));
+    assertEquals("{\"hidden_size\": 128}\n", Files.readString(snapshot.resolve("config.json")));
+    assertTrue(Files.isRegularFile(repoCache.resolve("blobs/" + byPath.get("model.safetensors").getString("oid"))),
+        "the blob is filed under the oid");
+    assertEquals("{\"n_layer\": 12}\n", Files.readString(Path.of(r.getString("cached"))), "downloadFileToCacheDir");
   }
 
   static List<String> paths(JsonArray entries) {
@@ -243,7 +254,7 @@ class HubLayoutTest {
       throw new AssertionError("the client did not finish in 180 s: " + Files.readString(stderr));
     }
     assertEquals(0, p.exitValue(), "the client failed: " + Files.readString(stderr));
-    return new JsonObject(Files.readString(stdout));
+    return new JsonObject(Files.readString(out.resolve("result.json")));
   }
 
   static String sha256(byte[] b) throws Exception {
@@ -333,6 +344,29 @@ class HubLayoutTest {
       assertFalse(r.text().contains("OUTSIDE-THE-ROOT") || r.text().contains("STATE"), path + ": " + r.text());
       assertFalse(r.text().contains(tmp.toString()), "errors never name the server's paths: " + r.text());
     }
+  }
+
+  @Test
+  void pathsInfoTakesJsonAndForms() throws Exception {
+    String url = "/api/models/acme/bert-tiny/paths-info/main";
+    HttpsFrontTest.Reply json = curl(url, "-H", "Content-Type: application/json",
+        "--data", "{\"paths\": [\"config.json\", \"sub\", \"nope.bin\"], \"expand\": true}");
+    assertEquals(200, json.status(), json.text());
+    JsonArray items = new JsonArray(json.text());
+    assertEquals(List.of("config.json", "sub"), paths(items), "what is not there is left out");
+    String commit = json.header("x-repo-commit");
+    assertEquals(commit, items.getJsonObject(0).getJsonObject("lastCommit").getString("id"));
+    assertEquals("directory", items.getJsonObject(1).getString("type"));
+    HttpsFrontTest.Reply form = curl(url, "--data", "paths=config.json&paths=sub%2Fdir%2Fvocab.txt&expand=False");
+    JsonArray formItems = new JsonArray(form.text());
+    assertEquals(List.of("config.json", "sub/dir/vocab.txt"), paths(formItems));
+    assertNull(formItems.getJsonObject(0).getValue("lastCommit"));
+    assertEquals(400, curl(url, "--data", "paths=..%2F..%2Fsecret.txt").status());
+    assertEquals(400, curl(url, "-H", "Content-Type: application/json", "--data", "{\"paths\": 3}").status());
+    assertEquals(413, curl(url, "--data", "paths=" + "a".repeat(HubRoute.MAX_BODY)).status());
+    assertEquals(405, curl("/acme/bert-tiny/resolve/main/config.json", "--data", "x=1").status());
+    assertEquals(405, curl(url).status(), "paths-info is a POST");
+    assertEquals(200, curl("/acme/bert-tiny/resolve/main/config.json").status(), "the node still serves");
   }
 
   static HttpsFrontTest.Reply curl(String path, String... extra) throws Exception {

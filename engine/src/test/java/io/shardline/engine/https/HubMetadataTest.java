@@ -112,6 +112,19 @@ class HubMetadataTest {
     assertThrows(HubException.class, () -> HubMetadata.tree(r, "", true, "not*base64", 2));
   }
 
+  @Test
+  void pathsInfoNamesTheEntriesThatExist() {
+    List<HubMetadata.Entry> r = revision();
+    JsonArray items = HubMetadata.pathsInfo(r, List.of("sub/vocab.txt", "nope", "sub"), "c0ffee", "main", T, true);
+    assertEquals(2, items.size());
+    assertEquals(new JsonObject().put("type", "file").put("oid", "b2").put("size", 13L).put("path", "sub/vocab.txt")
+        .put("lastCommit", new JsonObject().put("id", "c0ffee").put("title", "main").put("date",
+            "2026-01-02T03:04:05.678Z")), items.getJsonObject(0));
+    assertEquals("directory", items.getJsonObject(1).getString("type"));
+    assertNull(HubMetadata.pathsInfo(r, List.of("sub"), "c0ffee", "main", T, false).getJsonObject(0)
+        .getValue("lastCommit"));
+  }
+
   static List<String> paths(HubMetadata.Page p) {
     return p.items().stream().map(o -> ((JsonObject) o).getString("path")).toList();
   }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.shardline.engine.error.ErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The Hub layout's routes as its clients send them, a pure function of the raw path and query. */
@@ -77,6 +79,26 @@ class HubRouteTest {
     }
     assertEquals(ErrorCode.BAD_REQUEST, refused("/acme/bert/resolve/main/%zz").code(), "a broken escape");
     assertEquals(ErrorCode.BAD_REQUEST, refused("/acme/bert/resolve//x").code(), "an empty revision");
+  }
+
+  @Test
+  void pathsInfoBodiesAreJsonOrForms() {
+    assertEquals(new HubRoute.PathsInfo("acme/bert", "main"), HubRoute.parse("/api/models/acme/bert/paths-info/main", null));
+    byte[] json = "{\"paths\": [\"config.json\", \"sub/\"], \"expand\": true}".getBytes(StandardCharsets.UTF_8);
+    assertEquals(new HubRoute.PathsQuery(List.of("config.json", "sub"), true),
+        HubRoute.pathsQuery("application/json", json));
+    byte[] form = "paths=a+b.txt&paths=sub%2Fx&expand=True".getBytes(StandardCharsets.UTF_8);
+    assertEquals(new HubRoute.PathsQuery(List.of("a b.txt", "sub/x"), true),
+        HubRoute.pathsQuery("application/x-www-form-urlencoded; charset=utf-8", form), "a form decodes '+' as space");
+    for (String bad : new String[] {"{\"paths\": []}", "{\"paths\": [1]}", "{\"paths\": [\"../x\"]}", "[1]",
+        "{\"paths\": [\"\"]}"}) {
+      assertThrows(HubException.class, () -> HubRoute.pathsQuery("application/json",
+          bad.getBytes(StandardCharsets.UTF_8)), bad);
+    }
+    assertThrows(HubException.class, () -> HubRoute.pathsQuery("text/plain", json), "another type");
+    String many = "paths=a&".repeat(HubRoute.MAX_PATHS + 1);
+    assertThrows(HubException.class, () -> HubRoute.pathsQuery("application/x-www-form-urlencoded",
+        many.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test

@@ -1,12 +1,13 @@
 // Runs the real @huggingface/hub client against a node's Hub layout (HubLayoutTest) and prints
-// what it got as one JSON object. Arguments: the client's install prefix, the node's URL (the
-// client's hubUrl), the token, a folder for downloaded files. The node's certificate is trusted
+// what it got as one JSON object, in OUT/result.json (the client logs to stdout). Arguments: the
+// client's install prefix, the node's URL (the client's hubUrl), the token, a folder OUT for
+// downloaded files and the client's cache (OUT/cache). The node's certificate is trusted
 // through NODE_EXTRA_CA_CERTS. Every call either yields its result or records its error; the
 // Java test decides what is right.
 "use strict";
 const { createRequire } = require("node:module");
 const { createHash } = require("node:crypto");
-const { createWriteStream } = require("node:fs");
+const { createWriteStream, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { Readable, Transform } = require("node:stream");
 const { pipeline } = require("node:stream/promises");
@@ -73,7 +74,10 @@ async function attempt(f) {
   r.missingRevision = await attempt(() => download({ repo: bert, path: "config.json", revision: "v9" }, "x"));
   r.escape = await attempt(() => download({ repo: bert, path: "escape" }, "escape"));
   r.wrongToken = await attempt(() => hub.downloadFile({ hubUrl, accessToken: "hf_wrong", repo: bert, path: "config.json" }));
-  process.stdout.write(JSON.stringify(r) + "\n");
+  const cacheDir = join(out, "cache");
+  r.snapshot = await attempt(() => hub.snapshotDownload({ hubUrl, accessToken, repo: bert, cacheDir }));
+  r.cached = await attempt(() => hub.downloadFileToCacheDir({ hubUrl, accessToken, repo: "gpt2", path: "config.json", cacheDir }));
+  writeFileSync(join(out, "result.json"), JSON.stringify(r) + "\n");
 })().catch((e) => {
   process.stderr.write("hub-client.cjs failed: " + (e && e.stack ? e.stack : e) + "\n");
   process.exit(1);
