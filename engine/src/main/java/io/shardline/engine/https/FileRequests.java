@@ -327,8 +327,7 @@ final class FileRequests {
 
   /**
    * An error answer: one line of text, or in the Hub layout the Hub's form ({@code {"error":
-   * MESSAGE}} as JSON, {@code X-Error-Message}, and {@code X-Error-Code} for a
-   * {@link HubException} that names one).
+   * MESSAGE}} as JSON with {@code X-Error-Message}; {@link HubRequests} adds {@code X-Error-Code}).
    */
   void error(HttpServerRequest req, int code, String message) {
     HttpServerResponse resp = req.response();
@@ -357,8 +356,8 @@ final class FileRequests {
       case 404 -> "Not Found";
       case 405 -> "Method Not Allowed";
       case 411 -> "Length Required";
-      case 413 -> "Content Too Large";
       case 412 -> "Precondition Failed";
+      case 413 -> "Content Too Large";
       case 416 -> "Range Not Satisfiable";
       case 503 -> "Service Unavailable";
       default -> "Internal Server Error";

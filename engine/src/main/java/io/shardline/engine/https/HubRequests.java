@@ -71,8 +71,7 @@ final class HubRequests {
     Future<Hub> work;
     if (route instanceof HubRoute.PathsInfo p) {
       String length = req.getHeader(HttpHeaderNames.CONTENT_LENGTH);
-      long n = bodyLength(req, length);
-      if (n < 0) {
+      if (!smallDeclaredBody(req, length)) {
         req.response().putHeader(HttpHeaderNames.CONNECTION, "close");
         files.error(req, length == null ? 411 : 413, length == null ? "paths-info needs a Content-Length"
             : "a paths-info body is at most " + HubRoute.MAX_BODY + " bytes");
@@ -105,16 +104,16 @@ final class HubRequests {
     });
   }
 
-  /** The length of a request body when it is declared and small enough, else -1 (no transfer codings). */
-  private static long bodyLength(HttpServerRequest req, String length) {
+  /** Whether the body's length is declared ({@code Content-Length}, no transfer coding) and at most {@link HubRoute#MAX_BODY}. */
+  private static boolean smallDeclaredBody(HttpServerRequest req, String length) {
     if (length == null || req.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null) {
-      return -1;
+      return false;
     }
     try {
       long n = Long.parseLong(length.strip());
-      return n >= 0 && n <= HubRoute.MAX_BODY ? n : -1;
+      return n >= 0 && n <= HubRoute.MAX_BODY;
     } catch (NumberFormatException e) {
-      return -1;
+      return false;
     }
   }
 
@@ -164,6 +163,9 @@ final class HubRequests {
 
   /** The error answer of a failed route, with the Hub's headers for the errors it names. */
   private void fail(HttpServerRequest req, Throwable t) {
+    if (req.method() == HttpMethod.POST && !req.isEnded()) {
+      req.response().putHeader(HttpHeaderNames.CONNECTION, "close"); // its body was not read
+    }
     if (t instanceof HubException h) {
       if (h.hubCode() != null) {
         req.response().putHeader(X_ERROR_CODE, h.hubCode());
