@@ -43,6 +43,18 @@ final class HubRepos {
 
   /** The revision {@code rev} of {@code repo}: {@code RepoNotFound} or {@code RevisionNotFound} if there is none. */
   Revision revision(String repo, String rev) {
+    return revision(repo, rev, true);
+  }
+
+  /**
+   * The revision {@code rev} of {@code repo}, for a file of it: when its folder is named by its
+   * commit, nothing is walked and its entries are left empty (the commit id is the name).
+   */
+  Revision forFile(String repo, String rev) {
+    return revision(repo, rev, false);
+  }
+
+  private Revision revision(String repo, String rev, boolean entries) {
     LocalChunkSource.Node repoDir = directory(repo);
     if (repoDir == null) {
       throw HubException.repoNotFound(repo);
@@ -52,6 +64,10 @@ final class HubRepos {
       folder = directory(repo + "/" + MAIN);
     }
     if (folder != null) {
+      String name = folder.real().getFileName().toString();
+      if (!entries && HubMetadata.COMMIT.matcher(name).matches()) {
+        return new Revision(repo, rev, folder.rel(), name, List.of(), folder.attrs().lastModifiedTime().toInstant());
+      }
       return walk(repo, rev, folder);
     }
     if (HubMetadata.COMMIT.matcher(rev).matches()) {

@@ -145,7 +145,7 @@ final class HubRequests {
       return new Hub(new FileRequests.Listing(page.items().encode()), r.commit(), page.next());
     }
     HubRoute.Resolve f = (HubRoute.Resolve) route;
-    HubRepos.Revision r = repos.revision(f.repo(), f.revision());
+    HubRepos.Revision r = repos.forFile(f.repo(), f.revision());
     LocalChunkSource.Node node;
     try {
       node = tree.node(r.rel(f.path()));

@@ -290,6 +290,12 @@ class HubLayoutTest {
     assertEquals(304, curl("/acme/bert-tiny/resolve/main/model.safetensors", "-H", "If-None-Match: " + etag).status());
     HttpsFrontTest.Reply whole = curl("/acme/bert-tiny/resolve/" + commit + "/model.safetensors");
     assertArrayEquals(big, whole.body(), "the commit id as revision");
+
+    HttpsFrontTest.Reply linked = curl("/acme/linked/resolve/main/weights.bin");
+    assertEquals("linked weights", linked.text(), "a branch that is a symlink to a commit folder");
+    assertEquals(COMMIT, linked.header("x-repo-commit"));
+    assertEquals(COMMIT, curl("/acme/linked/resolve/main/nope").header("x-repo-commit"));
+    assertEquals("linked weights", curl("/acme/linked/resolve/" + COMMIT + "/weights.bin").text());
   }
 
   @Test
