@@ -1,6 +1,7 @@
 package io.shardline.gateway;
 
 import io.shardline.gateway.api.ApiRouter;
+import io.shardline.gateway.api.ClusterForwarding;
 import io.shardline.gateway.api.EventStream;
 import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.auth.TokenAuthenticator;
@@ -9,6 +10,7 @@ import io.shardline.gateway.config.GatewayConfig;
 import io.shardline.gateway.job.JobPaths;
 import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
+import io.shardline.gateway.job.JobEvent;
 import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.JobTable;
 import io.shardline.gateway.journal.EventJournal;
@@ -32,6 +34,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -137,8 +140,9 @@ public final class GatewayServer {
     // An event stream writes at least every third of the idle timeout, so it is never closed as idle.
     long heartbeatMs = Math.min(EventStream.HEARTBEAT_MS, config.idleTimeoutSeconds() * 1000L / 3);
     guard = new ConnectionGuard(vertx, config.headerTimeoutSeconds() * 1000L, config.maxConnections());
+    ClusterForwarding forwarding = new ClusterForwarding(vertx, () -> cluster, jobs);
     return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), heartbeatMs, this::ready,
-            this::clusterView)
+            this::clusterView, forwarding, () -> cluster == null ? null : cluster.node())
         .compose(router -> {
           HttpServerOptions o = new HttpServerOptions().setHost(config.listen().host()).setPort(config.listen().port())
               .setCompressionSupported(false).setMaxFormAttributeSize(config.maxBodyBytes())
@@ -173,7 +177,15 @@ public final class GatewayServer {
         GatewayCluster c = GatewayCluster.join(config.cluster(), self, this::status);
         context.runOnContext(v -> {
           cluster = c;
-          joined.complete();
+          jobs.addListener((job, record) -> {
+            if (record.event() instanceof JobEvent.Submitted) {
+              c.recordOwner(job.id()).onFailure(e -> LOG.warn("job {} not recorded in the cluster: {}", job.id(),
+                  e.toString()));
+            }
+          });
+          List<String> ids = new ArrayList<>();
+          jobs.table().list(null).forEach(j -> ids.add(j.id()));
+          c.recordOwners(ids).onComplete(ar -> joined.complete()); // a map entry each: jobs from before
         });
       } catch (Exception | LinkageError e) {
         context.runOnContext(v -> joined.fail(e));
