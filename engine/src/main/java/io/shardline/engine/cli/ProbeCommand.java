@@ -1,6 +1,5 @@
 package io.shardline.engine.cli;
 
-import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.transfer.NodeProbe;
 import io.vertx.core.Vertx;
@@ -59,8 +58,7 @@ final class ProbeCommand implements Callable<Integer> {
     try {
       hp = HostPort.parse(address);
       timeoutMs = OptionValues.seconds("--timeout", timeout);
-      t = trust.insecure ? new Trust.Insecure() : trust.ca != null ? new Trust.CaFile(trust.ca)
-          : new Trust.Pinned(Fingerprint.parse(trust.fingerprint));
+      t = OptionValues.trust(trust.fingerprint, trust.ca, trust.insecure);
       if (tokenFile != null) {
         token = OptionValues.token("--token-file", tokenFile);
       }

@@ -2,7 +2,6 @@ package io.shardline.engine.cli;
 
 import io.shardline.engine.storage.Directories;
 import io.shardline.engine.storage.LocalChunkSink;
-import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.transfer.Compression;
@@ -119,8 +118,7 @@ public final class PullCommand implements Callable<Integer> {
         .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
         .compression(Compression.parse(compression))
         .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
-        .trust(trust.insecure ? new Trust.Insecure()
-            : trust.ca != null ? new Trust.CaFile(trust.ca) : new Trust.Pinned(Fingerprint.parse(trust.fingerprint)));
+        .trust(OptionValues.trust(trust.fingerprint, trust.ca, trust.insecure));
     if (tokenFile != null) {
       o.token(OptionValues.token("--token-file", tokenFile));
     }

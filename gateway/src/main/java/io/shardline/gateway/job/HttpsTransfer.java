@@ -7,7 +7,6 @@ import io.shardline.engine.lane.TransferCounters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /** A job's attempt from an HTTPS remote: an {@link HttpsPull} of one file by parallel ranges. */
@@ -33,8 +32,7 @@ final class HttpsTransfer implements Transfer {
         Math.round(r.seconds() * 1000) / 1000.0, c.chunks.sum(), r.retries(), r.resumedChunks(), 0, r.verified());
     Map<String, String> digests = r.published() && r.sha256() != null && r.file() != null
         ? Map.of(Path.of(r.file()).getFileName().toString(), "sha256:" + r.sha256()) : Map.of();
-    List<String> errors = r.ok() ? List.of() : r.errors().isEmpty() ? List.of("the pull did not complete") : r.errors();
-    return new Outcome(stats, digests, errors);
+    return Outcome.of(stats, digests, r.ok(), r.errors());
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.shardline.engine.transfer.PullResult;
 import io.shardline.engine.transfer.PullSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.List;
 
 /** A job's attempt from a Shardline node: a {@link PullSession}. */
 final class NodeTransfer implements Transfer {
@@ -22,8 +21,7 @@ final class NodeTransfer implements Transfer {
   }
 
   private static Outcome outcome(PullResult r) {
-    List<String> errors = r.ok() ? List.of() : r.errors().isEmpty() ? List.of("the pull did not complete") : r.errors();
-    return new Outcome(AttemptStats.of(r), r.digests(), errors);
+    return Outcome.of(AttemptStats.of(r), r.digests(), r.ok(), r.errors());
   }
 
   @Override

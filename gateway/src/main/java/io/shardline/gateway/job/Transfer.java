@@ -31,6 +31,11 @@ interface Transfer {
    * @param errors empty when the attempt succeeded
    */
   record Outcome(AttemptStats stats, Map<String, String> digests, List<String> errors) {
+    /** An attempt that did not publish always says why, if only that it did not complete. */
+    static Outcome of(AttemptStats stats, Map<String, String> digests, boolean ok, List<String> errors) {
+      return new Outcome(stats, digests, ok ? List.of() : errors.isEmpty() ? List.of("the pull did not complete") : errors);
+    }
+
     boolean ok() {
       return errors.isEmpty();
     }
