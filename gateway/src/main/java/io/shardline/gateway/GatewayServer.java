@@ -34,7 +34,9 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -140,7 +142,8 @@ public final class GatewayServer {
     // An event stream writes at least every third of the idle timeout, so it is never closed as idle.
     long heartbeatMs = Math.min(EventStream.HEARTBEAT_MS, config.idleTimeoutSeconds() * 1000L / 3);
     guard = new ConnectionGuard(vertx, config.headerTimeoutSeconds() * 1000L, config.maxConnections());
-    ClusterForwarding forwarding = new ClusterForwarding(vertx, () -> cluster, jobs);
+    ClusterForwarding forwarding = new ClusterForwarding(vertx, () -> cluster, jobs,
+        config.cluster() != null && config.cluster().apiCa() != null ? config.cluster().apiCa() : config.tlsCert());
     return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), heartbeatMs, this::ready,
             this::clusterView, forwarding, () -> cluster == null ? null : cluster.node())
         .compose(router -> {
@@ -183,9 +186,22 @@ public final class GatewayServer {
                   e.toString()));
             }
           });
+          // Jobs from before (this member alone, or before a restart): their owner and their
+          // Idempotency-Keys, so the same key sent to another member still reaches this one.
           List<String> ids = new ArrayList<>();
-          jobs.table().list(null).forEach(j -> ids.add(j.id()));
-          c.recordOwners(ids).onComplete(ar -> joined.complete()); // a map entry each: jobs from before
+          Map<String, String> keys = new HashMap<>();
+          jobs.table().list(null).forEach(j -> {
+            ids.add(j.id());
+            if (j.idempotencyKey() != null) {
+              keys.put(ClusterForwarding.claimKey(j.submittedBy(), j.idempotencyKey()), c.node());
+            }
+          });
+          Future.all(c.recordOwners(ids), c.claimAll(keys)).onComplete(ar -> {
+            if (ar.failed()) {
+              LOG.warn("jobs from before the cluster not all recorded in it: {}", ar.cause().toString());
+            }
+            joined.complete();
+          });
         });
       } catch (Exception | LinkageError e) {
         context.runOnContext(v -> joined.fail(e));

@@ -13,10 +13,13 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,17 +46,29 @@ public final class ClusterForwarding {
       HttpHeaders.CACHE_CONTROL, "Idempotent-Replayed", "Retry-After");
   /** The largest page a member is asked for when a listing is gathered (the contract's limit). */
   static final int MAX_PAGE = 1000;
+  /** Connections to one member at most (each forwarded event stream holds one). */
+  static final int MAX_CONNECTIONS_PER_MEMBER = 256;
 
   private final Supplier<GatewayCluster> cluster;
   private final JobService jobs;
   private final HttpClient client;
 
-  /** @param cluster this member's cluster membership, or null (alone, or not joined yet) */
-  public ClusterForwarding(Vertx vertx, Supplier<GatewayCluster> cluster, JobService jobs) {
+  /**
+   * @param cluster this member's cluster membership, or null (alone, or not joined yet)
+   * @param apiTrust the PEM certificates a member's HTTPS API must present one of (the cluster's
+   *     {@code apiCa}, else this gateway's own certificate), or null for the system's CAs
+   */
+  public ClusterForwarding(Vertx vertx, Supplier<GatewayCluster> cluster, JobService jobs, Path apiTrust) {
     this.cluster = cluster;
     this.jobs = jobs;
-    this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5000).setTrustAll(true)
-        .setVerifyHost(false)); // members are reached at the API address they published
+    HttpClientOptions o = new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true);
+    if (apiTrust != null) {
+      // Members are reached at the address they published (often an IP the certificate does not
+      // name), so the check is the certificate itself, against this pinned set, not the host name.
+      o.setTrustOptions(new PemTrustOptions().addCertPath(apiTrust.toString())).setVerifyHost(false);
+    }
+    // Event streams hold their connection while they last: room for many at once per member.
+    this.client = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_MEMBER));
   }
 
   private static boolean forwarded(RoutingContext rc) {
@@ -112,8 +127,14 @@ public final class ClusterForwarding {
       String key = rc.request().getHeader("Idempotency-Key");
       c.members().compose(members -> {
         String chosen = place(members, destName, c.node());
-        return key == null ? Future.succeededFuture(chosen)
-            : c.claim(AuthHandler.caller(rc).name() + ":" + key, chosen);
+        if (key == null) {
+          return Future.succeededFuture(chosen);
+        }
+        String claim = claimKey(AuthHandler.caller(rc).name(), key);
+        return c.claim(claim, chosen).compose(owner -> live(members, owner) ? Future.succeededFuture(owner)
+            // The key's member has left since: its job (if it was made) is gone with it, so the
+            // key moves to the member chosen now, once, whichever member asks first.
+            : c.reclaim(claim, owner, chosen));
       }).onComplete(ar -> {
         if (ar.failed() || ar.result().equals(c.node())) {
           local.handle(rc);
@@ -122,6 +143,11 @@ public final class ClusterForwarding {
         }
       });
     };
+  }
+
+  /** The cluster-wide name of a caller's Idempotency-Key. */
+  public static String claimKey(String caller, String key) {
+    return caller + '\0' + key;
   }
 
   /**
@@ -141,6 +167,15 @@ public final class ClusterForwarding {
       }
     }
     return best == null ? self : best.getString("node");
+  }
+
+  private static boolean live(JsonArray members, String node) {
+    for (Object o : members) {
+      if (node.equals(((JsonObject) o).getString("node"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int load(JsonObject m) {
@@ -187,7 +222,7 @@ public final class ClusterForwarding {
         JsonArray unreachable = new JsonArray();
         for (JsonObject page : ar.result()) {
           if (page.containsKey("unreachable")) {
-            unreachable.add(page.getString("node"));
+            unreachable.add(new JsonObject().put("node", page.getString("node")).put("error", page.getString("unreachable")));
             continue;
           }
           total += page.getLong("total", 0L);

@@ -23,6 +23,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -231,6 +232,22 @@ public final class GatewayCluster {
   public Future<String> claim(String key, String node) {
     return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP)
         .compose(m -> m.putIfAbsent(key, node).map(prev -> prev == null ? node : prev));
+  }
+
+  /**
+   * Moves a claimed key from {@code from} (a member that has left) to {@code to}: the member
+   * that holds it afterwards (another member may have moved it first).
+   */
+  public Future<String> reclaim(String key, String from, String to) {
+    return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP).compose(m -> m.replaceIfPresent(key, from,
+        to).compose(moved -> moved ? Future.succeededFuture(to) : m.get(key).map(now -> now == null ? to : now)));
+  }
+
+  /** Claims each key of {@code keys} for its member unless another member claimed it first. */
+  public Future<Void> claimAll(Map<String, String> keys) {
+    List<Future<String>> claims = new ArrayList<>();
+    keys.forEach((k, node) -> claims.add(claim(k, node)));
+    return Future.all(claims).mapEmpty();
   }
 
   /** Leaves the cluster (the other members see this one go at once). */
