@@ -187,8 +187,9 @@ public final class S3ChunkSource implements ChunkSource {
   }
 
   /**
-   * Opens the object at {@code rel}: its version now (HEAD). With {@code expected}, an object whose
-   * size or ETag differ from the listed version is {@code SOURCE_CHANGED} at once.
+   * Opens the object at {@code rel}: with {@code expected} (listed by this node), the version it
+   * listed (its ETag), with no request; otherwise its version now (HEAD). Every ranged GET names
+   * that ETag ({@code If-Match}), so a replaced object is {@code SOURCE_CHANGED} at its next read.
    */
   @Override
   public Handle open(String rel, FileManifest expected) throws IOException {
@@ -197,6 +198,13 @@ public final class S3ChunkSource implements ChunkSource {
       throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is not a path under " + root + ": " + problem);
     }
     String key = root.key(rel);
+    if (expected != null) {
+      String listed = listedEtags.getIfPresent(rel + "|" + expected.size() + "|" + expected.mtimeMillis());
+      if (listed != null) {
+        // The version this node listed: no HEAD needed, every ranged GET names it (If-Match).
+        return new S3Handle(rel, key, listed, expected.size(), expected);
+      }
+    }
     HeadObjectResponse head = head(key, "opening");
     if (head == null) {
       throw new ShardlineException(expected != null ? ErrorCode.SOURCE_CHANGED : ErrorCode.NOT_FOUND,
@@ -204,8 +212,7 @@ public final class S3ChunkSource implements ChunkSource {
     }
     String etag = unquote(head.eTag());
     if (expected != null) {
-      String listed = listedEtags.getIfPresent(rel + "|" + expected.size() + "|" + expected.mtimeMillis());
-      if (head.contentLength() != expected.size() || listed != null && !listed.equals(etag)) {
+      if (head.contentLength() != expected.size()) {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " changed since its manifest was made"
             + " (now " + head.contentLength() + " bytes, ETag " + etag + ")");
       }

@@ -5,7 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
+import io.shardline.engine.integrity.Crc32c;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.storage.ChunkSink;
+import io.shardline.engine.storage.ChunkSource;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -84,27 +103,43 @@ class S3SourceTest {
       }
       assertFalse(Files.exists(dest.resolve("outside.bin")), "only the prefix is served");
 
-      // Again into a fresh folder: manifests come from the cache, so this pull is chunk reads only.
-      Path again = tmp.resolve("dest2");
-      JsonObject second = pull(portFp, again, "pull2");
+      // Again into fresh folders: manifests come from the cache, so these pulls are chunk reads only.
+      // Timed beside what `aws s3 cp` does: plain SDK GETs of the same objects written to files.
+      JsonObject tree = pull(portFp, tmp.resolve("dest2"), "pull2");
+      JsonObject big = pull(portFp, "big.bin", tmp.resolve("dest3"), "pull3");
+      Path plain = Files.createDirectories(tmp.resolve("plain"));
       long t0 = System.nanoTime();
-      long bytes = 0;
       for (String key : objects.keySet()) {
-        bytes += s3.getObjectAsBytes(b -> b.bucket("src").key("tree/" + key)).asByteArray().length;
+        if (!key.equals("big.bin")) {
+          Path f = plain.resolve(key);
+          Files.createDirectories(f.getParent());
+          s3.getObject(b -> b.bucket("src").key("tree/" + key), f);
+        }
       }
-      double sdkSeconds = (System.nanoTime() - t0) / 1e9;
-      double ours = second.getLong("bytes") / second.getDouble("seconds") / 1e6;
-      double sdk = bytes / sdkSeconds / 1e6;
-      System.out.printf("S3 source throughput: pull from serve --root s3:// %.1f MB/s, plain SDK GETs %.1f MB/s"
-          + " (%.2fx), %d objects, %d bytes%n", ours, sdk, ours / sdk, objects.size(), bytes);
+      double sdkTree = (System.nanoTime() - t0) / 1e9;
+      t0 = System.nanoTime();
+      s3.getObject(b -> b.bucket("src").key("tree/big.bin"), plain.resolve("big.bin"));
+      double sdkBig = (System.nanoTime() - t0) / 1e9;
+      double treeRate = tree.getLong("bytes") / tree.getDouble("seconds") / 1e6;
+      double sdkTreeRate = (tree.getLong("bytes") - BIG) / sdkTree / 1e6;
+      double bigRate = big.getLong("bytes") / big.getDouble("seconds") / 1e6;
+      double sdkBigRate = BIG / sdkBig / 1e6;
+      System.out.printf("S3 source throughput (serve --root s3:// then pull to disk, vs SDK GETs to files):"
+          + " whole tree %.1f MB/s (SDK, small objects only: %.1f MB/s); %d MiB object %.1f MB/s vs SDK %.1f MB/s"
+          + " (%.2fx)%n", treeRate, sdkTreeRate, BIG >> 20, bigRate, sdkBigRate, bigRate / sdkBigRate);
+      Path again = tmp.resolve("dest2");
       assertArrayEquals(objects.get("big.bin"), Files.readAllBytes(again.resolve("big.bin")));
       assertFalse(serve.output().contains(server.secretKey), "the secret never reaches the log");
     }
   }
 
   private JsonObject pull(String[] portFp, Path dest, String name) throws Exception {
+    return pull(portFp, "", dest, name);
+  }
+
+  private JsonObject pull(String[] portFp, String path, Path dest, String name) throws Exception {
     try (Child pull = Child.start(tmp.resolve(name + ".log"), Map.of(), "pull",
-        "shardline://127.0.0.1:" + portFp[0] + "/", dest.toString(), "--trust", portFp[1], "--json")) {
+        "shardline://127.0.0.1:" + portFp[0] + "/" + path, dest.toString(), "--trust", portFp[1], "--json")) {
       int code = pull.await(120);
       String out = pull.output();
       assertEquals(0, code, out);
@@ -131,6 +166,78 @@ class S3SourceTest {
       assertEquals(1, code, out);
       assertTrue(out.contains("shardline serve: cannot serve") && out.contains(why), out);
       assertFalse(out.contains(server.secretKey), "the secret never reaches the output: " + out);
+    }
+  }
+
+  /**
+   * Neither the right nor a wrong secret reaches a log (every logger at DEBUG, the SDK's and the
+   * HTTP client's included), an error or a result: listing, reading and uploading with both.
+   */
+  @Test
+  void credentialsNeverReachLogsOrErrors() throws Exception {
+    String wrong = "wrong-" + java.util.UUID.randomUUID();
+    ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Level level = root.getLevel();
+    root.setLevel(Level.DEBUG);
+    captured.start();
+    root.addAppender(captured);
+    List<String> messages = new ArrayList<>();
+    try {
+      try (S3Client bad = S3Clients.build(server.config(server.accessKey, wrong))) {
+        S3ChunkSource source = new S3ChunkSource(bad, S3Location.parse("s3://src/tree"), "test", new ManifestCache(null), 1000);
+        ShardlineException e = org.junit.jupiter.api.Assertions.assertThrows(ShardlineException.class,
+            () -> source.list("", 4 << 20));
+        assertEquals(ErrorCode.AUTH_FAILED, e.code(), e.getMessage());
+        messages.add(e.getMessage());
+        S3Destination dest = new S3Destination(() -> S3Clients.build(server.config(server.accessKey, wrong)),
+            S3Location.parse("s3://src/secrecy"), "test", true);
+        e = org.junit.jupiter.api.Assertions.assertThrows(ShardlineException.class, dest::begin);
+        messages.add(e.getMessage());
+        dest.end(List.of());
+      }
+      try (S3Client good = server.client()) {
+        S3ChunkSource source = new S3ChunkSource(good, S3Location.parse("s3://src/tree"), "test", new ManifestCache(null), 1000);
+        List<FileManifest> listed = source.list("d1", 4 << 20);
+        assertEquals(30, listed.size());
+        try (ChunkSource.Handle h = source.open(listed.get(0).path(), listed.get(0))) {
+          ChunkSource.Chunk c = h.read(0, listed.get(0).chunkLength(0), UnpooledByteBufAllocator.DEFAULT);
+          c.bytes().release();
+        }
+        S3Destination dest = new S3Destination(server::client, S3Location.parse("s3://src/secrecy"), "test", false);
+        dest.begin();
+        byte[] data = "not a secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int crc = Crc32c.of(data, 0, data.length);
+        FileManifest m = new FileManifest("x", "x.txt", data.length, 0, 8 << 20, new int[] {crc},
+            RootDigest.of(data.length, 8 << 20, new int[] {crc}));
+        ChunkSink sink = dest.open(m);
+        assertEquals(0, sink.prepare().cardinality());
+        ByteBuf buf = Unpooled.wrappedBuffer(data);
+        sink.write(0, buf);
+        buf.release();
+        sink.publish(new int[] {crc});
+        dest.end(List.of(sink));
+        assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("src").key("secrecy/x.txt")).asByteArray());
+      }
+    } finally {
+      root.detachAppender(captured);
+      root.setLevel(level);
+    }
+    List<ILoggingEvent> events;
+    synchronized (captured) {
+      events = new ArrayList<>(captured.list);
+    }
+    assertTrue(events.size() > 10, "the SDK's debug logs were captured: " + events.size());
+    for (ILoggingEvent e : events) {
+      StringBuilder text = new StringBuilder(e.getFormattedMessage());
+      if (e.getThrowableProxy() != null) {
+        text.append(' ').append(ThrowableProxyUtil.asString(e.getThrowableProxy()));
+      }
+      assertFalse(text.toString().contains(server.secretKey), () -> "secret logged: " + e);
+      assertFalse(text.toString().contains(wrong), () -> "wrong secret logged: " + e);
+    }
+    for (String m : messages) {
+      assertFalse(m.contains(server.secretKey) || m.contains(wrong) || m.contains(server.accessKey), m);
     }
   }
 }
