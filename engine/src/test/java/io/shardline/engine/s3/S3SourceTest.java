@@ -240,4 +240,23 @@ class S3SourceTest {
       assertFalse(m.contains(server.secretKey) || m.contains(wrong) || m.contains(server.accessKey), m);
     }
   }
+
+  /** An object replaced after it was listed is refused at its next read, never shipped. */
+  @Test
+  void anObjectReplacedAfterItsListingIsSourceChanged() throws Exception {
+    s3.putObject(b -> b.bucket("src").key("changing/a.bin"), RequestBody.fromBytes(new byte[5000]));
+    try (S3Client c = server.client()) {
+      S3ChunkSource source = new S3ChunkSource(c, S3Location.parse("s3://src/changing"), "test", new ManifestCache(null), 10);
+      FileManifest m = source.list("", 4 << 20).get(0);
+      try (ChunkSource.Handle h = source.open("a.bin", m)) {
+        h.read(0, 5000, UnpooledByteBufAllocator.DEFAULT).bytes().release();
+        byte[] other = new byte[5000];
+        other[7] = 1;
+        s3.putObject(b -> b.bucket("src").key("changing/a.bin"), RequestBody.fromBytes(other));
+        ShardlineException e = org.junit.jupiter.api.Assertions.assertThrows(ShardlineException.class,
+            () -> h.read(0, 5000, UnpooledByteBufAllocator.DEFAULT));
+        assertEquals(ErrorCode.SOURCE_CHANGED, e.code(), e.getMessage());
+      }
+    }
+  }
 }
