@@ -4,10 +4,12 @@ import io.shardline.gateway.api.ApiRouter;
 import io.shardline.gateway.api.EventStream;
 import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.auth.TokenAuthenticator;
+import io.shardline.gateway.cluster.GatewayCluster;
 import io.shardline.gateway.config.GatewayConfig;
 import io.shardline.gateway.job.JobPaths;
 import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
+import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.JobTable;
 import io.shardline.gateway.journal.EventJournal;
 import io.shardline.gateway.journal.SnapshotStore;
@@ -20,6 +22,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
@@ -27,6 +31,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +61,7 @@ public final class GatewayServer {
   private HttpServer http;
   private GatewayMetrics metrics;
   private ConnectionGuard guard;
+  private volatile GatewayCluster cluster;
 
   /** Where the gateway listens, once started. */
   public record Info(String host, int port, boolean tls, int jobs, long replayed) {
@@ -79,9 +86,24 @@ public final class GatewayServer {
     Promise<Info> started = Promise.promise();
     context.runOnContext(v -> io.executeBlocking(this::load, false)
         .compose(this::startOnContext)
-        .onFailure(t -> transfers.close())
+        .recover(t -> cleanUpFailedStart().transform(x -> Future.<Info>failedFuture(t)))
         .onComplete(started));
     return started.future();
+  }
+
+  /** After a failed start: nothing listens, the journal is closed and the data folder unlocked. */
+  private Future<Void> cleanUpFailedStart() {
+    Future<Void> httpStop = http == null ? Future.succeededFuture() : http.close();
+    return httpStop.transform(x -> io.executeBlocking(() -> {
+      if (journal != null) {
+        journal.close();
+      }
+      if (lock != null) {
+        lock.release();
+        lockChannel.close();
+      }
+      return null;
+    }, false)).eventually(transfers::close).eventually(io::close).mapEmpty();
   }
 
   /** Blocking: the data folder, its lock, the snapshot and the journal's tail. */
@@ -115,7 +137,8 @@ public final class GatewayServer {
     // An event stream writes at least every third of the idle timeout, so it is never closed as idle.
     long heartbeatMs = Math.min(EventStream.HEARTBEAT_MS, config.idleTimeoutSeconds() * 1000L / 3);
     guard = new ConnectionGuard(vertx, config.headerTimeoutSeconds() * 1000L, config.maxConnections());
-    return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), heartbeatMs, this::ready)
+    return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), heartbeatMs, this::ready,
+            this::clusterView)
         .compose(router -> {
           HttpServerOptions o = new HttpServerOptions().setHost(config.listen().host()).setPort(config.listen().port())
               .setCompressionSupported(false).setMaxFormAttributeSize(config.maxBodyBytes())
@@ -128,6 +151,7 @@ public final class GatewayServer {
           http = vertx.createHttpServer(o).connectionHandler(guard::onConnection).requestHandler(guard.guard(router));
           return http.listen();
         })
+        .compose(s -> config.cluster() == null ? Future.succeededFuture() : joinCluster())
         .compose(s -> runner.start())
         .map(v -> {
           ready = true;
@@ -135,6 +159,64 @@ public final class GatewayServer {
               http.actualPort(), l.table().size(), l.replayed());
           return new Info(config.listen().host(), http.actualPort(), config.tlsCert() != null, l.table().size(), l.replayed());
         });
+  }
+
+  /**
+   * Joins the cluster on a thread of its own (it blocks while Hazelcast finds the members, and a
+   * clustered Vert.x is best not made from inside another's context), back on the gateway's.
+   */
+  private Future<Void> joinCluster() {
+    Promise<Void> joined = Promise.promise();
+    JsonObject self = self();
+    Thread t = new Thread(() -> {
+      try {
+        GatewayCluster c = GatewayCluster.join(config.cluster(), self, this::status);
+        context.runOnContext(v -> {
+          cluster = c;
+          joined.complete();
+        });
+      } catch (Exception | LinkageError e) {
+        context.runOnContext(v -> joined.fail(e));
+      }
+    }, "shardline-cluster-join");
+    t.setDaemon(true);
+    t.start();
+    return joined.future();
+  }
+
+  /** What this member tells the cluster about itself and does not change while it runs. */
+  private JsonObject self() {
+    String host = config.listen().host().contains(":") ? "[" + config.listen().host() + "]" : config.listen().host();
+    return new JsonObject().put("node", config.cluster() == null ? null : config.cluster().node())
+        .put("api", (config.tlsCert() != null ? "https" : "http") + "://" + host + ":" + http.actualPort() + "/")
+        .put("destinations", new JsonArray(new ArrayList<>(new TreeSet<>(config.destinations().keySet()))));
+  }
+
+  /** This member's live status: its running and queued jobs (read on the gateway's context). */
+  private Future<JsonObject> status() {
+    Promise<JsonObject> p = Promise.promise();
+    context.runOnContext(v -> p.complete(new JsonObject()
+        .put("runningJobs", new JsonArray(new ArrayList<>(runner.runningJobIds())))
+        .put("queuedJobs", jobs.table().list(JobState.QUEUED).size())
+        .put("jobs", jobs.table().size())));
+    return p.future();
+  }
+
+  /**
+   * {@code GET /api/v1/cluster}: every member with its state, destinations and jobs; a gateway
+   * without a {@code cluster} block is a cluster of one ({@code clustered: false}).
+   */
+  public Future<JsonObject> clusterView() {
+    GatewayCluster c = cluster;
+    if (c == null && config.cluster() != null) {
+      return status().map(st -> new JsonObject().put("clustered", true).put("node", config.cluster().node())
+          .put("members", new JsonArray().add(self().mergeIn(st).put("self", true).put("state", "joining"))));
+    }
+    if (c == null) {
+      return status().map(st -> new JsonObject().put("clustered", false).putNull("node")
+          .put("members", new JsonArray().add(self().mergeIn(st).put("self", true).put("state", "up"))));
+    }
+    return c.members().map(m -> new JsonObject().put("clustered", true).put("node", c.node()).put("members", m));
   }
 
   /** Stops serving, stops the pulls (jobs stay RUNNING in the journal and resume on the next start). */
@@ -153,7 +235,9 @@ public final class GatewayServer {
           lockChannel.close();
         }
         return null;
-      }, false)).eventually(transfers::close).onComplete(ar -> {
+      }, false)).eventually(transfers::close)
+          .eventually(() -> cluster == null ? Future.succeededFuture() : cluster.leave())
+          .onComplete(ar -> {
         io.close();
         p.handle(ar.mapEmpty());
       });

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** {@code shardline}: the command line. */
 @Command(name = "shardline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Moves model shards between nodes over parallel TLS lanes: verified, resumable, bounded memory.",
-    subcommands = {ServeCommand.class, PullCommand.class, VerifyCommand.class, SampleCommand.class})
+    subcommands = {ServeCommand.class, PullCommand.class, VerifyCommand.class, SampleCommand.class,
+        ProbeCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -1,7 +1,9 @@
 package io.shardline.engine.cli;
 
 import io.shardline.engine.rate.Rates;
+import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.TlsSupport;
+import io.shardline.engine.tls.Trust;
 import io.shardline.engine.wire.Protocol;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -71,5 +73,10 @@ final class OptionValues {
       String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       throw new IllegalArgumentException(msg.contains(file.toString()) ? msg : what + ": " + msg);
     }
+  }
+
+  /** The trust chosen by {@code --insecure}, {@code --ca FILE} or {@code --trust sha256:HEX} (exactly one is set). */
+  static Trust trust(String fingerprint, Path ca, boolean insecure) {
+    return insecure ? new Trust.Insecure() : ca != null ? new Trust.CaFile(ca) : new Trust.Pinned(Fingerprint.parse(fingerprint));
   }
 }

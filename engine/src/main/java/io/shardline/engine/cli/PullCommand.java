@@ -5,7 +5,6 @@ import io.shardline.engine.s3.S3Destination;
 import io.shardline.engine.s3.S3Location;
 import io.shardline.engine.storage.Directories;
 import io.shardline.engine.storage.LocalChunkSink;
-import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.transfer.Compression;
@@ -149,8 +148,7 @@ public final class PullCommand implements Callable<Integer> {
         .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
         .compression(Compression.parse(compression))
         .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
-        .trust(trust.insecure ? new Trust.Insecure()
-            : trust.ca != null ? new Trust.CaFile(trust.ca) : new Trust.Pinned(Fingerprint.parse(trust.fingerprint)));
+        .trust(OptionValues.trust(trust.fingerprint, trust.ca, trust.insecure));
     if (tokenFile != null) {
       o.token(OptionValues.token("--token-file", tokenFile));
     }

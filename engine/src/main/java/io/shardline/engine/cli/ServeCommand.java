@@ -44,6 +44,11 @@ final class ServeCommand implements Callable<Integer> {
           + "with the same certificate, token (as Authorization: Bearer), client CA and rate limit.")
   String httpsListen;
 
+  @Option(names = "--https-layout", paramLabel = "LAYOUT", defaultValue = "files",
+      description = "How --https-listen maps URLs onto the tree: files (/PATH/UNDER/ROOT) or hub (the Hugging Face "
+          + "Hub's download routes over ROOT/REPO/REVISION/FILES, for HF_ENDPOINT and hubUrl) (default: ${DEFAULT-VALUE}).")
+  String httpsLayout;
+
   @Option(names = "--token-file", description = "File holding the token clients must present.")
   Path tokenFile;
 
@@ -109,6 +114,19 @@ final class ServeCommand implements Callable<Integer> {
       hp = HostPort.parse(listen);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--listen: " + e.getMessage());
+    }
+    HttpsFront.Layout layout = switch (httpsLayout) {
+      case "files" -> HttpsFront.Layout.FILES;
+      case "hub" -> HttpsFront.Layout.HUB;
+      default -> null;
+    };
+    if (layout == null) {
+      System.err.println("shardline serve: --https-layout must be files or hub, not " + httpsLayout);
+      return 2;
+    }
+    if (layout == HttpsFront.Layout.HUB && httpsListen == null) {
+      System.err.println("shardline serve: --https-layout hub needs --https-listen HOST:PORT");
+      return 2;
     }
     HostPort https = null;
     if (httpsListen != null) {
@@ -183,7 +201,7 @@ final class ServeCommand implements Callable<Integer> {
         HttpsFront front = new HttpsFront(vertx, new HttpsFront.Config(root, https.host(), https.port(),
             server.certPem(), server.keyPem(), clientCa, o.token(), server.rateLimiter(),
             o.maxConnectionsPerAddress(), HttpsFront.DEFAULT_MAX_CONNECTIONS, o.handshakeTimeoutMs(),
-            o.idleTimeoutSeconds(), o.instances(), o.maxFiles()));
+            o.idleTimeoutSeconds(), o.instances(), o.maxFiles(), layout));
         int port = front.start().toCompletionStage().toCompletableFuture().get();
         System.out.println(HttpsFront.banner(https.host(), port));
       }

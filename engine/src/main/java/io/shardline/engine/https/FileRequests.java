@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers the HTTPS front's requests, in this order: the method ({@code GET}, {@code HEAD}, else
- * 405), the token ({@code Authorization: Bearer}, else 401), no request body (400), the path
+ * 405; in the Hub layout also {@code POST}, which {@link HubRequests} takes), the token
+ * ({@code Authorization: Bearer}, else 401), no request body (400), in the Hub layout then
+ * {@link HubRequests}, else the path
  * (percent-decoded once, then the shardline port's rules: {@link SafePath} and
  * {@link LocalChunkSource}; 400 for a refused path, 404 for a missing one), then on a disk
  * worker the file's version, then the conditions ({@link Validators}: 304, 412), the range
@@ -46,9 +48,11 @@ final class FileRequests {
   private final TokenBucket bucket;
   private final ConnectionLimits limits;
   private final AtomicLong refused = new AtomicLong();
+  /** The Hub layout's routes (null: plain paths). */
+  private final HubRequests hub;
 
   FileRequests(Vertx vertx, LocalChunkSource tree, WorkerExecutor disk, ByteBufAllocator alloc, String token,
-      TokenBucket bucket, ConnectionLimits limits) {
+      TokenBucket bucket, ConnectionLimits limits, HttpsFront.Layout layout, int maxFiles) {
     this.vertx = vertx;
     this.tree = tree;
     this.disk = disk;
@@ -56,6 +60,8 @@ final class FileRequests {
     this.token = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     this.bucket = bucket;
     this.limits = limits;
+    this.hub = layout == HttpsFront.Layout.HUB
+        ? new HubRequests(this, tree, disk, new HubRepos(tree, maxFiles), token != null) : null;
   }
 
   long refused() {
@@ -80,9 +86,10 @@ final class FileRequests {
   void handle(HttpServerRequest req) {
     HttpServerResponse resp = req.response();
     boolean head = req.method() == HttpMethod.HEAD;
-    if (!head && req.method() != HttpMethod.GET) {
-      resp.putHeader(HttpHeaderNames.ALLOW, "GET, HEAD");
-      error(req, 405, "only GET and HEAD are served");
+    boolean post = hub != null && req.method() == HttpMethod.POST; // the Hub's paths-info
+    if (!head && req.method() != HttpMethod.GET && !post) {
+      resp.putHeader(HttpHeaderNames.ALLOW, hub != null ? "GET, HEAD, POST" : "GET, HEAD");
+      error(req, 405, hub != null ? "only GET, HEAD and (for paths-info) POST are served" : "only GET and HEAD are served");
       return;
     }
     if (token != null) {
@@ -95,9 +102,13 @@ final class FileRequests {
         return;
       }
     }
-    if (hasBody(req)) {
+    if (!post && hasBody(req)) {
       resp.putHeader(HttpHeaderNames.CONNECTION, "close");
       error(req, 400, "GET and HEAD take no request body");
+      return;
+    }
+    if (hub != null) {
+      hub.handle(req, head);
       return;
     }
     String rel;
@@ -115,31 +126,41 @@ final class FileRequests {
       error(req, status(e), e.getMessage());
       return;
     }
-    Validators.Conditions conditions = new Validators.Conditions(req.getHeader(HttpHeaderNames.IF_MATCH),
-        req.getHeader(HttpHeaderNames.IF_NONE_MATCH), req.getHeader(HttpHeaderNames.IF_MODIFIED_SINCE),
-        req.getHeader(HttpHeaderNames.IF_UNMODIFIED_SINCE), req.getHeader("If-Range"));
+    Validators.Conditions conditions = conditions(req);
     String range = req.getHeader(HttpHeaderNames.RANGE);
     disk.<Answer>executeBlocking(() -> prepare(rel, listWanted, conditions, range), false).onComplete(ar -> {
       if (ar.failed()) {
-        Throwable t = ar.cause();
-        if (t instanceof ShardlineException e) {
-          error(req, status(e), e.getMessage());
-        } else {
-          LOG.warn("HTTPS request for /{} failed: {}", rel, t.toString(), t);
-          error(req, 500, "the node failed to read /" + rel);
-        }
+        failed(req, rel, ar.cause());
         return;
       }
       respond(req, head, ar.result());
     });
   }
 
+  /** The condition headers of a request. */
+  static Validators.Conditions conditions(HttpServerRequest req) {
+    return new Validators.Conditions(req.getHeader(HttpHeaderNames.IF_MATCH),
+        req.getHeader(HttpHeaderNames.IF_NONE_MATCH), req.getHeader(HttpHeaderNames.IF_MODIFIED_SINCE),
+        req.getHeader(HttpHeaderNames.IF_UNMODIFIED_SINCE), req.getHeader("If-Range"));
+  }
+
+  /** Answers a request for {@code /rel} whose work failed: its typed error, or 500 (logged) for anything else. */
+  void failed(HttpServerRequest req, String rel, Throwable t) {
+    if (t instanceof ShardlineException e) {
+      error(req, status(e), e.getMessage());
+    } else {
+      LOG.warn("HTTPS request for /{} failed: {}", rel, t.toString(), t);
+      error(req, 500, "the node failed to read /" + rel);
+    }
+  }
+
   /** What a request gets, worked out on a disk worker. */
-  private sealed interface Answer {}
+  sealed interface Answer {}
 
   private record Status(int code, Validators validators, String contentRange) implements Answer {}
 
-  private record Listing(String json) implements Answer {}
+  /** A JSON document (a listing, or the Hub layout's metadata). */
+  record Listing(String json) implements Answer {}
 
   private record Body(int code, Validators validators, LocalChunkSource.Node file, FileChannel channel,
       long offset, long length) implements Answer {}
@@ -153,6 +174,14 @@ final class FileRequests {
       }
       return new Listing(listing(node, tree.entries(node)));
     }
+    return file(node, conditions, rangeHeader);
+  }
+
+  /**
+   * What a request for the regular file {@code node} gets under its conditions and range: 304,
+   * 412, 416, or the body (the file opened at that version; {@link #respond} closes it). Blocking.
+   */
+  Answer file(LocalChunkSource.Node node, Validators.Conditions conditions, String rangeHeader) {
     Validators v = Validators.of(node.attrs());
     Validators.Decision d = v.decide(conditions);
     switch (d.outcome()) {
@@ -176,7 +205,8 @@ final class FileRequests {
     return new Body(200, v, node, ch, 0, size);
   }
 
-  private void respond(HttpServerRequest req, boolean head, Answer a) {
+  /** Sends an answer: headers already set on the response stay. On the request's event loop. */
+  void respond(HttpServerRequest req, boolean head, Answer a) {
     HttpServerResponse resp = req.response();
     if (a instanceof Listing l) {
         byte[] json = l.json().getBytes(StandardCharsets.UTF_8);
@@ -295,15 +325,23 @@ final class FileRequests {
     };
   }
 
-  private static void error(HttpServerRequest req, int code, String message) {
+  /**
+   * An error answer: one line of text, or in the Hub layout the Hub's form ({@code {"error":
+   * MESSAGE}} as JSON with {@code X-Error-Message}; {@link HubRequests} adds {@code X-Error-Code}).
+   */
+  void error(HttpServerRequest req, int code, String message) {
     HttpServerResponse resp = req.response();
     if (code == 503) {
       resp.putHeader(HttpHeaderNames.RETRY_AFTER, "1");
     }
-    String body = code + " " + reason(code) + ": " + message + "\n";
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    resp.setStatusCode(code).putHeader(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .putHeader(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length));
+    byte[] bytes;
+    if (hub != null) {
+      bytes = HubRequests.errorBody(resp, message);
+    } else {
+      bytes = (code + " " + reason(code) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
+      resp.putHeader(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    }
+    resp.setStatusCode(code).putHeader(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length));
     if (req.method() == HttpMethod.HEAD) {
       resp.end();
     } else {
@@ -317,7 +355,9 @@ final class FileRequests {
       case 401 -> "Unauthorized";
       case 404 -> "Not Found";
       case 405 -> "Method Not Allowed";
+      case 411 -> "Length Required";
       case 412 -> "Precondition Failed";
+      case 413 -> "Content Too Large";
       case 416 -> "Range Not Satisfiable";
       case 503 -> "Service Unavailable";
       default -> "Internal Server Error";

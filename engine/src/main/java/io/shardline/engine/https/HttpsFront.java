@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A node's HTTPS front ({@code serve --https-listen}): the served tree over plain HTTP/1.1 and
- * TLS 1.3, for curl, aria2c, browsers and hub clients. {@code GET} and {@code HEAD} of files with
- * single byte ranges and validators, JSON directory listings, the node's token as a bearer token,
- * its certificate (and client CA), its path rules, rate limit and connection limits
+ * TLS 1.3, for curl, aria2c, browsers and, in the Hub layout, Hugging Face Hub clients.
+ * {@code GET} and {@code HEAD} of files with single byte ranges and validators, JSON directory
+ * listings (or the Hub's routes, {@link HubRequests}), the node's token as a bearer token, its
+ * certificate (and client CA), its path rules, rate limit and connection limits
  * ({@link FileRequests} answers; {@link FileBody} streams). One listener per event loop on a
  * shared port, as the shardline port does.
  */
@@ -42,10 +43,29 @@ public final class HttpsFront {
    */
   public record Config(Path root, String host, int port, Path certPem, Path keyPem, Path clientCa, String token,
       TokenBucket bucket, int maxConnectionsPerAddress, int maxConnections, long handshakeTimeoutMs,
-      int idleTimeoutSeconds, int instances, int maxFiles) {}
+      int idleTimeoutSeconds, int instances, int maxFiles, Layout layout) {
+    /** The plain layout ({@link Layout#FILES}). */
+    public Config(Path root, String host, int port, Path certPem, Path keyPem, Path clientCa, String token,
+        TokenBucket bucket, int maxConnectionsPerAddress, int maxConnections, long handshakeTimeoutMs,
+        int idleTimeoutSeconds, int instances, int maxFiles) {
+      this(root, host, port, certPem, keyPem, clientCa, token, bucket, maxConnectionsPerAddress, maxConnections,
+          handshakeTimeoutMs, idleTimeoutSeconds, instances, maxFiles, Layout.FILES);
+    }
+  }
 
-  /** Negative ports, one per front started with port 0 (the shardline port uses -1). */
-  private static final AtomicInteger SHARED_FREE_PORTS = new AtomicInteger(-100);
+  /** How request paths map onto the served tree ({@code serve --https-layout}). */
+  public enum Layout {
+    /** {@code /PATH/UNDER/ROOT}, listings with {@code ?list} (the default). */
+    FILES,
+    /**
+     * The Hugging Face Hub's download routes over a tree of {@code REPO/REVISION/...files}
+     * ({@link HubRequests}); plain paths are not served, as they would collide with its routes.
+     */
+    HUB
+  }
+
+  /** Negative ports, one per front started with port 0 (the shardline ports count from -1 down). */
+  private static final AtomicInteger SHARED_FREE_PORTS = new AtomicInteger(-100_000);
 
   private final Vertx vertx;
   private final Config config;
@@ -65,7 +85,8 @@ public final class HttpsFront {
       LocalChunkSource tree = new LocalChunkSource(config.root(), new ManifestCache(null), config.maxFiles());
       disk = vertx.createSharedWorkerExecutor("shardline-https-disk", Math.max(4, 2 * config.instances()));
       requests = new FileRequests(vertx, tree, disk, FrameSocket.ALLOC, config.token(), config.bucket(),
-          new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections()));
+          new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections()), config.layout(),
+          config.maxFiles());
       return options();
     }).compose(this::deploy);
   }

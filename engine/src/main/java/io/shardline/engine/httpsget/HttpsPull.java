@@ -7,6 +7,8 @@ import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.lane.Backoff;
+import io.shardline.engine.lane.TransferCounters;
+import io.shardline.engine.rate.TokenBucket;
 import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.storage.LocalChunkSink;
 import io.shardline.engine.storage.LocalDestination;
@@ -36,6 +38,8 @@ import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -70,12 +74,20 @@ public final class HttpsPull {
   static final int MAX_BODY_PIECE = 256 * 1024;
   /** How often the resume journal is flushed while chunks arrive. */
   static final long JOURNAL_FLUSH_MS = 500;
+  /** The rate limiter's smallest burst: one body piece. */
+  private static final long MIN_BURST = MAX_BODY_PIECE;
 
   private final Vertx vertx;
   private final HttpsPullOptions o;
   private final ArrayDeque<Integer> queue = new ArrayDeque<>();
   private final AtomicInteger retries = new AtomicInteger();
   private final Promise<Void> fetched = Promise.promise();
+  private final Promise<Void> cancelled = Promise.promise();
+  private final TransferCounters counters = new TransferCounters();
+  /** Range bodies still arriving: failed (and their buffers released) when the run ends. */
+  private final Set<RangeBody> bodies = ConcurrentHashMap.newKeySet();
+  /** The payload rate limit over all lanes (rate 0: none); a body piece past it pauses its answer. */
+  private final TokenBucket bucket = TokenBucket.of(1, MIN_BURST, System.nanoTime());
   private HttpClient client;
   private WorkerExecutor disk;
   private long started;
@@ -95,6 +107,27 @@ public final class HttpsPull {
   public HttpsPull(Vertx vertx, HttpsPullOptions options) {
     this.vertx = vertx;
     this.o = options;
+    bucket.rate(options.rateLimit(), System.nanoTime());
+  }
+
+  /** Live counters (bytes written and resumed, the file's size, ranges retried, lanes busy), for progress views. */
+  public TransferCounters counters() {
+    return counters;
+  }
+
+  /**
+   * Stops the pull: ranges in flight are dropped, what was written stays journalled for the next
+   * run, nothing is published, and the result fails with {@code CANCELLED} and {@code reason}.
+   */
+  public void cancel(String reason) {
+    ShardlineException e = new ShardlineException(ErrorCode.CANCELLED, reason);
+    cancelled.tryFail(e);
+    fetched.tryFail(e);
+  }
+
+  /** Changes the payload rate limit at once (bytes per second over all lanes; 0 lifts it). */
+  public void rateLimit(long bytesPerSecond) {
+    bucket.rate(bytesPerSecond, System.nanoTime());
   }
 
   /** Runs the pull; never fails: a failure is a result with errors (and nothing published). */
@@ -114,8 +147,11 @@ public final class HttpsPull {
     disk = vertx.createSharedWorkerExecutor("shardline-https-pull-" + System.identityHashCode(this),
         Math.max(2, o.lanes()));
     return probe(1)
+        .compose(v -> unlessCancelled())
         .compose(v -> disk.executeBlocking(this::prepare, false))
+        .compose(v -> unlessCancelled())
         .compose(v -> fetchAll())
+        .compose(v -> unlessCancelled())
         .compose(v -> disk.executeBlocking(this::publish, false))
         .map(sha -> result(true, sha, List.of()))
         .recover(t -> disk.executeBlocking(() -> {
@@ -123,9 +159,16 @@ public final class HttpsPull {
           return result(false, null, List.of(message(t)));
         }, false))
         .eventually(() -> client.close().compose(v -> {
+          ShardlineException over = new ShardlineException(ErrorCode.CANCELLED, "the pull ended");
+          bodies.forEach(b -> b.fail(over)); // answers that never reported their connection's end
           disk.close();
           return Future.succeededFuture();
         }));
+  }
+
+  /** Fails with the cancellation, if {@link #cancel} was called: checked between the steps. */
+  private Future<Void> unlessCancelled() {
+    return cancelled.future().failed() ? Future.failedFuture(cancelled.future().cause()) : Future.succeededFuture();
   }
 
   private RequestOptions request(URI uri, String range) {
@@ -175,10 +218,14 @@ public final class HttpsPull {
           + " failed: " + tlsReason(t) + " (the server's certificate must be issued by a CA of --ca FILE or of the"
           + " system, for the host name or IP address in the URL; --insecure skips the check)", t));
     }
+    if (cancelled.future().failed()) {
+      return Future.failedFuture(cancelled.future().cause());
+    }
     if (!retryable(t) || attempt >= o.attempts()) {
       return Future.failedFuture(t);
     }
     retries.incrementAndGet();
+    counters.retriedChunks.increment();
     long delay = Backoff.DEFAULT.delayMs(attempt, ThreadLocalRandom.current().nextDouble());
     LOG.info("{} failed ({}), try {} of {} in {} ms", what, t.getMessage(), attempt + 1, o.attempts(), delay);
     Promise<T> p = Promise.promise();
@@ -241,6 +288,10 @@ public final class HttpsPull {
     for (int i = ok.nextSetBit(0); i >= 0; i = ok.nextSetBit(i + 1)) {
       resumedBytes += listed.chunkLength(i);
     }
+    counters.filesTotal = 1;
+    counters.bytesTotal = version.size();
+    counters.bytesResumed.add(resumedBytes);
+    counters.resumedChunks.add(resumedChunks);
     if (o.sha256() != null) {
       digest = new PrefixDigest(n, 2 * o.lanes() + 2);
       if (resumedChunks > 0) {
@@ -288,6 +339,7 @@ public final class HttpsPull {
       return null;
     }, false).onFailure(t -> LOG.debug("flushing the journal: {}", t.toString())));
     fetched.future().onComplete(ar -> vertx.cancelTimer(flusher));
+    counters.activeLanes.add(lanes);
     for (int i = 0; i < lanes; i++) {
       Context ctx = ((VertxInternal) vertx).createEventLoopContext();
       ctx.runOnContext(v -> nextChunk());
@@ -300,6 +352,7 @@ public final class HttpsPull {
     synchronized (queue) {
       index = fetched.future().isComplete() ? null : queue.poll();
       if (index == null) {
+        counters.activeLanes.decrement();
         if (--lanesLeft == 0) {
           fetched.tryComplete();
         }
@@ -308,6 +361,7 @@ public final class HttpsPull {
     }
     fetchChunk(index, 1).onComplete(ar -> {
       if (ar.failed()) {
+        counters.activeLanes.decrement();
         fetched.tryFail(ar.cause());
         synchronized (queue) {
           queue.clear();
@@ -350,41 +404,90 @@ public final class HttpsPull {
     if (firstByte == 0) {
       firstByte = System.nanoTime();
     }
-    ByteBuf buf = FrameSocket.ALLOC.directBuffer(len, len);
-    Promise<ByteBuf> p = Promise.promise();
+    RangeBody body = new RangeBody(first, last, len);
+    bodies.add(body);
+    body.promise.future().onComplete(ar -> bodies.remove(body));
     resp.handler(b -> {
-      ByteBuf src = ((BufferInternal) b).getByteBuf();
-      if (p.future().isComplete()) {
-        return;
-      }
-      if (src.readableBytes() > buf.writableBytes()) {
-        buf.release();
-        p.tryFail(new ShardlineException(ErrorCode.BAD_RESPONSE, "the range " + first + "-" + last
-            + " came with more than its " + len + " bytes"));
+      int n = b.length();
+      if (!body.append(((BufferInternal) b).getByteBuf())) {
         resp.request().reset();
         return;
       }
-      buf.writeBytes(src);
-    });
-    resp.exceptionHandler(t -> {
-      if (p.tryFail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last
-          + " broke off after " + buf.readableBytes() + " of " + len + " bytes: " + t.getMessage(), t))) {
-        buf.release();
+      counters.wireBytes.add(n);
+      long waitNanos = bucket.take(System.nanoTime(), n);
+      if (waitNanos > 0) { // over the rate limit: the answer (and so the server, through TCP) waits
+        resp.pause();
+        vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> resp.resume());
       }
     });
-    resp.endHandler(v -> {
-      if (p.future().isComplete()) {
+    resp.exceptionHandler(body::broke);
+    resp.endHandler(v -> body.end());
+    return body.promise.future();
+  }
+
+  /**
+   * One range's body as it arrives, into one pooled buffer that this object owns until it
+   * completes its promise with it (then the store owns it) or fails (then it is released here).
+   * Synchronized: the lane's event loop appends while the run's end may fail what is left open
+   * (a cancelled pull closes its connections, and a paused answer may never report it).
+   */
+  private static final class RangeBody {
+    final Promise<ByteBuf> promise = Promise.promise();
+    private final long first;
+    private final long last;
+    private final int len;
+    private ByteBuf buf;
+
+    RangeBody(long first, long last, int len) {
+      this.first = first;
+      this.last = last;
+      this.len = len;
+      this.buf = FrameSocket.ALLOC.directBuffer(len, len);
+    }
+
+    /** Appends a piece; false (and the range failed) when it is more than the range holds or the body is over. */
+    synchronized boolean append(ByteBuf src) {
+      if (buf == null) {
+        return false;
+      }
+      if (src.readableBytes() > buf.writableBytes()) {
+        fail(new ShardlineException(ErrorCode.BAD_RESPONSE, "the range " + first + "-" + last
+            + " came with more than its " + len + " bytes"));
+        return false;
+      }
+      buf.writeBytes(src);
+      return true;
+    }
+
+    synchronized void broke(Throwable t) {
+      if (buf != null) {
+        fail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last + " broke off after "
+            + buf.readableBytes() + " of " + len + " bytes: " + t.getMessage(), t));
+      }
+    }
+
+    synchronized void end() {
+      if (buf == null) {
         return;
       }
       if (buf.readableBytes() != len) {
-        buf.release();
-        p.tryFail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last + " ended after "
+        fail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last + " ended after "
             + buf.readableBytes() + " of " + len + " bytes"));
         return;
       }
-      p.tryComplete(buf);
-    });
-    return p.future();
+      ByteBuf done = buf;
+      buf = null;
+      promise.tryComplete(done);
+    }
+
+    /** Fails the range and releases its buffer, unless it already completed or failed. */
+    synchronized void fail(ShardlineException e) {
+      if (buf != null) {
+        buf.release();
+        buf = null;
+        promise.tryFail(e);
+      }
+    }
   }
 
   /** On a disk worker: CRC, positional write, journal, digest; the buffer is released here. */
@@ -397,6 +500,8 @@ public final class HttpsPull {
         crcs[index] = crc;
         have.set(index);
       }
+      counters.bytesDone.add(listed.chunkLength(index));
+      counters.chunks.increment();
       if (digest != null) {
         digest.offer(index, buf);
       }
@@ -429,6 +534,7 @@ public final class HttpsPull {
     sink.adopt(complete);
     sink.publish(all);
     destination.end(List.of(sink));
+    counters.filesDone.increment();
     return sha;
   }
 

@@ -27,6 +27,7 @@ public final class HttpsPullOptions {
   private int connectTimeoutMs = 10_000;
   private int stallTimeoutMs = 15_000;
   private int attempts = DEFAULT_ATTEMPTS;
+  private long rateLimit;
 
   public URI url() { return url; }
   public HttpsPullOptions url(URI v) { url = v; return this; }
@@ -49,6 +50,9 @@ public final class HttpsPullOptions {
   /** A request that receives nothing for this long fails (and is retried). */
   public int stallTimeoutMs() { return stallTimeoutMs; }
   public HttpsPullOptions stallTimeoutMs(int v) { stallTimeoutMs = v; return this; }
+  /** Payload bytes per second over all lanes, 0 for no limit; {@link HttpsPull#rateLimit} changes it live. */
+  public long rateLimit() { return rateLimit; }
+  public HttpsPullOptions rateLimit(long v) { rateLimit = v; return this; }
   public int attempts() { return attempts; }
   public HttpsPullOptions attempts(int v) { attempts = v; return this; }
 
@@ -95,6 +99,9 @@ public final class HttpsPullOptions {
     }
     if (lanes < 1 || lanes > 64) {
       throw new IllegalArgumentException("--lanes must be 1..64, got " + lanes);
+    }
+    if (rateLimit < 0) {
+      throw new IllegalArgumentException("the rate limit must be 0 (none) or more bytes per second, got " + rateLimit);
     }
     if (attempts < 1) {
       throw new IllegalArgumentException("attempts must be at least 1");

@@ -19,6 +19,7 @@ import io.vertx.core.net.NetServerOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -116,10 +117,15 @@ public final class ShardlineServer {
     return tls;
   }
 
+  /** Negative ports, one per node started with port 0 (the HTTPS fronts count from -100,000 down). */
+  private static final AtomicInteger SHARED_FREE_PORTS = new AtomicInteger();
+
   private Future<Info> deploy(NetServerOptions tls) {
-    // All instances share one listening socket. Port 0 becomes -1: in Vert.x, servers given the
-    // same negative port share one random port, where port 0 would give each its own.
-    NetServerOptions shared = new NetServerOptions(tls).setPort(options.port() == 0 ? -1 : options.port());
+    // All instances share one listening socket. Port 0 becomes a negative port of this server's
+    // own: in Vert.x, servers given the same negative port share one random port, where port 0
+    // would give each its own; two nodes in one Vert.x (tests) must not share theirs.
+    NetServerOptions shared = new NetServerOptions(tls).setPort(options.port() == 0
+        ? SHARED_FREE_PORTS.decrementAndGet() : options.port());
     List<ServerVerticle> instances = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
       ServerVerticle v = new ServerVerticle(served, shared);

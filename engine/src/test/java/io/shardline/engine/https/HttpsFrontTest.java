@@ -95,8 +95,13 @@ class HttpsFrontTest {
   }
 
   static Reply curlAt(String at, String path, boolean token, String... extra) throws Exception {
-    Path body = Files.createTempFile(tmp, "body", "");
-    Path head = Files.createTempFile(tmp, "head", "");
+    return curlIn(tmp, at, path, token, extra);
+  }
+
+  /** One curl run, its body and headers kept in {@code dir}. */
+  static Reply curlIn(Path dir, String at, String path, boolean token, String... extra) throws Exception {
+    Path body = Files.createTempFile(dir, "body", "");
+    Path head = Files.createTempFile(dir, "head", "");
     List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-k", "--path-as-is", "-o", body.toString(), "-D",
         head.toString(), "-w", "%{http_code}", "--max-time", "60"));
     if (token) {

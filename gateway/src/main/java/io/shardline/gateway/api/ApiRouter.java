@@ -55,7 +55,8 @@ public final class ApiRouter {
   }
 
   public static Future<Router> create(Vertx vertx, JobService jobs, JobRunner runner, GatewayMetrics metrics,
-      AuthHandler auth, int maxBodyBytes, long heartbeatMs, Supplier<Future<Boolean>> ready) {
+      AuthHandler auth, int maxBodyBytes, long heartbeatMs, Supplier<Future<Boolean>> ready,
+      Supplier<Future<JsonObject>> cluster) {
     String text = contractText();
     @SuppressWarnings("unchecked")
     Map<String, Object> raw = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
@@ -82,6 +83,13 @@ public final class ApiRouter {
       rb.getRoute("jobLog").addHandler(api::log);
       rb.getRoute("whoAmI").addHandler(rc -> JobsApi.json(rc, 200, new JsonObject()
           .put("name", AuthHandler.caller(rc).name()).put("role", AuthHandler.caller(rc).role().label())));
+      rb.getRoute("getCluster").addHandler(rc -> cluster.get().onComplete(ar -> {
+        if (ar.succeeded()) {
+          JobsApi.json(rc, 200, ar.result());
+        } else {
+          rc.fail(ar.cause());
+        }
+      }));
       Router router = rb.createRouter();
       router.get("/api/v1/openapi.yaml").handler(rc -> rc.response()
           .putHeader("Content-Type", "application/yaml; charset=utf-8").end(text));

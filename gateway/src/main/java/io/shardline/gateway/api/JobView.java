@@ -51,6 +51,9 @@ final class JobView {
     if (s.label() != null) {
       o.put("label", s.label());
     }
+    if (s.sha256() != null) {
+      o.put("sha256", s.sha256());
+    }
     if (j.result() != null) {
       o.put("digests", new JsonObject(new LinkedHashMap<>(j.result().digests())));
     }

@@ -23,6 +23,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The handlers of the jobs API. Requests reach them already checked against openapi.yaml (types,
@@ -141,7 +142,8 @@ public final class JobsApi {
     String[] dst = split(b.getString("destination"), "destination");
     long rate = rate(b.getValue("rateLimit"));
     return new JobSpec(src[0], src[1], dst[0], dst[1], b.getInteger("lanes", DEFAULT_LANES),
-        Compression.parse(b.getString("compression", "auto")), rate, b.getInteger("priority", 0), b.getString("label"));
+        Compression.parse(b.getString("compression", "auto")), rate, b.getInteger("priority", 0), b.getString("label"),
+        b.getString("sha256") == null ? null : b.getString("sha256").toLowerCase(Locale.ROOT));
   }
 
   private static String[] split(String s, String what) {

@@ -8,6 +8,8 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +32,15 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
     List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
-    int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections) {
+    int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections, ClusterConfig cluster) {
+
+  /** A gateway that runs alone (no {@code cluster} block). */
+  public GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
+      List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
+      int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections) {
+    this(listen, dataDir, remotes, destinations, tokens, maxRunningJobs, maxBodyBytes, snapshotEvery, tlsCert, tlsKey,
+        idleTimeoutSeconds, headerTimeoutSeconds, maxConnections, null);
+  }
 
   public static final int DEFAULT_MAX_RUNNING_JOBS = 2;
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -45,8 +55,9 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
   private static final Set<String> KEYS = Set.of("listen", "dataDir", "remotes", "destinations", "tokens",
       "maxRunningJobs", "maxBodyBytes", "snapshotEvery", "tls", "idleTimeoutSeconds", "headerTimeoutSeconds",
-      "maxConnections");
-  private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey");
+      "maxConnections", "cluster");
+  private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey",
+      "headersFile");
 
   public static GatewayConfig load(Path file) {
     String text;
@@ -117,18 +128,60 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       cert = existing(path(base, required(tls, "cert")), "tls.cert");
       key = existing(path(base, required(tls, "key")), "tls.key");
     }
+    ClusterConfig cluster = c.containsKey("cluster") ? cluster(objectValue(c.getValue("cluster"), "cluster")) : null;
     return new GatewayConfig(listen, dataDir, Map.copyOf(remotes), Map.copyOf(dests), List.copyOf(tokens), maxRunning,
-        maxBody, snapshotEvery, cert, key, idle, header, maxConnections);
+        maxBody, snapshotEvery, cert, key, idle, header, maxConnections, cluster);
+  }
+
+  private static ClusterConfig cluster(JsonObject c) {
+    unknownKeys(c, Set.of("node", "host", "port", "members"), "cluster.");
+    String node = required(c, "node", "cluster");
+    checkName(node, "cluster.node");
+    String host = string(c, "host", "127.0.0.1");
+    int port = integer(c, "port", ClusterConfig.DEFAULT_PORT, 1, 65535);
+    Object m = c.getValue("members");
+    if (!(m instanceof JsonArray a) || a.isEmpty()) {
+      throw new ConfigException("cluster.members must list every member's \"HOST:PORT\", one by one");
+    }
+    List<HostPort> members = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      if (!(a.getValue(i) instanceof String s) || s.isBlank()) {
+        throw new ConfigException("cluster.members[" + i + "] must be \"HOST:PORT\"");
+      }
+      if (s.matches(".*:\\d+-\\d+$")) {
+        throw new ConfigException("cluster.members[" + i + "]: list members one by one (a port range such as " + s
+            + " is not supported)");
+      }
+      try {
+        members.add(HostPort.parse(s));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("cluster.members[" + i + "]: " + e.getMessage(), e);
+      }
+    }
+    return new ClusterConfig(node, host, port, members);
   }
 
   private static Remote remote(String name, JsonObject r, Path base) {
     String where = "remotes." + name;
     unknownKeys(r, REMOTE_KEYS, where + ".");
+    String u = required(r, "url", where);
+    Path tokenFile = r.containsKey("tokenFile") ? existing(path(base, string(r, "tokenFile", null)), where + ".tokenFile") : null;
+    Path clientCert = r.containsKey("clientCert") ? existing(path(base, string(r, "clientCert", null)), where + ".clientCert") : null;
+    Path clientKey = r.containsKey("clientKey") ? existing(path(base, string(r, "clientKey", null)), where + ".clientKey") : null;
+    if ((clientCert == null) != (clientKey == null)) {
+      throw new ConfigException(where + ": clientCert and clientKey go together");
+    }
+    if (u.regionMatches(true, 0, "https://", 0, 8)) {
+      return httpsRemote(name, r, base, u, tokenFile, clientCert);
+    }
+    if (r.containsKey("headersFile")) {
+      throw new ConfigException(where + ".headersFile is for https:// remotes (a node takes tokenFile)");
+    }
     ShardlineUrl url;
     try {
-      url = ShardlineUrl.parse(required(r, "url", where));
+      url = ShardlineUrl.parse(u);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(where + ".url: " + e.getMessage(), e);
+      throw new ConfigException(where + ".url: " + e.getMessage() + " (or https://HOST[:PORT][/BASE] for an HTTPS server)", e);
     }
     if (!url.path().isEmpty() && !url.path().equals("/")) {
       throw new ConfigException(where + ".url must be shardline://HOST:PORT without a path (jobs give the path)");
@@ -144,13 +197,55 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
     } else {
       trust = new Trust.CaFile(existing(path(base, t), where + ".trust (a CA file, or sha256:HEX)"));
     }
-    Path tokenFile = r.containsKey("tokenFile") ? existing(path(base, string(r, "tokenFile", null)), where + ".tokenFile") : null;
-    Path clientCert = r.containsKey("clientCert") ? existing(path(base, string(r, "clientCert", null)), where + ".clientCert") : null;
-    Path clientKey = r.containsKey("clientKey") ? existing(path(base, string(r, "clientKey", null)), where + ".clientKey") : null;
-    if ((clientCert == null) != (clientKey == null)) {
-      throw new ConfigException(where + ": clientCert and clientKey go together");
+    return Remote.node(name, url, trust, tokenFile, clientCert, clientKey);
+  }
+
+  /**
+   * An HTTPS server: the URL is a base (a job's path is appended), without credentials, query or
+   * fragment; trust is the system's CAs ({@code "system"}, the default) or a CA file.
+   */
+  private static Remote httpsRemote(String name, JsonObject r, Path base, String u, Path tokenFile, Path clientCert) {
+    String where = "remotes." + name;
+    URI uri;
+    try {
+      uri = new URI(u);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(where + ".url is not a URL: " + e.getMessage(), e);
     }
-    return new Remote(name, url, trust, tokenFile, clientCert, clientKey);
+    if (uri.getHost() == null || uri.getRawUserInfo() != null) {
+      throw new ConfigException(where + ".url must be https://HOST[:PORT][/BASE]" + (uri.getRawUserInfo() != null
+          ? ", without credentials (put them in tokenFile or headersFile)" : ""));
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw new ConfigException(where + ".url must have no query or fragment: jobs append their path to it");
+    }
+    if (clientCert != null) {
+      throw new ConfigException(where + ": clientCert/clientKey (mutual TLS) are for shardline:// remotes only");
+    }
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (!path.endsWith("/")) {
+      path = path + "/";
+    }
+    URI https = URI.create("https://" + uri.getRawAuthority() + path);
+    String t = string(r, "trust", "system");
+    Trust trust;
+    if (t.equals("system")) {
+      trust = new Trust.SystemCas();
+    } else if (t.startsWith(Fingerprint.PREFIX)) {
+      throw new ConfigException(where + ".trust: an https:// remote is trusted by \"system\" CAs or a CA file, not a pin");
+    } else {
+      trust = new Trust.CaFile(existing(path(base, t), where + ".trust (\"system\" or a CA file)"));
+    }
+    Path headers = null;
+    if (r.containsKey("headersFile")) {
+      headers = existing(path(base, string(r, "headersFile", null)), where + ".headersFile");
+      try {
+        HeaderFile.read(headers); // checked now; read again when each job starts (secrets can rotate)
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ".headersFile: " + e.getMessage(), e);
+      }
+    }
+    return new Remote(name, null, https, trust, tokenFile, null, null, headers);
   }
 
   private static List<ApiToken> tokens(JsonObject c) {

@@ -30,8 +30,16 @@ public final class JobPaths {
 
   /** Throws {@link JobException} (INVALID) when the spec names unknown places or escapes its root. */
   public void check(JobSpec spec) {
-    remote(spec);
-    checkWirePath(spec.sourcePath(), "source path");
+    Remote r = remote(spec);
+    String path = checkWirePath(spec.sourcePath(), "source path");
+    if (r.isHttps() && (path.isEmpty() || spec.sourcePath().endsWith("/"))) {
+      throw invalid("source '" + spec.source() + ":" + spec.sourcePath() + "' must name a file: remote '" + r.name()
+          + "' is an HTTPS server, which is pulled one file at a time");
+    }
+    if (spec.sha256() != null && !r.isHttps()) {
+      throw invalid("sha256 is for files from https:// remotes; remote '" + r.name()
+          + "' is a Shardline node, whose pulls are verified by its manifest");
+    }
     destination(spec);
   }
 

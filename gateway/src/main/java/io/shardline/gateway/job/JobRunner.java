@@ -2,18 +2,21 @@ package io.shardline.gateway.job;
 
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.lane.TransferCounters;
+import io.shardline.engine.httpsget.HttpsPullOptions;
 import io.shardline.engine.transfer.PullOptions;
-import io.shardline.engine.transfer.PullResult;
-import io.shardline.engine.transfer.PullSession;
 import io.shardline.engine.transfer.ShardlineUrl;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.gateway.auth.Caller;
+import io.shardline.gateway.config.HeaderFile;
 import io.shardline.gateway.config.Remote;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -53,16 +56,16 @@ public final class JobRunner implements JobListener {
   private long timer = -1;
   private boolean stopped;
 
-  /** A pull in progress and what its progress display needs. */
+  /** A transfer in progress and what its progress display needs. */
   private static final class Running {
-    final PullSession session;
+    final Transfer session;
     final RateWindow window = new RateWindow(9);
-    Future<PullResult> done;
+    Future<Transfer.Outcome> done;
     long lastBytes;
     long lastWire;
     long lastRetries;
     long lastReconnects;
-    Running(PullSession session) {
+    Running(Transfer session) {
       this.session = session;
     }
   }
@@ -107,12 +110,17 @@ public final class JobRunner implements JobListener {
     stopped = true;
     vertx.cancelTimer(timer);
     jobs.removeListener(this);
-    List<Future<PullResult>> ends = new ArrayList<>();
+    List<Future<Transfer.Outcome>> ends = new ArrayList<>();
     for (Running r : running.values()) {
       r.session.cancel("the gateway is stopping");
       ends.add(r.done);
     }
     return Future.join(ends).mapEmpty(); // pulls flush their resume journals as they stop
+  }
+
+  /** The ids of the jobs transferring now, in the order they started. */
+  public List<String> runningJobIds() {
+    return List.copyOf(running.keySet());
   }
 
   public int runningCount() {
@@ -200,9 +208,9 @@ public final class JobRunner implements JobListener {
   }
 
   private void run(Job job) {
-    PullSession session;
+    Transfer session;
     try {
-      session = new PullSession(transfers, options(job));
+      session = transfer(job);
     } catch (RuntimeException e) {
       String error = message(e);
       recordEnd(job.id(), j -> new JobEvent.Failed(null, error));
@@ -217,23 +225,32 @@ public final class JobRunner implements JobListener {
         ar.succeeded() ? ar.result() : null, ar.cause())));
   }
 
-  private PullOptions options(Job job) {
-    JobSpec s = job.spec();
-    Remote remote = paths.remote(s);
-    String token = "";
-    if (remote.tokenFile() != null) {
-      try {
-        token = Files.readString(remote.tokenFile(), StandardCharsets.UTF_8).trim();
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read the token file of remote '" + remote.name() + "': " + e.getMessage(), e);
-      }
+  /** The job's transfer, by what its remote speaks. */
+  private Transfer transfer(Job job) {
+    Remote remote = paths.remote(job.spec());
+    return remote.isHttps() ? new HttpsTransfer(transfers, httpsOptions(job, remote))
+        : new NodeTransfer(transfers, options(job, remote));
+  }
+
+  private static String token(Remote remote) {
+    if (remote.tokenFile() == null) {
+      return "";
     }
+    try {
+      return Files.readString(remote.tokenFile(), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the token file of remote '" + remote.name() + "': " + e.getMessage(), e);
+    }
+  }
+
+  private PullOptions options(Job job, Remote remote) {
+    JobSpec s = job.spec();
     String path = s.sourcePath().startsWith("/") ? s.sourcePath() : "/" + s.sourcePath();
     return new PullOptions()
-        .source(new ShardlineUrl(remote.url().host(), remote.url().port(), path.equals("/") ? "" : path.substring(1)))
+        .source(new ShardlineUrl(remote.node().host(), remote.node().port(), path.equals("/") ? "" : path.substring(1)))
         .destination(paths.destination(s))
         .trust(remote.trust())
-        .token(token)
+        .token(token(remote))
         .lanes(s.lanes())
         .compression(s.compression())
         .rateLimit(job.rateLimit())
@@ -241,10 +258,51 @@ public final class JobRunner implements JobListener {
         .clientKey(remote.clientKey());
   }
 
-  private void finished(Job job, Running r, PullResult result, Throwable failure) {
+  /**
+   * A file of an HTTPS remote: the job's path under the remote's base URL, the remote's token as a
+   * bearer token and its header file's headers (both read now, so secrets can rotate between
+   * jobs), the job's lanes, rate limit and expected SHA-256.
+   */
+  private HttpsPullOptions httpsOptions(Job job, Remote remote) {
+    JobSpec s = job.spec();
+    HttpsPullOptions o = new HttpsPullOptions()
+        .url(fileUrl(remote.https(), s.sourcePath()))
+        .destination(paths.destination(s))
+        .trust(remote.trust())
+        .lanes(s.lanes())
+        .rateLimit(job.rateLimit());
+    String token = token(remote);
+    if (!token.isEmpty()) {
+      o.header("Authorization", "Bearer " + token);
+    }
+    if (remote.headersFile() != null) {
+      try {
+        HeaderFile.read(remote.headersFile()).forEach(h -> o.header(h[0], h[1]));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("the header file of remote '" + remote.name() + "': " + e.getMessage(), e);
+      }
+    }
+    if (s.sha256() != null) {
+      o.sha256(HexFormat.of().parseHex(s.sha256()));
+    }
+    return o;
+  }
+
+  /** {@code base} (ending in /) with the job's relative path appended, each segment percent-encoded. */
+  static URI fileUrl(URI base, String path) {
+    String rel = path.startsWith("/") ? path.substring(1) : path;
+    try {
+      String encoded = new URI(null, null, "/" + rel, null).getRawPath(); // "/" first: a colon starts no scheme
+      return URI.create(base.toString() + encoded.substring(1));
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("source path '" + path + "' cannot be made a URL: " + e.getMessage(), e);
+    }
+  }
+
+  private void finished(Job job, Running r, Transfer.Outcome result, Throwable failure) {
     running.remove(job.id());
     sample(job, r);
-    AttemptStats attempt = result == null ? null : AttemptStats.of(result);
+    AttemptStats attempt = result == null ? null : result.stats();
     if (stopped) {
       return; // the journal keeps the job RUNNING; the next start puts it back in the queue
     }

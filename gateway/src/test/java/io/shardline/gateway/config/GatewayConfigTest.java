@@ -38,8 +38,8 @@ class GatewayConfigTest {
     assertEquals(8080, c.listen().port());
     assertEquals(Path.of("/var/lib/shardline/gateway"), c.dataDir());
     Remote r = c.remotes().get("ckpt");
-    assertEquals("10.0.0.5", r.url().host());
-    assertEquals(7700, r.url().port());
+    assertEquals("10.0.0.5", r.node().host());
+    assertEquals(7700, r.node().port());
     assertInstanceOf(Trust.Pinned.class, r.trust());
     assertEquals(tmp.resolve("ckpt.token"), r.tokenFile(), "relative to the config file");
     assertEquals(Path.of("/data/shards"), c.destinations().get("local"));
@@ -94,6 +94,66 @@ class GatewayConfigTest {
     Path broken = Files.writeString(tmp.resolve("broken.json"), "{ \"listen\": ");
     ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.load(broken));
     assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+  }
+
+  @Test
+  void anHttpsRemoteIsABaseUrlTrustedBySystemCasOrACaFileWithSecretsInFiles() throws Exception {
+    Files.writeString(tmp.resolve("ckpt.token"), "s3cret\n");
+    Files.writeString(tmp.resolve("ca.pem"), "not parsed here");
+    Files.writeString(tmp.resolve("hub.headers"), "# the hub's key\nX-Api-Key: k-123\n\nCookie: a=b\n");
+    JsonObject c = with(new JsonObject(example()), "remotes", """
+        {"hub": {"url": "https://models.example:8443/mirror", "headersFile": "hub.headers", "tokenFile": "ckpt.token"},
+         "cdn": {"url": "https://cdn.example", "trust": "ca.pem"}}""");
+    GatewayConfig g = GatewayConfig.parse(c, tmp);
+    Remote hub = g.remotes().get("hub");
+    assertTrue(hub.isHttps());
+    assertEquals("https://models.example:8443/mirror/", hub.https().toString(), "the base ends in / (jobs append paths)");
+    assertInstanceOf(Trust.SystemCas.class, hub.trust(), "the system's CAs by default");
+    assertEquals(tmp.resolve("hub.headers"), hub.headersFile());
+    assertEquals(tmp.resolve("ckpt.token"), hub.tokenFile());
+    Remote cdn = g.remotes().get("cdn");
+    assertEquals("https://cdn.example/", cdn.https().toString());
+    assertInstanceOf(Trust.CaFile.class, cdn.trust());
+    assertTrue(!hub.toString().contains("k-123"), "a remote holds the header file's path, never its secrets");
+  }
+
+  @Test
+  void httpsRemoteMistakesAreNamedAndNeverEchoASecret() throws Exception {
+    Files.writeString(tmp.resolve("key.pem"), "k");
+    Files.writeString(tmp.resolve("bad.headers"), "X-Ok: fine\nAuthorization Bearer hunter2-secret\n");
+    Files.writeString(tmp.resolve("range.headers"), "Range: bytes=0-1\n");
+    JsonObject ok = new JsonObject(example());
+    assertError(with(ok, "remotes", "{\"h\":{\"url\":\"https://user:pw@host/\"}}"), "without credentials");
+    assertError(with(ok, "remotes", "{\"h\":{\"url\":\"https://host/x?sig=1\"}}"), "no query");
+    assertError(with(ok, "remotes", "{\"h\":{\"url\":\"https://host/\",\"trust\":\"sha256:" + HEX + "\"}}"), "not a pin");
+    assertError(with(ok, "remotes", "{\"h\":{\"url\":\"https://host/\",\"clientCert\":\"key.pem\",\"clientKey\":\"key.pem\"}}"),
+        "shardline:// remotes only");
+    assertError(with(ok, "remotes", "{\"h\":{\"url\":\"https://host/\",\"headersFile\":\"missing\"}}"), "remotes.h.headersFile");
+    assertError(with(ok, "remotes", "{\"h\":{\"url\":\"https://host/\",\"headersFile\":\"range.headers\"}}"), "set by the pull itself");
+    assertError(with(ok, "remotes", "{\"n\":{\"url\":\"shardline://x:1\",\"trust\":\"sha256:" + HEX
+        + "\",\"headersFile\":\"bad.headers\"}}"), "for https:// remotes");
+    Exception e = assertThrows(RuntimeException.class, () -> GatewayConfig.parse(with(ok, "remotes",
+        "{\"h\":{\"url\":\"https://host/\",\"headersFile\":\"bad.headers\"}}"), tmp));
+    assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+    assertTrue(!e.getMessage().contains("hunter2"), "the error names the line, never its value: " + e.getMessage());
+  }
+
+  @Test
+  void theClusterBlockNamesTheMemberAndListsMembersOneByOne() throws Exception {
+    JsonObject ok = new JsonObject(example());
+    Files.writeString(tmp.resolve("ckpt.token"), "s3cret\n");
+    GatewayConfig c = GatewayConfig.parse(with(ok, "cluster",
+        "{\"node\":\"gw-a\",\"host\":\"10.0.0.1\",\"port\":5701,\"members\":[\"10.0.0.1:5701\",\"10.0.0.2:5701\"]}"), tmp);
+    assertEquals("gw-a", c.cluster().node());
+    assertEquals(2, c.cluster().members().size());
+    assertEquals("10.0.0.2", c.cluster().members().get(1).host());
+    assertEquals(null, GatewayConfig.parse(ok, tmp).cluster(), "without the block the gateway runs alone");
+    assertError(with(ok, "cluster", "{\"members\":[\"h:1\"]}"), "cluster.node is required");
+    assertError(with(ok, "cluster", "{\"node\":\"gw a\",\"members\":[\"h:1\"]}"), "cluster.node");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[]}"), "one by one");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"127.0.0.1:15701-15703\"]}"), "port range");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"nohost\"]}"), "cluster.members[0]");
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"h:1\"],\"lease\":3}"), "unknown key 'cluster.lease'");
   }
 
   private static JsonObject with(JsonObject base, String key, String json) {

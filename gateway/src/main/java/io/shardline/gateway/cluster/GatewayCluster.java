@@ -1,0 +1,181 @@
+package io.shardline.gateway.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.TcpIpConfig;
+import io.shardline.engine.cli.HostPort;
+import io.shardline.gateway.config.ClusterConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.NodeInfo;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This gateway's membership of a gateway cluster, on Vert.x's Hazelcast cluster manager (TCP-IP
+ * join to the listed members, no multicast, bound to the configured host only): a clustered
+ * Vert.x instance of its own, used for membership and messages between members, never for the
+ * API or the pulls. Each member publishes what does not change while it runs (its name, API
+ * address, destinations) as its node metadata, and answers status requests (its running and
+ * queued jobs) on {@code shardline.gateway.status.NODE}.
+ */
+public final class GatewayCluster {
+  /** Where each member answers status requests (followed by its node name). */
+  public static final String STATUS_ADDRESS = "shardline.gateway.status.";
+  /** How long a member has to answer a status request before it shows as unreachable. */
+  public static final long STATUS_TIMEOUT_MS = 2000;
+  /** The Hazelcast cluster's name: gateways only ever join gateways. */
+  static final String CLUSTER_NAME = "shardline-gateway";
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayCluster.class);
+
+  private final ClusterConfig config;
+  private final Vertx vertx;
+  private final HazelcastClusterManager manager;
+
+  private GatewayCluster(ClusterConfig config, Vertx vertx, HazelcastClusterManager manager) {
+    this.config = config;
+    this.vertx = vertx;
+    this.manager = manager;
+  }
+
+  /**
+   * Joins the cluster (blocking: call from a worker). {@code self} is this member's metadata
+   * (at least {@code node}); {@code status} answers other members' status requests. Fails, after
+   * leaving again, when another live member already has this node name.
+   */
+  public static GatewayCluster join(ClusterConfig c, JsonObject self, Supplier<Future<JsonObject>> status)
+      throws Exception {
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast(c));
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(1).setEventBusOptions(new EventBusOptions()
+        .setHost(c.host()).setPort(0).setClusterPublicHost(c.host()).setClusterNodeMetadata(self.copy()));
+    Vertx v;
+    try {
+      v = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+          .toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot join the gateway cluster at " + c.host() + ":" + c.port() + " (members "
+          + c.members() + "): " + e.getCause().getMessage(), e.getCause());
+    }
+    GatewayCluster cluster = new GatewayCluster(c, v, manager);
+    try {
+      cluster.checkUniqueName();
+    } catch (RuntimeException e) {
+      cluster.leave().toCompletionStage().toCompletableFuture().get();
+      throw e;
+    }
+    v.eventBus().<Object>consumer(STATUS_ADDRESS + c.node(), msg -> status.get().onComplete(ar ->
+        msg.reply(ar.succeeded() ? ar.result() : new JsonObject().put("error", String.valueOf(ar.cause())))))
+        .completion().toCompletionStage().toCompletableFuture().get();
+    LOG.info("gateway {} joined the cluster at {}:{} ({} members)", c.node(), c.host(), c.port(),
+        manager.getNodes().size());
+    return cluster;
+  }
+
+  /** The Hazelcast config: Vert.x's defaults, TCP-IP join to the members, this host only, quiet. */
+  static Config hazelcast(ClusterConfig c) throws UnknownHostException {
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(CLUSTER_NAME);
+    hz.setProperty("hazelcast.logging.type", "slf4j");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false"); // Vert.x leaves the cluster when it closes
+    hz.setProperty("hazelcast.socket.bind.any", "false"); // the configured host, not every interface
+    hz.setProperty("hazelcast.wait.seconds.before.join", "1");
+    NetworkConfig n = hz.getNetworkConfig();
+    n.setPort(c.port()).setPortAutoIncrement(false);
+    n.setPublicAddress(c.host() + ":" + c.port());
+    n.getInterfaces().setEnabled(true).addInterface(InetAddress.getByName(c.host()).getHostAddress());
+    JoinConfig j = n.getJoin();
+    j.getMulticastConfig().setEnabled(false);
+    j.getAutoDetectionConfig().setEnabled(false);
+    TcpIpConfig tcp = j.getTcpIpConfig().setEnabled(true);
+    for (HostPort m : c.members()) {
+      tcp.addMember(m.host() + ":" + m.port());
+    }
+    return hz;
+  }
+
+  private void checkUniqueName() throws Exception {
+    String own = manager.getNodeId();
+    for (String id : manager.getNodes()) {
+      if (id.equals(own)) {
+        continue;
+      }
+      NodeInfo info;
+      try {
+        info = nodeInfo(id).toCompletionStage().toCompletableFuture().get(STATUS_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.debug("member {} has not published its name yet: {}", id, e.toString());
+        continue; // it is joining too; if it has this name it will refuse itself, as this check runs on both
+      }
+      if (info != null && info.metadata() != null && config.node().equals(info.metadata().getString("node"))) {
+        throw new IllegalStateException("another gateway in the cluster is already named '" + config.node()
+            + "' (at " + info.host() + "): cluster.node must be unique");
+      }
+    }
+  }
+
+  private Future<NodeInfo> nodeInfo(String id) {
+    Promise<NodeInfo> p = Promise.promise();
+    manager.getNodeInfo(id, p);
+    return p.future();
+  }
+
+  /** This member's name. */
+  public String node() {
+    return config.node();
+  }
+
+  /**
+   * Every live member, by name: its metadata, {@code self}, and its status ({@code state} "up"
+   * with its jobs, or "unreachable" when it did not answer within {@link #STATUS_TIMEOUT_MS}).
+   */
+  public Future<JsonArray> members() {
+    String own = manager.getNodeId();
+    List<Future<JsonObject>> views = new ArrayList<>();
+    for (String id : manager.getNodes()) {
+      views.add(nodeInfo(id).compose(info -> {
+        JsonObject meta = info == null || info.metadata() == null ? new JsonObject() : info.metadata().copy();
+        meta.put("self", id.equals(own));
+        String name = meta.getString("node");
+        if (name == null) {
+          return Future.succeededFuture(meta.put("state", "unknown"));
+        }
+        return vertx.eventBus().<JsonObject>request(STATUS_ADDRESS + name, null,
+                new DeliveryOptions().setSendTimeout(STATUS_TIMEOUT_MS))
+            .map(reply -> meta.mergeIn(reply.body()).put("state", "up"))
+            .otherwise(t -> meta.put("state", "unreachable").put("error", t.getMessage()));
+      }).otherwise(t -> new JsonObject().put("self", id.equals(own)).put("state", "unknown")));
+    }
+    return Future.join(views).map(all -> {
+      List<JsonObject> list = new ArrayList<>();
+      for (int i = 0; i < views.size(); i++) {
+        list.add(views.get(i).result());
+      }
+      list.sort(Comparator.comparing(j -> j.getString("node", "")));
+      return new JsonArray(new ArrayList<>(list));
+    });
+  }
+
+  /** Leaves the cluster (the other members see this one go at once). */
+  public Future<Void> leave() {
+    return vertx.close();
+  }
+}
