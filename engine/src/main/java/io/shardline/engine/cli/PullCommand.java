@@ -1,5 +1,8 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.s3.S3Clients;
+import io.shardline.engine.s3.S3Destination;
+import io.shardline.engine.s3.S3Location;
 import io.shardline.engine.storage.Directories;
 import io.shardline.engine.storage.LocalChunkSink;
 import io.shardline.engine.tls.TlsSupport;
@@ -20,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,8 +35,25 @@ public final class PullCommand implements Callable<Integer> {
       description = "What to pull; '/' is the whole served root of a Shardline node.")
   String url;
 
-  @Parameters(index = "1", paramLabel = "LOCAL_DIR", description = "Where to put it (a directory's contents land directly in it).")
   Path dest;
+  /** The destination as given: a directory, or an s3:// location (shardline:// sources only). */
+  String destArg;
+
+  @Parameters(index = "1", paramLabel = "LOCAL_DIR | s3://BUCKET/PREFIX",
+      description = "Where to put it (a directory's contents land directly in it); for shardline:// also the objects"
+          + " under an S3 prefix (see --s3-endpoint).")
+  void dest(String v) {
+    destArg = v;
+    dest = Path.of(v);
+  }
+
+  @Mixin
+  S3Flags s3 = new S3Flags();
+
+  @Option(names = "--cleanup",
+      description = "s3:// destinations: when the pull fails, abort the multipart uploads of unfinished files instead"
+          + " of keeping them for a re-run.")
+  boolean cleanup;
 
   @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2; https://: 4).")
   Integer lanes;
@@ -91,12 +112,21 @@ public final class PullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    boolean toS3 = S3Location.isS3(destArg);
+    if (toS3 && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
+      System.err.println("shardline pull: an s3:// destination takes a shardline:// source");
+      return 2;
+    }
     if (url.regionMatches(true, 0, "https://", 0, 8)) {
       return HttpsPullCommand.run(this);
     }
     if (url.regionMatches(true, 0, "http://", 0, 7)) {
       System.err.println("shardline pull: plain http:// is not supported (nothing would protect the bytes in"
           + " transit); use https://HOST/PATH, or shardline://HOST:PORT/PATH for a Shardline node");
+      return 2;
+    }
+    if (!toS3 && (s3.given() || cleanup)) {
+      System.err.println("shardline pull: --s3-endpoint, --s3-region and --cleanup are for an s3:// destination");
       return 2;
     }
     if (trust == null) {
@@ -122,7 +152,16 @@ public final class PullCommand implements Callable<Integer> {
     if (tokenFile != null) {
       o.token(OptionValues.token("--token-file", tokenFile));
     }
-    if (java.nio.file.Files.exists(dest) && !java.nio.file.Files.isDirectory(dest)) {
+    if (toS3) {
+      try {
+        S3Location to = S3Location.parse(destArg);
+        S3Clients.Config config = s3.config();
+        o.sinks(new S3Destination(() -> S3Clients.build(config), to, config.where(), cleanup));
+      } catch (RuntimeException e) {
+        System.err.println("shardline pull: cannot pull into " + destArg + ": " + e.getMessage());
+        return 1;
+      }
+    } else if (java.nio.file.Files.exists(dest) && !java.nio.file.Files.isDirectory(dest)) {
       System.err.println("shardline pull: LOCAL_DIR " + dest + " exists and is not a directory; a pull writes"
           + " into a directory. Nothing was written.");
       return 2;
@@ -175,7 +214,8 @@ public final class PullCommand implements Callable<Integer> {
     }
     if (!r.ok()) {
       err.println("shardline pull: FAILED (" + String.join("; ", r.errors()) + ")");
-      err.println("shardline pull: " + afterFailure(o.destination()));
+      err.println("shardline pull: " + (o.sinks() instanceof S3Destination s3 ? s3.afterFailure()
+          : afterFailure(o.destination())));
       return 1;
     }
     return 0;

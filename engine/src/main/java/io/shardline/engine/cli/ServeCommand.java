@@ -1,6 +1,11 @@
 package io.shardline.engine.cli;
 
 import io.shardline.engine.https.HttpsFront;
+import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.s3.S3ChunkSource;
+import io.shardline.engine.s3.S3Clients;
+import io.shardline.engine.s3.S3Location;
+import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.server.ServeOptions;
 import io.shardline.engine.server.ShardlineServer;
 import io.shardline.engine.tls.TlsSupport;
@@ -10,13 +15,26 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.s3.S3Client;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Serve a directory tree, read-only, to authenticated clients over TLS 1.3.")
+    description = "Serve a directory tree or the objects under an S3 prefix, read-only, to authenticated clients over TLS 1.3.")
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--root", required = true, description = "Directory to serve.")
   Path root;
+  /** --root as given: a folder, or an s3:// location (then {@link #root} is null). */
+  String rootArg;
+
+  @Option(names = "--root", required = true, paramLabel = "DIR|s3://BUCKET/PREFIX",
+      description = "Directory to serve, or the objects under an S3 prefix (see --s3-endpoint).")
+  void root(String v) {
+    rootArg = v;
+    root = S3Location.isS3(v) ? null : Path.of(v);
+  }
+
+  @Mixin
+  S3Flags s3 = new S3Flags();
 
   @Option(names = "--listen", defaultValue = "127.0.0.1:7700", description = "HOST:PORT to listen on; port 0 picks a free one (default: ${DEFAULT-VALUE}).")
   String listen;
@@ -64,7 +82,22 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.isDirectory(root)) {
+    S3Location s3Root = null;
+    if (root == null) {
+      try {
+        s3Root = S3Location.parse(rootArg);
+      } catch (RuntimeException e) {
+        System.err.println("shardline serve: cannot serve " + rootArg + ": " + e.getMessage());
+        return 1;
+      }
+      if (httpsListen != null) {
+        System.err.println("shardline serve: --https-listen serves local folders only, not " + s3Root);
+        return 2;
+      }
+    } else if (s3.given()) {
+      System.err.println("shardline serve: --s3-endpoint and --s3-region are for an s3:// --root");
+      return 2;
+    } else if (!Files.isDirectory(root)) {
       System.err.println("shardline serve: --root " + root + " is not a directory");
       return 2;
     }
@@ -138,13 +171,29 @@ final class ServeCommand implements Callable<Integer> {
       o.memoryBudget(bytes);
     }
     TlsSupport.requireOpenSsl();
+    ChunkSource source = null;
+    if (s3Root != null) {
+      S3Client client;
+      try {
+        S3Clients.Config config = s3.config();
+        client = S3Clients.build(config);
+        S3ChunkSource s3Source = new S3ChunkSource(client, s3Root, config.where(),
+            new ManifestCache(o.stateDir().resolve("manifests")), o.maxFiles());
+        s3Source.check(); // a missing bucket, refused credentials, an unreachable store: fail now, not at the first LIST
+        source = s3Source;
+      } catch (RuntimeException e) {
+        System.err.println("shardline serve: cannot serve " + s3Root + ": " + e.getMessage());
+        return 1;
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(client::close));
+    }
     Vertx vertx = Vertx.vertx();
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       vertx.close();
       stop.countDown();
     }));
-    ShardlineServer server = new ShardlineServer(vertx, o);
+    ShardlineServer server = new ShardlineServer(vertx, o, source);
     try {
       ShardlineServer.Info info = server.start().toCompletionStage().toCompletableFuture().get();
       System.out.println(info.banner());

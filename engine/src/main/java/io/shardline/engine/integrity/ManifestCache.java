@@ -123,6 +123,36 @@ public final class ManifestCache {
     return compute(key, file, attrs, chunkSize, opener);
   }
 
+  /** Computes the chunk CRCs of one version of something that is not a local file (an object in a store). */
+  @FunctionalInterface
+  public interface Summer {
+    int[] crcs() throws IOException;
+  }
+
+  /**
+   * The sums of a source object that is not a local file, by {@code version}: a string that
+   * changes whenever its bytes may have (for an object store: bucket, key, ETag, size and
+   * last-modified time). Kept in memory and in the state dir like a file's; {@code summer} reads
+   * the object only on a miss.
+   */
+  public Sums sums(String version, long size, int chunkSize, Summer summer) throws IOException {
+    String key = "object|" + version + "|" + size + "|" + chunkSize;
+    Sums s = memory.getIfPresent(key);
+    if (s == null) {
+      s = load(key, size, chunkSize);
+    }
+    if (s == null) {
+      int[] crcs = summer.crcs();
+      if (crcs.length != FileManifest.chunkCount(size, chunkSize)) {
+        throw new IOException(crcs.length + " chunk sums for " + FileManifest.chunkCount(size, chunkSize) + " chunks");
+      }
+      s = new Sums(crcs, RootDigest.of(size, chunkSize, crcs));
+      store(key, s);
+    }
+    memory.put(key, s);
+    return s;
+  }
+
   private Sums compute(String key, Path file, BasicFileAttributes attrs, int chunkSize, Opener opener)
       throws IOException {
     Sums s = memory.getIfPresent(key);

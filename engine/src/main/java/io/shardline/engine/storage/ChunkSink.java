@@ -44,6 +44,16 @@ public interface ChunkSink extends AutoCloseable {
      * and also when {@link #begin()} was never called (the manifest could not be fetched).
      */
     void end(List<ChunkSink> published) throws IOException;
+
+    /**
+     * The smallest chunk this destination takes, in bytes: an object store's minimum part size
+     * (S3: 5 MiB; the last part of a file may be shorter). A pull lists with a chunk size of at
+     * least this ({@code transfer.PullOptions#chunkSizeFor}). Exists because the chunk size is
+     * chosen before any sink is opened. By default 1: any size.
+     */
+    default int minChunkBytes() {
+      return 1;
+    }
   }
 
   FileManifest manifest();

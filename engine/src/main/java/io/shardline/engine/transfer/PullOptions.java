@@ -86,6 +86,27 @@ public final class PullOptions {
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 
+  /**
+   * The chunk size a pull lists with: {@code requested}, doubled until it is at least
+   * {@code minChunkBytes} (a destination's minimum part size, {@code ChunkSink.Factory#minChunkBytes}),
+   * so the default 4 MiB becomes 8 MiB for S3's 5 MiB parts; never above the protocol's maximum
+   * (a destination asking for more cannot be served: IllegalArgumentException). Pure.
+   */
+  public static int chunkSizeFor(int requested, int minChunkBytes) {
+    if (requested < 1) {
+      throw new IllegalArgumentException("chunk size " + requested);
+    }
+    long size = requested;
+    while (size < minChunkBytes) {
+      size *= 2;
+    }
+    if (size > Protocol.MAX_CHUNK) {
+      throw new IllegalArgumentException("the destination needs chunks of at least " + minChunkBytes
+          + " bytes, more than the protocol's " + Protocol.MAX_CHUNK);
+    }
+    return (int) size;
+  }
+
   /** Checks ranges; throws IllegalArgumentException with a message for the user. */
   public PullOptions validate() {
     if (source == null || destination == null || trust == null) {

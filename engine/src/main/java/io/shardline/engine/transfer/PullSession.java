@@ -66,6 +66,8 @@ public final class PullSession {
   private final TokenBucket bucket;
   private WorkerExecutor disk;
   private final ChunkSink.Factory sinks;
+  /** The chunk size listed with: the requested one, raised to what the destination takes. */
+  private final int chunkSize;
   private NetClient client;
   private ClientConnection.Target target;
   /** The session's own event-loop context: the manifest connections are opened from it. */
@@ -76,6 +78,7 @@ public final class PullSession {
     this.vertx = vertx;
     this.o = options.validate();
     this.sinks = o.sinks() != null ? o.sinks() : new LocalDestination(o.destination());
+    this.chunkSize = PullOptions.chunkSizeFor(o.chunkSize(), sinks.minChunkBytes());
     this.bucket = TokenBucket.of(Math.max(1, o.rateLimit()), Protocol.MAX_CHUNK / 16, System.nanoTime());
     if (o.rateLimit() <= 0) {
       bucket.rate(0, System.nanoTime());
@@ -125,7 +128,7 @@ public final class PullSession {
     started = System.nanoTime();
     PinningTrustManager pinning = o.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
     target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
-        Protocol.maxServerFrame(o.chunkSize()), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes());
+        Protocol.maxServerFrame(chunkSize), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes());
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
     control = ((VertxInternal) vertx).createEventLoopContext();
     control.runOnContext(v -> {
@@ -157,7 +160,7 @@ public final class PullSession {
           if (lanes.isEmpty() && !listed.future().isComplete()) {
             startLanes(target);
           }
-          return ManifestFetcher.fetch(conn, o.source().path(), o.chunkSize(), MAX_FILES, Frame.List.STREAM)
+          return ManifestFetcher.fetch(conn, o.source().path(), chunkSize, MAX_FILES, Frame.List.STREAM)
               .eventually(() -> conn.socket().close());
         })
         .onSuccess(listed::tryComplete)
@@ -318,7 +321,7 @@ public final class PullSession {
 
   private Future<FileManifest> completeManifest(FileManifest streamed, int attempt) {
     return ClientConnection.open(vertx, client, target, 0)
-        .compose(conn -> ManifestFetcher.fetch(conn, streamed.path(), o.chunkSize(), 1)
+        .compose(conn -> ManifestFetcher.fetch(conn, streamed.path(), chunkSize, 1)
             .eventually(() -> conn.socket().close()))
         .compose(files -> files.size() == 1 && files.get(0).path().equals(streamed.path())
             ? Future.succeededFuture(files.get(0))
