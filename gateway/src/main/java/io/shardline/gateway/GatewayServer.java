@@ -1,6 +1,7 @@
 package io.shardline.gateway;
 
 import io.shardline.gateway.api.ApiRouter;
+import io.shardline.gateway.api.ClusterForwarding;
 import io.shardline.gateway.api.EventStream;
 import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.auth.TokenAuthenticator;
@@ -9,6 +10,7 @@ import io.shardline.gateway.config.GatewayConfig;
 import io.shardline.gateway.job.JobPaths;
 import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
+import io.shardline.gateway.job.JobEvent;
 import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.JobTable;
 import io.shardline.gateway.journal.EventJournal;
@@ -32,6 +34,9 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -137,8 +142,10 @@ public final class GatewayServer {
     // An event stream writes at least every third of the idle timeout, so it is never closed as idle.
     long heartbeatMs = Math.min(EventStream.HEARTBEAT_MS, config.idleTimeoutSeconds() * 1000L / 3);
     guard = new ConnectionGuard(vertx, config.headerTimeoutSeconds() * 1000L, config.maxConnections());
+    ClusterForwarding forwarding = new ClusterForwarding(vertx, () -> cluster, jobs,
+        config.cluster() != null && config.cluster().apiCa() != null ? config.cluster().apiCa() : config.tlsCert());
     return ApiRouter.create(vertx, jobs, runner, metrics, auth, config.maxBodyBytes(), heartbeatMs, this::ready,
-            this::clusterView)
+            this::clusterView, forwarding, () -> cluster == null ? null : cluster.node())
         .compose(router -> {
           HttpServerOptions o = new HttpServerOptions().setHost(config.listen().host()).setPort(config.listen().port())
               .setCompressionSupported(false).setMaxFormAttributeSize(config.maxBodyBytes())
@@ -173,7 +180,28 @@ public final class GatewayServer {
         GatewayCluster c = GatewayCluster.join(config.cluster(), self, this::status);
         context.runOnContext(v -> {
           cluster = c;
-          joined.complete();
+          jobs.addListener((job, record) -> {
+            if (record.event() instanceof JobEvent.Submitted) {
+              c.recordOwner(job.id()).onFailure(e -> LOG.warn("job {} not recorded in the cluster: {}", job.id(),
+                  e.toString()));
+            }
+          });
+          // Jobs from before (this member alone, or before a restart): their owner and their
+          // Idempotency-Keys, so the same key sent to another member still reaches this one.
+          List<String> ids = new ArrayList<>();
+          Map<String, String> keys = new HashMap<>();
+          jobs.table().list(null).forEach(j -> {
+            ids.add(j.id());
+            if (j.idempotencyKey() != null) {
+              keys.put(ClusterForwarding.claimKey(j.submittedBy(), j.idempotencyKey()), c.node());
+            }
+          });
+          Future.all(c.recordOwners(ids), c.claimAll(keys)).onComplete(ar -> {
+            if (ar.failed()) {
+              LOG.warn("jobs from before the cluster not all recorded in it: {}", ar.cause().toString());
+            }
+            joined.complete();
+          });
         });
       } catch (Exception | LinkageError e) {
         context.runOnContext(v -> joined.fail(e));

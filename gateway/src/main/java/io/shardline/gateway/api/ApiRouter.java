@@ -56,7 +56,7 @@ public final class ApiRouter {
 
   public static Future<Router> create(Vertx vertx, JobService jobs, JobRunner runner, GatewayMetrics metrics,
       AuthHandler auth, int maxBodyBytes, long heartbeatMs, Supplier<Future<Boolean>> ready,
-      Supplier<Future<JsonObject>> cluster) {
+      Supplier<Future<JsonObject>> cluster, ClusterForwarding forwarding, Supplier<String> node) {
     String text = contractText();
     @SuppressWarnings("unchecked")
     Map<String, Object> raw = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
@@ -66,21 +66,21 @@ public final class ApiRouter {
       rb.rootHandler(new SecurityHeaders()); // on every response, errors included
       rb.rootHandler(auth); // a security policy: runs before the body is read
       rb.rootHandler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
-      JobsApi api = new JobsApi(jobs);
+      JobsApi api = new JobsApi(jobs, node);
       EventStream events = new EventStream(vertx, jobs, runner, heartbeatMs);
       for (OpenAPIRoute r : rb.getRoutes()) {
         r.setDoSecurity(false); // AuthHandler does it, for every route
         r.addHandler(AuthHandler.required()); // every contract route needs a caller, however its path was spelled
       }
-      rb.getRoute("submitJob").addHandler(api::submit);
-      rb.getRoute("listJobs").addHandler(api::list);
-      rb.getRoute("getJob").addHandler(api::get);
-      rb.getRoute("updateJob").addHandler(api::update);
-      rb.getRoute("cancelJob").addHandler(api::cancel);
-      rb.getRoute("pauseJob").addHandler(api::pause);
-      rb.getRoute("resumeJob").addHandler(api::resume);
-      rb.getRoute("jobEvents").addHandler(events::handle);
-      rb.getRoute("jobLog").addHandler(api::log);
+      rb.getRoute("submitJob").addHandler(forwarding.forSubmit(api::submit));
+      rb.getRoute("listJobs").addHandler(forwarding.forList(api::list));
+      rb.getRoute("getJob").addHandler(forwarding.forJob(api::get));
+      rb.getRoute("updateJob").addHandler(forwarding.forJob(api::update));
+      rb.getRoute("cancelJob").addHandler(forwarding.forJob(api::cancel));
+      rb.getRoute("pauseJob").addHandler(forwarding.forJob(api::pause));
+      rb.getRoute("resumeJob").addHandler(forwarding.forJob(api::resume));
+      rb.getRoute("jobEvents").addHandler(forwarding.forJob(events::handle));
+      rb.getRoute("jobLog").addHandler(forwarding.forJob(api::log));
       rb.getRoute("whoAmI").addHandler(rc -> JobsApi.json(rc, 200, new JsonObject()
           .put("name", AuthHandler.caller(rc).name()).put("role", AuthHandler.caller(rc).role().label())));
       rb.getRoute("getCluster").addHandler(rc -> cluster.get().onComplete(ar -> {

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The handlers of the jobs API. Requests reach them already checked against openapi.yaml (types,
@@ -34,9 +35,23 @@ public final class JobsApi {
   public static final int DEFAULT_LANES = 4;
 
   private final JobService jobs;
+  /** This member's name in a cluster (every view names it), or null. */
+  private final Supplier<String> node;
 
   public JobsApi(JobService jobs) {
+    this(jobs, () -> null);
+  }
+
+  public JobsApi(JobService jobs, Supplier<String> node) {
     this.jobs = jobs;
+    this.node = node;
+  }
+
+  /** A job's view, naming this member when it is one of a cluster. */
+  private JsonObject view(Job j) {
+    JsonObject v = JobView.of(j);
+    String n = node.get();
+    return n == null ? v : v.put("node", n);
   }
 
   public void submit(RoutingContext rc) {
@@ -70,7 +85,7 @@ public final class JobsApi {
     java.util.Collections.reverse(all); // newest first
     JsonArray page = new JsonArray();
     for (long i = offset; i < Math.min(all.size(), (long) offset + limit); i++) {
-      page.add(JobView.of(all.get((int) i)));
+      page.add(view(all.get((int) i)));
     }
     json(rc, 200, new JsonObject().put("jobs", page).put("total", all.size()).put("offset", offset).put("limit", limit));
   }
@@ -85,7 +100,7 @@ public final class JobsApi {
     }
     Buffer body = (Buffer) j.cachedView();
     if (body == null) {
-      body = JobView.of(j).toBuffer();
+      body = view(j).toBuffer();
       j.cachedView(body);
     }
     rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
@@ -181,11 +196,11 @@ public final class JobsApi {
     return p == null || p.isNull() ? dflt : p.getInteger();
   }
 
-  private static void reply(RoutingContext rc, Future<Job> f, int status) {
+  private void reply(RoutingContext rc, Future<Job> f, int status) {
     f.onComplete(ar -> {
       try {
         if (ar.succeeded()) {
-          json(rc, status, JobView.of(ar.result()));
+          json(rc, status, view(ar.result()));
         } else {
           fail(rc, ar.cause());
         }

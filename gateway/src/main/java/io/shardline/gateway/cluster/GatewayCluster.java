@@ -14,6 +14,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.spi.cluster.NodeInfo;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -22,6 +23,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,6 +46,10 @@ public final class GatewayCluster {
   public static final long STATUS_TIMEOUT_MS = 2000;
   /** The Hazelcast cluster's name: gateways only ever join gateways. */
   static final String CLUSTER_NAME = "shardline-gateway";
+  /** Job id to the name of the member that holds it (a Hazelcast map, one backup). */
+  static final String OWNERS_MAP = "shardline.gateway.job-owners";
+  /** {@code caller:Idempotency-Key} to the member that took it first. */
+  static final String IDEMPOTENCY_MAP = "shardline.gateway.idempotency";
   private static final Logger LOG = LoggerFactory.getLogger(GatewayCluster.class);
 
   private final ClusterConfig config;
@@ -172,6 +178,76 @@ public final class GatewayCluster {
       list.sort(Comparator.comparing(j -> j.getString("node", "")));
       return new JsonArray(new ArrayList<>(list));
     });
+  }
+
+  /** Every live member's metadata ({@code node}, {@code api}, {@code destinations}), without asking them anything. */
+  public Future<List<JsonObject>> memberInfos() {
+    List<Future<JsonObject>> infos = new ArrayList<>();
+    for (String id : manager.getNodes()) {
+      infos.add(nodeInfo(id).map(i -> i == null || i.metadata() == null ? new JsonObject() : i.metadata().copy())
+          .otherwise(t -> new JsonObject()));
+    }
+    return Future.join(infos).map(x -> {
+      List<JsonObject> out = new ArrayList<>();
+      infos.forEach(f -> {
+        if (f.result().getString("node") != null) {
+          out.add(f.result());
+        }
+      });
+      return out;
+    });
+  }
+
+  /** The cluster-wide map of job id to the member that holds the job. */
+  private Future<AsyncMap<String, String>> owners() {
+    return vertx.sharedData().getAsyncMap(OWNERS_MAP);
+  }
+
+  /** Records that this member holds {@code jobId} (after it was durably submitted here). */
+  public Future<Void> recordOwner(String jobId) {
+    return owners().compose(m -> m.put(jobId, config.node()));
+  }
+
+  /** Records every job this member holds (at join: jobs from before the cluster, or from a restart). */
+  public Future<Void> recordOwners(List<String> jobIds) {
+    return owners().compose(m -> {
+      List<Future<Void>> puts = new ArrayList<>();
+      for (String id : jobIds) {
+        puts.add(m.put(id, config.node()));
+      }
+      return Future.all(puts).mapEmpty();
+    });
+  }
+
+  /** The member that holds {@code jobId}, or null when no member recorded it. */
+  public Future<String> owner(String jobId) {
+    return owners().compose(m -> m.get(jobId));
+  }
+
+  /**
+   * Claims an idempotency key ({@code caller:key}) for {@code node}: the member that first
+   * claimed it, which is {@code node} when this claim won. So the same key sent to two members
+   * reaches the one that holds (or will hold) its job.
+   */
+  public Future<String> claim(String key, String node) {
+    return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP)
+        .compose(m -> m.putIfAbsent(key, node).map(prev -> prev == null ? node : prev));
+  }
+
+  /**
+   * Moves a claimed key from {@code from} (a member that has left) to {@code to}: the member
+   * that holds it afterwards (another member may have moved it first).
+   */
+  public Future<String> reclaim(String key, String from, String to) {
+    return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP).compose(m -> m.replaceIfPresent(key, from,
+        to).compose(moved -> moved ? Future.succeededFuture(to) : m.get(key).map(now -> now == null ? to : now)));
+  }
+
+  /** Claims each key of {@code keys} for its member unless another member claimed it first. */
+  public Future<Void> claimAll(Map<String, String> keys) {
+    List<Future<String>> claims = new ArrayList<>();
+    keys.forEach((k, node) -> claims.add(claim(k, node)));
+    return Future.all(claims).mapEmpty();
   }
 
   /** Leaves the cluster (the other members see this one go at once). */

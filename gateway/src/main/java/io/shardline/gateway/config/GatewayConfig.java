@@ -128,13 +128,13 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       cert = existing(path(base, required(tls, "cert")), "tls.cert");
       key = existing(path(base, required(tls, "key")), "tls.key");
     }
-    ClusterConfig cluster = c.containsKey("cluster") ? cluster(objectValue(c.getValue("cluster"), "cluster")) : null;
+    ClusterConfig cluster = c.containsKey("cluster") ? cluster(objectValue(c.getValue("cluster"), "cluster"), base) : null;
     return new GatewayConfig(listen, dataDir, Map.copyOf(remotes), Map.copyOf(dests), List.copyOf(tokens), maxRunning,
         maxBody, snapshotEvery, cert, key, idle, header, maxConnections, cluster);
   }
 
-  private static ClusterConfig cluster(JsonObject c) {
-    unknownKeys(c, Set.of("node", "host", "port", "members"), "cluster.");
+  private static ClusterConfig cluster(JsonObject c, Path base) {
+    unknownKeys(c, Set.of("node", "host", "port", "members", "apiCa"), "cluster.");
     String node = required(c, "node", "cluster");
     checkName(node, "cluster.node");
     String host = string(c, "host", "127.0.0.1");
@@ -158,7 +158,8 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
         throw new ConfigException("cluster.members[" + i + "]: " + e.getMessage(), e);
       }
     }
-    return new ClusterConfig(node, host, port, members);
+    Path apiCa = c.containsKey("apiCa") ? existing(path(base, string(c, "apiCa", null)), "cluster.apiCa") : null;
+    return new ClusterConfig(node, host, port, members, apiCa);
   }
 
   private static Remote remote(String name, JsonObject r, Path base) {

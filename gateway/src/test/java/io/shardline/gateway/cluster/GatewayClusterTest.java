@@ -3,6 +3,7 @@ package io.shardline.gateway.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.gateway.GatewayServer;
@@ -50,6 +51,8 @@ class GatewayClusterTest {
     tmp = dir;
     h = new GatewayHarness(tmp);
     GatewayHarness.file(h.source.resolve("big/c.bin"), 32_000_000, 3);
+    // Slow jobs: socket buffers of 4 lanes take tens of MB before a rate limit bites.
+    GatewayHarness.file(h.source.resolve("huge/d.bin"), 160_000_000, 4);
     h.startNode(o -> { });
     for (int i = 0; i < 3; i++) {
       clusterPorts.add(freePort());
@@ -178,9 +181,16 @@ class GatewayClusterTest {
     startMember("gw-d", late, List.of("late"));
     JsonObject seen = awaitView("gw-d", v -> names(v).size() == 4);
     assertEquals(List.of("gw-a", "gw-b", "gw-c", "gw-d"), names(seen), "a member that joins late sees every member");
+    HttpResponse<String> onD = send("gw-b", "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, slowJob("late:gone"));
+    assertEquals(201, onD.statusCode(), onD.body());
+    assertEquals("gw-d", new JsonObject(onD.body()).getString("node"), "only gw-d has 'late'");
+    String id = new JsonObject(onD.body()).getString("id");
     GatewayHarness.await(gateways.remove("gw-d").stop());
     awaitView("gw-a", v -> names(v).equals(List.of("gw-a", "gw-b", "gw-c")));
     awaitView("gw-b", v -> names(v).equals(List.of("gw-a", "gw-b", "gw-c")));
+    HttpResponse<String> gone = send("gw-a", "GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null);
+    assertEquals(502, gone.statusCode(), gone.body());
+    assertTrue(gone.body().contains("gw-d"), "the answer names the member that holds the job: " + gone.body());
   }
 
   @Test
@@ -197,5 +207,183 @@ class GatewayClusterTest {
       assertEquals("up", self.getString("state"));
       assertEquals(new JsonArray().add("local"), self.getJsonArray("destinations"));
     }
+  }
+
+  HttpResponse<String> send(String node, String method, String path, String token, JsonObject body,
+      String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPorts.get(node) + path))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    if (body != null) {
+      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A job that runs for minutes (160 MB at 200 kB/s) unless cancelled. */
+  static JsonObject slowJob(String destination) {
+    return new JsonObject().put("source", "ckpt:huge").put("destination", destination).put("rateLimit", 200_000);
+  }
+
+  String awaitState(String node, String id, String state) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String seen = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = send(node, "GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null);
+      assertEquals(200, r.statusCode(), r.body());
+      seen = new JsonObject(r.body()).getString("state");
+      if (state.equals(seen)) {
+        return seen;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(id + " seen from " + node + " stayed " + seen + ", never " + state);
+  }
+
+  @Test
+  void aJobSubmittedToAMemberWithoutItsDestinationRunsOnOneThatHasItAndEveryMemberAnswersForIt() throws Exception {
+    for (String node : List.of("gw-a", "gw-b", "gw-c")) {
+      awaitView(node, v -> names(v).size() >= 3);
+    }
+    HttpResponse<String> r = send("gw-c", "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, slowJob("shared:placed"));
+    assertEquals(201, r.statusCode(), r.body());
+    JsonObject job = new JsonObject(r.body());
+    String id = job.getString("id");
+    String owner = job.getString("node");
+    assertTrue(List.of("gw-a", "gw-b").contains(owner), "gw-c has no 'shared' destination: " + job.encode());
+    assertEquals(owner, r.headers().firstValue("X-Shardline-Node").orElse(null));
+    assertEquals("/api/v1/jobs/" + id, r.headers().firstValue("Location").orElse(null));
+
+    for (String node : List.of("gw-a", "gw-b", "gw-c")) {
+      HttpResponse<String> g = send(node, "GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null);
+      assertEquals(200, g.statusCode(), node + ": " + g.body());
+      assertEquals(owner, new JsonObject(g.body()).getString("node"), node);
+      assertEquals(id, new JsonObject(g.body()).getString("id"));
+    }
+    assertEquals(404, send("gw-c", "GET", "/api/v1/jobs/no-such-job", GatewayHarness.VIEWER, null).statusCode());
+    assertEquals(403, send("gw-b", "POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.VIEWER, null).statusCode(),
+        "the member that acts checks the caller's own role");
+
+    HttpResponse<String> c = send("gw-c", "POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.OPERATOR, null);
+    assertTrue(c.statusCode() == 200 || c.statusCode() == 202, c.body());
+    awaitState("gw-a", id, "cancelled");
+    awaitState("gw-b", id, "cancelled");
+
+    HttpResponse<String> log = send("gw-c", "GET", "/api/v1/jobs/" + id + "/log", GatewayHarness.VIEWER, null);
+    assertEquals(200, log.statusCode(), log.body());
+    assertTrue(log.body().contains("submitted") && log.body().contains("cancel"), log.body());
+  }
+
+  @Test
+  void theListingOfAnyMemberHoldsEveryMembersJobsEachNamingItsMember() throws Exception {
+    for (String node : List.of("gw-a", "gw-b", "gw-c")) {
+      awaitView(node, v -> names(v).size() >= 3);
+    }
+    HttpResponse<String> onA = send("gw-a", "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, slowJob("local:listed-a"));
+    HttpResponse<String> onC = send("gw-c", "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, slowJob("other:listed-c"));
+    assertEquals(201, onA.statusCode(), onA.body());
+    assertEquals(201, onC.statusCode(), onC.body());
+    String a = new JsonObject(onA.body()).getString("id");
+    String c = new JsonObject(onC.body()).getString("id");
+    assertEquals("gw-a", new JsonObject(onA.body()).getString("node"));
+    assertEquals("gw-c", new JsonObject(onC.body()).getString("node"));
+    for (String node : List.of("gw-a", "gw-b", "gw-c")) {
+      HttpResponse<String> l = send(node, "GET", "/api/v1/jobs?limit=1000", GatewayHarness.VIEWER, null);
+      assertEquals(200, l.statusCode(), l.body());
+      JsonObject page = new JsonObject(l.body());
+      Map<String, String> nodes = new LinkedHashMap<>();
+      page.getJsonArray("jobs").forEach(j -> nodes.put(((JsonObject) j).getString("id"), ((JsonObject) j).getString("node")));
+      assertEquals("gw-a", nodes.get(a), node + ": " + page.encode());
+      assertEquals("gw-c", nodes.get(c), node + ": " + page.encode());
+      assertEquals(new JsonArray(), page.getJsonArray("unreachable"));
+      assertTrue(page.getLong("total") >= nodes.size(), page.encode());
+    }
+    for (String id : List.of(a, c)) {
+      send("gw-b", "POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.OPERATOR, null);
+    }
+  }
+
+  @Test
+  void anIdempotencyKeyHoldsAcrossMembers() throws Exception {
+    for (String node : List.of("gw-a", "gw-b", "gw-c")) {
+      awaitView(node, v -> names(v).size() >= 3);
+    }
+    JsonObject body = slowJob("shared:idem");
+    HttpResponse<String> first = send("gw-b", "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, body,
+        "Idempotency-Key", "retry-7");
+    assertEquals(201, first.statusCode(), first.body());
+    String id = new JsonObject(first.body()).getString("id");
+    for (String node : List.of("gw-a", "gw-c", "gw-b")) {
+      HttpResponse<String> again = send(node, "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, body,
+          "Idempotency-Key", "retry-7");
+      assertEquals(201, again.statusCode(), node + ": " + again.body()); // a replay answers as the first time did
+      assertEquals(id, new JsonObject(again.body()).getString("id"), node);
+      assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(null), node);
+    }
+    HttpResponse<String> other = send("gw-c", "POST", "/api/v1/jobs", GatewayHarness.OPERATOR,
+        slowJob("shared:different"), "Idempotency-Key", "retry-7");
+    assertEquals(422, other.statusCode(), "the same key with another request is refused wherever it lands: "
+        + other.body());
+    send("gw-a", "POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.OPERATOR, null);
+  }
+
+  @Test
+  void aJobsEventStreamIsServedByEveryMemberFromWhereverItRuns() throws Exception {
+    for (String node : List.of("gw-a", "gw-b", "gw-c")) {
+      awaitView(node, v -> names(v).size() >= 3);
+    }
+    HttpResponse<String> r = send("gw-a", "POST", "/api/v1/jobs", GatewayHarness.OPERATOR, slowJob("local:streamed"));
+    assertEquals(201, r.statusCode(), r.body());
+    String id = new JsonObject(r.body()).getString("id");
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPorts.get("gw-c") + "/api/v1/jobs/"
+            + id + "/events")).header("Authorization", "Bearer " + GatewayHarness.VIEWER)
+        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(30)).build();
+    HttpResponse<java.util.stream.Stream<String>> stream = http.send(req, HttpResponse.BodyHandlers.ofLines());
+    assertEquals(200, stream.statusCode());
+    assertEquals("gw-a", stream.headers().firstValue("X-Shardline-Node").orElse(null));
+    assertTrue(stream.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+    // The stream opens with the job's state (id: its last event) and goes on live: progress
+    // events come through the member that does not hold the job as they happen.
+    long[] lastId = {-1};
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      try (java.util.stream.Stream<String> lines = stream.body()) {
+        var it = lines.iterator();
+        boolean progress = false;
+        while (!progress && it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("id:") && lastId[0] < 0) {
+            lastId[0] = Long.parseLong(line.substring(3).trim());
+          }
+          progress = line.equals("event: progress") && lastId[0] >= 0;
+        }
+        assertTrue(progress, "the stream ended before a progress event");
+      }
+    });
+    assertTrue(lastId[0] >= 1, "the opening state names the job's last event");
+    // Last-Event-ID goes along: a stream from yet another member starts right after it.
+    HttpResponse<java.util.stream.Stream<String>> resumed = http.send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + apiPorts.get("gw-b") + "/api/v1/jobs/" + id + "/events"))
+        .header("Authorization", "Bearer " + GatewayHarness.VIEWER).header("Last-Event-ID", "" + (lastId[0] - 1))
+        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofLines());
+    assertEquals(200, resumed.statusCode());
+    String firstId = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      try (java.util.stream.Stream<String> lines = resumed.body()) {
+        var it = lines.iterator();
+        while (it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("id:")) {
+            return line.substring(3).trim();
+          }
+        }
+        return null;
+      }
+    });
+    assertEquals(String.valueOf(lastId[0]), firstId, "the stream resumed after the event named");
+    send("gw-a", "POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.OPERATOR, null);
   }
 }

@@ -154,6 +154,11 @@ class GatewayConfigTest {
     assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"127.0.0.1:15701-15703\"]}"), "port range");
     assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"nohost\"]}"), "cluster.members[0]");
     assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"h:1\"],\"lease\":3}"), "unknown key 'cluster.lease'");
+    assertEquals(null, c.cluster().apiCa(), "members' APIs are checked against this gateway's own certificate");
+    Files.writeString(tmp.resolve("members-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+    assertEquals(tmp.resolve("members-ca.pem"), GatewayConfig.parse(with(ok, "cluster",
+        "{\"node\":\"a\",\"members\":[\"h:1\"],\"apiCa\":\"members-ca.pem\"}"), tmp).cluster().apiCa());
+    assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"h:1\"],\"apiCa\":\"nope.pem\"}"), "cluster.apiCa");
   }
 
   private static JsonObject with(JsonObject base, String key, String json) {

@@ -1,0 +1,295 @@
+package io.shardline.gateway.api;
+
+import io.shardline.gateway.auth.AuthHandler;
+import io.shardline.gateway.cluster.GatewayCluster;
+import io.shardline.gateway.http.Problem;
+import io.shardline.gateway.job.JobService;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Makes a gateway cluster one API: a request about a job another member holds is forwarded to
+ * that member's API (the caller's own token goes along, so the member that acts authenticates and
+ * audits the caller itself; responses, event streams included, are piped back); a submission goes
+ * to a member that has its destination, the least loaded first (an {@code Idempotency-Key} is
+ * claimed cluster-wide first, so the same key reaches the same member); a listing gathers every
+ * member's jobs. A forwarded request carries {@link #FORWARDED} and is always answered where it
+ * lands, so nothing is forwarded twice. Without a cluster every handler runs as it is.
+ */
+public final class ClusterForwarding {
+  /** Marks a request another member forwarded (its value: that member's name). */
+  public static final String FORWARDED = "X-Shardline-Forwarded";
+  /** Request headers a forwarded request keeps. */
+  private static final List<CharSequence> REQUEST_HEADERS = List.of(HttpHeaders.AUTHORIZATION, HttpHeaders.CONTENT_TYPE,
+      HttpHeaders.ACCEPT, "Idempotency-Key", "Last-Event-ID");
+  /** Response headers a forwarded answer keeps (the rest, security headers included, are this member's). */
+  private static final List<CharSequence> RESPONSE_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.LOCATION,
+      HttpHeaders.CACHE_CONTROL, "Idempotent-Replayed", "Retry-After");
+  /** The largest page a member is asked for when a listing is gathered (the contract's limit). */
+  static final int MAX_PAGE = 1000;
+  /** Connections to one member at most (each forwarded event stream holds one). */
+  static final int MAX_CONNECTIONS_PER_MEMBER = 256;
+
+  private final Supplier<GatewayCluster> cluster;
+  private final JobService jobs;
+  private final HttpClient client;
+
+  /**
+   * @param cluster this member's cluster membership, or null (alone, or not joined yet)
+   * @param apiTrust the PEM certificates a member's HTTPS API must present one of (the cluster's
+   *     {@code apiCa}, else this gateway's own certificate), or null for the system's CAs
+   */
+  public ClusterForwarding(Vertx vertx, Supplier<GatewayCluster> cluster, JobService jobs, Path apiTrust) {
+    this.cluster = cluster;
+    this.jobs = jobs;
+    HttpClientOptions o = new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true);
+    if (apiTrust != null) {
+      // Members are reached at the address they published (often an IP the certificate does not
+      // name), so the check is the certificate itself, against this pinned set, not the host name.
+      o.setTrustOptions(new PemTrustOptions().addCertPath(apiTrust.toString())).setVerifyHost(false);
+    }
+    // Event streams hold their connection while they last: room for many at once per member.
+    this.client = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_MEMBER));
+  }
+
+  private static boolean forwarded(RoutingContext rc) {
+    return rc.request().getHeader(FORWARDED) != null;
+  }
+
+  /** Wraps the handler of a route about one job ({@code :id}): the member that holds the job answers. */
+  public Handler<RoutingContext> forJob(Handler<RoutingContext> local) {
+    return rc -> {
+      GatewayCluster c = cluster.get();
+      String id = rc.pathParam("id");
+      if (c == null || forwarded(rc) || id == null || jobs.table().get(id) != null) {
+        local.handle(rc);
+        return;
+      }
+      c.owner(id).compose(owner -> owner != null ? Future.succeededFuture(owner) : search(rc, c, id))
+          .onComplete(ar -> {
+            String owner = ar.succeeded() ? ar.result() : null;
+            if (owner == null || owner.equals(c.node())) {
+              local.handle(rc); // no member holds it: this one answers 404
+            } else {
+              forward(rc, c, owner);
+            }
+          });
+    };
+  }
+
+  /** A job no member recorded (from before the cluster): the member whose API knows it. */
+  private Future<String> search(RoutingContext rc, GatewayCluster c, String id) {
+    return c.memberInfos().compose(members -> {
+      List<Future<String>> asks = new ArrayList<>();
+      for (JsonObject m : members) {
+        if (m.getString("node").equals(c.node())) {
+          continue;
+        }
+        asks.add(client.request(options(rc, c, m.getString("api"), "api/v1/jobs/" + id, HttpMethod.GET))
+            .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode() == 200
+                ? m.getString("node") : null)).otherwise((String) null));
+      }
+      return Future.join(asks).map(x -> asks.stream().map(Future::result).filter(n -> n != null).findFirst()
+          .orElse(null));
+    });
+  }
+
+  /** Wraps the submission handler: placement by destination and load, idempotency across members. */
+  public Handler<RoutingContext> forSubmit(Handler<RoutingContext> local) {
+    return rc -> {
+      GatewayCluster c = cluster.get();
+      if (c == null || forwarded(rc)) {
+        local.handle(rc);
+        return;
+      }
+      JsonObject body = rc.body().asJsonObject();
+      String dest = body == null ? null : body.getString("destination");
+      String destName = dest == null || dest.indexOf(':') <= 0 ? null : dest.substring(0, dest.indexOf(':'));
+      String key = rc.request().getHeader("Idempotency-Key");
+      c.members().compose(members -> {
+        String chosen = place(members, destName, c.node());
+        if (key == null) {
+          return Future.succeededFuture(chosen);
+        }
+        String claim = claimKey(AuthHandler.caller(rc).name(), key);
+        return c.claim(claim, chosen).compose(owner -> live(members, owner) ? Future.succeededFuture(owner)
+            // The key's member has left since: its job (if it was made) is gone with it, so the
+            // key moves to the member chosen now, once, whichever member asks first.
+            : c.reclaim(claim, owner, chosen));
+      }).onComplete(ar -> {
+        if (ar.failed() || ar.result().equals(c.node())) {
+          local.handle(rc);
+        } else {
+          forward(rc, c, ar.result());
+        }
+      });
+    };
+  }
+
+  /** The cluster-wide name of a caller's Idempotency-Key. */
+  public static String claimKey(String caller, String key) {
+    return caller + '\0' + key;
+  }
+
+  /**
+   * Where a job for destination {@code dest} runs: among the members that are up and have it, the
+   * one with the fewest running and queued jobs (this member on a tie, then by name); this member
+   * when none has it (its validation then names the problem).
+   */
+  static String place(JsonArray members, String dest, String self) {
+    JsonObject best = null;
+    for (Object o : members) {
+      JsonObject m = (JsonObject) o;
+      if (!"up".equals(m.getString("state")) || !m.getJsonArray("destinations", new JsonArray()).contains(dest)) {
+        continue;
+      }
+      if (best == null || load(m) < load(best) || (load(m) == load(best) && rank(m, self).compareTo(rank(best, self)) < 0)) {
+        best = m;
+      }
+    }
+    return best == null ? self : best.getString("node");
+  }
+
+  private static boolean live(JsonArray members, String node) {
+    for (Object o : members) {
+      if (node.equals(((JsonObject) o).getString("node"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int load(JsonObject m) {
+    return m.getJsonArray("runningJobs", new JsonArray()).size() + m.getInteger("queuedJobs", 0);
+  }
+
+  private static String rank(JsonObject m, String self) {
+    return (m.getString("node").equals(self) ? "0" : "1") + m.getString("node");
+  }
+
+  /** Wraps the listing: every member's jobs, newest first, each naming its member. */
+  public Handler<RoutingContext> forList(Handler<RoutingContext> local) {
+    return rc -> {
+      GatewayCluster c = cluster.get();
+      if (c == null || forwarded(rc)) {
+        local.handle(rc);
+        return;
+      }
+      String state = rc.request().getParam("state");
+      int offset = rc.request().getParam("offset") == null ? 0 : Integer.parseInt(rc.request().getParam("offset"));
+      int limit = rc.request().getParam("limit") == null ? 100 : Integer.parseInt(rc.request().getParam("limit"));
+      int window = (int) Math.min(MAX_PAGE, (long) offset + limit);
+      String query = "api/v1/jobs?offset=0&limit=" + window + (state == null ? "" : "&state=" + state);
+      c.memberInfos().compose(members -> {
+        List<Future<JsonObject>> pages = new ArrayList<>();
+        for (JsonObject m : members) {
+          String node = m.getString("node");
+          pages.add(client.request(options(rc, c, m.getString("api"), query, HttpMethod.GET))
+              .compose(req -> req.send()).compose(resp -> resp.body().map(b -> {
+                if (resp.statusCode() != 200) {
+                  throw new IllegalStateException(node + " answered " + resp.statusCode());
+                }
+                return new JsonObject(b).put("node", node);
+              })).otherwise(t -> new JsonObject().put("node", node).put("unreachable", t.getMessage())));
+        }
+        return Future.join(pages).map(x -> pages.stream().map(Future::result).toList());
+      }).onComplete(ar -> {
+        if (ar.failed()) {
+          rc.fail(ar.cause());
+          return;
+        }
+        List<JsonObject> all = new ArrayList<>();
+        long total = 0;
+        JsonArray unreachable = new JsonArray();
+        for (JsonObject page : ar.result()) {
+          if (page.containsKey("unreachable")) {
+            unreachable.add(new JsonObject().put("node", page.getString("node")).put("error", page.getString("unreachable")));
+            continue;
+          }
+          total += page.getLong("total", 0L);
+          String node = page.getString("node");
+          page.getJsonArray("jobs", new JsonArray()).forEach(j -> all.add(((JsonObject) j).put("node", node)));
+        }
+        all.sort(Comparator.comparing((JsonObject j) -> Instant.parse(j.getString("createdAt"))).reversed()
+            .thenComparing(j -> j.getString("id")));
+        JsonArray page = new JsonArray();
+        for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
+          page.add(all.get(i));
+        }
+        JobsApi.json(rc, 200, new JsonObject().put("jobs", page).put("total", total).put("offset", offset)
+            .put("limit", limit).put("unreachable", unreachable));
+      });
+    };
+  }
+
+  private RequestOptions options(RoutingContext rc, GatewayCluster c, String api, String pathAndQuery,
+      HttpMethod method) {
+    RequestOptions o = new RequestOptions().setMethod(method).setAbsoluteURI(api + pathAndQuery)
+        .putHeader(FORWARDED, c.node());
+    for (CharSequence h : REQUEST_HEADERS) {
+      String v = rc.request().getHeader(h);
+      if (v != null) {
+        o.putHeader(h, v);
+      }
+    }
+    return o;
+  }
+
+  /** Sends the request to {@code node}'s API as it came, and pipes the answer back (streams stay streams). */
+  private void forward(RoutingContext rc, GatewayCluster c, String node) {
+    c.memberInfos().compose(members -> {
+      String api = members.stream().filter(m -> node.equals(m.getString("node"))).map(m -> m.getString("api"))
+          .findFirst().orElse(null);
+      if (api == null) {
+        return Future.failedFuture(new IllegalStateException("member " + node + " has left the cluster"));
+      }
+      String uri = rc.request().uri();
+      RequestOptions o = options(rc, c, api, uri.startsWith("/") ? uri.substring(1) : uri, rc.request().method());
+      Buffer body = rc.body() == null ? null : rc.body().buffer();
+      return client.request(o).compose(req -> body == null || body.length() == 0 ? req.send() : req.send(body));
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        Problem.send(rc, 502, "the job's gateway " + node + " did not answer: " + ar.cause().getMessage());
+        return;
+      }
+      relay(rc, ar.result(), node);
+    });
+  }
+
+  private static void relay(RoutingContext rc, HttpClientResponse resp, String node) {
+    var out = rc.response().setStatusCode(resp.statusCode()).putHeader("X-Shardline-Node", node);
+    for (CharSequence h : RESPONSE_HEADERS) {
+      String v = resp.getHeader(h);
+      if (v != null) {
+        out.putHeader(h, v);
+      }
+    }
+    String length = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      out.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+    } else {
+      out.setChunked(true);
+    }
+    out.closeHandler(v -> resp.request().reset()); // the caller went away: so does the upstream stream
+    resp.pipeTo(out);
+  }
+}
