@@ -53,6 +53,13 @@ public enum ErrorCode {
   BUSY(40, true),
   /** The transfer was cancelled or paused by its owner (never sent on the wire). */
   CANCELLED(50, false),
+  /** Another pull holds the destination's lock (never sent on the wire): trying again once it is free can succeed. */
+  DESTINATION_LOCKED(51, true),
+  /**
+   * The writer lost its right to write: a gateway's lease on the job expired or moved to another
+   * gateway, so this pull stops without writing or publishing (never sent on the wire).
+   */
+  FENCED(52, false),
   /** A bug: an unexpected exception. */
   INTERNAL(99, false);
 

@@ -26,7 +26,7 @@ public final class DestinationLock {
     this.lock = lock;
   }
 
-  /** Takes the lock or fails with {@code DESTINATION_ERROR} when another pull holds it. */
+  /** Takes the lock or fails with {@code DESTINATION_LOCKED} when another pull holds it. */
   public static DestinationLock acquire(Path destRoot) throws IOException {
     Path state = destRoot.toAbsolutePath().normalize().resolve(LocalChunkSink.STATE_DIR);
     Files.createDirectories(state);
@@ -40,7 +40,7 @@ public final class DestinationLock {
     }
     if (lock == null) {
       ch.close();
-      throw new ShardlineException(ErrorCode.DESTINATION_ERROR,
+      throw new ShardlineException(ErrorCode.DESTINATION_LOCKED,
           "another pull is writing into " + destRoot + " (" + path + " is locked); wait for it or pick another folder");
     }
     return new DestinationLock(path, ch, lock);
