@@ -80,7 +80,7 @@ public final class ClusterForwarding {
     return rc -> {
       GatewayCluster c = cluster.get();
       String id = rc.pathParam("id");
-      if (c == null || forwarded(rc) || id == null || jobs.table().get(id) != null) {
+      if (c == null || forwarded(rc) || id == null || jobs.holds(id)) {
         local.handle(rc);
         return;
       }

@@ -2,6 +2,8 @@ package io.shardline.gateway.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.shardline.engine.cli.HostPort;
@@ -46,8 +48,15 @@ public final class GatewayCluster {
   public static final long STATUS_TIMEOUT_MS = 2000;
   /** The Hazelcast cluster's name: gateways only ever join gateways. */
   static final String CLUSTER_NAME = "shardline-gateway";
-  /** Job id to the name of the member that holds it (a Hazelcast map, one backup). */
-  static final String OWNERS_MAP = "shardline.gateway.job-owners";
+  /**
+   * Job id to its lease and history (a Hazelcast map with a synchronous backup: a put has
+   * reached a second member when it completes).
+   */
+  static final String JOBS_MAP = "shardline.gateway.jobs";
+  /** The split-brain protection of the job map: a majority of the listed members. */
+  static final String QUORUM = "shardline-majority";
+  /** A member silent for this long is removed from the cluster. */
+  static final int MAX_NO_HEARTBEAT_SECONDS = 6;
   /** {@code caller:Idempotency-Key} to the member that took it first. */
   static final String IDEMPOTENCY_MAP = "shardline.gateway.idempotency";
   private static final Logger LOG = LoggerFactory.getLogger(GatewayCluster.class);
@@ -104,6 +113,19 @@ public final class GatewayCluster {
     hz.setProperty("hazelcast.shutdownhook.enabled", "false"); // Vert.x leaves the cluster when it closes
     hz.setProperty("hazelcast.socket.bind.any", "false"); // the configured host, not every interface
     hz.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // A member that stops answering (killed, frozen) is removed within seconds, not Hazelcast's
+    // default minute, so the backups of its map entries take over and its leases can be taken.
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
+    // A member that was cut off (or frozen, then removed) merges back soon after it can.
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
+    // The job map: a synchronous backup on another member, so a put that completed survives the
+    // loss of one member; changed only while this member sees a majority (a member alone on its
+    // side of a split, or frozen past its removal, takes over nothing).
+    hz.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, c.quorum()));
+    hz.addMapConfig(new MapConfig(JOBS_MAP).setBackupCount(1).setAsyncBackupCount(0)
+        .setSplitBrainProtectionName(QUORUM));
     NetworkConfig n = hz.getNetworkConfig();
     n.setPort(c.port()).setPortAutoIncrement(false);
     n.setPublicAddress(c.host() + ":" + c.port());
@@ -198,30 +220,34 @@ public final class GatewayCluster {
     });
   }
 
-  /** The cluster-wide map of job id to the member that holds the job. */
-  private Future<AsyncMap<String, String>> owners() {
-    return vertx.sharedData().getAsyncMap(OWNERS_MAP);
+  /** The cluster-wide map of job id to its {@link JobLeases} entry: lease and history. */
+  private Future<AsyncMap<String, String>> jobMap() {
+    return vertx.sharedData().getAsyncMap(JOBS_MAP);
   }
 
-  /** Records that this member holds {@code jobId} (after it was durably submitted here). */
-  public Future<Void> recordOwner(String jobId) {
-    return owners().compose(m -> m.put(jobId, config.node()));
+  /** A job's entry ({@link JobLeases}' JSON: its lease and its history), or null. */
+  public Future<String> jobEntry(String jobId) {
+    return jobMap().compose(m -> m.get(jobId));
   }
 
-  /** Records every job this member holds (at join: jobs from before the cluster, or from a restart). */
-  public Future<Void> recordOwners(List<String> jobIds) {
-    return owners().compose(m -> {
-      List<Future<Void>> puts = new ArrayList<>();
-      for (String id : jobIds) {
-        puts.add(m.put(id, config.node()));
-      }
-      return Future.all(puts).mapEmpty();
-    });
+  /** Stores a new job's entry unless one exists: null when stored, else the entry there. */
+  public Future<String> putJobEntryIfAbsent(String jobId, String entry) {
+    return jobMap().compose(m -> m.putIfAbsent(jobId, entry));
   }
 
-  /** The member that holds {@code jobId}, or null when no member recorded it. */
+  /** Replaces a job's entry if it is still {@code expected} (compare-and-set): whether it was. */
+  public Future<Boolean> replaceJobEntry(String jobId, String expected, String entry) {
+    return jobMap().compose(m -> m.replaceIfPresent(jobId, expected, entry));
+  }
+
+  /** Every job's entry, by id (a member scans them for lapsed leases). */
+  public Future<Map<String, String>> jobEntries() {
+    return jobMap().compose(AsyncMap::entries);
+  }
+
+  /** The member that holds {@code jobId} by its lease, or null when no member recorded it. */
   public Future<String> owner(String jobId) {
-    return owners().compose(m -> m.get(jobId));
+    return jobEntry(jobId).map(e -> e == null ? null : JobLeases.holder(e));
   }
 
   /**
