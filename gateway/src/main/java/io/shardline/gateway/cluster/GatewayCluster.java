@@ -8,6 +8,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.shardline.engine.cli.HostPort;
 import io.shardline.gateway.config.ClusterConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -166,6 +167,20 @@ public final class GatewayCluster {
     return p.future();
   }
 
+  /**
+   * {@code f}, completed on the caller's context: the cluster's futures complete on the clustered
+   * Vert.x instance's threads, and everything about jobs is confined to the gateway's context.
+   */
+  private static <T> Future<T> back(Future<T> f) {
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      return f;
+    }
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> caller.runOnContext(v -> p.handle(ar)));
+    return p.future();
+  }
+
   /** This member's name. */
   public String node() {
     return config.node();
@@ -192,14 +207,14 @@ public final class GatewayCluster {
             .otherwise(t -> meta.put("state", "unreachable").put("error", t.getMessage()));
       }).otherwise(t -> new JsonObject().put("self", id.equals(own)).put("state", "unknown")));
     }
-    return Future.join(views).map(all -> {
+    return back(Future.join(views).map(all -> {
       List<JsonObject> list = new ArrayList<>();
       for (int i = 0; i < views.size(); i++) {
         list.add(views.get(i).result());
       }
       list.sort(Comparator.comparing(j -> j.getString("node", "")));
       return new JsonArray(new ArrayList<>(list));
-    });
+    }));
   }
 
   /** Every live member's metadata ({@code node}, {@code api}, {@code destinations}), without asking them anything. */
@@ -209,7 +224,7 @@ public final class GatewayCluster {
       infos.add(nodeInfo(id).map(i -> i == null || i.metadata() == null ? new JsonObject() : i.metadata().copy())
           .otherwise(t -> new JsonObject()));
     }
-    return Future.join(infos).map(x -> {
+    return back(Future.join(infos).map(x -> {
       List<JsonObject> out = new ArrayList<>();
       infos.forEach(f -> {
         if (f.result().getString("node") != null) {
@@ -217,7 +232,7 @@ public final class GatewayCluster {
         }
       });
       return out;
-    });
+    }));
   }
 
   /** The cluster-wide map of job id to its {@link JobLeases} entry: lease and history. */
@@ -227,22 +242,22 @@ public final class GatewayCluster {
 
   /** A job's entry ({@link JobLeases}' JSON: its lease and its history), or null. */
   public Future<String> jobEntry(String jobId) {
-    return jobMap().compose(m -> m.get(jobId));
+    return back(jobMap().compose(m -> m.get(jobId)));
   }
 
   /** Stores a new job's entry unless one exists: null when stored, else the entry there. */
   public Future<String> putJobEntryIfAbsent(String jobId, String entry) {
-    return jobMap().compose(m -> m.putIfAbsent(jobId, entry));
+    return back(jobMap().compose(m -> m.putIfAbsent(jobId, entry)));
   }
 
   /** Replaces a job's entry if it is still {@code expected} (compare-and-set): whether it was. */
   public Future<Boolean> replaceJobEntry(String jobId, String expected, String entry) {
-    return jobMap().compose(m -> m.replaceIfPresent(jobId, expected, entry));
+    return back(jobMap().compose(m -> m.replaceIfPresent(jobId, expected, entry)));
   }
 
   /** Every job's entry, by id (a member scans them for lapsed leases). */
   public Future<Map<String, String>> jobEntries() {
-    return jobMap().compose(AsyncMap::entries);
+    return back(jobMap().compose(AsyncMap::entries));
   }
 
   /** The member that holds {@code jobId} by its lease, or null when no member recorded it. */
@@ -256,8 +271,8 @@ public final class GatewayCluster {
    * reaches the one that holds (or will hold) its job.
    */
   public Future<String> claim(String key, String node) {
-    return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP)
-        .compose(m -> m.putIfAbsent(key, node).map(prev -> prev == null ? node : prev));
+    return back(vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP)
+        .compose(m -> m.putIfAbsent(key, node).map(prev -> prev == null ? node : prev)));
   }
 
   /**
@@ -265,8 +280,8 @@ public final class GatewayCluster {
    * that holds it afterwards (another member may have moved it first).
    */
   public Future<String> reclaim(String key, String from, String to) {
-    return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP).compose(m -> m.replaceIfPresent(key, from,
-        to).compose(moved -> moved ? Future.succeededFuture(to) : m.get(key).map(now -> now == null ? to : now)));
+    return back(vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP).compose(m -> m.replaceIfPresent(key,
+        from, to).compose(moved -> moved ? Future.succeededFuture(to) : m.get(key).map(now -> now == null ? to : now))));
   }
 
   /** Claims each key of {@code keys} for its member unless another member claimed it first. */

@@ -281,7 +281,11 @@ public final class JobRunner implements JobListener {
     running.put(job.id(), r);
     LOG.info("job {} started: {} -> {}", job.id(), job.spec().source() + ":" + job.spec().sourcePath(),
         job.spec().destination() + ":" + job.spec().destPath());
-    r.done = session.run();
+    try {
+      r.done = session.run();
+    } catch (RuntimeException e) {
+      r.done = Future.failedFuture(e);
+    }
     r.done.onComplete(ar -> jobs.context().runOnContext(v -> finished(job, r,
         ar.succeeded() ? ar.result() : null, ar.cause())));
   }
@@ -333,7 +337,8 @@ public final class JobRunner implements JobListener {
         .destination(paths.destination(s))
         .trust(remote.trust())
         .lanes(s.lanes())
-        .rateLimit(job.rateLimit());
+        .rateLimit(job.rateLimit())
+        .fence(() -> jobs.ownership().mayWrite(job.id()), () -> jobs.ownership().fenceReason(job.id()));
     String token = token(remote);
     if (!token.isEmpty()) {
       o.header("Authorization", "Bearer " + token);

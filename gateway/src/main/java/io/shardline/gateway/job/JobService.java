@@ -6,6 +6,7 @@ import io.shardline.gateway.journal.JournalRecord;
 import io.shardline.gateway.journal.SnapshotStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -223,13 +224,15 @@ public final class JobService {
       }
       maybeSnapshot(end);
       Job applied = job;
-      return ownership.recorded(jobId, applied.events()).transform(rep -> {
+      Promise<Job> answered = Promise.promise();
+      ownership.recorded(jobId, applied.events()).onComplete(rep -> context.runOnContext(v -> {
         if (rep.failed()) {
           LOG.warn("job {}'s history is in this gateway's journal but not replicated: {}", jobId,
               rep.cause().toString());
         }
-        return Future.succeededFuture(applied);
-      });
+        answered.complete(applied); // on the gateway's context, whichever thread the cluster answered on
+      }));
+      return answered.future();
     });
   }
 

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +145,13 @@ class GatewayFailoverTest {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = null;
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = call(node, "GET", "/api/v1/jobs/" + id, null);
+      HttpResponse<String> r;
+      try {
+        r = call(node, "GET", "/api/v1/jobs/" + id, null);
+      } catch (HttpTimeoutException e) {
+        last = "no answer within 30 s";
+        continue;
+      }
       last = r.statusCode() + " " + r.body();
       if (r.statusCode() == 200) {
         JsonObject j = new JsonObject(r.body());
