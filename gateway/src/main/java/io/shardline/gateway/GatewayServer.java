@@ -6,11 +6,11 @@ import io.shardline.gateway.api.EventStream;
 import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.auth.TokenAuthenticator;
 import io.shardline.gateway.cluster.GatewayCluster;
+import io.shardline.gateway.cluster.JobLeases;
 import io.shardline.gateway.config.GatewayConfig;
 import io.shardline.gateway.job.JobPaths;
 import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
-import io.shardline.gateway.job.JobEvent;
 import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.JobTable;
 import io.shardline.gateway.journal.EventJournal;
@@ -67,6 +67,7 @@ public final class GatewayServer {
   private GatewayMetrics metrics;
   private ConnectionGuard guard;
   private volatile GatewayCluster cluster;
+  private JobLeases leases;
 
   /** Where the gateway listens, once started. */
   public record Info(String host, int port, boolean tls, int jobs, long replayed) {
@@ -180,23 +181,18 @@ public final class GatewayServer {
         GatewayCluster c = GatewayCluster.join(config.cluster(), self, this::status);
         context.runOnContext(v -> {
           cluster = c;
-          jobs.addListener((job, record) -> {
-            if (record.event() instanceof JobEvent.Submitted) {
-              c.recordOwner(job.id()).onFailure(e -> LOG.warn("job {} not recorded in the cluster: {}", job.id(),
-                  e.toString()));
-            }
-          });
-          // Jobs from before (this member alone, or before a restart): their owner and their
+          leases = new JobLeases(c, jobs, vertx, context, config.destinations().keySet(), config.cluster().leaseMillis());
+          leases.onLost(runner::lost);
+          jobs.ownership(leases);
+          // Jobs from before (this member alone, or before a restart): their leases and their
           // Idempotency-Keys, so the same key sent to another member still reaches this one.
-          List<String> ids = new ArrayList<>();
           Map<String, String> keys = new HashMap<>();
           jobs.table().list(null).forEach(j -> {
-            ids.add(j.id());
             if (j.idempotencyKey() != null) {
               keys.put(ClusterForwarding.claimKey(j.submittedBy(), j.idempotencyKey()), c.node());
             }
           });
-          Future.all(c.recordOwners(ids), c.claimAll(keys)).onComplete(ar -> {
+          Future.all(leases.start(), c.claimAll(keys)).onComplete(ar -> {
             if (ar.failed()) {
               LOG.warn("jobs from before the cluster not all recorded in it: {}", ar.cause().toString());
             }
@@ -225,7 +221,7 @@ public final class GatewayServer {
     Promise<JsonObject> p = Promise.promise();
     context.runOnContext(v -> p.complete(new JsonObject()
         .put("runningJobs", new JsonArray(new ArrayList<>(runner.runningJobIds())))
-        .put("queuedJobs", jobs.table().list(JobState.QUEUED).size())
+        .put("queuedJobs", (int) jobs.table().list(JobState.QUEUED).stream().filter(j -> jobs.holds(j.id())).count())
         .put("jobs", jobs.table().size())));
     return p.future();
   }
@@ -253,6 +249,9 @@ public final class GatewayServer {
     Promise<Void> p = Promise.promise();
     context.runOnContext(v -> {
       Future<Void> httpStop = http == null ? Future.succeededFuture() : http.close();
+      if (leases != null) {
+        leases.stop();
+      }
       Future<Void> runStop = runner == null ? Future.succeededFuture() : runner.stop();
       Future.join(httpStop, runStop).transform(x -> io.executeBlocking(() -> {
         if (journal != null) {

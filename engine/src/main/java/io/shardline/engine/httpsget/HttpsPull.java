@@ -494,6 +494,7 @@ public final class HttpsPull {
   private Void store(int index, ByteBuf buf) throws IOException {
     try {
       int crc = Crc32c.of(buf);
+      fence("write " + sink.target());
       sink.write(index, buf);
       sink.journal(index, crc);
       synchronized (this) {
@@ -508,6 +509,12 @@ public final class HttpsPull {
       return null;
     } finally {
       buf.release();
+    }
+  }
+
+  private void fence(String what) {
+    if (!o.mayWrite().getAsBoolean()) {
+      throw new ShardlineException(ErrorCode.FENCED, "not allowed to " + what + " any more: " + o.fenceReason().get());
     }
   }
 
@@ -529,6 +536,7 @@ public final class HttpsPull {
     synchronized (this) {
       all = crcs.clone();
     }
+    fence("publish " + sink.target());
     FileManifest complete = new FileManifest(listed.path(), listed.name(), listed.size(), listed.mtimeMillis(),
         listed.chunkSize(), all, RootDigest.of(listed.size(), listed.chunkSize(), all));
     sink.adopt(complete);

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.Locale;
 
 /** Options of a pull from an HTTPS server ({@code pull https://...}). Fluent setters. */
@@ -28,6 +30,8 @@ public final class HttpsPullOptions {
   private int stallTimeoutMs = 15_000;
   private int attempts = DEFAULT_ATTEMPTS;
   private long rateLimit;
+  private BooleanSupplier mayWrite = () -> true;
+  private Supplier<String> fenceReason = () -> "";
 
   public URI url() { return url; }
   public HttpsPullOptions url(URI v) { url = v; return this; }
@@ -53,6 +57,18 @@ public final class HttpsPullOptions {
   /** Payload bytes per second over all lanes, 0 for no limit; {@link HttpsPull#rateLimit} changes it live. */
   public long rateLimit() { return rateLimit; }
   public HttpsPullOptions rateLimit(long v) { rateLimit = v; return this; }
+  /**
+   * Asked before every chunk write and before the publish (on disk workers): once it says no
+   * (a gateway cluster's lease on the job lapsed), the pull stops with {@code FENCED}, writing and
+   * publishing nothing more ({@code storage.FencedDestination} does the same for node pulls).
+   */
+  public HttpsPullOptions fence(BooleanSupplier mayWrite, Supplier<String> why) {
+    this.mayWrite = mayWrite;
+    this.fenceReason = why;
+    return this;
+  }
+  public BooleanSupplier mayWrite() { return mayWrite; }
+  public Supplier<String> fenceReason() { return fenceReason; }
   public int attempts() { return attempts; }
   public HttpsPullOptions attempts(int v) { attempts = v; return this; }
 

@@ -16,6 +16,8 @@ import java.nio.file.StandardOpenOption;
  * operating system drops the lock if the process dies, so a killed pull never blocks a re-run.
  */
 public final class DestinationLock {
+  /** The start of the message when the lock is held ({@code DESTINATION_LOCKED}): callers that only see messages match it. */
+  public static final String LOCKED = "another pull is writing into ";
   private final Path path;
   private final FileChannel ch;
   private final FileLock lock;
@@ -41,7 +43,7 @@ public final class DestinationLock {
     if (lock == null) {
       ch.close();
       throw new ShardlineException(ErrorCode.DESTINATION_LOCKED,
-          "another pull is writing into " + destRoot + " (" + path + " is locked); wait for it or pick another folder");
+          LOCKED + destRoot + " (" + path + " is locked); wait for it or pick another folder");
     }
     return new DestinationLock(path, ch, lock);
   }

@@ -46,6 +46,8 @@ public final class ClusterForwarding {
       HttpHeaders.CACHE_CONTROL, "Idempotent-Replayed", "Retry-After");
   /** The largest page a member is asked for when a listing is gathered (the contract's limit). */
   static final int MAX_PAGE = 1000;
+  /** A forwarded request (not an event stream) whose member sends nothing for this long gets 502. */
+  static final long FORWARD_IDLE_TIMEOUT_MS = 10_000;
   /** Connections to one member at most (each forwarded event stream holds one). */
   static final int MAX_CONNECTIONS_PER_MEMBER = 256;
 
@@ -80,7 +82,7 @@ public final class ClusterForwarding {
     return rc -> {
       GatewayCluster c = cluster.get();
       String id = rc.pathParam("id");
-      if (c == null || forwarded(rc) || id == null || jobs.table().get(id) != null) {
+      if (c == null || forwarded(rc) || id == null || jobs.holds(id)) {
         local.handle(rc);
         return;
       }
@@ -264,6 +266,10 @@ public final class ClusterForwarding {
       }
       String uri = rc.request().uri();
       RequestOptions o = options(rc, c, api, uri.startsWith("/") ? uri.substring(1) : uri, rc.request().method());
+      if (!rc.request().path().endsWith("/events")) {
+        // a member that accepts connections but does not answer (frozen, overloaded) gets a 502, not a hang
+        o.setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
+      }
       Buffer body = rc.body() == null ? null : rc.body().buffer();
       return client.request(o).compose(req -> body == null || body.length() == 0 ? req.send() : req.send(body));
     }).onComplete(ar -> {

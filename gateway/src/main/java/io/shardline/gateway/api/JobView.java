@@ -48,6 +48,9 @@ final class JobView {
         .put("reconnects", p.reconnects())
         .put("lanesActive", running ? p.lanes() : 0)
         .put("error", j.error());
+    if (j.waiting() != null && j.state() == JobState.QUEUED) {
+      o.put("waiting", j.waiting());
+    }
     if (s.label() != null) {
       o.put("label", s.label());
     }

@@ -82,6 +82,7 @@ public final class JobsApi {
     int offset = intParam(req, "offset", 0);
     int limit = intParam(req, "limit", 100);
     List<Job> all = new ArrayList<>(jobs.table().list(state));
+    all.removeIf(j -> !jobs.holds(j.id())); // in a cluster: a job another member took over is that member's to list
     java.util.Collections.reverse(all); // newest first
     JsonArray page = new JsonArray();
     for (long i = offset; i < Math.min(all.size(), (long) offset + limit); i++) {

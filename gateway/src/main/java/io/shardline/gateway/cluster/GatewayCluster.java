@@ -2,10 +2,13 @@ package io.shardline.gateway.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.shardline.engine.cli.HostPort;
 import io.shardline.gateway.config.ClusterConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -46,8 +49,15 @@ public final class GatewayCluster {
   public static final long STATUS_TIMEOUT_MS = 2000;
   /** The Hazelcast cluster's name: gateways only ever join gateways. */
   static final String CLUSTER_NAME = "shardline-gateway";
-  /** Job id to the name of the member that holds it (a Hazelcast map, one backup). */
-  static final String OWNERS_MAP = "shardline.gateway.job-owners";
+  /**
+   * Job id to its lease and history (a Hazelcast map with a synchronous backup: a put has
+   * reached a second member when it completes).
+   */
+  static final String JOBS_MAP = "shardline.gateway.jobs";
+  /** The split-brain protection of the job map: a majority of the listed members. */
+  static final String QUORUM = "shardline-majority";
+  /** A member silent for this long is removed from the cluster. */
+  static final int MAX_NO_HEARTBEAT_SECONDS = 6;
   /** {@code caller:Idempotency-Key} to the member that took it first. */
   static final String IDEMPOTENCY_MAP = "shardline.gateway.idempotency";
   private static final Logger LOG = LoggerFactory.getLogger(GatewayCluster.class);
@@ -104,6 +114,19 @@ public final class GatewayCluster {
     hz.setProperty("hazelcast.shutdownhook.enabled", "false"); // Vert.x leaves the cluster when it closes
     hz.setProperty("hazelcast.socket.bind.any", "false"); // the configured host, not every interface
     hz.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // A member that stops answering (killed, frozen) is removed within seconds, not Hazelcast's
+    // default minute, so the backups of its map entries take over and its leases can be taken.
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
+    // A member that was cut off (or frozen, then removed) merges back soon after it can.
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
+    // The job map: a synchronous backup on another member, so a put that completed survives the
+    // loss of one member; changed only while this member sees a majority (a member alone on its
+    // side of a split, or frozen past its removal, takes over nothing).
+    hz.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, c.quorum()));
+    hz.addMapConfig(new MapConfig(JOBS_MAP).setBackupCount(1).setAsyncBackupCount(0)
+        .setSplitBrainProtectionName(QUORUM));
     NetworkConfig n = hz.getNetworkConfig();
     n.setPort(c.port()).setPortAutoIncrement(false);
     n.setPublicAddress(c.host() + ":" + c.port());
@@ -144,6 +167,20 @@ public final class GatewayCluster {
     return p.future();
   }
 
+  /**
+   * {@code f}, completed on the caller's context: the cluster's futures complete on the clustered
+   * Vert.x instance's threads, and everything about jobs is confined to the gateway's context.
+   */
+  private static <T> Future<T> back(Future<T> f) {
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      return f;
+    }
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> caller.runOnContext(v -> p.handle(ar)));
+    return p.future();
+  }
+
   /** This member's name. */
   public String node() {
     return config.node();
@@ -170,14 +207,14 @@ public final class GatewayCluster {
             .otherwise(t -> meta.put("state", "unreachable").put("error", t.getMessage()));
       }).otherwise(t -> new JsonObject().put("self", id.equals(own)).put("state", "unknown")));
     }
-    return Future.join(views).map(all -> {
+    return back(Future.join(views).map(all -> {
       List<JsonObject> list = new ArrayList<>();
       for (int i = 0; i < views.size(); i++) {
         list.add(views.get(i).result());
       }
       list.sort(Comparator.comparing(j -> j.getString("node", "")));
       return new JsonArray(new ArrayList<>(list));
-    });
+    }));
   }
 
   /** Every live member's metadata ({@code node}, {@code api}, {@code destinations}), without asking them anything. */
@@ -187,7 +224,7 @@ public final class GatewayCluster {
       infos.add(nodeInfo(id).map(i -> i == null || i.metadata() == null ? new JsonObject() : i.metadata().copy())
           .otherwise(t -> new JsonObject()));
     }
-    return Future.join(infos).map(x -> {
+    return back(Future.join(infos).map(x -> {
       List<JsonObject> out = new ArrayList<>();
       infos.forEach(f -> {
         if (f.result().getString("node") != null) {
@@ -195,33 +232,37 @@ public final class GatewayCluster {
         }
       });
       return out;
-    });
+    }));
   }
 
-  /** The cluster-wide map of job id to the member that holds the job. */
-  private Future<AsyncMap<String, String>> owners() {
-    return vertx.sharedData().getAsyncMap(OWNERS_MAP);
+  /** The cluster-wide map of job id to its {@link JobLeases} entry: lease and history. */
+  private Future<AsyncMap<String, String>> jobMap() {
+    return vertx.sharedData().getAsyncMap(JOBS_MAP);
   }
 
-  /** Records that this member holds {@code jobId} (after it was durably submitted here). */
-  public Future<Void> recordOwner(String jobId) {
-    return owners().compose(m -> m.put(jobId, config.node()));
+  /** A job's entry ({@link JobLeases}' JSON: its lease and its history), or null. */
+  public Future<String> jobEntry(String jobId) {
+    return back(jobMap().compose(m -> m.get(jobId)));
   }
 
-  /** Records every job this member holds (at join: jobs from before the cluster, or from a restart). */
-  public Future<Void> recordOwners(List<String> jobIds) {
-    return owners().compose(m -> {
-      List<Future<Void>> puts = new ArrayList<>();
-      for (String id : jobIds) {
-        puts.add(m.put(id, config.node()));
-      }
-      return Future.all(puts).mapEmpty();
-    });
+  /** Stores a new job's entry unless one exists: null when stored, else the entry there. */
+  public Future<String> putJobEntryIfAbsent(String jobId, String entry) {
+    return back(jobMap().compose(m -> m.putIfAbsent(jobId, entry)));
   }
 
-  /** The member that holds {@code jobId}, or null when no member recorded it. */
+  /** Replaces a job's entry if it is still {@code expected} (compare-and-set): whether it was. */
+  public Future<Boolean> replaceJobEntry(String jobId, String expected, String entry) {
+    return back(jobMap().compose(m -> m.replaceIfPresent(jobId, expected, entry)));
+  }
+
+  /** Every job's entry, by id (a member scans them for lapsed leases). */
+  public Future<Map<String, String>> jobEntries() {
+    return back(jobMap().compose(AsyncMap::entries));
+  }
+
+  /** The member that holds {@code jobId} by its lease, or null when no member recorded it. */
   public Future<String> owner(String jobId) {
-    return owners().compose(m -> m.get(jobId));
+    return jobEntry(jobId).map(e -> e == null ? null : JobLeases.holder(e));
   }
 
   /**
@@ -230,8 +271,8 @@ public final class GatewayCluster {
    * reaches the one that holds (or will hold) its job.
    */
   public Future<String> claim(String key, String node) {
-    return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP)
-        .compose(m -> m.putIfAbsent(key, node).map(prev -> prev == null ? node : prev));
+    return back(vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP)
+        .compose(m -> m.putIfAbsent(key, node).map(prev -> prev == null ? node : prev)));
   }
 
   /**
@@ -239,8 +280,8 @@ public final class GatewayCluster {
    * that holds it afterwards (another member may have moved it first).
    */
   public Future<String> reclaim(String key, String from, String to) {
-    return vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP).compose(m -> m.replaceIfPresent(key, from,
-        to).compose(moved -> moved ? Future.succeededFuture(to) : m.get(key).map(now -> now == null ? to : now)));
+    return back(vertx.sharedData().<String, String>getAsyncMap(IDEMPOTENCY_MAP).compose(m -> m.replaceIfPresent(key,
+        from, to).compose(moved -> moved ? Future.succeededFuture(to) : m.get(key).map(now -> now == null ? to : now))));
   }
 
   /** Claims each key of {@code keys} for its member unless another member claimed it first. */

@@ -134,7 +134,7 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
   }
 
   private static ClusterConfig cluster(JsonObject c, Path base) {
-    unknownKeys(c, Set.of("node", "host", "port", "members", "apiCa"), "cluster.");
+    unknownKeys(c, Set.of("node", "host", "port", "members", "apiCa", "leaseMillis"), "cluster.");
     String node = required(c, "node", "cluster");
     checkName(node, "cluster.node");
     String host = string(c, "host", "127.0.0.1");
@@ -159,7 +159,8 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       }
     }
     Path apiCa = c.containsKey("apiCa") ? existing(path(base, string(c, "apiCa", null)), "cluster.apiCa") : null;
-    return new ClusterConfig(node, host, port, members, apiCa);
+    int leaseMillis = integer(c, "leaseMillis", ClusterConfig.DEFAULT_LEASE_MS, 1000, 600_000);
+    return new ClusterConfig(node, host, port, members, apiCa, leaseMillis);
   }
 
   private static Remote remote(String name, JsonObject r, Path base) {

@@ -33,6 +33,7 @@ public final class Job {
   /** Bumped on every change a reader can see: lets the API reuse its encoding of the job. */
   private long version;
   private Object cachedView;
+  private volatile String waiting;
   private long cachedVersion = -1;
 
   Job(String id, JobSpec spec, long createdAt, String submittedBy, String idempotencyKey, String requestHash) {
@@ -69,6 +70,14 @@ public final class Job {
   public long lastSeq() { return events.isEmpty() ? 0 : events.get(events.size() - 1).seq(); }
 
   void progress(Progress p) { progress = p; version++; }
+  /** Why a queued job does not start yet (not journalled: it changes as the cluster does), or null. */
+  public String waiting() { return waiting; }
+  public void waiting(String why) {
+    if (!java.util.Objects.equals(why, waiting)) {
+      waiting = why;
+      version++;
+    }
+  }
   void state(JobState s) { state = s; version++; }
   void rateLimit(long r) { rateLimit = r; }
   void error(String e) { error = e; }

@@ -6,6 +6,9 @@ import io.shardline.engine.httpsget.HttpsPullOptions;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.ShardlineUrl;
 import io.shardline.engine.error.ShardlineException;
+import io.shardline.engine.storage.DestinationLock;
+import io.shardline.engine.storage.FencedDestination;
+import io.shardline.engine.storage.LocalDestination;
 import io.shardline.gateway.auth.Caller;
 import io.shardline.gateway.config.HeaderFile;
 import io.shardline.gateway.config.Remote;
@@ -19,6 +22,7 @@ import java.nio.file.Files;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +56,8 @@ public final class JobRunner implements JobListener {
   private final TransferStats stats;
   private final Map<String, Running> running = new LinkedHashMap<>();
   private final Set<String> starting = new HashSet<>();
+  /** Jobs that wait before they start again (their destination was locked by another writer): System.nanoTime(). */
+  private final Map<String, Long> notBefore = new HashMap<>();
   private final List<Consumer<Job>> progressListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private long timer = -1;
   private boolean stopped;
@@ -146,6 +152,14 @@ public final class JobRunner implements JobListener {
     return sum;
   }
 
+  /** The member lost the job (a cluster's lease): its pull stops at once, without publishing. */
+  public void lost(String id, String why) {
+    Running r = running.get(id);
+    if (r != null) {
+      r.session.cancel(why);
+    }
+  }
+
   @Override
   public void onEvent(Job job, JobRecord record) {
     JobEvent e = record.event(); // only a few events concern the runner: the rest change nothing here
@@ -170,7 +184,10 @@ public final class JobRunner implements JobListener {
       return;
     }
     List<Job> queued = new ArrayList<>(jobs.table().list(JobState.QUEUED));
-    queued.removeIf(j -> starting.contains(j.id()) || running.containsKey(j.id()));
+    long now = System.nanoTime();
+    // in a cluster, only the jobs this member holds; a job whose destination was locked waits its turn
+    queued.removeIf(j -> starting.contains(j.id()) || running.containsKey(j.id()) || !jobs.holds(j.id())
+        || notBefore.getOrDefault(j.id(), now) > now);
     queued.sort(ORDER);
     for (int i = 0; i < Math.min(room, queued.size()); i++) {
       start(queued.get(i));
@@ -184,6 +201,50 @@ public final class JobRunner implements JobListener {
    */
   private void start(Job job) {
     starting.add(job.id());
+    destinationFree(job).onComplete(free -> {
+      if (free.succeeded() && free.result() != null) {
+        starting.remove(job.id());
+        waitForDestination(job.id(), free.result());
+        return;
+      }
+      job.waiting(null);
+      record(job);
+    });
+  }
+
+  /**
+   * Null when the job's destination folder is not locked by another pull, else why: a job does
+   * not start (and fail) while another writer holds its destination, it waits. In a cluster that
+   * writer may be a gateway frozen past its lease, which stops without writing once it wakes.
+   */
+  private Future<String> destinationFree(Job job) {
+    if (paths.remote(job.spec()).isHttps()) {
+      return Future.succeededFuture(null);
+    }
+    java.nio.file.Path dest = paths.destination(job.spec());
+    return vertx.executeBlocking(() -> {
+      if (!Files.isDirectory(dest)) {
+        return null;
+      }
+      try {
+        DestinationLock.acquire(dest).release();
+        return null;
+      } catch (ShardlineException e) {
+        return e.code() == ErrorCode.DESTINATION_LOCKED ? e.getMessage() : null; // other problems: the pull names them
+      }
+    }, false);
+  }
+
+  private void waitForDestination(String id, String why) {
+    Job j = jobs.table().get(id);
+    if (j != null) {
+      j.waiting("its destination is locked by another writer; it starts once that one is done (" + why + ")");
+    }
+    notBefore.put(id, System.nanoTime() + RETRY_MS * 1_000_000);
+    retryLater(this::schedule);
+  }
+
+  private void record(Job job) {
     jobs.change(job.id(), Caller.SYSTEM, j -> {
       if (j.state() != JobState.QUEUED) {
         throw new JobException(JobException.Kind.CONFLICT, "job " + j.id() + " is " + j.state().label() + ", not queued");
@@ -220,7 +281,11 @@ public final class JobRunner implements JobListener {
     running.put(job.id(), r);
     LOG.info("job {} started: {} -> {}", job.id(), job.spec().source() + ":" + job.spec().sourcePath(),
         job.spec().destination() + ":" + job.spec().destPath());
-    r.done = session.run();
+    try {
+      r.done = session.run();
+    } catch (RuntimeException e) {
+      r.done = Future.failedFuture(e);
+    }
     r.done.onComplete(ar -> jobs.context().runOnContext(v -> finished(job, r,
         ar.succeeded() ? ar.result() : null, ar.cause())));
   }
@@ -249,6 +314,8 @@ public final class JobRunner implements JobListener {
     return new PullOptions()
         .source(new ShardlineUrl(remote.node().host(), remote.node().port(), path.equals("/") ? "" : path.substring(1)))
         .destination(paths.destination(s))
+        .sinks(new FencedDestination(new LocalDestination(paths.destination(s)),
+            () -> jobs.ownership().mayWrite(job.id()), () -> jobs.ownership().fenceReason(job.id())))
         .trust(remote.trust())
         .token(token(remote))
         .lanes(s.lanes())
@@ -270,7 +337,8 @@ public final class JobRunner implements JobListener {
         .destination(paths.destination(s))
         .trust(remote.trust())
         .lanes(s.lanes())
-        .rateLimit(job.rateLimit());
+        .rateLimit(job.rateLimit())
+        .fence(() -> jobs.ownership().mayWrite(job.id()), () -> jobs.ownership().fenceReason(job.id()));
     String token = token(remote);
     if (!token.isEmpty()) {
       o.header("Authorization", "Bearer " + token);
@@ -308,6 +376,24 @@ public final class JobRunner implements JobListener {
     }
     String error = result != null && result.ok() ? null
         : failure != null ? message(failure) : String.join("; ", result.errors());
+    if (error != null && !jobs.ownership().mayWrite(job.id())) {
+      // Fenced: this member lost the job (its lease lapsed or moved) while it ran. The pull
+      // stopped without publishing; the member that holds the job now runs it. Only this
+      // member's own audit journal records that.
+      String why = jobs.ownership().fenceReason(job.id());
+      recordEnd(job.id(), j -> j.state() == JobState.RUNNING
+          ? new JobEvent.Interrupted("fenced: " + why + "; this gateway's pull stopped without publishing")
+          : new JobEvent.AttemptEnded(attempt, j.state()));
+      return;
+    }
+    if (error != null && error.contains(DestinationLock.LOCKED)) {
+      // another writer took the destination's lock between the check and the pull: wait for it
+      recordEnd(job.id(), j -> j.state() == JobState.RUNNING
+          ? new JobEvent.Interrupted("its destination was locked by another writer; it starts again once that one is done")
+          : new JobEvent.AttemptEnded(attempt, j.state()));
+      waitForDestination(job.id(), error);
+      return;
+    }
     recordEnd(job.id(), j -> {
       if (j.state() != JobState.RUNNING) { // paused or cancelled while it ran
         return new JobEvent.AttemptEnded(attempt, j.state());

@@ -6,10 +6,14 @@ import io.shardline.gateway.journal.JournalRecord;
 import io.shardline.gateway.journal.SnapshotStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -36,6 +40,7 @@ public final class JobService {
   private final int snapshotEvery;
   private final JobPaths paths;
   private final List<JobListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile JobOwnership ownership = JobOwnership.ALONE;
   /** The last command in flight per job id (or per "caller\0Idempotency-Key"): the next one waits for it. */
   private final Map<String, Future<?>> inFlight = new HashMap<>();
   private long eventsSinceSnapshot;
@@ -61,6 +66,20 @@ public final class JobService {
 
   public Context context() {
     return context;
+  }
+
+  /** Which jobs this gateway holds (in a cluster); {@link JobOwnership#ALONE} until it joins one. */
+  public void ownership(JobOwnership o) {
+    ownership = o;
+  }
+
+  public JobOwnership ownership() {
+    return ownership;
+  }
+
+  /** Whether this gateway holds the job (alone: every job it has). */
+  public boolean holds(String id) {
+    return table.get(id) != null && ownership.holds(id);
   }
 
   public void addListener(JobListener l) {
@@ -171,25 +190,92 @@ public final class JobService {
 
   /** Appends one event; once it is on disk, applies it and tells listeners. */
   private Future<Job> append(String jobId, Caller caller, JobEvent event) {
-    JournalRecord entry = journal.next(jobId, event.type(), caller.name(), JobEventJson.data(event));
-    JobRecord r = new JobRecord(entry.seq(), entry.time(), jobId, caller.name(), event);
-    Future<Void> durable = journal.append(List.of(entry));
-    long end = journal.size(); // where the journal ends right after this event: a snapshot's offset
+    return appendAll(jobId, List.of(journal.next(jobId, event.type(), caller.name(), JobEventJson.data(event))));
+  }
+
+  /**
+   * Appends events of one job (built by {@link EventJournal#next}, in order, just now); once they
+   * are on disk, applies them and tells listeners, then waits for the job's history to be safe
+   * beyond this gateway ({@link JobOwnership#recorded}) before completing, so an answer given
+   * after it means the job survives the loss of this gateway.
+   */
+  private Future<Job> appendAll(String jobId, List<JournalRecord> entries) {
+    List<JobRecord> records = new ArrayList<>(entries.size());
+    for (JournalRecord e : entries) {
+      records.add(JobEventJson.fromJournal(e));
+    }
+    Future<Void> durable = journal.append(entries);
+    long end = journal.size(); // where the journal ends right after these events: a snapshot's offset
     return durable.transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
             "the job journal cannot be written: " + ar.cause().getMessage()));
       }
-      Job job = table.apply(r);
-      for (JobListener l : listeners) {
-        try {
-          l.onEvent(job, r);
-        } catch (RuntimeException e) {
-          LOG.error("a job listener failed on event {}", r.seq(), e);
+      Job job = null;
+      for (JobRecord r : records) {
+        job = table.apply(r);
+        for (JobListener l : listeners) {
+          try {
+            l.onEvent(job, r);
+          } catch (RuntimeException e) {
+            LOG.error("a job listener failed on event {}", r.seq(), e);
+          }
         }
       }
       maybeSnapshot(end);
-      return Future.succeededFuture(job);
+      Job applied = job;
+      Promise<Job> answered = Promise.promise();
+      ownership.recorded(jobId, applied.events()).onComplete(rep -> context.runOnContext(v -> {
+        if (rep.failed()) {
+          LOG.warn("job {}'s history is in this gateway's journal but not replicated: {}", jobId,
+              rep.cause().toString());
+        }
+        answered.complete(applied); // on the gateway's context, whichever thread the cluster answered on
+      }));
+      return answered.future();
+    });
+  }
+
+  /**
+   * Takes over a job another gateway of the cluster held: appends the records of its
+   * {@code history} (that gateway's, as replicated) that this journal does not have yet, with
+   * their own times and actors, then {@code then} (e.g. {@code interrupted}, naming who took
+   * over; or null), all at once. Records this gateway already has (it held the job before) are
+   * recognised by time, type and actor and not repeated.
+   */
+  public Future<Job> adopt(String id, List<JournalRecord> history, JobEvent then, Caller caller) {
+    return serially(id, () -> {
+      Job local = table.get(id);
+      Set<String> known = new HashSet<>();
+      if (local != null) {
+        for (JobRecord r : local.events()) {
+          known.add(r.time() + "\0" + r.event().type() + "\0" + r.actor());
+        }
+      }
+      List<JournalRecord> entries = new ArrayList<>();
+      for (JournalRecord h : history) {
+        if (!h.jobId().equals(id)) {
+          throw new IllegalArgumentException("record " + h.seq() + " of job " + h.jobId() + " in job " + id + "'s history");
+        }
+        if (known.add(h.time() + "\0" + h.type() + "\0" + h.actor())) {
+          JobEventJson.decode(h.seq(), h.type(), h.data()); // a history that does not parse is refused whole
+          entries.add(h);
+        }
+      }
+      if (local == null && (entries.isEmpty() || !JobEvent.Submitted.TYPE.equals(entries.get(0).type()))) {
+        throw new IllegalArgumentException("job " + id + "'s history does not start with its submission");
+      }
+      List<JournalRecord> numbered = new ArrayList<>();
+      for (JournalRecord h : entries) {
+        numbered.add(journal.next(id, h.type(), h.actor(), h.data(), h.time()));
+      }
+      if (then != null) {
+        numbered.add(journal.next(id, then.type(), caller.name(), JobEventJson.data(then)));
+      }
+      if (numbered.isEmpty()) {
+        return ownership.recorded(id, local.events()).map(v -> local);
+      }
+      return appendAll(id, numbered);
     });
   }
 

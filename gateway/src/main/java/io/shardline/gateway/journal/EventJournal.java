@@ -126,7 +126,12 @@ public final class EventJournal implements AutoCloseable {
 
   /** Builds the next event (numbered, stamped now); append it with {@link #append}, at once. */
   public JournalRecord next(String jobId, String type, String actor, JsonObject data) {
-    return new JournalRecord(nextSeq++, System.currentTimeMillis(), jobId, type, actor, data);
+    return next(jobId, type, actor, data, System.currentTimeMillis());
+  }
+
+  /** Builds the next event stamped {@code time}: one another gateway of a cluster recorded, taken over with its job. */
+  public JournalRecord next(String jobId, String type, String actor, JsonObject data, long time) {
+    return new JournalRecord(nextSeq++, time, jobId, type, actor, data);
   }
 
   /**

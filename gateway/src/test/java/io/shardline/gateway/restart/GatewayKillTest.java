@@ -4,21 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shardline.gateway.testutil.GatewayChild;
 import io.shardline.gateway.testutil.GatewayHarness;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class GatewayKillTest {
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/");
 
   @TempDir
   Path tmp;
@@ -39,35 +33,8 @@ class GatewayKillTest {
   record Child(Process process, int port) {}
 
   static Child startGateway(Path config, Path log) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.shardline.engine.cli.Main",
-        "gateway", "--config", config.toString());
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-      } catch (Exception e) {
-        port.completeExceptionally(e);
-      }
-      port.completeExceptionally(new IllegalStateException("gateway exited before listening"));
-    });
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      return new Child(p, port.get(30, TimeUnit.SECONDS));
-    } catch (Exception e) {
-      p.destroyForcibly();
-      throw new AssertionError("gateway did not start; log:\n" + Files.readString(log), e);
-    }
+    GatewayChild c = GatewayChild.start(config, log, 30);
+    return new Child(c.process(), c.port());
   }
 
   @Test
