@@ -32,8 +32,16 @@ import picocli.CommandLine.Parameters;
         "or one file from any HTTPS server by parallel range requests (https://HOST/PATH)."})
 public final class PullCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "shardline://HOST:PORT/REMOTE_PATH | https://HOST/PATH",
-      description = "What to pull; '/' is the whole served root of a Shardline node.")
+      description = {"What to pull; '/' is the whole served root of a Shardline node.",
+          "Several shardline:// sources of the same content are separated by commas, nearest (preferred) first."})
   String url;
+
+  @Option(names = "--source", paramLabel = "shardline://HOST:PORT/REMOTE_PATH",
+      description = {"Another source of the same content (repeatable; after those of the first argument, in order"
+          + " of preference). Every source must list the same files, sizes and roots, else the pull stops"
+          + " before fetching; lanes are spread over the sources, and a source that fails hands its chunks"
+          + " to the others. --trust, --ca or --insecure applies to every source."})
+  List<String> extraSources = new ArrayList<>();
 
   Path dest;
   /** The destination as given: a directory, or an s3:// location (shardline:// sources only). */
@@ -110,11 +118,30 @@ public final class PullCommand implements Callable<Integer> {
   @Option(names = "--progress-timeout", defaultValue = "60", description = "Seconds without any progress before the pull fails (default: ${DEFAULT-VALUE}).")
   double progressSeconds;
 
+  /**
+   * The sources of a shardline:// pull, in order of preference: the first argument split at each
+   * comma that starts another {@code shardline://} URL (a comma inside a path stays), then every
+   * {@code --source}.
+   */
+  static List<ShardlineUrl> sourcesOf(String first, List<String> more) {
+    List<ShardlineUrl> out = new ArrayList<>();
+    List<String> all = new ArrayList<>(List.of(first.split(",(?=shardline://)", -1)));
+    more.forEach(m -> all.addAll(List.of(m.split(",(?=shardline://)", -1))));
+    for (String u : all) {
+      out.add(ShardlineUrl.parse(u.trim()));
+    }
+    return out;
+  }
+
   @Override
   public Integer call() throws Exception {
     boolean toS3 = S3Location.isS3(destArg);
     if (toS3 && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
       System.err.println("shardline pull: an s3:// destination takes a shardline:// source");
+      return 2;
+    }
+    if (!extraSources.isEmpty() && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
+      System.err.println("shardline pull: --source adds shardline:// sources to a shardline:// pull");
       return 2;
     }
     if (url.regionMatches(true, 0, "https://", 0, 8)) {
@@ -140,7 +167,7 @@ public final class PullCommand implements Callable<Integer> {
       return 2;
     }
     PullOptions o = new PullOptions()
-        .source(ShardlineUrl.parse(url))
+        .sources(sourcesOf(url, extraSources))
         .destination(dest)
         .lanes(lanes == null ? PullOptions.DEFAULT_LANES : lanes)
         .chunkSize(OptionValues.chunkSize("--chunk-size", chunkSize))

@@ -60,6 +60,11 @@ public enum ErrorCode {
    * gateway, so this pull stops without writing or publishing (never sent on the wire).
    */
   FENCED(52, false),
+  /**
+   * The sources of a multi-source pull listed different content (another file set, size, chunking
+   * or root): nothing is fetched (never sent on the wire).
+   */
+  SOURCES_DISAGREE(53, false),
   /** A bug: an unexpected exception. */
   INTERNAL(99, false);
 

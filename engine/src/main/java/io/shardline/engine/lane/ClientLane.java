@@ -119,6 +119,8 @@ public final class ClientLane {
   private final TransferCounters counters;
   private final Settings settings;
   private final Consumer<ShardlineException> fatal;
+  private volatile long receivedChunks;
+  private volatile long receivedWireBytes;
 
   private volatile State state = State.NEW;
   private final Map<Integer, ChunkTask> inflight = new HashMap<>();
@@ -161,6 +163,16 @@ public final class ClientLane {
   }
 
   /** The lane's state now (read on any thread; it changes on the lane's context). */
+  /** DATA frames this lane received (written on its event loop, read by anyone). */
+  public long receivedChunks() {
+    return receivedChunks;
+  }
+
+  /** Wire bytes of the DATA frames this lane received. */
+  public long receivedWireBytes() {
+    return receivedWireBytes;
+  }
+
   public State state() {
     return state;
   }
@@ -327,6 +339,8 @@ public final class ClientLane {
     lastActivity = System.nanoTime();
     long wire = Protocol.PREFIX_BYTES + Protocol.DATA_HEADER_BYTES + d.payload().readableBytes();
     counters.wireBytes.add(wire);
+    receivedChunks++;
+    receivedWireBytes += wire;
     counters.dataArrived(System.nanoTime());
     counters.countChunk(d.codecId());
     intake.acquire(); // pauses the socket once diskBacklog chunks wait for the disk

@@ -4,6 +4,7 @@ import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.wire.Protocol;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Options of a pull. Fluent setters, defaults as {@code DEFAULT_*} constants. */
 public final class PullOptions {
@@ -22,7 +23,7 @@ public final class PullOptions {
   /** Tries per chunk (checksum failures, errors) before its file fails. */
   public static final int DEFAULT_MAX_CHUNK_ATTEMPTS = 5;
 
-  private ShardlineUrl source;
+  private List<ShardlineUrl> sources = List.of();
   private Path destination;
   private int lanes = DEFAULT_LANES;
   private int chunkSize = DEFAULT_CHUNK_SIZE;
@@ -41,8 +42,12 @@ public final class PullOptions {
   private Path clientKey;
   private ChunkSink.Factory sinks;
 
-  public ShardlineUrl source() { return source; }
-  public PullOptions source(ShardlineUrl v) { source = v; return this; }
+  /** The preferred (first) source; null if none is set. */
+  public ShardlineUrl source() { return sources.isEmpty() ? null : sources.get(0); }
+  public PullOptions source(ShardlineUrl v) { sources = v == null ? List.of() : List.of(v); return this; }
+  /** Every source of the same content, in order of preference (nearest first). */
+  public List<ShardlineUrl> sources() { return sources; }
+  public PullOptions sources(List<ShardlineUrl> v) { sources = List.copyOf(v); return this; }
   public Path destination() { return destination; }
   public PullOptions destination(Path v) { destination = v; return this; }
   public int lanes() { return lanes; }
@@ -109,8 +114,16 @@ public final class PullOptions {
 
   /** Checks ranges; throws IllegalArgumentException with a message for the user. */
   public PullOptions validate() {
-    if (source == null || destination == null || trust == null) {
+    if (sources.isEmpty() || destination == null || trust == null) {
       throw new IllegalArgumentException("source, destination and trust are required");
+    }
+    if (sources.size() > lanes) {
+      throw new IllegalArgumentException(sources.size() + " sources need at least as many --lanes, got " + lanes);
+    }
+    for (ShardlineUrl u : sources) {
+      if (!u.path().equals(sources.get(0).path())) {
+        throw new IllegalArgumentException("every source must name the same path: " + u + " vs " + sources.get(0));
+      }
     }
     if (lanes < 1 || lanes > 64) {
       throw new IllegalArgumentException("--lanes must be 1..64, got " + lanes);

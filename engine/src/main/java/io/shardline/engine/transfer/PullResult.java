@@ -6,12 +6,16 @@ import java.util.List;
 /**
  * The outcome of a pull, as the CLI prints it (JSON with --json). {@code firstByteSeconds}: from the
  * session's start to the first chunk's DATA (-1 if none came); {@code streamedFiles}: files the
- * server listed streamed (v4), summed while their chunks flowed.
+ * server listed streamed (v4), summed while their chunks flowed; {@code sources}: what each source
+ * (in order of preference) gave, and why a source was set aside.
  */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
     long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
     Compression compression, long[] codecChunks, java.util.Map<String, String> digests, double firstByteSeconds,
-    long streamedFiles) {
+    long streamedFiles, List<Source> sources) {
+
+  /** One source's share: its lanes, the DATA frames and wire bytes its lanes received, its failure or null. */
+  public record Source(String url, int lanes, long chunks, long wireBytes, String error) {}
 
   /** Raw bytes per wire byte of the DATA received in this run (1.0 with nothing received). */
   public double ratio() {
@@ -50,6 +54,17 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
         .append(",\"codecs\":{\"identity\":").append(codecChunks[0])
         .append(",\"zstd\":").append(codecChunks[1])
         .append(",\"planes\":").append(codecChunks[2]).append('}')
+        .append(",\"sources\":[");
+    for (int i = 0; i < sources.size(); i++) {
+      Source s = sources.get(i);
+      sb.append(i == 0 ? "{" : ",{").append("\"url\":").append(io.vertx.core.json.Json.encode(s.url()))
+          .append(",\"lanes\":").append(s.lanes())
+          .append(",\"chunks\":").append(s.chunks())
+          .append(",\"wireBytes\":").append(s.wireBytes())
+          .append(",\"error\":").append(s.error() == null ? "null" : io.vertx.core.json.Json.encode(s.error()))
+          .append('}');
+    }
+    sb.append(']')
         .append(",\"verified\":").append(verified)
         .append(",\"errors\":[");
     for (int i = 0; i < errors.size(); i++) {

@@ -8,6 +8,7 @@ import io.shardline.engine.lane.ChunkScheduler;
 import io.shardline.engine.lane.ChunkTask;
 import io.shardline.engine.lane.ClientConnection;
 import io.shardline.engine.lane.ClientLane;
+import io.shardline.engine.lane.LaneSpread;
 import io.shardline.engine.lane.ManifestFetcher;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.rate.TokenBucket;
@@ -33,6 +34,8 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +72,12 @@ public final class PullSession {
   /** The chunk size listed with: the requested one, raised to what the destination takes. */
   private final int chunkSize;
   private NetClient client;
-  private ClientConnection.Target target;
+  /** One target per source, in order of preference; replaced whole when the rate limit changes. */
+  private volatile List<ClientConnection.Target> targets;
+  /** The source (index into targets) each lane of {@link #lanes} is connected to. */
+  private final List<Integer> laneSources = new ArrayList<>();
+  /** Sources that failed for good (listing or a lane's fatal error), with why; the others carry on. */
+  private final Map<Integer, String> failedSources = new ConcurrentHashMap<>();
   /** The session's own event-loop context: the manifest connections are opened from it. */
   private Context control;
   private long started;
@@ -102,15 +110,20 @@ public final class PullSession {
    */
   public void rateLimit(long bytesPerSecond) {
     bucket.rate(bytesPerSecond, System.nanoTime());
-    ClientConnection.Target t = target;
-    if (t == null) {
+    List<ClientConnection.Target> ts = targets;
+    if (ts == null) {
       return; // not started: run() reads the options
     }
-    ClientConnection.Target next = new ClientConnection.Target(t.host(), t.port(), t.token(), t.maxFrame(),
-        t.timeoutMs(), t.pinning(), Math.max(0, bytesPerSecond) / o.lanes());
-    target = next;
+    List<ClientConnection.Target> next = new ArrayList<>();
+    for (ClientConnection.Target t : ts) {
+      next.add(new ClientConnection.Target(t.host(), t.port(), t.token(), t.maxFrame(),
+          t.timeoutMs(), t.pinning(), Math.max(0, bytesPerSecond) / o.lanes()));
+    }
+    targets = List.copyOf(next);
     synchronized (lanes) {
-      lanes.forEach(l -> l.laneRate(next));
+      for (int i = 0; i < lanes.size(); i++) {
+        lanes.get(i).laneRate(next.get(laneSources.get(i)));
+      }
     }
   }
 
@@ -127,8 +140,12 @@ public final class PullSession {
   public Future<PullResult> run() {
     started = System.nanoTime();
     PinningTrustManager pinning = o.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
-    target = new ClientConnection.Target(o.source().host(), o.source().port(), o.token(),
-        Protocol.maxServerFrame(chunkSize), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes());
+    List<ClientConnection.Target> ts = new ArrayList<>();
+    for (ShardlineUrl u : o.sources()) {
+      ts.add(new ClientConnection.Target(u.host(), u.port(), o.token(),
+          Protocol.maxServerFrame(chunkSize), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes()));
+    }
+    targets = List.copyOf(ts);
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
     control = ((VertxInternal) vertx).createEventLoopContext();
     control.runOnContext(v -> {
@@ -139,7 +156,7 @@ public final class PullSession {
         listed.fail(e);
         return;
       }
-      fetchManifest(target, 1);
+      listAll();
     });
     return listed.future()
         .andThen(ar -> LOG.debug("manifest after {} ms", elapsedMs()))
@@ -150,28 +167,74 @@ public final class PullSession {
         .transform(ar -> finish(ar.failed() ? ShardlineException.wrap(ar.cause(), ErrorCode.INTERNAL) : null));
   }
 
-  /** Fetches the manifest; a busy server is asked again with backoff, until the progress timeout. */
-  private void fetchManifest(ClientConnection.Target target, int attempt) {
-    ClientConnection.open(vertx, client, target, 0)
+  /**
+   * Lists every source (in parallel) and completes {@link #listed} with the preferred working
+   * source's listing once the working sources agree ({@link ListingAgreement}). A source that
+   * cannot list is set aside and its lanes go to the preferred working source; the pull fails
+   * only when no source lists.
+   */
+  private void listAll() {
+    List<Future<List<FileManifest>>> lists = new ArrayList<>();
+    for (int s = 0; s < targets.size(); s++) {
+      lists.add(fetchManifest(s, 1));
+    }
+    Future.join(lists).onComplete(ar -> {
+      List<String> names = new ArrayList<>();
+      List<List<FileManifest>> listings = new ArrayList<>();
+      List<Integer> dead = new ArrayList<>();
+      ShardlineException first = null;
+      for (int s = 0; s < lists.size(); s++) {
+        Future<List<FileManifest>> f = lists.get(s);
+        if (f.succeeded()) {
+          names.add(o.sources().get(s).toString());
+          listings.add(f.result());
+        } else {
+          ShardlineException e = ShardlineException.wrap(f.cause(), ErrorCode.CONNECTION_LOST);
+          first = first == null ? e : first;
+          sourceFailed(s, e);
+          dead.add(s);
+        }
+      }
+      if (listings.isEmpty()) {
+        listed.tryFail(first);
+        return;
+      }
+      try {
+        List<FileManifest> agreed = ListingAgreement.check(names, listings);
+        int live = liveSource();
+        dead.forEach(s -> startLanes(s, live));
+        listed.tryComplete(agreed);
+      } catch (ShardlineException e) {
+        listed.tryFail(e);
+      }
+    });
+  }
+
+  /**
+   * Fetches source {@code src}'s manifest; a busy server is asked again with backoff, until the
+   * progress timeout. Its lanes start once the manifest connection is open.
+   */
+  private Future<List<FileManifest>> fetchManifest(int src, int attempt) {
+    return ClientConnection.open(vertx, client, targets.get(src), 0)
         .compose(conn -> {
           // The manifest connection holds its slot now: lanes connect (TLS handshakes) while the
           // manifest is listed, and wait for chunks. (Started earlier, lanes could take every
           // connection a server allows per address and starve the manifest.)
-          if (lanes.isEmpty() && !listed.future().isComplete()) {
-            startLanes(target);
+          if (!startedLanes(src)) {
+            startLanes(src, src);
           }
-          return ManifestFetcher.fetch(conn, o.source().path(), chunkSize, MAX_FILES, Frame.List.STREAM)
+          return ManifestFetcher.fetch(conn, o.sources().get(src).path(), chunkSize, MAX_FILES, Frame.List.STREAM)
               .eventually(() -> conn.socket().close());
         })
-        .onSuccess(listed::tryComplete)
-        .onFailure(t -> {
+        .recover(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
           long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-          if (worthAskingAgain(e, t, delay) && !listed.future().isComplete()) {
-            vertx.setTimer(delay, id -> fetchManifest(target, attempt + 1));
-          } else {
-            listed.tryFail(e);
+          if (!worthAskingAgain(e, t, delay) || listed.future().isComplete()) {
+            return Future.failedFuture(e);
           }
+          Promise<List<FileManifest>> later = Promise.promise();
+          vertx.setTimer(delay, id -> fetchManifest(src, attempt + 1).onComplete(later));
+          return later.future();
         });
   }
 
@@ -196,18 +259,79 @@ public final class PullSession {
     return false;
   }
 
-  private void startLanes(ClientConnection.Target target) {
+  /**
+   * Starts the lanes {@link LaneSpread} gives to source {@code slot}, connected to source
+   * {@code src} (the same, or the preferred working one when {@code slot} could not list).
+   */
+  private void startLanes(int slot, int src) {
+    if (listed.future().isComplete() && slot == src) {
+      return;
+    }
     ClientLane.Settings settings = new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
         o.stallTimeoutMs(), Backoff.DEFAULT, o.compression().mask(), bucket);
     for (int i = 0; i < o.lanes(); i++) {
+      if (LaneSpread.sourceOf(i, targets.size()) != slot) {
+        continue;
+      }
       Context ctx = ((VertxInternal) vertx).createEventLoopContext();
-      ClientLane lane = new ClientLane(i + 1, ctx, client, target, scheduler, disk, counters, settings,
-          e -> done.tryFail(e));
+      ClientLane lane = new ClientLane(i + 1, ctx, client, targets.get(src), scheduler, disk, counters, settings,
+          e -> laneFailed(src, e));
       synchronized (lanes) {
         lanes.add(lane);
+        laneSources.add(src);
       }
       lane.start();
     }
+  }
+
+  /** Whether lanes connected to {@code src} were started. */
+  private boolean startedLanes(int src) {
+    synchronized (lanes) {
+      return laneSources.contains(src);
+    }
+  }
+
+  /**
+   * A lane failed for good: with one source the pull fails; with several, that source is set
+   * aside (its lanes stop, their chunks go back to the queue for the others) and the pull fails
+   * only when every source has failed.
+   */
+  private void laneFailed(int src, ShardlineException e) {
+    if (targets.size() == 1) {
+      done.tryFail(e);
+      return;
+    }
+    sourceFailed(src, e);
+    if (failedSources.size() == targets.size()) {
+      done.tryFail(e);
+    }
+  }
+
+  private void sourceFailed(int src, ShardlineException e) {
+    if (failedSources.putIfAbsent(src, e.getMessage()) != null) {
+      return;
+    }
+    if (targets.size() > 1) {
+      LOG.info("source {} set aside: {}", o.sources().get(src), e.getMessage());
+      counters.lastError.set("source " + o.sources().get(src) + ": " + e.getMessage());
+    }
+    synchronized (lanes) {
+      for (int i = 0; i < lanes.size(); i++) {
+        if (laneSources.get(i) == src) {
+          lanes.get(i).stop();
+        }
+      }
+    }
+  }
+
+  /** The preferred source that has not failed (the first if all have). */
+  private int liveSource() {
+    for (int s = 0; s < targets.size(); s++) {
+      if (!failedSources.containsKey(s)) {
+        return s;
+      }
+    }
+    return 0;
   }
 
   private long elapsedMs() {
@@ -320,7 +444,7 @@ public final class PullSession {
   }
 
   private Future<FileManifest> completeManifest(FileManifest streamed, int attempt) {
-    return ClientConnection.open(vertx, client, target, 0)
+    return ClientConnection.open(vertx, client, targets.get(liveSource()), 0)
         .compose(conn -> ManifestFetcher.fetch(conn, streamed.path(), chunkSize, 1)
             .eventually(() -> conn.socket().close()))
         .compose(files -> files.size() == 1 && files.get(0).path().equals(streamed.path())
@@ -443,7 +567,30 @@ public final class PullSession {
     return new PullResult(counters.filesTotal, counters.bytesTotal, counters.bytesDone.sum(),
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
         counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix, digests(),
-        counters.firstDataNanos() == 0 ? -1 : (counters.firstDataNanos() - started) / 1e9, counters.streamedFiles.sum());
+        counters.firstDataNanos() == 0 ? -1 : (counters.firstDataNanos() - started) / 1e9, counters.streamedFiles.sum(),
+        sourceFigures());
+  }
+
+  /** Per source, in order of preference: lanes, chunks and wire bytes received, failure. */
+  private List<PullResult.Source> sourceFigures() {
+    int n = o.sources().size();
+    int[] laneCount = new int[n];
+    long[] chunks = new long[n];
+    long[] wire = new long[n];
+    synchronized (lanes) {
+      for (int i = 0; i < lanes.size(); i++) {
+        int s = laneSources.get(i);
+        laneCount[s]++;
+        chunks[s] += lanes.get(i).receivedChunks();
+        wire[s] += lanes.get(i).receivedWireBytes();
+      }
+    }
+    List<PullResult.Source> out = new ArrayList<>();
+    for (int s = 0; s < n; s++) {
+      out.add(new PullResult.Source(o.sources().get(s).toString(), laneCount[s], chunks[s], wire[s],
+          failedSources.get(s)));
+    }
+    return out;
   }
 
   /** Root digests (hex) of the files published or found complete, by name. */
