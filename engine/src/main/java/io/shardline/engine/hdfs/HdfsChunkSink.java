@@ -33,7 +33,8 @@ import org.apache.hadoop.hdfs.DistributedFileSystem;
  * listed by a source); each chunk appended is recorded in a local {@link ResumeJournal} once the
  * stream was {@code hflush}ed, so a journalled chunk is in HDFS. {@link #prepare()} of a re-run
  * recovers the lease a killed writer held, truncates the partial file to the last journalled chunk
- * of the contiguous prefix and appends from there. {@link #publish} checks the root, {@code hsync}s
+ * of the contiguous prefix (without a journal for this manifest, to the prefix whose chunks read back
+ * with the manifest's CRC32C) and appends from there. {@link #publish} checks the root, {@code hsync}s
  * and renames the partial file to the final name (atomic within a namespace), failing if another
  * file took that name. A final file already there that matches the manifest (every chunk read back
  * with its CRC32C) is skipped. Blocking: call from worker threads.
@@ -44,6 +45,8 @@ final class HdfsChunkSink implements ChunkSink {
   /** How long a write waits for earlier chunks before it fails. */
   static final long HOLD_TIMEOUT_SECONDS = 120;
   private static final long LEASE_WAIT_MS = 60_000;
+  /** Chunks between two {@code hflush} + journal flushes: at most this many chunks are sent again after a kill. */
+  static final int FLUSH_EVERY = 8;
 
   private final FileSystem fs;
   private final HdfsLocation at;
@@ -59,6 +62,7 @@ final class HdfsChunkSink implements ChunkSink {
   private boolean alreadyComplete;
   private boolean published;
   private IOException failed;
+  private int sinceFlush;
 
   HdfsChunkSink(FileSystem fs, HdfsLocation at, java.nio.file.Path journalPath, FileManifest manifest) {
     this.fs = fs;
@@ -119,6 +123,12 @@ final class HdfsChunkSink implements ChunkSink {
         closeLease();
         long len = fs.getFileStatus(partial).getLen();
         keep = (int) Math.min(keep, len / m.chunkSize());
+        if (keep == 0) {
+          // No journal for this manifest (the first run listed the file streamed, so its journal names no
+          // root, or it died before its first flush): the partial file's chunks are read back in order and
+          // kept while they match the manifest's CRC32C.
+          keep = matchingPrefix(m, len);
+        }
         long cut = (long) keep * m.chunkSize();
         if (keep == 0) {
           fs.delete(partial, false);
@@ -158,6 +168,24 @@ final class HdfsChunkSink implements ChunkSink {
       }
       closed = dfs.recoverLease(partial);
     }
+  }
+
+  /** How many chunks from the start of the partial file ({@code len} bytes) read back with the manifest's CRC32C. */
+  private int matchingPrefix(FileManifest m, long len) throws IOException {
+    int whole = (int) Math.min(m.chunkCount(), len / m.chunkSize());
+    byte[] buf = new byte[m.chunkSize()];
+    try (FSDataInputStream in = fs.open(partial)) {
+      for (int i = 0; i < whole; i++) {
+        int n = m.chunkLength(i);
+        in.readFully(buf, 0, n);
+        CRC32C crc = new CRC32C();
+        crc.update(buf, 0, n);
+        if ((int) crc.getValue() != m.chunkCrcs()[i]) {
+          return i;
+        }
+      }
+    }
+    return whole;
   }
 
   /** Whether the final file is there with the manifest's length and every chunk's CRC32C. */
@@ -271,6 +299,9 @@ final class HdfsChunkSink implements ChunkSink {
   @Override
   public synchronized void journal(int index, int crc) throws IOException {
     journal.record(index, crc);
+    if (++sinceFlush >= FLUSH_EVERY) {
+      flushJournal();
+    }
   }
 
   /** {@code hflush}es the appended bytes to the DataNodes, then persists the journal. */
@@ -284,6 +315,7 @@ final class HdfsChunkSink implements ChunkSink {
       }
     }
     journal.flush();
+    sinceFlush = 0;
   }
 
   @Override
