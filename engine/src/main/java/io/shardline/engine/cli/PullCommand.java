@@ -1,5 +1,8 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.hdfs.HdfsClients;
+import io.shardline.engine.hdfs.HdfsDestination;
+import io.shardline.engine.hdfs.HdfsLocation;
 import io.shardline.engine.s3.S3Clients;
 import io.shardline.engine.s3.S3Destination;
 import io.shardline.engine.s3.S3Location;
@@ -47,9 +50,10 @@ public final class PullCommand implements Callable<Integer> {
   /** The destination as given: a directory, or an s3:// location (shardline:// sources only). */
   String destArg;
 
-  @Parameters(index = "1", paramLabel = "LOCAL_DIR | s3://BUCKET/PREFIX",
+  @Parameters(index = "1", paramLabel = "LOCAL_DIR | s3://BUCKET/PREFIX | hdfs://NAMENODE:PORT/PATH",
       description = "Where to put it (a directory's contents land directly in it); for shardline:// also the objects"
-          + " under an S3 prefix (see --s3-endpoint).")
+          + " under an S3 prefix (see --s3-endpoint), or the files under an HDFS path (resume journals in"
+          + " $SHARDLINE_HDFS_JOURNALS, default ~/.shardline/hdfs-journals).")
   void dest(String v) {
     destArg = v;
     dest = Path.of(v);
@@ -59,8 +63,8 @@ public final class PullCommand implements Callable<Integer> {
   S3Flags s3 = new S3Flags();
 
   @Option(names = "--cleanup",
-      description = "s3:// destinations: when the pull fails, abort the multipart uploads of unfinished files instead"
-          + " of keeping them for a re-run.")
+      description = "s3:// and hdfs:// destinations: when the pull fails, abort the multipart uploads (remove the"
+          + " partial files) of unfinished files instead of keeping them for a re-run.")
   boolean cleanup;
 
   @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2; https://: 4).")
@@ -136,8 +140,13 @@ public final class PullCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean toS3 = S3Location.isS3(destArg);
-    if (toS3 && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
-      System.err.println("shardline pull: an s3:// destination takes a shardline:// source");
+    boolean toHdfs = HdfsLocation.isHdfs(destArg);
+    if ((toS3 || toHdfs) && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
+      System.err.println("shardline pull: an " + (toS3 ? "s3://" : "hdfs://") + " destination takes a shardline:// source");
+      return 2;
+    }
+    if (toHdfs && s3.given()) {
+      System.err.println("shardline pull: --s3-endpoint and --s3-region are for an s3:// destination");
       return 2;
     }
     if (!extraSources.isEmpty() && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
@@ -152,8 +161,8 @@ public final class PullCommand implements Callable<Integer> {
           + " transit); use https://HOST/PATH, or shardline://HOST:PORT/PATH for a Shardline node");
       return 2;
     }
-    if (!toS3 && (s3.given() || cleanup)) {
-      System.err.println("shardline pull: --s3-endpoint, --s3-region and --cleanup are for an s3:// destination");
+    if (!toS3 && !toHdfs && (s3.given() || cleanup)) {
+      System.err.println("shardline pull: --s3-endpoint, --s3-region and --cleanup are for an s3:// or hdfs:// destination");
       return 2;
     }
     if (trust == null) {
@@ -184,6 +193,17 @@ public final class PullCommand implements Callable<Integer> {
         S3Location to = S3Location.parse(destArg);
         S3Clients.Config config = s3.config();
         o.sinks(new S3Destination(() -> S3Clients.build(config), to, config.where(), cleanup));
+      } catch (RuntimeException e) {
+        System.err.println("shardline pull: cannot pull into " + destArg + ": " + e.getMessage());
+        return 1;
+      }
+    } else if (toHdfs) {
+      try {
+        HdfsLocation to = HdfsLocation.parse(destArg);
+        String dir = System.getenv("SHARDLINE_HDFS_JOURNALS");
+        Path journals = dir != null && !dir.isBlank() ? Path.of(dir)
+            : Path.of(System.getProperty("user.home"), ".shardline", "hdfs-journals");
+        o.sinks(new HdfsDestination(to, HdfsClients.configuration(), journals, cleanup));
       } catch (RuntimeException e) {
         System.err.println("shardline pull: cannot pull into " + destArg + ": " + e.getMessage());
         return 1;
@@ -242,7 +262,7 @@ public final class PullCommand implements Callable<Integer> {
     if (!r.ok()) {
       err.println("shardline pull: FAILED (" + String.join("; ", r.errors()) + ")");
       err.println("shardline pull: " + (o.sinks() instanceof S3Destination s3 ? s3.afterFailure()
-          : afterFailure(o.destination())));
+          : o.sinks() instanceof HdfsDestination h ? h.afterFailure() : afterFailure(o.destination())));
       return 1;
     }
     return 0;

@@ -1,7 +1,11 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.https.HttpsFront;
 import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.hdfs.HdfsChunkSource;
+import io.shardline.engine.hdfs.HdfsClients;
+import io.shardline.engine.hdfs.HdfsLocation;
 import io.shardline.engine.s3.S3ChunkSource;
 import io.shardline.engine.s3.S3Clients;
 import io.shardline.engine.s3.S3Location;
@@ -10,27 +14,30 @@ import io.shardline.engine.server.ServeOptions;
 import io.shardline.engine.server.ShardlineServer;
 import io.shardline.engine.tls.TlsSupport;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.hadoop.fs.FileSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.S3Client;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Serve a directory tree or the objects under an S3 prefix, read-only, to authenticated clients over TLS 1.3.")
+    description = "Serve a directory tree, the objects under an S3 prefix or the files under an HDFS path, read-only, to authenticated clients over TLS 1.3.")
 final class ServeCommand implements Callable<Integer> {
   Path root;
-  /** --root as given: a folder, or an s3:// location (then {@link #root} is null). */
+  /** --root as given: a folder, or an s3:// or hdfs:// location (then {@link #root} is null). */
   String rootArg;
 
-  @Option(names = "--root", required = true, paramLabel = "DIR|s3://BUCKET/PREFIX",
-      description = "Directory to serve, or the objects under an S3 prefix (see --s3-endpoint).")
+  @Option(names = "--root", required = true, paramLabel = "DIR|s3://BUCKET/PREFIX|hdfs://NAMENODE:PORT/PATH",
+      description = "Directory to serve, the objects under an S3 prefix (see --s3-endpoint), or the files under an HDFS"
+          + " path (Hadoop settings from HADOOP_CONF_DIR).")
   void root(String v) {
     rootArg = v;
-    root = S3Location.isS3(v) ? null : Path.of(v);
+    root = S3Location.isS3(v) || HdfsLocation.isHdfs(v) ? null : Path.of(v);
   }
 
   @Mixin
@@ -83,15 +90,24 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     S3Location s3Root = null;
+    HdfsLocation hdfsRoot = null;
     if (root == null) {
       try {
-        s3Root = S3Location.parse(rootArg);
+        if (HdfsLocation.isHdfs(rootArg)) {
+          hdfsRoot = HdfsLocation.parse(rootArg);
+        } else {
+          s3Root = S3Location.parse(rootArg);
+        }
       } catch (RuntimeException e) {
         System.err.println("shardline serve: cannot serve " + rootArg + ": " + e.getMessage());
         return 1;
       }
       if (httpsListen != null) {
-        System.err.println("shardline serve: --https-listen serves local folders only, not " + s3Root);
+        System.err.println("shardline serve: --https-listen serves local folders only, not " + rootArg);
+        return 2;
+      }
+      if (hdfsRoot != null && s3.given()) {
+        System.err.println("shardline serve: --s3-endpoint and --s3-region are for an s3:// --root");
         return 2;
       }
     } else if (s3.given()) {
@@ -186,6 +202,27 @@ final class ServeCommand implements Callable<Integer> {
         return 1;
       }
       Runtime.getRuntime().addShutdownHook(new Thread(client::close));
+    }
+    if (hdfsRoot != null) {
+      FileSystem fs;
+      try {
+        fs = HdfsClients.open(hdfsRoot, HdfsClients.configuration(), ErrorCode.IO_ERROR);
+        HdfsChunkSource hdfsSource = new HdfsChunkSource(fs, hdfsRoot,
+            new ManifestCache(o.stateDir().resolve("manifests")), o.maxFiles());
+        hdfsSource.check(); // an unreachable NameNode, a missing path, a refused permission: fail now
+        source = hdfsSource;
+      } catch (RuntimeException e) {
+        System.err.println("shardline serve: cannot serve " + hdfsRoot + ": " + e.getMessage());
+        return 1;
+      }
+      FileSystem opened = fs;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          opened.close();
+        } catch (IOException e) {
+          // the process is ending; nothing to tell
+        }
+      }));
     }
     Vertx vertx = Vertx.vertx();
     CountDownLatch stop = new CountDownLatch(1);
