@@ -57,7 +57,7 @@ public final class GatewayCluster {
   /** The split-brain protection of the job map: a majority of the listed members. */
   static final String QUORUM = "shardline-majority";
   /** A member silent for this long is removed from the cluster. */
-  static final int MAX_NO_HEARTBEAT_SECONDS = 6;
+  static final int MAX_NO_HEARTBEAT_SECONDS = 10;
   /** {@code caller:Idempotency-Key} to the member that took it first. */
   static final String IDEMPOTENCY_MAP = "shardline.gateway.idempotency";
   private static final Logger LOG = LoggerFactory.getLogger(GatewayCluster.class);
