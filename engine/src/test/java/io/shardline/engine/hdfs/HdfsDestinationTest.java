@@ -1,5 +1,6 @@
 package io.shardline.engine.hdfs;
 
+import io.shardline.engine.testutil.CliChild;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,7 +45,7 @@ class HdfsDestinationTest {
   static final Map<String, byte[]> files = new TreeMap<>();
   static final long BIG = 200L * 1024 * 1024 + 5;
   static byte[] bigSha;
-  static Child serve;
+  static CliChild serve;
   static String[] portFp;
 
   @BeforeAll
@@ -66,7 +67,7 @@ class HdfsDestinationTest {
     try (OutputStream out = Files.newOutputStream(src.resolve("big.bin"))) {
       bigSha = HdfsSourceTest.generate(out, BIG, 22);
     }
-    serve = Child.start(tmp.resolve("serve.log"), Map.of(), "serve", "--root", src.toString(), "--listen",
+    serve = CliChild.start(tmp.resolve("serve.log"), Map.of(), "serve", "--root", src.toString(), "--listen",
         "127.0.0.1:0", "--state-dir", tmp.resolve("serve-state").toString(), "--rate-limit", "80MB");
     portFp = serve.banner();
   }
@@ -81,11 +82,11 @@ class HdfsDestinationTest {
     }
   }
 
-  private Child pull(String name, String path, String dest, String... more) throws Exception {
+  private CliChild pull(String name, String path, String dest, String... more) throws Exception {
     List<String> args = new ArrayList<>(List.of("pull", "shardline://127.0.0.1:" + portFp[0] + "/" + path, dest,
         "--trust", portFp[1], "--json"));
     args.addAll(List.of(more));
-    return Child.start(tmp.resolve(name + ".log"), Map.of("SHARDLINE_HDFS_JOURNALS", tmp.resolve("journals").toString()),
+    return CliChild.start(tmp.resolve(name + ".log"), Map.of("SHARDLINE_HDFS_JOURNALS", tmp.resolve("journals").toString()),
         args.toArray(String[]::new));
   }
 
@@ -103,7 +104,7 @@ class HdfsDestinationTest {
   void aLocalTreePulledIntoHdfsIsByteIdenticalAndNoFinalNameIsEverPartial() throws Exception {
     long t0 = System.nanoTime();
     int listings = 0;
-    try (Child pull = pull("tree", "", nn + "/tree")) {
+    try (CliChild pull = pull("tree", "", nn + "/tree")) {
       while (pull.process.isAlive()) {
         if (fs.exists(new Path("/tree"))) {
           for (var it = fs.listFiles(new Path("/tree"), true); it.hasNext(); ) {
@@ -141,7 +142,7 @@ class HdfsDestinationTest {
   @Test
   void aPullKilledMidFileResumesFromItsJournalToAnIdenticalFile() throws Exception {
     Path partial = new Path("/resume/" + HdfsNames.partial("big.bin"));
-    try (Child first = pull("kill1", "big.bin", nn + "/resume")) {
+    try (CliChild first = pull("kill1", "big.bin", nn + "/resume")) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!(fs.exists(partial) && fs.getFileStatus(partial).getLen() > BIG / 3) && System.nanoTime() < deadline
           && first.process.isAlive()) {
@@ -153,7 +154,7 @@ class HdfsDestinationTest {
     }
     assertFalse(fs.exists(new Path("/resume/big.bin")), "nothing under the final name after the kill");
     assertTrue(fs.exists(partial), "the partial file is kept for the re-run");
-    try (Child again = pull("kill2", "big.bin", nn + "/resume")) {
+    try (CliChild again = pull("kill2", "big.bin", nn + "/resume")) {
       assertEquals(0, again.await(300), again.output());
       JsonObject s = summary(again.output());
       assertTrue(s.getLong("resumedChunks") > 0, "chunks kept from the killed pull: " + s.encode());
@@ -175,7 +176,7 @@ class HdfsDestinationTest {
     assertFalse(fs.exists(new Path("/no")), "nothing was created");
   }
 
-  private void assertFails(Child pull, String why) throws Exception {
+  private void assertFails(CliChild pull, String why) throws Exception {
     try (pull) {
       int code = pull.await(90);
       String out = pull.output();

@@ -1,5 +1,6 @@
 package io.shardline.engine.hdfs;
 
+import io.shardline.engine.testutil.CliChild;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -114,14 +115,14 @@ class HdfsSourceTest {
     }
   }
 
-  private Child serve(String name, String root) throws Exception {
-    return Child.start(tmp.resolve(name + ".log"), Map.of(), "serve", "--root", root, "--listen", "127.0.0.1:0",
+  private CliChild serve(String name, String root) throws Exception {
+    return CliChild.start(tmp.resolve(name + ".log"), Map.of(), "serve", "--root", root, "--listen", "127.0.0.1:0",
         "--state-dir", tmp.resolve("serve-state").toString());
   }
 
   @Test
   void aTreeServedFromHdfsIsPulledToDiskByteIdentical() throws Exception {
-    try (Child serve = serve("serve", nn + "/tree")) {
+    try (CliChild serve = serve("serve", nn + "/tree")) {
       String[] portFp = serve.banner();
       java.nio.file.Path dest = tmp.resolve("dest");
       JsonObject pulled = pull(portFp, dest, "pull1");
@@ -145,7 +146,7 @@ class HdfsSourceTest {
   }
 
   private JsonObject pull(String[] portFp, String path, java.nio.file.Path dest, String name) throws Exception {
-    try (Child pull = Child.start(tmp.resolve(name + ".log"), Map.of(), "pull",
+    try (CliChild pull = CliChild.start(tmp.resolve(name + ".log"), Map.of(), "pull",
         "shardline://127.0.0.1:" + portFp[0] + "/" + path, dest.toString(), "--trust", portFp[1], "--json")) {
       int code = pull.await(300);
       String out = pull.output();
@@ -169,7 +170,7 @@ class HdfsSourceTest {
     assertFails(serve("missing", nn + "/no/such/tree"), "no such file or folder");
   }
 
-  private void assertFails(Child serve, String why) throws Exception {
+  private void assertFails(CliChild serve, String why) throws Exception {
     try (serve) {
       int code = serve.await(60);
       String out = serve.output();

@@ -1,5 +1,6 @@
 package io.shardline.engine.s3;
 
+import io.shardline.engine.testutil.CliChild;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,7 +33,7 @@ abstract class S3DestinationContract {
   static Path tmp;
   static S3TestServer server;
   static S3Client s3;
-  static Child serve;
+  static CliChild serve;
   static String[] portFp;
   static final Map<String, byte[]> tree = new TreeMap<>();
   /** A large file: 6 parts of 8 MiB, the last short. */
@@ -63,7 +64,7 @@ abstract class S3DestinationContract {
       Files.createDirectories(f.getParent());
       Files.write(f, e.getValue());
     }
-    serve = Child.start(tmp.resolve("serve.log"), Map.of(), "serve", "--root", root.toString(), "--listen",
+    serve = CliChild.start(tmp.resolve("serve.log"), Map.of(), "serve", "--root", root.toString(), "--listen",
         "127.0.0.1:0", "--state-dir", tmp.resolve("serve-state").toString(), "--rate-limit", Long.toString(RATE));
     portFp = serve.banner();
   }
@@ -86,14 +87,14 @@ abstract class S3DestinationContract {
   /** Whether this store lists each part's CRC32C in {@code ListParts} (so parts can be verified on resume). */
   abstract boolean listsPartChecksums();
 
-  Child pull(String name, Map<String, String> env, String path, String dest, String... more) throws Exception {
+  CliChild pull(String name, Map<String, String> env, String path, String dest, String... more) throws Exception {
     List<String> args = new java.util.ArrayList<>(List.of("pull", "shardline://127.0.0.1:" + portFp[0] + "/" + path,
         dest, "--trust", portFp[1], "--json"));
     args.addAll(List.of(more));
     if (!args.contains("--s3-endpoint")) {
       args.addAll(List.of("--s3-endpoint", server.endpoint.toString()));
     }
-    return Child.start(tmp.resolve(name + ".log"), env, args.toArray(String[]::new));
+    return CliChild.start(tmp.resolve(name + ".log"), env, args.toArray(String[]::new));
   }
 
   Map<String, String> env() {
@@ -124,7 +125,7 @@ abstract class S3DestinationContract {
 
   @Test
   void aTreeIsPulledIntoS3ByteIdentical() throws Exception {
-    try (Child pull = pull("tree", env(), "tree", "s3://dst/copy/")) {
+    try (CliChild pull = pull("tree", env(), "tree", "s3://dst/copy/")) {
       int code = pull.await(180);
       assertEquals(0, code, pull.output());
       JsonObject r = json(pull.output());
@@ -140,7 +141,7 @@ abstract class S3DestinationContract {
     }
     // The same pull again: every object is found complete by the store's composite CRC32C of it
     // (computed from the manifest's chunk CRCs), so nothing is sent.
-    try (Child again = pull("tree-again", env(), "tree", "s3://dst/copy")) {
+    try (CliChild again = pull("tree-again", env(), "tree", "s3://dst/copy")) {
       assertEquals(0, again.await(180), again.output());
       JsonObject r = json(again.output());
       assertEquals(0, r.getInteger("chunks"), r::encode);
@@ -153,7 +154,7 @@ abstract class S3DestinationContract {
   void aPullKilledMidUploadResumesFromListPartsAndNoPartialObjectIsEverListed() throws Exception {
     String key = "resumed/big.bin";
     int seenBeforeKill;
-    try (Child first = pull("kill1", env(), "kill", "s3://dst/resumed")) {
+    try (CliChild first = pull("kill1", env(), "kill", "s3://dst/resumed")) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (parts(key) < 2 && first.process.isAlive() && System.nanoTime() < deadline) {
         assertNoPartialObject(key);
@@ -166,7 +167,7 @@ abstract class S3DestinationContract {
     assertTrue(seenBeforeKill >= 2 && seenBeforeKill < 6, "parts before the kill: " + seenBeforeKill);
     assertFalse(keys("resumed/").contains(key), "a killed upload leaves no object under its key");
 
-    try (Child second = pull("kill2", env(), "kill", "s3://dst/resumed")) {
+    try (CliChild second = pull("kill2", env(), "kill", "s3://dst/resumed")) {
       while (second.process.isAlive()) {
         assertNoPartialObject(key);
         Thread.sleep(20); // polling the store; await() below bounds the run
@@ -212,7 +213,7 @@ abstract class S3DestinationContract {
     assertEquals(List.of(), keys("b/"));
   }
 
-  private void assertFails(Child pull, String why) throws Exception {
+  private void assertFails(CliChild pull, String why) throws Exception {
     try (pull) {
       int code = pull.await(90);
       String out = pull.output();

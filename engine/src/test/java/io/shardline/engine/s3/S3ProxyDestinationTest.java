@@ -1,5 +1,6 @@
 package io.shardline.engine.s3;
 
+import io.shardline.engine.testutil.CliChild;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,11 +33,11 @@ class S3ProxyDestinationTest extends S3DestinationContract {
   void aFailedPullWithCleanupLeavesNoUpload() throws Exception {
     String key = "cleaned/big.bin";
     int before = uploads();
-    try (Child source = Child.start(tmp.resolve("serve-cleanup.log"), Map.of(), "serve", "--root",
+    try (CliChild source = CliChild.start(tmp.resolve("serve-cleanup.log"), Map.of(), "serve", "--root",
         tmp.resolve("served").toString(), "--listen", "127.0.0.1:0", "--state-dir",
         tmp.resolve("serve-cleanup-state").toString(), "--rate-limit", Long.toString(RATE))) {
       String[] own = source.banner();
-      try (Child pull = Child.start(tmp.resolve("cleanup.log"), env(), "pull",
+      try (CliChild pull = CliChild.start(tmp.resolve("cleanup.log"), env(), "pull",
           "shardline://127.0.0.1:" + own[0] + "/kill", "s3://dst/cleaned", "--trust", own[1], "--json",
           "--s3-endpoint", server.endpoint.toString(), "--cleanup", "--progress-timeout", "3", "--stall-timeout", "1")) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);

@@ -1,5 +1,6 @@
 package io.shardline.engine.s3;
 
+import io.shardline.engine.testutil.CliChild;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -82,8 +83,8 @@ class S3SourceTest {
     }
   }
 
-  private Child serve(String name, Map<String, String> env, String root, String endpoint) throws Exception {
-    return Child.start(tmp.resolve(name + ".log"), env, "serve", "--root", root, "--s3-endpoint", endpoint,
+  private CliChild serve(String name, Map<String, String> env, String root, String endpoint) throws Exception {
+    return CliChild.start(tmp.resolve(name + ".log"), env, "serve", "--root", root, "--s3-endpoint", endpoint,
         "--listen", "127.0.0.1:0", "--state-dir", tmp.resolve("serve-state").toString());
   }
 
@@ -93,7 +94,7 @@ class S3SourceTest {
 
   @Test
   void aTreeServedFromS3IsPulledToDiskByteIdentical() throws Exception {
-    try (Child serve = serve("serve", env(), "s3://src/tree", server.endpoint.toString())) {
+    try (CliChild serve = serve("serve", env(), "s3://src/tree", server.endpoint.toString())) {
       String[] portFp = serve.banner();
       Path dest = tmp.resolve("dest");
       JsonObject first = pull(portFp, dest, "pull1");
@@ -138,7 +139,7 @@ class S3SourceTest {
   }
 
   private JsonObject pull(String[] portFp, String path, Path dest, String name) throws Exception {
-    try (Child pull = Child.start(tmp.resolve(name + ".log"), Map.of(), "pull",
+    try (CliChild pull = CliChild.start(tmp.resolve(name + ".log"), Map.of(), "pull",
         "shardline://127.0.0.1:" + portFp[0] + "/" + path, dest.toString(), "--trust", portFp[1], "--json")) {
       int code = pull.await(120);
       String out = pull.output();
@@ -159,7 +160,7 @@ class S3SourceTest {
         "'..' segment");
   }
 
-  private void assertFails(Child serve, String why) throws Exception {
+  private void assertFails(CliChild serve, String why) throws Exception {
     try (serve) {
       int code = serve.await(60);
       String out = serve.output();

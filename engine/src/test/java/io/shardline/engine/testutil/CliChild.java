@@ -1,4 +1,4 @@
-package io.shardline.engine.s3;
+package io.shardline.engine.testutil;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,32 +9,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code shardline} in a child JVM (the test's classpath), its output in a log; stopped by PID. */
-final class Child implements AutoCloseable {
+/**
+ * {@code shardline} in a child JVM (the test's classpath), its output in a log; stopped by PID.
+ * The child sees no store credentials or Hadoop config of the machine's ({@code AWS_*},
+ * {@code HADOOP_CONF_DIR}): only what the test passes in {@code env}.
+ */
+public final class CliChild implements AutoCloseable {
   private static final Pattern BANNER = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) fingerprint (sha256:[0-9a-f]+)");
 
-  final Process process;
-  final Path log;
+  public final Process process;
+  public final Path log;
 
-  private Child(Process process, Path log) {
+  private CliChild(Process process, Path log) {
     this.process = process;
     this.log = log;
   }
 
-  static Child start(Path log, Map<String, String> env, String... args) throws Exception {
+  public static CliChild start(Path log, Map<String, String> env, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         "io.shardline.engine.cli.Main"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
+    pb.environment().keySet().removeIf(k -> k.startsWith("AWS_") || k.equals("HADOOP_CONF_DIR"));
     pb.environment().putAll(env);
     pb.environment().put("SHARDLINE_LOG_LEVEL", "DEBUG");
-    return new Child(pb.start(), log);
+    return new CliChild(pb.start(), log);
   }
 
   /** Runs to the end (bounded) and returns the exit code. */
-  int await(int seconds) throws Exception {
+  public int await(int seconds) throws Exception {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       close();
       throw new AssertionError("still running after " + seconds + " s: " + output());
@@ -42,12 +46,12 @@ final class Child implements AutoCloseable {
     return process.exitValue();
   }
 
-  String output() throws Exception {
+  public String output() throws Exception {
     return Files.readString(log);
   }
 
   /** For a {@code serve}: waits (bounded) for its banner and returns {port, fingerprint}. */
-  String[] banner() throws Exception {
+  public String[] banner() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline && process.isAlive()) {
       Matcher m = BANNER.matcher(output());
