@@ -67,6 +67,12 @@ public final class PullCommand implements Callable<Integer> {
           + " partial files) of unfinished files instead of keeping them for a re-run.")
   boolean cleanup;
 
+  @Option(names = "--failover",
+      description = {"With several sources: pull from the first while it works and move every lane to the next"
+          + " only when it is down (for relays in a chain or tree, so the origin sends one copy), instead of"
+          + " spreading lanes over all sources."})
+  boolean failover;
+
   @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2; https://: 4).")
   Integer lanes;
 
@@ -177,6 +183,7 @@ public final class PullCommand implements Callable<Integer> {
     }
     PullOptions o = new PullOptions()
         .sources(sourcesOf(url, extraSources))
+        .failover(failover)
         .destination(dest)
         .lanes(lanes == null ? PullOptions.DEFAULT_LANES : lanes)
         .chunkSize(OptionValues.chunkSize("--chunk-size", chunkSize))

@@ -51,6 +51,12 @@ public enum ErrorCode {
   BAD_RESPONSE(37, false),
   /** The server is shutting down or over a limit. */
   BUSY(40, true),
+  /**
+   * The chunk is not here yet: a relay is still receiving it (v5). The answer to one GET, after
+   * the relay waited a bounded time for it; the client asks for other chunks meanwhile and comes
+   * back to this one later, without counting an attempt.
+   */
+  NOT_YET(41, true),
   /** The transfer was cancelled or paused by its owner (never sent on the wire). */
   CANCELLED(50, false),
   /** Another pull holds the destination's lock (never sent on the wire): trying again once it is free can succeed. */

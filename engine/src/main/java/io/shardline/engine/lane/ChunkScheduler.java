@@ -60,6 +60,35 @@ public final class ChunkScheduler {
     toWake.forEach(Runnable::run);
   }
 
+  /**
+   * Puts a chunk back at the end: it could not be had yet (a relay's NOT_YET), so every other
+   * waiting chunk is asked for first. Not a retry: its attempts are unchanged. Wakes idle lanes.
+   */
+  public void later(ChunkTask task) {
+    List<Runnable> toWake;
+    synchronized (this) {
+      queue.addLast(task);
+      toWake = new ArrayList<>(wakers);
+    }
+    toWake.forEach(Runnable::run);
+  }
+
+  /**
+   * Moves chunk {@code index} of {@code file} to the front if it is waiting (a relay's downstream
+   * asked for it); true if it was. O(queued chunks), called at most once per parked request.
+   */
+  public synchronized boolean hurry(ChunkTarget file, int index) {
+    for (java.util.Iterator<ChunkTask> it = queue.iterator(); it.hasNext(); ) {
+      ChunkTask t = it.next();
+      if (t.file() == file && t.index() == index) {
+        it.remove();
+        queue.addFirst(t);
+        return true;
+      }
+    }
+    return false;
+  }
+
   public synchronized int size() {
     return queue.size();
   }

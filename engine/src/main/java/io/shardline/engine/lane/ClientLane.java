@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import io.shardline.engine.integrity.FileManifest;
 
 /**
  * One TLS connection's life on the pulling side, pinned to one event-loop context, written as an
@@ -119,6 +121,7 @@ public final class ClientLane {
   private final TransferCounters counters;
   private final Settings settings;
   private final Consumer<ShardlineException> fatal;
+  private final Function<FileManifest, String> paths;
   private volatile long receivedChunks;
   private volatile long receivedWireBytes;
 
@@ -149,6 +152,17 @@ public final class ClientLane {
   public ClientLane(int number, Context ctx, NetClient client, ClientConnection.Target target,
       ChunkScheduler scheduler, WorkerExecutor disk, TransferCounters counters, Settings settings,
       Consumer<ShardlineException> fatal) {
+    this(number, ctx, client, target, scheduler, disk, counters, settings, fatal, FileManifest::path);
+  }
+
+  /**
+   * @param paths the path to ask this lane's server for a file by (its path in that server's own
+   *     listing: sources of one pull may serve the same content under other paths, as a relay does)
+   */
+  public ClientLane(int number, Context ctx, NetClient client, ClientConnection.Target target,
+      ChunkScheduler scheduler, WorkerExecutor disk, TransferCounters counters, Settings settings,
+      Consumer<ShardlineException> fatal, Function<FileManifest, String> paths) {
+    this.paths = paths;
     this.number = number;
     this.ctx = ctx;
     this.vertx = ctx.owner();
@@ -162,7 +176,11 @@ public final class ClientLane {
     this.intake = FlowWindow.noHysteresis(settings.diskBacklog());
   }
 
-  /** The lane's state now (read on any thread; it changes on the lane's context). */
+  /** The lane's number (1-based, sent in HELLO). */
+  public int number() {
+    return number;
+  }
+
   /** DATA frames this lane received (written on its event loop, read by anyone). */
   public long receivedChunks() {
     return receivedChunks;
@@ -173,6 +191,7 @@ public final class ClientLane {
     return receivedWireBytes;
   }
 
+  /** The lane's state now (read on any thread; it changes on the lane's context). */
   public State state() {
     return state;
   }
@@ -311,7 +330,12 @@ public final class ClientLane {
       ChunkTask task = inflight.remove(e.requestId());
       if (task != null) {
         lastActivity = System.nanoTime();
-        chunkFailed(task, new ShardlineException(e.code(), e.message()));
+        if (e.code() == ErrorCode.NOT_YET) {
+          counters.notYet.increment(); // a relay has not received it yet: everything else first
+          scheduler.later(task);
+        } else {
+          chunkFailed(task, new ShardlineException(e.code(), e.message()));
+        }
         pump();
       }
     } else if (msg instanceof Frame.Error e) {
@@ -400,7 +424,7 @@ public final class ClientLane {
         }
         int id = nextRequestId++;
         inflight.put(id, t);
-        conn.socket().send(new Frame.Get(id, t.file().manifest().path(), t.offset(), t.length(), settings.codecMask()));
+        conn.socket().send(new Frame.Get(id, paths.apply(t.file().manifest()), t.offset(), t.length(), settings.codecMask()));
       }
     } finally {
       pumping = false;

@@ -27,6 +27,8 @@ public final class TransferCounters {
   public final AtomicReference<String> lastError = new AtomicReference<>();
   /** Files listed streamed (v4): summed by the server while their chunks flowed. */
   public final LongAdder streamedFiles = new LongAdder();
+  /** GETs a relay answered NOT_YET (v5): chunks it had not received yet, asked for again later. */
+  public final LongAdder notYet = new LongAdder();
   /** System.nanoTime() of the first DATA frame received, 0 before it. */
   private final AtomicLong firstData = new AtomicLong();
   public volatile long bytesTotal;

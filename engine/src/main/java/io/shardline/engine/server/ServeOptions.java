@@ -52,6 +52,12 @@ public final class ServeOptions {
    */
   public static final long DEFAULT_SLOW_READER_TIMEOUT_MS = 5_000;
   /**
+   * A relay's wait for a chunk it has not received yet, before it answers NOT_YET: long enough that
+   * a downstream just behind it gets the chunk the moment it lands, well under a pull's stall
+   * timeout (15 s).
+   */
+  public static final long DEFAULT_NOT_YET_WAIT_MS = 3_000;
+  /**
    * A file at least this large that has no manifest yet is listed streamed (v4) to clients that
    * allow it: its chunks flow while its sums are computed, so the first byte does not wait for a
    * full read of the file. Smaller files are summed before they are listed.
@@ -83,6 +89,8 @@ public final class ServeOptions {
   private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
   private long memoryBudget = DEFAULT_MEMORY_BUDGET;
   private long slowReaderTimeoutMs = DEFAULT_SLOW_READER_TIMEOUT_MS;
+  /** How long a GET for a chunk a filling source (a relay) has not received yet waits before NOT_YET. */
+  private long notYetWaitMs = DEFAULT_NOT_YET_WAIT_MS;
   private long streamManifestsFrom = DEFAULT_STREAM_MANIFESTS_FROM;
 
   /**
@@ -147,6 +155,8 @@ public final class ServeOptions {
   /** See {@link #DEFAULT_SLOW_READER_TIMEOUT_MS}. */
   public long slowReaderTimeoutMs() { return slowReaderTimeoutMs; }
   public ServeOptions slowReaderTimeoutMs(long v) { slowReaderTimeoutMs = v; return this; }
+  public long notYetWaitMs() { return notYetWaitMs; }
+  public ServeOptions notYetWaitMs(long v) { notYetWaitMs = v; return this; }
 
   /** Why {@code bytes} is not a usable memory budget, or null if it is (0 is: it means the default). */
   public static String checkMemoryBudget(long bytes) {

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code storage.ChunkSource}), the worker pool that does its file
  * I/O and encoding, the token, the chunk encoder, the rate limit (null: none), the chunk-size
  * budget, the fault hook, the limits on unauthenticated connections ({@link HandshakeGate}), the
- * node-wide memory budget for chunks ({@link ChunkMemoryBudget}) and the slow-reader timeout;
+ * node-wide memory budget for chunks ({@link ChunkMemoryBudget}), the slow-reader timeout and a
+ * relay's wait for chunks it has not received yet;
  * {@code tls}: whether lanes start TLS themselves (false only in the plaintext test mode).
  * Immutable apart from the counters, the budgets and the gate.
  */
@@ -20,7 +21,7 @@ record ServedTree(OpenFiles files, WorkerExecutor disk, String token, FaultHook 
     ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
     int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes,
     ChunkSizeBudget chunkSizes, HandshakeGate gate, boolean tls, ChunkMemoryBudget memory, long slowReaderMs,
-    AtomicLong slowReadersClosed) {
+    AtomicLong slowReadersClosed, long notYetWaitMs) {
 
   /** Counts a new authenticated lane from {@code address}; false (and not counted) when over the limit. */
   boolean admit(String address) {

@@ -19,7 +19,9 @@ import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +92,15 @@ final class ServerLane {
   private long stalledBytes;
   private SlowReader slowReader;
   private long slowReaderTimer = -1;
+  /**
+   * GETs for chunks a filling source (a relay) has not received yet, each waiting for its chunk or
+   * for the end of its wait (then NOT_YET); they hold no memory and no room in the write window.
+   */
+  private final Map<Long, Parked> parked = new HashMap<>();
+  private long parkedSeq;
+
+  /** A parked GET's wait: its timer and what unregisters it from the source. */
+  private record Parked(long timer, Runnable unregister) {}
 
   ServerLane(Vertx vertx, ServedTree served, NetSocket so) {
     this.vertx = vertx;
@@ -181,6 +192,11 @@ final class ServerLane {
       giveBack(stalledBytes);
       stalledBytes = 0;
     }
+    for (Parked p : parked.values()) {
+      vertx.cancelTimer(p.timer());
+      p.unregister().run();
+    }
+    parked.clear();
   }
 
   private void onMessage(Object msg) {
@@ -340,10 +356,53 @@ final class ServerLane {
           + " bytes, serve --memory-budget); pull with a smaller --chunk-size"));
       return;
     }
+    ChunkSource.Arrivals arrivals = served.files().source().arrivals();
+    if (arrivals != null && !arrivals.here(g.path(), g.offset())) {
+      park(g, arrivals);
+      return;
+    }
     // Requests already decoded from one socket read keep arriving after a pause, so they wait
     // here (a few bytes each) and start only while the lane's write window has room.
     pending.addLast(g);
     drain(); // ends by updating the flow window, which pauses the socket past MAX_PENDING
+  }
+
+  /**
+   * A GET for a chunk the relay has not received yet waits for it (and moves it up the relay's
+   * own queue) for at most the not-yet wait, then is answered NOT_YET so the client asks for
+   * others meanwhile. At most MAX_PENDING wait per lane; past that the answer is NOT_YET at once.
+   */
+  private void park(Frame.Get g, ChunkSource.Arrivals arrivals) {
+    if (parked.size() >= MAX_PENDING) {
+      error(g.requestId(), notYet(g));
+      return;
+    }
+    long key = parkedSeq++;
+    long timer = vertx.setTimer(served.notYetWaitMs(), id -> {
+      Parked p = parked.remove(key);
+      if (p != null) {
+        p.unregister().run();
+        error(g.requestId(), notYet(g));
+      }
+    });
+    Runnable[] unregister = {() -> { }};
+    parked.put(key, new Parked(timer, () -> unregister[0].run()));
+    unregister[0] = arrivals.await(g.path(), g.offset(), () -> context.runOnContext(v -> arrived(key, g)));
+  }
+
+  private void arrived(long key, Frame.Get g) {
+    Parked p = parked.remove(key);
+    if (p == null || state != State.READY) {
+      return; // answered NOT_YET already, or the lane closed
+    }
+    vertx.cancelTimer(p.timer());
+    pending.addLast(g);
+    drain();
+  }
+
+  private ShardlineException notYet(Frame.Get g) {
+    return new ShardlineException(ErrorCode.NOT_YET, "/" + g.path() + " at offset " + g.offset()
+        + " is not on this relay yet (waited " + served.notYetWaitMs() + " ms); ask again");
   }
 
   private void drain() {

@@ -42,6 +42,8 @@ public final class ShardlineServer {
   private WorkerExecutor disk;
   private ServedTree served;
   private Info info;
+  /** The verticles' deployment, once started: undeployed by {@link #stop()}. */
+  private volatile String deployment;
   private Path certPem;
   private Path keyPem;
 
@@ -107,7 +109,8 @@ public final class ShardlineServer {
         options.maxConnectionsPerAddress(), new java.util.concurrent.ConcurrentHashMap<>(), new AtomicLong(),
         new ChunkSizeBudget(options.maxChunkSizes(), options.chunkSizeIdleMs() * 1_000_000),
         new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()), !options.plaintextForTestsOnly(),
-        new ChunkMemoryBudget(options.effectiveMemoryBudget()), options.slowReaderTimeoutMs(), new AtomicLong());
+        new ChunkMemoryBudget(options.effectiveMemoryBudget()), options.slowReaderTimeoutMs(), new AtomicLong(),
+        options.notYetWaitMs());
     info = new Info(options.host(), -1, fp);
     NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs(), options.clientCa()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
@@ -132,6 +135,7 @@ public final class ShardlineServer {
       instances.add(v);
       return v;
     }, new DeploymentOptions().setInstances(options.instances())).map(id -> {
+      deployment = id;
       int port = instances.get(0).actualPort();
       for (ServerVerticle v : instances) {
         if (v.actualPort() != port) {
@@ -145,6 +149,24 @@ public final class ShardlineServer {
 
   public Info info() {
     return info;
+  }
+
+  /**
+   * Stops serving without closing the Vert.x instance: the listener and every lane close, open
+   * files are closed. A node that shares its Vert.x (a relay in a test, a gateway) stops alone.
+   */
+  public Future<Void> stop() {
+    String id = deployment;
+    deployment = null;
+    if (id == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.undeploy(id).eventually(() -> disk == null ? Future.succeededFuture() : disk.close());
+  }
+
+  /** DATA frames this node has sent (or is sending): chunks served. */
+  public long servedChunks() {
+    return served == null ? 0 : served.dataFrames().get();
   }
 
   /** The node's certificate in use (given, or the self-signed one); after {@link #start()}. */

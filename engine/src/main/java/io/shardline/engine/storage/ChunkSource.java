@@ -45,6 +45,30 @@ public interface ChunkSource {
    */
   Handle open(String rel, FileManifest expected) throws IOException;
 
+  /**
+   * For a source whose chunks arrive while it serves (a relay still pulling), which of them are
+   * here yet; null (the default) when every listed chunk can be read at once. The server asks it
+   * before it reads a chunk: one not here yet waits (bounded) without holding a thread or memory,
+   * then gets {@code NOT_YET}.
+   */
+  default Arrivals arrivals() {
+    return null;
+  }
+
+  /** Which chunks of a filling source are here yet. Thread-safe and non-blocking: called on event loops. */
+  interface Arrivals {
+    /** Whether the chunk of {@code path} (a served path) at {@code offset} can be read now. */
+    boolean here(String path, long offset);
+
+    /**
+     * Runs {@code ready} once, on any thread, when the chunk at {@code offset} of {@code path} can
+     * be read, or when it never will (its file failed: the read then says why); tells the source
+     * someone waits for it, so it fetches that chunk next. Returns what unregisters it (a request
+     * that gave up waiting).
+     */
+    Runnable await(String path, long offset, Runnable ready);
+  }
+
   /** One open file of a source; thread-safe (lanes read chunks of one file concurrently). */
   interface Handle extends AutoCloseable {
     /** The path under the root this handle was opened for. */

@@ -41,6 +41,10 @@ public final class PullOptions {
   private Path clientCert;
   private Path clientKey;
   private ChunkSink.Factory sinks;
+  /** Whether the server may list large unsummed files streamed (v4); a relay asks for complete manifests. */
+  private boolean streamManifests = true;
+  /** Sources one at a time, in order: the next only once the one in use is down. */
+  private boolean failover;
 
   /** The preferred (first) source; null if none is set. */
   public ShardlineUrl source() { return sources.isEmpty() ? null : sources.get(0); }
@@ -88,6 +92,20 @@ public final class PullOptions {
    */
   public ChunkSink.Factory sinks() { return sinks; }
   public PullOptions sinks(ChunkSink.Factory v) { sinks = v; return this; }
+  public boolean streamManifests() { return streamManifests; }
+  /**
+   * False: ask the server for complete manifests only (it sums a cold file before it answers), for
+   * a relay, which serves every chunk against the upstream's CRCs as soon as it has it.
+   */
+  public PullOptions streamManifests(boolean v) { streamManifests = v; return this; }
+  public boolean failover() { return failover; }
+  /**
+   * True: every lane pulls from the first source while it works; when all of its lanes have been
+   * down for a second (or it failed for good), they move to the next source that works, and so
+   * on. For relays in a chain or tree: the parent first, the hops above it only when it dies,
+   * so the origin sends one copy. False (the default): lanes are spread over all sources.
+   */
+  public PullOptions failover(boolean v) { failover = v; return this; }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 
@@ -117,13 +135,8 @@ public final class PullOptions {
     if (sources.isEmpty() || destination == null || trust == null) {
       throw new IllegalArgumentException("source, destination and trust are required");
     }
-    if (sources.size() > lanes) {
+    if (sources.size() > lanes && !failover) {
       throw new IllegalArgumentException(sources.size() + " sources need at least as many --lanes, got " + lanes);
-    }
-    for (ShardlineUrl u : sources) {
-      if (!u.path().equals(sources.get(0).path())) {
-        throw new IllegalArgumentException("every source must name the same path: " + u + " vs " + sources.get(0));
-      }
     }
     if (lanes < 1 || lanes > 64) {
       throw new IllegalArgumentException("--lanes must be 1..64, got " + lanes);

@@ -54,12 +54,22 @@ public final class PullSession {
   private static final Logger LOG = LoggerFactory.getLogger(PullSession.class);
   /** Most files one pull accepts from a server (a malicious server cannot exhaust memory). */
   private static final int MAX_FILES = 1_000_000;
+  /** With failover: how long every lane of the source in use may be down before they move on. */
+  static final long FAILOVER_AFTER_MS = 1_000;
+  /**
+   * With failover, a source that refuses connections at the start is asked again this often for
+   * this long: the hops of a chain start together, and an upstream relay may still be starting.
+   */
+  private static final Backoff STARTING_PEER = new Backoff(100, 200);
+  static final long STARTING_PEER_GRACE_MS = 15_000;
 
   private final Vertx vertx;
   private final PullOptions o;
   private final TransferCounters counters = new TransferCounters();
   private final Promise<Void> done = Promise.promise();
   private final List<FileTransfer> transfers = new ArrayList<>();
+  /** The same transfers by name (where each lands), for {@link #hurry}. */
+  private final Map<String, FileTransfer> byName = new ConcurrentHashMap<>();
   private final List<ClientLane> lanes = new ArrayList<>();
   private final ChunkScheduler scheduler = new ChunkScheduler();
   private final CodecSet codecs = CodecSet.standard(1);
@@ -76,6 +86,18 @@ public final class PullSession {
   private volatile List<ClientConnection.Target> targets;
   /** The source (index into targets) each lane of {@link #lanes} is connected to. */
   private final List<Integer> laneSources = new ArrayList<>();
+  /**
+   * Per source (index into targets), the path it serves each file under, by name: sources may
+   * serve one content under other paths (an origin's {@code ckpt/a.bin} is a relay's {@code a.bin}).
+   * Set before the listing completes, so before any chunk is asked for; empty for one source.
+   */
+  private volatile List<Map<String, String>> sourcePaths = List.of();
+  /** Lanes replaced by a failover: {source, chunks, wire bytes} each, for the per-source figures. */
+  private final List<long[]> retired = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** With failover: the source every lane pulls from now. */
+  private volatile int current;
+  /** With failover: when a lane of the current source was last seen READY (nanos). */
+  private volatile long lastUp = System.nanoTime();
   /** Sources that failed for good (listing or a lane's fatal error), with why; the others carry on. */
   private final Map<Integer, String> failedSources = new ConcurrentHashMap<>();
   /** The session's own event-loop context: the manifest connections are opened from it. */
@@ -130,6 +152,24 @@ public final class PullSession {
   /** The current rate limit in wire bytes per second, 0 for none. */
   public long rateLimit() {
     return bucket.bytesPerSecond();
+  }
+
+  /**
+   * The listing this pull works on, once the sources agreed (names as they land in the
+   * destination); fails when it could not be had.
+   */
+  public Future<List<FileManifest>> listing() {
+    return listed.future();
+  }
+
+  /**
+   * Moves chunk {@code index} of the file named {@code name} to the front of the queue if it is
+   * still waiting: someone (a relay's downstream) waits for it. Any thread; false if it was not
+   * waiting (in flight, done, or no such file).
+   */
+  public boolean hurry(String name, int index) {
+    FileTransfer ft = byName.get(name);
+    return ft != null && scheduler.hurry(ft, index);
   }
 
   /** Live counters, for progress displays. */
@@ -201,7 +241,19 @@ public final class PullSession {
       }
       try {
         List<FileManifest> agreed = ListingAgreement.check(names, listings);
+        if (lists.size() > 1) {
+          List<Map<String, String>> paths = new ArrayList<>();
+          for (Future<List<FileManifest>> f : lists) {
+            Map<String, String> byName = new java.util.HashMap<>();
+            if (f.succeeded()) {
+              f.result().forEach(m -> byName.put(m.name(), m.path()));
+            }
+            paths.add(Map.copyOf(byName));
+          }
+          sourcePaths = List.copyOf(paths);
+        }
         int live = liveSource();
+        current = live;
         dead.forEach(s -> startLanes(s, live));
         listed.tryComplete(agreed);
       } catch (ShardlineException e) {
@@ -223,12 +275,15 @@ public final class PullSession {
           if (!startedLanes(src)) {
             startLanes(src, src);
           }
-          return ManifestFetcher.fetch(conn, o.sources().get(src).path(), chunkSize, MAX_FILES, Frame.List.STREAM)
+          return ManifestFetcher.fetch(conn, o.sources().get(src).path(), chunkSize, MAX_FILES,
+              o.streamManifests() ? Frame.List.STREAM : 0)
               .eventually(() -> conn.socket().close());
         })
         .recover(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
-          long delay = Backoff.DEFAULT.delayMs(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+          double draw = java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+          long delay = o.failover() && refused(t) ? STARTING_PEER.delayMs(attempt, draw)
+              : Backoff.DEFAULT.delayMs(attempt, draw);
           if (!worthAskingAgain(e, t, delay) || listed.future().isComplete()) {
             return Future.failedFuture(e);
           }
@@ -241,11 +296,16 @@ public final class PullSession {
   /**
    * Whether a listing that failed with {@code e} is asked again after {@code delayMs}: a busy or
    * overloaded server (BUSY, a handshake that timed out, a connection it closed mid-handshake to
-   * make room) is, within the progress timeout; a refused connection or a wrong trust setting is not.
+   * make room) is, within the progress timeout; a refused connection (with failover: after the
+   * first 15 s) or a wrong trust setting is not.
    */
   private boolean worthAskingAgain(ShardlineException e, Throwable t, long delayMs) {
     boolean passing = e.code() == ErrorCode.BUSY || e.code() == ErrorCode.HANDSHAKE_TIMEOUT
         || e.code() == ErrorCode.CONNECTION_LOST && !refused(t);
+    if (o.failover() && refused(t)) {
+      // Hops of a chain or tree start together: an upstream relay may still be starting its JVM.
+      return elapsedMs() + delayMs < Math.min(o.progressTimeoutMs(), STARTING_PEER_GRACE_MS);
+    }
     return passing && elapsedMs() + delayMs < o.progressTimeoutMs();
   }
 
@@ -267,15 +327,14 @@ public final class PullSession {
     if (listed.future().isComplete() && slot == src) {
       return;
     }
-    ClientLane.Settings settings = new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
-        o.stallTimeoutMs(), Backoff.DEFAULT, o.compression().mask(), bucket);
+    ClientLane.Settings settings = laneSettings();
     for (int i = 0; i < o.lanes(); i++) {
-      if (LaneSpread.sourceOf(i, targets.size()) != slot) {
+      if (LaneSpread.sourceOf(i, o.failover() ? 1 : targets.size()) != slot) {
         continue;
       }
       Context ctx = ((VertxInternal) vertx).createEventLoopContext();
       ClientLane lane = new ClientLane(i + 1, ctx, client, targets.get(src), scheduler, disk, counters, settings,
-          e -> laneFailed(src, e));
+          e -> laneFailed(src, e), m -> pathOn(src, m));
       synchronized (lanes) {
         lanes.add(lane);
         laneSources.add(src);
@@ -315,6 +374,12 @@ public final class PullSession {
       LOG.info("source {} set aside: {}", o.sources().get(src), e.getMessage());
       counters.lastError.set("source " + o.sources().get(src) + ": " + e.getMessage());
     }
+    if (o.failover()) {
+      if (listed.future().isComplete() && src == current) {
+        failOver("it failed: " + e.getMessage());
+      }
+      return;
+    }
     synchronized (lanes) {
       for (int i = 0; i < lanes.size(); i++) {
         if (laneSources.get(i) == src) {
@@ -322,6 +387,83 @@ public final class PullSession {
         }
       }
     }
+  }
+
+  /**
+   * With failover, on the periodic tick: when no lane of the current source has been READY for a
+   * second, every lane moves to the next source.
+   */
+  private void checkFailover() {
+    if (!o.failover() || targets.size() < 2) {
+      return;
+    }
+    long now = System.nanoTime();
+    boolean up = false;
+    synchronized (lanes) {
+      for (int i = 0; i < lanes.size(); i++) {
+        up |= laneSources.get(i) == current && lanes.get(i).state() == ClientLane.State.READY;
+      }
+    }
+    if (up) {
+      lastUp = now;
+    } else if (now - lastUp > TimeUnit.MILLISECONDS.toNanos(FAILOVER_AFTER_MS)) {
+      failOver("none of its lanes connected for " + FAILOVER_AFTER_MS + " ms");
+    }
+  }
+
+  /** Moves every lane from the current source to the next one that has not failed (if any). */
+  private void failOver(String why) {
+    int from = current;
+    int to = -1;
+    for (int s = from + 1; s < targets.size(); s++) {
+      if (!failedSources.containsKey(s)) {
+        to = s;
+        break;
+      }
+    }
+    if (to < 0) {
+      return; // none left: the lanes keep trying, the progress timeout decides
+    }
+    LOG.info("failing over from {} to {}: {}", o.sources().get(from), o.sources().get(to), why);
+    counters.lastError.set("source " + o.sources().get(from) + ": " + why);
+    current = to;
+    lastUp = System.nanoTime();
+    ClientLane.Settings settings = laneSettings();
+    int src = to;
+    synchronized (lanes) {
+      for (int i = 0; i < lanes.size(); i++) {
+        if (laneSources.get(i) != from) {
+          continue;
+        }
+        ClientLane old = lanes.get(i);
+        ClientLane lane = new ClientLane(old.number(), ((VertxInternal) vertx).createEventLoopContext(), client,
+            targets.get(src), scheduler, disk, counters, settings, e -> laneFailed(src, e), m -> pathOn(src, m));
+        lanes.set(i, lane);
+        laneSources.set(i, src);
+        old.stop().onComplete(x -> retired.add(new long[] {from, old.receivedChunks(), old.receivedWireBytes()}));
+        lane.start();
+      }
+    }
+  }
+
+  private ClientLane.Settings laneSettings() {
+    return new ClientLane.Settings(o.window(), o.diskBacklog(), o.maxChunkAttempts(),
+        o.stallTimeoutMs(), Backoff.DEFAULT, o.compression().mask(), bucket);
+  }
+
+  /**
+   * The path to GET {@code m} by on source {@code src}: its path in that source's own listing
+   * (the manifest's, from the preferred source, when that source did not list).
+   */
+  private String pathOn(int src, FileManifest m) {
+    List<Map<String, String>> paths = sourcePaths;
+    String p = src < paths.size() ? paths.get(src).get(m.name()) : null;
+    return p != null ? p : m.path();
+  }
+
+  private static FileManifest withPath(FileManifest m, String path) {
+    return m.path().equals(path) ? m : new FileManifest(path, m.name(), m.size(), m.mtimeMillis(), m.chunkSize(),
+        m.chunkCrcs(), m.root(), m.streamed());
   }
 
   /** The preferred source that has not failed (the first if all have). */
@@ -370,6 +512,7 @@ public final class PullSession {
       synchronized (transfers) {
         transfers.add(ft);
       }
+      byName.put(m.name(), ft);
       counters.resumedChunks.add(have.cardinality());
       for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
         counters.bytesResumed.add(m.chunkLength(i));
@@ -444,11 +587,13 @@ public final class PullSession {
   }
 
   private Future<FileManifest> completeManifest(FileManifest streamed, int attempt) {
-    return ClientConnection.open(vertx, client, targets.get(liveSource()), 0)
-        .compose(conn -> ManifestFetcher.fetch(conn, streamed.path(), chunkSize, 1)
+    int src = liveSource();
+    String path = pathOn(src, streamed); // its path on that source
+    return ClientConnection.open(vertx, client, targets.get(src), 0)
+        .compose(conn -> ManifestFetcher.fetch(conn, path, chunkSize, 1)
             .eventually(() -> conn.socket().close()))
-        .compose(files -> files.size() == 1 && files.get(0).path().equals(streamed.path())
-            ? Future.succeededFuture(files.get(0))
+        .compose(files -> files.size() == 1 && files.get(0).path().equals(path)
+            ? Future.succeededFuture(withPath(files.get(0), streamed.path()))
             : Future.failedFuture(new ShardlineException(ErrorCode.SOURCE_CHANGED, streamed.name()
                 + " is no longer a file on the source; pull again")))
         .recover(t -> {
@@ -478,6 +623,7 @@ public final class PullSession {
     control.runOnContext(v -> {
       long timer = vertx.setPeriodic(500, id -> {
         disk.executeBlocking(this::flushJournals, false); // bounds what a crash can lose to ~0.5 s
+        checkFailover();
         long progress = counters.chunks.sum() + counters.filesDone.sum();
         if (progress != last[0]) {
           last[0] = progress;
@@ -584,6 +730,10 @@ public final class PullSession {
         chunks[s] += lanes.get(i).receivedChunks();
         wire[s] += lanes.get(i).receivedWireBytes();
       }
+    }
+    for (long[] r : retired) {
+      chunks[(int) r[0]] += r[1];
+      wire[(int) r[0]] += r[2];
     }
     List<PullResult.Source> out = new ArrayList<>();
     for (int s = 0; s < n; s++) {

@@ -8,13 +8,14 @@ public final class Protocol {
   /** "SHLN": the first four bytes of every HELLO. */
   public static final int MAGIC = 0x53484C4E;
   /**
-   * Version 4: streamed manifests (LIST flags; an ENTRY for a file the server has not summed yet
+   * Version 5: the NOT_YET error (41), a relay's answer to a GET for a chunk it has not received
+   * yet. Version 4: streamed manifests (LIST flags; an ENTRY for a file the server has not summed yet
    * carries no CRCs and no root, and its complete manifest is listed again after its chunks).
    * Version 3 (SETTINGS: a lane's rate share and write window change on a live lane). Version 2:
    * codec negotiation (HELLO and GET carry codec masks; DATA may be zstd or byte planes). Version
    * 1: HELLO/WELCOME, LIST/ENTRY/LIST_END, GET/DATA, ERROR. Peers must speak the same version.
    */
-  public static final int VERSION = 4;
+  public static final int VERSION = 5;
   /** Frame prefix: u32 length (of type + body) and u8 type. */
   public static final int PREFIX_BYTES = 5;
   /** Fixed part of a DATA body before the payload: request id, offset, codec, raw length, crc. */

@@ -156,4 +156,31 @@ class ChunkSchedulerTest {
     assertEquals(CHUNK, new ChunkTask(big, 0, 0).length());
     assertEquals(new ChunkTask(big, 3, 2), last.retry().retry());
   }
+
+  @Test
+  void aChunkThatIsNotThereYetGoesBehindEveryOtherWithoutCountingAnAttempt() {
+    FakeTarget f = new FakeTarget("f", 3L * CHUNK);
+    ChunkScheduler s = new ChunkScheduler(tasks(f));
+    ChunkTask first = s.poll();
+    s.later(first);
+    assertEquals(1, s.poll().index());
+    assertEquals(2, s.poll().index());
+    ChunkTask back = s.poll();
+    assertEquals(0, back.index());
+    assertEquals(0, back.attempts());
+    assertNull(s.poll());
+  }
+
+  @Test
+  void aChunkSomeoneWaitsForIsHurriedToTheFrontOnlyWhileItWaits() {
+    FakeTarget f = new FakeTarget("f", 4L * CHUNK);
+    FakeTarget g = new FakeTarget("g", 4L * CHUNK);
+    ChunkScheduler s = new ChunkScheduler(tasks(f));
+    assertEquals(true, s.hurry(f, 3));
+    assertEquals(3, s.poll().index());
+    assertEquals(false, s.hurry(f, 3)); // in flight now: nothing to move
+    assertEquals(false, s.hurry(g, 0)); // not a file of this queue
+    assertEquals(0, s.poll().index());
+    assertEquals(3, s.size() + 1);
+  }
 }

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "End-to-end benchmark: Shardline beside iperf3, nginx+curl/aria2c, rsync/ssh and zstd|TLS, "
         + "a node's HTTPS front against nginx (same curl), pull https:// against aria2c; "
-        + "profiles full, quick, tiny, peers, compression, https.")
+        + "profiles full, quick, tiny, peers, compression, https, fanout.")
 public final class BenchMain implements Callable<Integer> {
   @Option(names = "--quick", description = "Smoke check: small sets, 1 run, lanes 1 and 4 (under 3 minutes once data are cached).")
   boolean quick;
@@ -44,8 +44,14 @@ public final class BenchMain implements Callable<Integer> {
       + "peers (Shardline 4 lanes vs nginx+curl/aria2c, 2 GiB random and 10,000 x 64 KiB, every byte verified), "
       + "compression (none/zstd/planes/auto on BERT FP32, BERT BF16 and 2 GiB random; BERT BF16 also at --rate-limit 1gbit), "
       + "https (node HTTPS front vs nginx by the same curl, into DEST and to /dev/null; pull https:// --lanes 4 vs "
-      + "aria2c -x4 -s4 from nginx; one 1 GiB random file, 5 runs).")
+      + "aria2c -x4 -s4 from nginx; one 1 GiB random file, 5 runs), "
+      + "fanout (one file from an origin to N hosts in network namespaces on a bridge, each link tc tbf --link-rates, "
+      + "as a star, a chain and a binary tree of relays, and a chain with its middle relay SIGKILLed half-way; "
+      + "--fanout-hosts, --link-mib (default 1024), --runs (default 3)).")
   String profileName;
+
+  @Option(names = "--fanout-hosts", split = ",", description = "fanout: host counts (default: 2,4,8).")
+  List<Integer> fanoutHosts = List.of(2, 4, 8);
 
   @Option(names = "--out", description = "Output directory (default: bench-results/<UTC time>).")
   Path out;
@@ -130,7 +136,7 @@ public final class BenchMain implements Callable<Integer> {
   public Integer call() throws Exception {
     System.setProperty("java.awt.headless", "true");
     Log log = new Log(System.err);
-    Profile profile = profile();
+    Profile profile = "fanout".equals(profileName) ? Profile.named("tiny") : profile();
     if (sets == null) {
       sets = profile.sets();
     }
@@ -143,6 +149,12 @@ public final class BenchMain implements Callable<Integer> {
     Path work = data.resolve("work");
     Files.createDirectories(work);
     Env env = new Env(work, dest.toAbsolutePath(), work.resolve("tls/cert.pem"), work.resolve("tls/key.pem"), sl, timeout, log);
+    if ("fanout".equals(profileName)) {
+      certificate(env);
+      String rate = linkRates == null || linkRates.isEmpty() ? "1gbit" : linkRates.get(0);
+      long bytes = (linkMiB == null ? 1024L : linkMiB) << 20;
+      return new FanoutBench(env, outDir, rate, bytes, fanoutHosts, runs == null ? 3 : runs).run();
+    }
     String instant = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     log.info("bench profile " + profile.name() + " → " + outDir.toAbsolutePath() + "; machine " + Machine.describe());
     String bad = Net.run(ShardlineTool.concat(sl, List.of("--version")));
