@@ -133,7 +133,8 @@ public final class GatewayServer {
 
   private Future<Info> startOnContext(Loaded l) {
     journal = l.journal();
-    JobPaths paths = new JobPaths(config.remotes(), config.destinations());
+    JobPaths paths = new JobPaths(config.remotes(), config.destinations(), config.stores(),
+        config.dataDir().resolve("hdfs-journals"));
     jobs = new JobService(context, l.table(), journal, new SnapshotStore(config.dataDir()), io,
         config.snapshotEvery(), paths);
     metrics = new GatewayMetrics();
@@ -181,7 +182,7 @@ public final class GatewayServer {
         GatewayCluster c = GatewayCluster.join(config.cluster(), self, this::status);
         context.runOnContext(v -> {
           cluster = c;
-          leases = new JobLeases(c, jobs, vertx, context, config.destinations().keySet(), config.cluster().leaseMillis());
+          leases = new JobLeases(c, jobs, vertx, context, config.destinationNames(), config.cluster().leaseMillis());
           leases.onLost(runner::lost);
           jobs.ownership(leases);
           // Jobs from before (this member alone, or before a restart): their leases and their
@@ -213,7 +214,7 @@ public final class GatewayServer {
     String host = config.listen().host().contains(":") ? "[" + config.listen().host() + "]" : config.listen().host();
     return new JsonObject().put("node", config.cluster() == null ? null : config.cluster().node())
         .put("api", (config.tlsCert() != null ? "https" : "http") + "://" + host + ":" + http.actualPort() + "/")
-        .put("destinations", new JsonArray(new ArrayList<>(new TreeSet<>(config.destinations().keySet()))));
+        .put("destinations", new JsonArray(new ArrayList<>(config.destinationNames())));
   }
 
   /** This member's live status: its running and queued jobs (read on the gateway's context). */

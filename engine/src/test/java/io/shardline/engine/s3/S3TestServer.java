@@ -24,8 +24,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * S3Mock's extra plain-HTTP connector binds every interface (S3Mock gives it no address setting);
  * its main connector, the one used, is bound to 127.0.0.1.
  */
-final class S3TestServer implements AutoCloseable {
-  enum Kind {
+public final class S3TestServer implements AutoCloseable {
+  public enum Kind {
     S3PROXY("s3proxy-jar-with-dependencies.jar"),
     S3MOCK("s3mock-exec.jar");
 
@@ -36,11 +36,11 @@ final class S3TestServer implements AutoCloseable {
     }
   }
 
-  final Kind kind;
-  final URI endpoint;
-  final String accessKey;
-  final String secretKey;
-  final Path log;
+  public final Kind kind;
+  public final URI endpoint;
+  public final String accessKey;
+  public final String secretKey;
+  public final Path log;
   private final Process process;
 
   private S3TestServer(Kind kind, URI endpoint, String accessKey, String secretKey, Path log, Process process) {
@@ -52,11 +52,14 @@ final class S3TestServer implements AutoCloseable {
     this.process = process;
   }
 
+  /** The server's jar: in this module's {@code target/s3-servers/}, or the engine's (from another module's tests). */
   static Path jar(Kind kind) {
-    return Path.of("target", "s3-servers", kind.jar).toAbsolutePath();
+    Path here = Path.of("target", "s3-servers", kind.jar).toAbsolutePath();
+    Path engine = Path.of("..", "engine", "target", "s3-servers", kind.jar).toAbsolutePath().normalize();
+    return Files.isRegularFile(here) || !Files.isRegularFile(engine) ? here : engine;
   }
 
-  static boolean available(Kind kind) {
+  public static boolean available(Kind kind) {
     return Files.isRegularFile(jar(kind));
   }
 
@@ -67,7 +70,7 @@ final class S3TestServer implements AutoCloseable {
   }
 
   /** Starts a server with a fresh store under {@code dir}; waits (bounded) until it answers HTTP. */
-  static S3TestServer start(Kind kind, Path dir) throws Exception {
+  public static S3TestServer start(Kind kind, Path dir) throws Exception {
     Path store = Files.createDirectories(dir.resolve(kind.name().toLowerCase() + "-store"));
     Path log = dir.resolve(kind.name().toLowerCase() + ".log");
     int port = freePort();
@@ -117,7 +120,7 @@ final class S3TestServer implements AutoCloseable {
   }
 
   /** A client of this server with its credentials. */
-  S3Client client() {
+  public S3Client client() {
     return S3Clients.build(config(accessKey, secretKey));
   }
 

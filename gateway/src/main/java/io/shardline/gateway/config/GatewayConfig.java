@@ -32,7 +32,23 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
     List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
-    int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections, ClusterConfig cluster) {
+    int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections, ClusterConfig cluster,
+    Map<String, StoreDestination> stores) {
+
+  /** Without object-store or HDFS destinations. */
+  public GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
+      List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
+      int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections, ClusterConfig cluster) {
+    this(listen, dataDir, remotes, destinations, tokens, maxRunningJobs, maxBodyBytes, snapshotEvery, tlsCert, tlsKey,
+        idleTimeoutSeconds, headerTimeoutSeconds, maxConnections, cluster, Map.of());
+  }
+
+  /** Every destination's name: local folders and stores. */
+  public java.util.SortedSet<String> destinationNames() {
+    java.util.SortedSet<String> all = new java.util.TreeSet<>(destinations.keySet());
+    all.addAll(stores.keySet());
+    return all;
+  }
 
   /** A gateway that runs alone (no {@code cluster} block). */
   public GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
@@ -105,11 +121,17 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       remotes.put(n, remote(n, objectValue(rs.getValue(n), "remotes." + n), base));
     }
     Map<String, Path> dests = new LinkedHashMap<>();
+    Map<String, StoreDestination> stores = new LinkedHashMap<>();
     JsonObject ds = object(c, "destinations");
     for (String n : ds.fieldNames()) {
       checkName(n, "destinations");
+      if (ds.getValue(n) instanceof JsonObject store) {
+        stores.put(n, store(n, store));
+        continue;
+      }
       if (!(ds.getValue(n) instanceof String s) || s.isBlank()) {
-        throw new ConfigException("destinations." + n + " must be a folder path");
+        throw new ConfigException("destinations." + n + " must be a folder path, {\"s3\": \"s3://BUCKET/PREFIX\"}"
+            + " or {\"hdfs\": \"hdfs://NAMENODE:PORT/PATH\"}");
       }
       dests.put(n, path(base, s).normalize());
     }
@@ -130,7 +152,28 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
     }
     ClusterConfig cluster = c.containsKey("cluster") ? cluster(objectValue(c.getValue("cluster"), "cluster"), base) : null;
     return new GatewayConfig(listen, dataDir, Map.copyOf(remotes), Map.copyOf(dests), List.copyOf(tokens), maxRunning,
-        maxBody, snapshotEvery, cert, key, idle, header, maxConnections, cluster);
+        maxBody, snapshotEvery, cert, key, idle, header, maxConnections, cluster, Map.copyOf(stores));
+  }
+
+  /**
+   * An S3 or HDFS destination: {@code {"s3": "s3://BUCKET/PREFIX", "endpoint": URL, "region": R}}
+   * or {@code {"hdfs": "hdfs://NAMENODE:PORT/PATH"}}. No credentials here: keys that look like
+   * them are refused, so a secret never sits in the config.
+   */
+  private static StoreDestination store(String name, JsonObject d) {
+    String where = "destinations." + name;
+    for (String k : d.fieldNames()) {
+      if (k.toLowerCase(java.util.Locale.ROOT).matches(".*(secret|key|password|token|credential).*")) {
+        throw new ConfigException(where + "." + k + ": credentials never go in the config; S3 takes them from the"
+            + " gateway's environment or ~/.aws/credentials, HDFS from HADOOP_CONF_DIR");
+      }
+    }
+    unknownKeys(d, Set.of("s3", "hdfs", "endpoint", "region"), where + ".");
+    if (d.containsKey("s3") == d.containsKey("hdfs")) {
+      throw new ConfigException(where + " must have one of s3 or hdfs");
+    }
+    String location = d.containsKey("s3") ? string(d, "s3", null) : string(d, "hdfs", null);
+    return StoreDestination.of(name, location, string(d, "endpoint", null), string(d, "region", null));
   }
 
   private static ClusterConfig cluster(JsonObject c, Path base) {

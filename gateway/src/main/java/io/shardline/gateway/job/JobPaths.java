@@ -1,9 +1,18 @@
 package io.shardline.gateway.job;
 
+import io.shardline.engine.hdfs.HdfsClients;
+import io.shardline.engine.hdfs.HdfsDestination;
+import io.shardline.engine.hdfs.HdfsLocation;
+import io.shardline.engine.s3.S3Clients;
+import io.shardline.engine.s3.S3Destination;
+import io.shardline.engine.s3.S3Location;
+import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.storage.LocalChunkSink;
+import io.shardline.engine.storage.LocalDestination;
 import io.shardline.engine.storage.SafePath;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.gateway.config.Remote;
+import io.shardline.gateway.config.StoreDestination;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,10 +31,71 @@ public final class JobPaths {
   public static final String STATE_FOLDER = LocalChunkSink.STATE_DIR;
   private final Map<String, Remote> remotes;
   private final Map<String, Path> destinations;
+  private final Map<String, StoreDestination> stores;
+  private final Path hdfsJournals;
 
   public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations) {
+    this(remotes, destinations, Map.of());
+  }
+
+  public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations, Map<String, StoreDestination> stores) {
+    this(remotes, destinations, stores, null);
+  }
+
+  /**
+   * @param hdfsJournals where pulls into HDFS keep their resume journals (the gateway's data
+   *     folder); null: the engine's default
+   */
+  public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations, Map<String, StoreDestination> stores,
+      Path hdfsJournals) {
     this.remotes = remotes;
     this.destinations = destinations;
+    this.stores = stores;
+    this.hdfsJournals = hdfsJournals != null ? hdfsJournals
+        : Path.of(System.getProperty("user.home"), ".shardline", "hdfs-journals");
+  }
+
+  /**
+   * Where the job's pull writes: a local folder's destination (checked and locked when the pull
+   * starts), or an S3 prefix (one multipart upload per file) or HDFS path (a hidden partial file
+   * renamed once verified) below the store at the job's destination path. Unfinished uploads and
+   * partial files are kept for the next attempt (the job resumes), never cleaned up here.
+   */
+  public ChunkSink.Factory sinks(JobSpec spec) {
+    StoreDestination d = stores.get(spec.destination());
+    if (d == null) {
+      return new LocalDestination(destination(spec));
+    }
+    String target = storeTarget(spec);
+    if (d.kind() == StoreDestination.Kind.S3) {
+      S3Clients.Config config = d.s3Config();
+      return new S3Destination(() -> S3Clients.build(config), S3Location.parse(target), config.where(), false);
+    }
+    return new HdfsDestination(HdfsLocation.parse(target), HdfsClients.configuration(), hdfsJournals, false);
+  }
+
+  /**
+   * The path a pull names as its destination: the local folder, or for a store its URL as a path
+   * (only for messages; the pull writes through {@link #sinks}).
+   */
+  public Path pullDestination(JobSpec spec) {
+    return stores.containsKey(spec.destination()) ? Path.of(storeTarget(spec)) : destination(spec);
+  }
+
+  /** The job's destination when it is an S3 or HDFS store, else null (a local folder). */
+  public StoreDestination store(JobSpec spec) {
+    return stores.get(spec.destination());
+  }
+
+  /**
+   * Where a job into a store writes: the store's location with the job's destination path below
+   * it ({@code s3://BUCKET/PREFIX/PATH}, {@code hdfs://NN:PORT/PATH/PATH}), checked like a local
+   * destination path (relative, no {@code ..}, no state folder).
+   */
+  public String storeTarget(JobSpec spec) {
+    StoreDestination d = stores.get(spec.destination());
+    String rel = relativeDestPath(spec);
+    return d.kind() == StoreDestination.Kind.S3 ? d.s3().resolve(rel).toString() : d.hdfs().resolve(rel).toString();
   }
 
   /** Throws {@link JobException} (INVALID) when the spec names unknown places or escapes its root. */
@@ -39,6 +109,14 @@ public final class JobPaths {
     if (spec.sha256() != null && !r.isHttps()) {
       throw invalid("sha256 is for files from https:// remotes; remote '" + r.name()
           + "' is a Shardline node, whose pulls are verified by its manifest");
+    }
+    if (stores.containsKey(spec.destination())) {
+      if (r.isHttps()) {
+        throw invalid("destination '" + spec.destination() + "' is an " + stores.get(spec.destination()).kind()
+            + " store: jobs into it pull from Shardline nodes, and remote '" + r.name() + "' is an HTTPS server");
+      }
+      storeTarget(spec);
+      return;
     }
     destination(spec);
   }
@@ -55,19 +133,9 @@ public final class JobPaths {
   public Path destination(JobSpec spec) {
     Path root = destinations.get(spec.destination());
     if (root == null) {
-      throw invalid("unknown destination '" + spec.destination() + "' (configured: "
-          + String.join(", ", new TreeSet<>(destinations.keySet())) + ")");
+      throw unknown(spec);
     }
-    if (spec.destPath().startsWith("/")) {
-      throw invalid("destination path '" + spec.destPath() + "' must be relative to destination '" + spec.destination() + "'");
-    }
-    String rel = checkWirePath(spec.destPath(), "destination path");
-    for (String segment : rel.split("/")) {
-      if (segment.equalsIgnoreCase(STATE_FOLDER)) {
-        throw invalid("destination path '" + spec.destPath() + "' is not allowed: '" + STATE_FOLDER
-            + "' folders hold transfers' resume state, and no job may write into one");
-      }
-    }
+    String rel = relativeDestPath(spec);
     Path target = rel.isEmpty() ? root : SafePath.under(root, rel);
     try {
       Files.createDirectories(root);
@@ -83,6 +151,30 @@ public final class JobPaths {
       throw invalid("destination '" + spec.destination() + "' cannot be used: " + e.getMessage());
     }
     return target;
+  }
+
+  private JobException unknown(JobSpec spec) {
+    TreeSet<String> all = new TreeSet<>(destinations.keySet());
+    all.addAll(stores.keySet());
+    return invalid("unknown destination '" + spec.destination() + "' (configured: " + String.join(", ", all) + ")");
+  }
+
+  /** The job's destination path, relative, normalised and checked (never through a state folder). */
+  private String relativeDestPath(JobSpec spec) {
+    if (!destinations.containsKey(spec.destination()) && !stores.containsKey(spec.destination())) {
+      throw unknown(spec);
+    }
+    if (spec.destPath().startsWith("/")) {
+      throw invalid("destination path '" + spec.destPath() + "' must be relative to destination '" + spec.destination() + "'");
+    }
+    String rel = checkWirePath(spec.destPath(), "destination path");
+    for (String segment : rel.split("/")) {
+      if (segment.equalsIgnoreCase(STATE_FOLDER)) {
+        throw invalid("destination path '" + spec.destPath() + "' is not allowed: '" + STATE_FOLDER
+            + "' folders hold transfers' resume state, and no job may write into one");
+      }
+    }
+    return rel;
   }
 
   private static String checkWirePath(String p, String what) {

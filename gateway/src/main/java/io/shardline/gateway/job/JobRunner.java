@@ -8,7 +8,6 @@ import io.shardline.engine.transfer.ShardlineUrl;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.storage.DestinationLock;
 import io.shardline.engine.storage.FencedDestination;
-import io.shardline.engine.storage.LocalDestination;
 import io.shardline.gateway.auth.Caller;
 import io.shardline.gateway.config.HeaderFile;
 import io.shardline.gateway.config.Remote;
@@ -218,8 +217,8 @@ public final class JobRunner implements JobListener {
    * writer may be a gateway frozen past its lease, which stops without writing once it wakes.
    */
   private Future<String> destinationFree(Job job) {
-    if (paths.remote(job.spec()).isHttps()) {
-      return Future.succeededFuture(null);
+    if (paths.remote(job.spec()).isHttps() || paths.store(job.spec()) != null) {
+      return Future.succeededFuture(null); // an S3 or HDFS store has no folder lock: the job's lease fences it
     }
     java.nio.file.Path dest = paths.destination(job.spec());
     return vertx.executeBlocking(() -> {
@@ -313,8 +312,8 @@ public final class JobRunner implements JobListener {
     String path = s.sourcePath().startsWith("/") ? s.sourcePath() : "/" + s.sourcePath();
     return new PullOptions()
         .source(new ShardlineUrl(remote.node().host(), remote.node().port(), path.equals("/") ? "" : path.substring(1)))
-        .destination(paths.destination(s))
-        .sinks(new FencedDestination(new LocalDestination(paths.destination(s)),
+        .destination(paths.pullDestination(s))
+        .sinks(new FencedDestination(paths.sinks(s),
             () -> jobs.ownership().mayWrite(job.id()), () -> jobs.ownership().fenceReason(job.id())))
         .trust(remote.trust())
         .token(token(remote))

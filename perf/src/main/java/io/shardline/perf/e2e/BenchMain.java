@@ -50,8 +50,8 @@ public final class BenchMain implements Callable<Integer> {
       + "--fanout-hosts, --link-mib (default 1024), --runs (default 3)).")
   String profileName;
 
-  @Option(names = "--fanout-hosts", split = ",", description = "fanout: host counts (default: 2,4,8).")
-  List<Integer> fanoutHosts = List.of(2, 4, 8);
+  @Option(names = "--fanout-hosts", split = ",", description = "fanout: host counts (default: 2,4,6,8).")
+  List<Integer> fanoutHosts = List.of(2, 4, 6, 8);
 
   @Option(names = "--out", description = "Output directory (default: bench-results/<UTC time>).")
   Path out;
