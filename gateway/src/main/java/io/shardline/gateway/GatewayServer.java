@@ -8,6 +8,7 @@ import io.shardline.gateway.auth.TokenAuthenticator;
 import io.shardline.gateway.cluster.GatewayCluster;
 import io.shardline.gateway.cluster.JobLeases;
 import io.shardline.gateway.config.GatewayConfig;
+import io.shardline.gateway.config.Remote;
 import io.shardline.gateway.job.JobPaths;
 import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
@@ -54,6 +55,10 @@ public final class GatewayServer {
   private final Vertx vertx;
   /** Pulls run on their own event loops (a Vert.x instance of the gateway's): API latency stays low. */
   private final Vertx transfers;
+  /** Nodes of our own over the remotes that are stores (S3, HDFS), on {@link #transfers}. */
+  private StoreServers storeServers;
+  /** Whether {@link #start()} failed (and closed what it had opened): {@link #stop()} has nothing to do. */
+  private volatile boolean startFailed;
   private final GatewayConfig config;
   private final Context context;
   private volatile boolean ready;
@@ -99,6 +104,7 @@ public final class GatewayServer {
 
   /** After a failed start: nothing listens, the journal is closed and the data folder unlocked. */
   private Future<Void> cleanUpFailedStart() {
+    startFailed = true;
     Future<Void> httpStop = http == null ? Future.succeededFuture() : http.close();
     return httpStop.transform(x -> io.executeBlocking(() -> {
       if (journal != null) {
@@ -109,7 +115,8 @@ public final class GatewayServer {
         lockChannel.close();
       }
       return null;
-    }, false)).eventually(transfers::close).eventually(io::close).mapEmpty();
+    }, false)).eventually(() -> storeServers == null ? Future.succeededFuture() : storeServers.close())
+        .eventually(transfers::close).eventually(io::close).mapEmpty();
   }
 
   /** Blocking: the data folder, its lock, the snapshot and the journal's tail. */
@@ -133,7 +140,15 @@ public final class GatewayServer {
 
   private Future<Info> startOnContext(Loaded l) {
     journal = l.journal();
-    JobPaths paths = new JobPaths(config.remotes(), config.destinations(), config.stores(),
+    storeServers = new StoreServers(transfers, config.dataDir());
+    return storeServers.start(config.remoteStores()).compose(storeRemotes -> serve(l, storeRemotes));
+  }
+
+  /** With the remotes that are stores served by nodes of our own: jobs, runner, API, cluster. */
+  private Future<Info> serve(Loaded l, Map<String, Remote> storeRemotes) {
+    Map<String, Remote> remotes = new java.util.LinkedHashMap<>(config.remotes());
+    remotes.putAll(storeRemotes);
+    JobPaths paths = new JobPaths(Map.copyOf(remotes), config.destinations(), config.stores(),
         config.dataDir().resolve("hdfs-journals"));
     jobs = new JobService(context, l.table(), journal, new SnapshotStore(config.dataDir()), io,
         config.snapshotEvery(), paths);
@@ -247,6 +262,9 @@ public final class GatewayServer {
   /** Stops serving, stops the pulls (jobs stay RUNNING in the journal and resume on the next start). */
   public Future<Void> stop() {
     ready = false;
+    if (startFailed) {
+      return Future.succeededFuture(); // a failed start closed what it had opened
+    }
     Promise<Void> p = Promise.promise();
     context.runOnContext(v -> {
       Future<Void> httpStop = http == null ? Future.succeededFuture() : http.close();
@@ -263,7 +281,8 @@ public final class GatewayServer {
           lockChannel.close();
         }
         return null;
-      }, false)).eventually(transfers::close)
+      }, false)).eventually(() -> storeServers == null ? Future.succeededFuture() : storeServers.close())
+          .eventually(transfers::close)
           .eventually(() -> cluster == null ? Future.succeededFuture() : cluster.leave())
           .onComplete(ar -> {
         io.close();

@@ -27,7 +27,8 @@ public final class GatewayCommand implements Callable<Integer> {
     if (listen != null) {
       c = new GatewayConfig(HostPort.parse(listen), c.dataDir(), c.remotes(), c.destinations(), c.tokens(),
           c.maxRunningJobs(), c.maxBodyBytes(), c.snapshotEvery(), c.tlsCert(), c.tlsKey(), c.idleTimeoutSeconds(),
-          c.headerTimeoutSeconds(), c.maxConnections(), c.cluster(), c.stores());
+          c.headerTimeoutSeconds(), c.maxConnections(), c.cluster(), c.stores(),
+          c.remoteStores());
     }
     Vertx vertx = Vertx.vertx();
     GatewayServer server = new GatewayServer(vertx, c);

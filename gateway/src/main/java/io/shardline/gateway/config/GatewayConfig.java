@@ -33,14 +33,21 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
     List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
     int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections, ClusterConfig cluster,
-    Map<String, StoreDestination> stores) {
+    Map<String, Store> stores, Map<String, Store> remoteStores) {
 
   /** Without object-store or HDFS destinations. */
   public GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> remotes, Map<String, Path> destinations,
       List<ApiToken> tokens, int maxRunningJobs, int maxBodyBytes, int snapshotEvery, Path tlsCert, Path tlsKey,
       int idleTimeoutSeconds, int headerTimeoutSeconds, int maxConnections, ClusterConfig cluster) {
     this(listen, dataDir, remotes, destinations, tokens, maxRunningJobs, maxBodyBytes, snapshotEvery, tlsCert, tlsKey,
-        idleTimeoutSeconds, headerTimeoutSeconds, maxConnections, cluster, Map.of());
+        idleTimeoutSeconds, headerTimeoutSeconds, maxConnections, cluster, Map.of(), Map.of());
+  }
+
+  /** Every remote's name: nodes, HTTPS servers and stores. */
+  public java.util.SortedSet<String> remoteNames() {
+    java.util.SortedSet<String> all = new java.util.TreeSet<>(remotes.keySet());
+    all.addAll(remoteStores.keySet());
+    return all;
   }
 
   /** Every destination's name: local folders and stores. */
@@ -115,18 +122,24 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
     HostPort listen = HostPort.parse(string(c, "listen", "127.0.0.1:8080"));
     Path dataDir = path(base, required(c, "dataDir"));
     Map<String, Remote> remotes = new LinkedHashMap<>();
+    Map<String, Store> remoteStores = new LinkedHashMap<>();
     JsonObject rs = object(c, "remotes");
     for (String n : rs.fieldNames()) {
       checkName(n, "remotes");
-      remotes.put(n, remote(n, objectValue(rs.getValue(n), "remotes." + n), base));
+      JsonObject r = objectValue(rs.getValue(n), "remotes." + n);
+      if (!r.containsKey("url") && (r.containsKey("s3") || r.containsKey("hdfs"))) {
+        remoteStores.put(n, store("remotes." + n, n, r));
+      } else {
+        remotes.put(n, remote(n, r, base));
+      }
     }
     Map<String, Path> dests = new LinkedHashMap<>();
-    Map<String, StoreDestination> stores = new LinkedHashMap<>();
+    Map<String, Store> stores = new LinkedHashMap<>();
     JsonObject ds = object(c, "destinations");
     for (String n : ds.fieldNames()) {
       checkName(n, "destinations");
       if (ds.getValue(n) instanceof JsonObject store) {
-        stores.put(n, store(n, store));
+        stores.put(n, store("destinations." + n, n, store));
         continue;
       }
       if (!(ds.getValue(n) instanceof String s) || s.isBlank()) {
@@ -152,16 +165,16 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
     }
     ClusterConfig cluster = c.containsKey("cluster") ? cluster(objectValue(c.getValue("cluster"), "cluster"), base) : null;
     return new GatewayConfig(listen, dataDir, Map.copyOf(remotes), Map.copyOf(dests), List.copyOf(tokens), maxRunning,
-        maxBody, snapshotEvery, cert, key, idle, header, maxConnections, cluster, Map.copyOf(stores));
+        maxBody, snapshotEvery, cert, key, idle, header, maxConnections, cluster, Map.copyOf(stores),
+        Map.copyOf(remoteStores));
   }
 
   /**
-   * An S3 or HDFS destination: {@code {"s3": "s3://BUCKET/PREFIX", "endpoint": URL, "region": R}}
+   * An S3 or HDFS store (a destination or a remote): {@code {"s3": "s3://BUCKET/PREFIX", "endpoint": URL, "region": R}}
    * or {@code {"hdfs": "hdfs://NAMENODE:PORT/PATH"}}. No credentials here: keys that look like
    * them are refused, so a secret never sits in the config.
    */
-  private static StoreDestination store(String name, JsonObject d) {
-    String where = "destinations." + name;
+  private static Store store(String where, String name, JsonObject d) {
     for (String k : d.fieldNames()) {
       if (k.toLowerCase(java.util.Locale.ROOT).matches(".*(secret|key|password|token|credential).*")) {
         throw new ConfigException(where + "." + k + ": credentials never go in the config; S3 takes them from the"
@@ -173,7 +186,7 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       throw new ConfigException(where + " must have one of s3 or hdfs");
     }
     String location = d.containsKey("s3") ? string(d, "s3", null) : string(d, "hdfs", null);
-    return StoreDestination.of(name, location, string(d, "endpoint", null), string(d, "region", null));
+    return Store.of(where, name, location, string(d, "endpoint", null), string(d, "region", null));
   }
 
   private static ClusterConfig cluster(JsonObject c, Path base) {

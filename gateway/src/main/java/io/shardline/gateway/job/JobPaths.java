@@ -12,7 +12,7 @@ import io.shardline.engine.storage.LocalDestination;
 import io.shardline.engine.storage.SafePath;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.gateway.config.Remote;
-import io.shardline.gateway.config.StoreDestination;
+import io.shardline.gateway.config.Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -31,14 +31,14 @@ public final class JobPaths {
   public static final String STATE_FOLDER = LocalChunkSink.STATE_DIR;
   private final Map<String, Remote> remotes;
   private final Map<String, Path> destinations;
-  private final Map<String, StoreDestination> stores;
+  private final Map<String, Store> stores;
   private final Path hdfsJournals;
 
   public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations) {
     this(remotes, destinations, Map.of());
   }
 
-  public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations, Map<String, StoreDestination> stores) {
+  public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations, Map<String, Store> stores) {
     this(remotes, destinations, stores, null);
   }
 
@@ -46,7 +46,7 @@ public final class JobPaths {
    * @param hdfsJournals where pulls into HDFS keep their resume journals (the gateway's data
    *     folder); null: the engine's default
    */
-  public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations, Map<String, StoreDestination> stores,
+  public JobPaths(Map<String, Remote> remotes, Map<String, Path> destinations, Map<String, Store> stores,
       Path hdfsJournals) {
     this.remotes = remotes;
     this.destinations = destinations;
@@ -62,12 +62,12 @@ public final class JobPaths {
    * partial files are kept for the next attempt (the job resumes), never cleaned up here.
    */
   public ChunkSink.Factory sinks(JobSpec spec) {
-    StoreDestination d = stores.get(spec.destination());
+    Store d = stores.get(spec.destination());
     if (d == null) {
       return new LocalDestination(destination(spec));
     }
     String target = storeTarget(spec);
-    if (d.kind() == StoreDestination.Kind.S3) {
+    if (d.kind() == Store.Kind.S3) {
       S3Clients.Config config = d.s3Config();
       return new S3Destination(() -> S3Clients.build(config), S3Location.parse(target), config.where(), false);
     }
@@ -83,7 +83,7 @@ public final class JobPaths {
   }
 
   /** The job's destination when it is an S3 or HDFS store, else null (a local folder). */
-  public StoreDestination store(JobSpec spec) {
+  public Store store(JobSpec spec) {
     return stores.get(spec.destination());
   }
 
@@ -93,9 +93,9 @@ public final class JobPaths {
    * destination path (relative, no {@code ..}, no state folder).
    */
   public String storeTarget(JobSpec spec) {
-    StoreDestination d = stores.get(spec.destination());
+    Store d = stores.get(spec.destination());
     String rel = relativeDestPath(spec);
-    return d.kind() == StoreDestination.Kind.S3 ? d.s3().resolve(rel).toString() : d.hdfs().resolve(rel).toString();
+    return d.kind() == Store.Kind.S3 ? d.s3().resolve(rel).toString() : d.hdfs().resolve(rel).toString();
   }
 
   /** Throws {@link JobException} (INVALID) when the spec names unknown places or escapes its root. */

@@ -25,12 +25,12 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Jobs into a destination of kind {@code s3}: a real S3Proxy on 127.0.0.1 (it checks request
+ * Jobs into and out of S3 stores (a destination and a remote of kind {@code s3}): a real S3Proxy on 127.0.0.1 (it checks request
  * signatures, so the credentials really reach the SDK), the gateway's credentials from the AWS
  * SDK's default chain (system properties here, the environment or ~/.aws in production), never
  * from the config or the job.
  */
-class StoreDestinationJobTest {
+class StoreJobsTest {
   @TempDir
   static Path shared;
   static S3TestServer s3;
@@ -74,8 +74,12 @@ class StoreDestinationJobTest {
     GatewayHarness.file(h.source.resolve("run1/model.bin"), 12L * 1024 * 1024 + 5, 1);
     GatewayHarness.file(h.source.resolve("run1/config.json"), 900, 2);
     h.startNode(o -> { });
-    h.startGateway(c -> c.getJsonObject("destinations").put("bucket", new JsonObject()
-        .put("s3", "s3://ckpts/team").put("endpoint", s3.endpoint.toString()).put("region", "us-east-1")));
+    h.startGateway(c -> {
+      c.getJsonObject("destinations").put("bucket", new JsonObject()
+          .put("s3", "s3://ckpts/team").put("endpoint", s3.endpoint.toString()).put("region", "us-east-1"));
+      c.getJsonObject("remotes").put("store", new JsonObject()
+          .put("s3", "s3://ckpts/team").put("endpoint", s3.endpoint.toString()).put("region", "us-east-1"));
+    });
   }
 
   @Test
@@ -94,6 +98,40 @@ class StoreDestinationJobTest {
     String log = h.call("GET", "/api/v1/jobs/" + job.getString("id") + "/log", GatewayHarness.VIEWER, null).body();
     assertFalse((done.encode() + log).contains(s3.secretKey), "the secret never shows in a job's view or audit log");
     assertFalse((done.encode() + log).contains(s3.accessKey), "nor the access key");
+  }
+
+  @Test
+  void aJobFromAnS3RemoteReadsTheStoreIntoAFolderAndIntoAnotherPrefix() throws Exception {
+    start();
+    JsonObject up = h.submit(new JsonObject().put("source", "ckpt:run1").put("destination", "bucket:step-200"));
+    h.awaitState(up.getString("id"), "succeeded", Duration.ofSeconds(90));
+    // S3 -> local folder
+    JsonObject down = h.submit(new JsonObject().put("source", "store:step-200").put("destination", "local:from-s3"));
+    h.awaitState(down.getString("id"), "succeeded", Duration.ofSeconds(90));
+    for (String f : List.of("model.bin", "config.json")) {
+      assertArrayEquals(Files.readAllBytes(h.source.resolve("run1/" + f)), Files.readAllBytes(h.dest.resolve("from-s3/" + f)), f);
+    }
+    // S3 -> S3 (another prefix of the same store)
+    JsonObject copy = h.submit(new JsonObject().put("source", "store:step-200").put("destination", "bucket:copy"));
+    h.awaitState(copy.getString("id"), "succeeded", Duration.ofSeconds(90));
+    byte[] got = client.getObject(b -> b.bucket("ckpts").key("team/copy/model.bin"), ResponseTransformer.toBytes())
+        .asByteArray();
+    assertArrayEquals(Files.readAllBytes(h.source.resolve("run1/model.bin")), got);
+  }
+
+  @Test
+  void aStoreRemoteWhoseBucketIsMissingStopsTheGatewayStartWithOneError() throws Exception {
+    h = new GatewayHarness(tmp);
+    h.startNode(o -> { });
+    try {
+      h.startGateway(c -> c.getJsonObject("remotes").put("gone", new JsonObject()
+          .put("s3", "s3://no-such-bucket/x").put("endpoint", s3.endpoint.toString()).put("region", "us-east-1")));
+      throw new AssertionError("the gateway started");
+    } catch (Exception e) {
+      String m = String.valueOf(e.getMessage());
+      assertTrue(m.contains("remote 'gone'") && m.contains("no-such-bucket"), m);
+      assertFalse(m.contains(s3.secretKey), m);
+    }
   }
 
   @Test

@@ -6,9 +6,10 @@ import io.shardline.engine.s3.S3Location;
 import java.net.URI;
 
 /**
- * A destination that is not a local folder: the objects under an S3 prefix (an S3-compatible
- * store at {@code endpoint}, or AWS itself) or the files under an HDFS path. Jobs name it like any
- * destination ({@code "destination": "ckpts"}) and write below it at their destination path. The
+ * An object store or file system in the config: the objects under an S3 prefix (an S3-compatible
+ * store at {@code endpoint}, or AWS itself) or the files under an HDFS path. As a destination,
+ * jobs write below it at their destination path ({@code "destination": "ckpts:step-100"}); as a
+ * remote, jobs read below it at their source path ({@code "source": "bucket:step-100"}). The
  * credentials are never here nor in a job: S3's come from the gateway's environment or
  * {@code ~/.aws/credentials} (the AWS SDK's default chain), HDFS's Hadoop settings from
  * {@code HADOOP_CONF_DIR}.
@@ -17,7 +18,7 @@ import java.net.URI;
  * @param endpoint an S3-compatible store's URL (path-style), null for AWS or for HDFS
  * @param region the S3 region, null for the SDK's default (us-east-1 with an endpoint)
  */
-public record StoreDestination(String name, String location, URI endpoint, String region) {
+public record Store(String name, String location, URI endpoint, String region) {
   public enum Kind { S3, HDFS }
 
   public Kind kind() {
@@ -39,21 +40,20 @@ public record StoreDestination(String name, String location, URI endpoint, Strin
     return new S3Clients.Config(endpoint, region, null);
   }
 
-  /** Checks a destination as the config file gives it; a ConfigException names what is wrong. */
-  static StoreDestination of(String name, String location, String endpoint, String region) {
-    String where = "destinations." + name;
+  /** Checks a store as the config file gives it at {@code where}; a ConfigException names what is wrong. */
+  static Store of(String where, String name, String location, String endpoint, String region) {
     try {
       if (S3Location.isS3(location)) {
         S3Location.parse(location);
       } else if (HdfsLocation.isHdfs(location)) {
         HdfsLocation.parse(location);
         if (endpoint != null || region != null) {
-          throw new ConfigException(where + ": endpoint and region are for s3 destinations");
+          throw new ConfigException(where + ": endpoint and region are for s3 stores");
         }
       } else {
         throw new ConfigException(where + ".s3 must be s3://BUCKET/PREFIX, " + where + ".hdfs hdfs://NAMENODE:PORT/PATH");
       }
-      return new StoreDestination(name, location, endpoint == null ? null : S3Clients.endpoint(endpoint), region);
+      return new Store(name, location, endpoint == null ? null : S3Clients.endpoint(endpoint), region);
     } catch (ConfigException e) {
       throw e;
     } catch (RuntimeException e) { // the engine's parsers: IllegalArgumentException or a typed BAD_PATH
