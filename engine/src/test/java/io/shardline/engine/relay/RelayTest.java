@@ -149,10 +149,14 @@ class RelayTest {
     Relay r1 = relay("r1", ServeOptions.DEFAULT_NOT_YET_WAIT_MS, originInfo);
     Relay r2 = relay("r2", ServeOptions.DEFAULT_NOT_YET_WAIT_MS, r1.server().info());
     Relay r3 = relay("r3", ServeOptions.DEFAULT_NOT_YET_WAIT_MS, r2.server().info());
+    StringBuilder times = new StringBuilder("chain of 3 relays, origin at " + ORIGIN_RATE / 1e6 + " MB/s:");
     for (Relay r : List.of(r1, r2, r3)) {
       PullResult p = await(r.pulled());
       assertTrue(p.ok(), p.errors().toString());
+      times.append(String.format(java.util.Locale.ROOT, " %.2f s (first byte %.2f s, %d NOT_YET);", p.seconds(),
+          p.firstByteSeconds(), r.session().counters().notYet.sum()));
     }
+    System.out.println(times);
     for (String d : List.of("r1", "r2", "r3")) {
       assertSameTree(originRoot.resolve("ckpt"), tmp.resolve(d));
     }
@@ -215,6 +219,19 @@ class RelayTest {
     long inFlight = 3 * 4; // lanes x window of the killed relay
     assertTrue(origin.servedChunks() <= r1Had + (chunks - r2Had) + inFlight, "the origin sent "
         + origin.servedChunks() + " chunks: r1 had " + r1Had + ", r2 still needed " + (chunks - r2Had) + " of " + chunks);
+  }
+
+  @Test
+  void aLateJoinerTakesChunksFromARelayThatIsCompleteAndOneThatIsStillPulling() throws Exception {
+    startOrigin(ORIGIN_RATE, FaultHook.NONE);
+    Relay seed = relay("seed", ServeOptions.DEFAULT_NOT_YET_WAIT_MS, originInfo);
+    assertTrue(await(seed.pulled()).ok());
+    Relay filling = relay("filling", ServeOptions.DEFAULT_NOT_YET_WAIT_MS, originInfo);
+    PullResult late = pull(tmp.resolve("late"), filling.server().info(), seed.server().info());
+    assertTrue(late.ok(), late.errors().toString());
+    assertSameTree(originRoot.resolve("ckpt"), tmp.resolve("late"));
+    assertTrue(late.sources().get(0).chunks() > 0 && late.sources().get(1).chunks() > 0, late.toJson());
+    assertTrue(await(filling.pulled()).ok()); // (and no read of the origin is in flight when the test ends)
   }
 
   @Test

@@ -103,7 +103,7 @@ final class FanoutBench {
         fingerprint = b[1];
         List<Double> single = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
-          single.add(once("star", 1, -1).seconds());
+          single.add(once("pull", 1, -1).seconds()); // a plain pull, alone on the link
         }
         double one = median(single);
         log.info(String.format(Locale.ROOT, "fanout: one pull from the origin: %.2f s median (S/B = %.2f s)",
@@ -141,7 +141,7 @@ final class FanoutBench {
   }
 
   /** What one run of one case measured. */
-  record Outcome(double seconds, long originBytes, boolean verified, String error) {}
+  record Outcome(double seconds, long originBytes, boolean verified, String error, long peakRssBytes) {}
 
   /**
    * One run: {@code n} hosts pull as {@code shape}; with {@code kill >= 0}, the hop at that place
@@ -153,7 +153,7 @@ final class FanoutBench {
       targets.add(new BroadcastPlan.Target("h" + h, bytesPerSecond));
     }
     BroadcastPlan plan = switch (shape) {
-      case "star" -> BroadcastPlan.star("h0", targets);
+      case "star", "pull" -> BroadcastPlan.star("h0", targets);
       case "chain" -> BroadcastPlan.chain("h0", targets);
       default -> BroadcastPlan.tree("h0", targets, 2);
     };
@@ -172,10 +172,13 @@ final class FanoutBench {
           int u = Integer.parseInt(up.substring(1));
           sources.add("shardline://" + addr(u) + ":" + PORT + (u == 0 ? "/ckpt.bin" : "/"));
         }
-        List<String> argv = new ArrayList<>(List.of("relay", String.join(",", sources), shm.resolve(hop.name()).toString(),
-            "--listen", addr(h) + ":" + PORT, "--cert", env.cert().toString(), "--key", env.key().toString(),
-            "--trust", fingerprint, "--json", "--compression", "none", "--lanes", "4",
-            "--state-dir", shm.resolve("state-" + h).toString()));
+        List<String> argv = shape.equals("pull")
+            ? new ArrayList<>(List.of("pull", String.join(",", sources), shm.resolve(hop.name()).toString(),
+                "--trust", fingerprint, "--json", "--compression", "none", "--lanes", "4"))
+            : new ArrayList<>(List.of("relay", String.join(",", sources), shm.resolve(hop.name()).toString(),
+                "--listen", addr(h) + ":" + PORT, "--cert", env.cert().toString(), "--key", env.key().toString(),
+                "--trust", fingerprint, "--json", "--compression", "none", "--lanes", "4",
+                "--state-dir", shm.resolve("state-" + h).toString()));
         if (sources.size() > 1) {
           argv.add("--failover");
         }
@@ -218,10 +221,16 @@ final class FanoutBench {
       if (error == null && !verified) {
         error = "a copy differs from the origin";
       }
-      log.info(String.format(Locale.ROOT, "fanout: %s of %d%s: %.2f s, origin sent %.2f S%s", shape, n,
-          killed != null ? " (" + killed + " killed)" : "", seconds, originBytes / (double) size,
+      long rss = 0;
+      for (Map.Entry<String, Process> e : procs.entrySet()) {
+        if (!e.getKey().equals(killed)) {
+          rss = Math.max(rss, peakRss(e.getValue()));
+        }
+      }
+      log.info(String.format(Locale.ROOT, "fanout: %s of %d%s: %.2f s, origin sent %.2f S, relay peak RSS %d MiB%s",
+          shape, n, killed != null ? " (" + killed + " killed)" : "", seconds, originBytes / (double) size, rss >> 20,
           error == null ? "" : ", " + error));
-      return new Outcome(seconds, originBytes, verified, error);
+      return new Outcome(seconds, originBytes, verified, error, rss);
     } finally {
       for (Process p : procs.values()) {
         stop(p);
@@ -237,6 +246,7 @@ final class FanoutBench {
         .put("seconds", t).put("runsSeconds", new JsonArray(secs))
         .put("overOnePull", t / one).put("overSOverB", t / (size / bytesPerSecond))
         .put("originOverS", median(origin))
+        .put("peakRelayRssMiB", outs.stream().mapToLong(Outcome::peakRssBytes).max().orElse(0) >> 20)
         .put("verified", outs.stream().allMatch(Outcome::verified))
         .put("errors", new JsonArray(outs.stream().map(Outcome::error).filter(e -> e != null).toList()));
     return j;
@@ -348,6 +358,25 @@ final class FanoutBench {
     return null;
   }
 
+  /** The largest resident set (VmHWM) of a child or the processes it started (the launcher's JVM). */
+  private static long peakRss(Process p) {
+    long max = 0;
+    List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+    all.add(p.toHandle());
+    for (ProcessHandle h : all) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(h.pid()), "status"))) {
+          if (line.startsWith("VmHWM:")) {
+            max = Math.max(max, Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // gone meanwhile
+      }
+    }
+    return max;
+  }
+
   /** Stops a child and everything it started (the launcher's JVM), by PID. */
   private static void stop(Process p) throws InterruptedException {
     p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -397,13 +426,13 @@ final class FanoutBench {
     b.append(String.format(Locale.ROOT, "%s per host link (tc tbf both ways), %d MiB, %d runs per case (medians); one pull"
             + " from the origin: %.2f s (S/B = %.2f s). Destinations on tmpfs. Machine: %s.%n%n", rate, size >> 20, runs,
         report.getDouble("onePullSeconds"), report.getDouble("sOverB"), report.getString("machine")));
-    b.append("| shape | hosts | middle relay killed | seconds | ÷ one pull | ÷ S/B | origin sent ÷ S | verified |\n");
-    b.append("|---|--:|---|--:|--:|--:|--:|---|\n");
+    b.append("| shape | hosts | middle relay killed | seconds | ÷ one pull | ÷ S/B | origin sent ÷ S | relay peak RSS | verified |\n");
+    b.append("|---|--:|---|--:|--:|--:|--:|--:|---|\n");
     for (Object o : report.getJsonArray("results")) {
       JsonObject r = (JsonObject) o;
-      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %s |%n", r.getString("shape"),
-          r.getInteger("hosts"), r.getBoolean("killedMiddle") ? "yes" : "", r.getDouble("seconds"),
-          r.getDouble("overOnePull"), r.getDouble("overSOverB"), r.getDouble("originOverS"),
+      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %d MiB | %s |%n",
+          r.getString("shape"), r.getInteger("hosts"), r.getBoolean("killedMiddle") ? "yes" : "", r.getDouble("seconds"),
+          r.getDouble("overOnePull"), r.getDouble("overSOverB"), r.getDouble("originOverS"), r.getLong("peakRelayRssMiB"),
           r.getBoolean("verified") ? "yes" : "NO " + r.getJsonArray("errors")));
     }
     return b.toString();
