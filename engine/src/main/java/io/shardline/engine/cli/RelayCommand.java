@@ -1,5 +1,6 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.https.HttpsFront;
 import io.shardline.engine.relay.Relay;
 import io.shardline.engine.server.ServeOptions;
 import io.shardline.engine.server.ShardlineServer;
@@ -39,6 +40,12 @@ final class RelayCommand implements Callable<Integer> {
   @Option(names = "--listen", required = true, paramLabel = "HOST:PORT",
       description = "Where to serve; port 0 picks a free one.")
   String listen;
+
+  @Option(names = "--https-listen", paramLabel = "HOST:PORT",
+      description = "Also serve the relay's complete files over HTTPS (GET/HEAD with ranges, for curl, aria2c,"
+          + " browsers) on HOST:PORT, with the same certificate, serve token and rate limit; a file appears there"
+          + " once the relay has verified and published it.")
+  String httpsListen;
 
   @Option(names = "--cert", description = "PEM certificate to serve with (default: a self-signed one kept in the state dir).")
   Path cert;
@@ -163,9 +170,27 @@ final class RelayCommand implements Callable<Integer> {
       vertx.close();
       stop.countDown();
     }));
+    HostPort https = null;
+    if (httpsListen != null) {
+      try {
+        https = HostPort.parse(httpsListen);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--https-listen: " + e.getMessage());
+      }
+    }
     try {
       ShardlineServer.Info info = relay.start().toCompletionStage().toCompletableFuture().get();
       System.out.println(info.banner());
+      if (https != null) {
+        java.nio.file.Files.createDirectories(dest);
+        ShardlineServer server = relay.server();
+        HttpsFront front = new HttpsFront(vertx, new HttpsFront.Config(dest, https.host(), https.port(),
+            server.certPem(), server.keyPem(), clientCa, serve.token(), server.rateLimiter(),
+            serve.maxConnectionsPerAddress(), HttpsFront.DEFAULT_MAX_CONNECTIONS, serve.handshakeTimeoutMs(),
+            serve.idleTimeoutSeconds(), serve.instances(), serve.maxFiles()));
+        int port = front.start().toCompletionStage().toCompletableFuture().get();
+        System.out.println(HttpsFront.banner(https.host(), port));
+      }
       System.out.flush();
     } catch (Exception e) {
       Throwable c = e.getCause() != null ? e.getCause() : e;

@@ -40,9 +40,16 @@ class RelayCommandTest {
       JsonObject summary = summary(relay);
       assertTrue(summary.getBoolean("verified"), summary.encode());
       assertArrayEquals(Files.readAllBytes(root.resolve("ckpt.bin")), Files.readAllBytes(tmp.resolve("relay/ckpt.bin")));
-      // a seed now: a second downstream is served from the complete copy
+      // a seed now: a second downstream is served from the complete copy, and curl gets it over HTTPS
       assertEquals(0, Main.run("pull", "shardline://127.0.0.1:" + r[0] + "/", tmp.resolve("down2").toString(),
           "--trust", r[1]));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("https on 127\\.0\\.0\\.1:(\\d+)").matcher(relay.output());
+      assertTrue(m.find(), relay.output());
+      Process curl = new ProcessBuilder("curl", "-sSk", "-o", tmp.resolve("curl.bin").toString(),
+          "https://127.0.0.1:" + m.group(1) + "/ckpt.bin").redirectErrorStream(true).start();
+      assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, curl.exitValue(), new String(curl.getInputStream().readAllBytes()));
+      assertArrayEquals(Files.readAllBytes(root.resolve("ckpt.bin")), Files.readAllBytes(tmp.resolve("curl.bin")));
       relay.process.destroy(); // SIGTERM
       assertTrue(relay.process.waitFor(15, TimeUnit.SECONDS), "the relay stops on SIGTERM");
       assertFalse(relay.output().contains("Exception"), relay.output());
@@ -63,7 +70,8 @@ class RelayCommandTest {
   private CliChild relay(CliChild origin) throws Exception {
     String[] o = origin.banner();
     return CliChild.start(tmp.resolve("relay.log"), Map.of(), "relay", "shardline://127.0.0.1:" + o[0] + "/ckpt.bin",
-        tmp.resolve("relay").toString(), "--listen", "127.0.0.1:0", "--trust", o[1], "--json",
+        tmp.resolve("relay").toString(), "--listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--trust", o[1],
+        "--json",
         "--state-dir", tmp.resolve("relay-state").toString());
   }
 
