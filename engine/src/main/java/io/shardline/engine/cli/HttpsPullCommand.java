@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -47,12 +49,140 @@ final class HttpsPullCommand {
     }
   }
 
+  /** One entry of a {@code -i} file: the URLs of one file, preferred first, and its SHA-256 if given. */
+  record Entry(int line, List<String> urls, String sha256) {}
+
+  /**
+   * Reads a {@code -i} file: entries of TAB-separated URLs (a file and its mirrors), each maybe
+   * followed by indented option lines; {@code sha256=HEX} and aria2c's {@code checksum=sha-256=HEX}
+   * are understood, other options are refused (so nothing is silently ignored).
+   */
+  static List<Entry> entries(List<String> lines) {
+    List<Entry> out = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String raw = lines.get(i);
+      String line = raw.strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      if (Character.isWhitespace(raw.charAt(0))) {
+        if (out.isEmpty()) {
+          throw new IllegalArgumentException("line " + (i + 1) + ": an option line before any URL");
+        }
+        Entry last = out.remove(out.size() - 1);
+        String sha = line.startsWith("sha256=") ? line.substring(7)
+            : line.startsWith("checksum=sha-256=") ? line.substring(17) : null;
+        if (sha == null) {
+          throw new IllegalArgumentException("line " + (i + 1) + ": unknown option '" + line
+              + "' (only sha256=HEX or checksum=sha-256=HEX)");
+        }
+        HttpsPullOptions.parseSha256(sha);
+        out.add(new Entry(last.line(), last.urls(), sha));
+        continue;
+      }
+      List<String> urls = new ArrayList<>();
+      for (String u : line.split("\t")) {
+        if (!u.isBlank()) {
+          urls.add(u.strip());
+        }
+      }
+      out.add(new Entry(i + 1, List.copyOf(urls), null));
+    }
+    return out;
+  }
+
+  /**
+   * {@code pull -i FILE LOCAL_DIR}: each entry's file in turn, its mirrors tried in order (the next
+   * only when the one before failed: a mirror with another version starts that file afresh); one
+   * summary line per file, or with {@code --json} one object with every file's result. Exit 0
+   * only when every file was published.
+   */
+  static int runList(PullCommand c) throws Exception {
+    List<Entry> entries;
+    try {
+      entries = entries(java.nio.file.Files.readAllLines(c.inputFile));
+    } catch (java.io.IOException e) {
+      System.err.println("shardline pull: cannot read -i " + c.inputFile + ": " + e.getMessage());
+      return 2;
+    } catch (IllegalArgumentException e) {
+      System.err.println("shardline pull: -i " + c.inputFile + ": " + e.getMessage());
+      return 2;
+    }
+    if (entries.isEmpty()) {
+      System.err.println("shardline pull: -i " + c.inputFile + " lists no URL");
+      return 2;
+    }
+    if (c.sha256 != null) {
+      System.err.println("shardline pull: with -i, give each file's digest in FILE (sha256=HEX), not --sha256");
+      return 2;
+    }
+    List<HttpsPullOptions> all = new ArrayList<>();
+    try {
+      for (Entry e : entries) {
+        for (String u : e.urls()) {
+          HttpsPullOptions o = options(c, u);
+          if (e.sha256() != null) {
+            o.sha256(HttpsPullOptions.parseSha256(e.sha256()));
+          }
+          all.add(o);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("shardline pull: -i " + c.inputFile + ": " + e.getMessage());
+      return 2;
+    }
+    io.vertx.core.json.JsonArray results = new io.vertx.core.json.JsonArray();
+    int failed = 0;
+    int next = 0;
+    Vertx vertx = Vertx.vertx();
+    try {
+      for (Entry e : entries) {
+        HttpsPullResult got = null;
+        List<String> why = new ArrayList<>();
+        for (int m = 0; m < e.urls().size(); m++) {
+          HttpsPullOptions o = all.get(next + m);
+          HttpsPullResult r = new HttpsPull(vertx, o).run().toCompletionStage().toCompletableFuture().get();
+          got = r;
+          if (r.ok()) {
+            break;
+          }
+          why.add(o.url() + ": " + String.join("; ", r.errors()));
+        }
+        next += e.urls().size();
+        results.add(got.toJson().put("mirrors", e.urls().size()));
+        if (!c.json) {
+          System.out.println(summary(got));
+        }
+        if (!got.ok()) {
+          failed++;
+          System.err.println("shardline pull: FAILED " + e.urls().get(0) + " (" + String.join(" | ", why) + ")");
+        }
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    if (c.json) {
+      System.out.println(new io.vertx.core.json.JsonObject().put("files", results).put("failed", failed)
+          .put("ok", failed == 0).encode());
+    }
+    if (failed > 0) {
+      System.err.println("shardline pull: " + failed + " of " + entries.size() + " files failed; "
+          + PullCommand.afterFailure(c.dest));
+      return 1;
+    }
+    return 0;
+  }
+
   static HttpsPullOptions options(PullCommand c) {
+    return options(c, c.url);
+  }
+
+  static HttpsPullOptions options(PullCommand c, String url) {
     URI uri;
     try {
-      uri = new URI(c.url);
+      uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("not a URL: " + c.url + " (" + e.getReason() + ")");
+      throw new IllegalArgumentException("not a URL: " + url + " (" + e.getReason() + ")");
     }
     if (c.trust != null && c.trust.fingerprint != null) {
       throw new IllegalArgumentException("--trust pins a Shardline node's certificate; verify an HTTPS server with"

@@ -34,6 +34,13 @@ import picocli.CommandLine.Parameters;
     description = {"Pull a file or a directory tree from a Shardline server over parallel TLS lanes,",
         "or one file from any HTTPS server by parallel range requests (https://HOST/PATH)."})
 public final class PullCommand implements Callable<Integer> {
+  @Option(names = {"-i", "--input-file"}, paramLabel = "FILE",
+      description = {"https:// only: pull every file listed in FILE into LOCAL_DIR (then give only LOCAL_DIR):"
+          + " one entry per line, its URL and the URLs of its mirrors separated by TABs (as aria2c's -i), tried in"
+          + " order; an indented line 'sha256=HEX' (or aria2c's 'checksum=sha-256=HEX') after an entry is its"
+          + " digest; blank lines and lines starting with # are skipped."})
+  Path inputFile;
+
   @Parameters(index = "0", paramLabel = "shardline://HOST:PORT/REMOTE_PATH | https://HOST/PATH",
       description = {"What to pull; '/' is the whole served root of a Shardline node.",
           "Several shardline:// sources of the same content are separated by commas, nearest (preferred) first."})
@@ -50,7 +57,7 @@ public final class PullCommand implements Callable<Integer> {
   /** The destination as given: a directory, or an s3:// location (shardline:// sources only). */
   String destArg;
 
-  @Parameters(index = "1", paramLabel = "LOCAL_DIR | s3://BUCKET/PREFIX | hdfs://NAMENODE:PORT/PATH",
+  @Parameters(index = "1", arity = "0..1", paramLabel = "LOCAL_DIR | s3://BUCKET/PREFIX | hdfs://NAMENODE:PORT/PATH",
       description = "Where to put it (a directory's contents land directly in it); for shardline:// also the objects"
           + " under an S3 prefix (see --s3-endpoint), or the files under an HDFS path (resume journals in"
           + " $SHARDLINE_HDFS_JOURNALS, default ~/.shardline/hdfs-journals).")
@@ -145,6 +152,18 @@ public final class PullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (inputFile != null) {
+      if (destArg != null) {
+        System.err.println("shardline pull: with -i FILE give only LOCAL_DIR (the URLs are in FILE)");
+        return 2;
+      }
+      dest(url);
+      return HttpsPullCommand.runList(this);
+    }
+    if (destArg == null) {
+      System.err.println("shardline pull: LOCAL_DIR is missing");
+      return 2;
+    }
     boolean toS3 = S3Location.isS3(destArg);
     boolean toHdfs = HdfsLocation.isHdfs(destArg);
     if ((toS3 || toHdfs) && !url.regionMatches(true, 0, "shardline://", 0, 12)) {

@@ -292,6 +292,39 @@ class HttpsPullTest {
   }
 
   @Test
+  void aListOfUrlsIsPulledFileByFileAndADeadMirrorHandsOverToTheNext() throws Exception {
+    Path list = tmp.resolve("urls.txt");
+    int dead = freePort(); // nothing listens there
+    Files.writeString(list, String.join("\n",
+        "# a checkpoint and its config",
+        "https://127.0.0.1:" + dead + "/ckpt.bin\t" + base + "/ckpt.bin",
+        "  checksum=sha-256=" + sha256(file),
+        "",
+        base + "/empty.bin") + "\n");
+    Path dest = tmp.resolve("from-list");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream was = System.out;
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(out, true));
+      code = io.shardline.engine.cli.Main.run("pull", "-i", list.toString(), dest.toString(), "--ca", cert.toString(),
+          "--json");
+    } finally {
+      System.setOut(was);
+    }
+    assertEquals(0, code, out.toString());
+    assertArrayEquals(file, Files.readAllBytes(dest.resolve("ckpt.bin")));
+    assertEquals(0, Files.size(dest.resolve("empty.bin")));
+    io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject(out.toString().strip());
+    assertEquals(2, j.getJsonArray("files").size());
+    assertEquals("sha256", j.getJsonArray("files").getJsonObject(0).getString("verifiedBy"));
+    assertEquals(true, j.getBoolean("ok"));
+    Files.writeString(list, base + "/ckpt.bin\n  out=other.bin\n");
+    assertEquals(2, io.shardline.engine.cli.Main.run("pull", "-i", list.toString(), dest.toString(), "--ca",
+        cert.toString()), "an option it does not know is refused, not ignored");
+  }
+
+  @Test
   void optionsAreCheckedWithClearMessages() {
     assertEquals(32, HttpsPullOptions.parseSha256("ab".repeat(32)).length);
     assertThrowsMessage(() -> HttpsPullOptions.parseSha256("abc"), "64 hex digits");
