@@ -184,19 +184,19 @@ final class HttpsPullCommand {
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("not a URL: " + url + " (" + e.getReason() + ")");
     }
-    if (c.trust != null && c.trust.fingerprint != null) {
+    if (c.up.trust != null && c.up.trust.fingerprint != null) {
       throw new IllegalArgumentException("--trust pins a Shardline node's certificate; verify an HTTPS server with"
           + " --ca FILE, or leave it to the system CAs");
     }
-    if (c.rateLimit != null || c.clientCert != null) {
+    if (c.rateLimit != null || c.up.clientCert != null) {
       throw new IllegalArgumentException("--rate-limit and --client-cert are not supported for https:// sources yet");
     }
     HttpsPullOptions o = new HttpsPullOptions().url(uri).destination(c.dest)
-        .lanes(c.lanes == null ? HttpsPullOptions.DEFAULT_LANES : c.lanes)
-        .chunkSize(OptionValues.chunkSize("--chunk-size", c.chunkSize))
+        .lanes(c.up.lanes == null ? HttpsPullOptions.DEFAULT_LANES : c.up.lanes)
+        .chunkSize(OptionValues.chunkSize("--chunk-size", c.up.chunkSize))
         .stallTimeoutMs((int) OptionValues.seconds("--stall-timeout", c.stallSeconds))
-        .trust(c.trust == null ? new Trust.SystemCas() : c.trust.insecure ? new Trust.Insecure()
-            : new Trust.CaFile(c.trust.ca));
+        .trust(c.up.trust == null ? new Trust.SystemCas() : c.up.trust.insecure ? new Trust.Insecure()
+            : new Trust.CaFile(c.up.trust.ca));
     if (c.sha256 != null) {
       o.sha256(HttpsPullOptions.parseSha256(c.sha256));
     }
@@ -204,8 +204,8 @@ final class HttpsPullCommand {
       String[] kv = HttpsPullOptions.parseHeader(h);
       o.header(kv[0], kv[1]);
     }
-    if (c.tokenFile != null) {
-      o.header("Authorization", "Bearer " + OptionValues.token("--token-file", c.tokenFile));
+    if (c.up.tokenFile != null) {
+      o.header("Authorization", "Bearer " + OptionValues.token("--token-file", c.up.tokenFile));
     }
     o.validate();
     return o;

@@ -24,7 +24,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,13 +45,6 @@ public final class PullCommand implements Callable<Integer> {
           "Several shardline:// sources of the same content are separated by commas, nearest (preferred) first."})
   String url;
 
-  @Option(names = "--source", paramLabel = "shardline://HOST:PORT/REMOTE_PATH",
-      description = {"Another source of the same content (repeatable; after those of the first argument, in order"
-          + " of preference). Every source must list the same files, sizes and roots, else the pull stops"
-          + " before fetching; lanes are spread over the sources, and a source that fails hands its chunks"
-          + " to the others. --trust, --ca or --insecure applies to every source."})
-  List<String> extraSources = new ArrayList<>();
-
   Path dest;
   /** The destination as given: a directory, or an s3:// location (shardline:// sources only). */
   String destArg;
@@ -69,19 +61,13 @@ public final class PullCommand implements Callable<Integer> {
   @Mixin
   S3Flags s3 = new S3Flags();
 
+  @Mixin
+  UpstreamFlags up = new UpstreamFlags();
+
   @Option(names = "--cleanup",
       description = "s3:// and hdfs:// destinations: when the pull fails, abort the multipart uploads (remove the"
           + " partial files) of unfinished files instead of keeping them for a re-run.")
   boolean cleanup;
-
-  @Option(names = "--failover",
-      description = {"With several sources: pull from the first while it works and move every lane to the next"
-          + " only when it is down (for relays in a chain or tree, so the origin sends one copy), instead of"
-          + " spreading lanes over all sources."})
-  boolean failover;
-
-  @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2; https://: 4).")
-  Integer lanes;
 
   @Option(names = "--sha256", paramLabel = "HEX", description = "https:// only: the file's SHA-256; it is published only if it matches.")
   String sha256;
@@ -89,39 +75,6 @@ public final class PullCommand implements Callable<Integer> {
   @Option(names = "--header", paramLabel = "'NAME: VALUE'",
       description = "https:// only: a request header sent with every request (repeatable), e.g. a token or cookie.")
   List<String> headers = new ArrayList<>();
-
-  @Option(names = "--chunk-size", defaultValue = "4MiB", description = "Chunk size, e.g. 1MiB, 4MiB (default: ${DEFAULT-VALUE}).")
-  String chunkSize;
-
-  @Option(names = "--token-file", description = "File holding the server's token.")
-  Path tokenFile;
-
-  @Option(names = "--client-cert", paramLabel = "FILE",
-      description = "PEM client certificate, for servers that require mutual TLS (serve --client-ca).")
-  Path clientCert;
-
-  @Option(names = "--client-key", paramLabel = "FILE", description = "PEM private key of --client-cert.")
-  Path clientKey;
-
-  @ArgGroup(exclusive = true, multiplicity = "0..1")
-  TrustChoice trust;
-
-  static final class TrustChoice {
-    @Option(names = "--trust", paramLabel = "sha256:HEX",
-        description = "Pin the server certificate's fingerprint (printed by serve). One of --trust, --ca, --insecure is"
-            + " required for shardline://; https:// trusts the system CAs unless --ca or --insecure is given.")
-    String fingerprint;
-
-    @Option(names = "--ca", paramLabel = "FILE", description = "Trust server certificates signed by this CA (PEM).")
-    Path ca;
-
-    @Option(names = "--insecure", description = "Do not verify the server at all (testing only).")
-    boolean insecure;
-  }
-
-  @Option(names = "--compression", defaultValue = "auto", paramLabel = "auto|none|zstd|planes",
-      description = "auto: compress what shrinks, when the link is slower than compressing; none; zstd; planes (byte planes for float tensors) (default: ${DEFAULT-VALUE}).")
-  String compression;
 
   @Option(names = "--rate-limit", paramLabel = "RATE", description = "Cap on wire bandwidth over all lanes, e.g. 800mbit, 1gbit, 100MB.")
   String rateLimit;
@@ -132,8 +85,6 @@ public final class PullCommand implements Callable<Integer> {
   @Option(names = "--stall-timeout", defaultValue = "15", description = "Seconds without data before a lane is reconnected (default: ${DEFAULT-VALUE}).")
   double stallSeconds;
 
-  @Option(names = "--progress-timeout", defaultValue = "60", description = "Seconds without any progress before the pull fails (default: ${DEFAULT-VALUE}).")
-  double progressSeconds;
 
   /**
    * The sources of a shardline:// pull, in order of preference: the first argument split at each
@@ -174,7 +125,7 @@ public final class PullCommand implements Callable<Integer> {
       System.err.println("shardline pull: --s3-endpoint and --s3-region are for an s3:// destination");
       return 2;
     }
-    if (!extraSources.isEmpty() && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
+    if (!up.extraSources.isEmpty() && !url.regionMatches(true, 0, "shardline://", 0, 12)) {
       System.err.println("shardline pull: --source adds shardline:// sources to a shardline:// pull");
       return 2;
     }
@@ -190,7 +141,7 @@ public final class PullCommand implements Callable<Integer> {
       System.err.println("shardline pull: --s3-endpoint, --s3-region and --cleanup are for an s3:// or hdfs:// destination");
       return 2;
     }
-    if (trust == null) {
+    if (up.trust == null) {
       System.err.println("shardline pull: shardline:// needs one of --trust sha256:HEX (the fingerprint serve"
           + " printed), --ca FILE or --insecure");
       return 2;
@@ -201,18 +152,18 @@ public final class PullCommand implements Callable<Integer> {
       return 2;
     }
     PullOptions o = new PullOptions()
-        .sources(sourcesOf(url, extraSources))
-        .failover(failover)
+        .sources(sourcesOf(url, up.extraSources))
+        .failover(up.failover)
         .destination(dest)
-        .lanes(lanes == null ? PullOptions.DEFAULT_LANES : lanes)
-        .chunkSize(OptionValues.chunkSize("--chunk-size", chunkSize))
+        .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)
+        .chunkSize(OptionValues.chunkSize("--chunk-size", up.chunkSize))
         .stallTimeoutMs(OptionValues.seconds("--stall-timeout", stallSeconds))
-        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
-        .compression(Compression.parse(compression))
+        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", up.progressSeconds))
+        .compression(Compression.parse(up.compression))
         .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
-        .trust(OptionValues.trust(trust.fingerprint, trust.ca, trust.insecure));
-    if (tokenFile != null) {
-      o.token(OptionValues.token("--token-file", tokenFile));
+        .trust(OptionValues.trust(up.trust.fingerprint, up.trust.ca, up.trust.insecure));
+    if (up.tokenFile != null) {
+      o.token(OptionValues.token("--token-file", up.tokenFile));
     }
     if (toS3) {
       try {
@@ -239,18 +190,18 @@ public final class PullCommand implements Callable<Integer> {
           + " into a directory. Nothing was written.");
       return 2;
     }
-    if ((clientCert == null) != (clientKey == null)) {
+    if ((up.clientCert == null) != (up.clientKey == null)) {
       System.err.println("shardline pull: --client-cert and --client-key go together");
       return 2;
     }
-    if (clientCert != null) {
+    if (up.clientCert != null) {
       try {
-        TlsSupport.checkClientIdentity(clientCert, clientKey);
+        TlsSupport.checkClientIdentity(up.clientCert, up.clientKey);
       } catch (java.io.IOException e) {
         System.err.println("shardline pull: " + e.getMessage());
         return 2;
       }
-      o.clientCert(clientCert).clientKey(clientKey);
+      o.clientCert(up.clientCert).clientKey(up.clientKey);
     }
     o.validate();
     Vertx vertx = Vertx.vertx();

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import io.vertx.core.Vertx;
-import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,13 +29,15 @@ final class RelayCommand implements Callable<Integer> {
       description = "What to relay; several sources of the same content separated by commas, nearest first.")
   String url;
 
-  @Option(names = "--source", paramLabel = "shardline://HOST:PORT/PATH",
-      description = "Another source of the same content (repeatable), after those of the first argument.")
-  List<String> extraSources = new ArrayList<>();
-
   @Parameters(index = "1", paramLabel = "LOCAL_DIR",
       description = "Where the files land, and what is served (a pulled file ckpt.bin is served as /ckpt.bin).")
   Path dest;
+
+  @Mixin
+  UpstreamFlags up = new UpstreamFlags();
+
+  @Mixin
+  ServeTlsFlags tls = new ServeTlsFlags();
 
   @Option(names = "--listen", required = true, paramLabel = "HOST:PORT",
       description = "Where to serve; port 0 picks a free one.")
@@ -47,50 +49,11 @@ final class RelayCommand implements Callable<Integer> {
           + " once the relay has verified and published it.")
   String httpsListen;
 
-  @Option(names = "--cert", description = "PEM certificate to serve with (default: a self-signed one kept in the state dir).")
-  Path cert;
-
-  @Option(names = "--key", description = "PEM private key for --cert.")
-  Path key;
-
-  @Option(names = "--client-ca", paramLabel = "FILE",
-      description = "Require mutual TLS from downstreams: certificates issued by a CA in this PEM bundle.")
-  Path clientCa;
-
   @Option(names = "--state-dir", description = "Where the self-signed certificate lives (default: ~/.shardline/relay).")
   Path stateDir;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  PullCommand.TrustChoice trust;
-
-  @Option(names = "--token-file", description = "File holding the upstream's token.")
-  Path tokenFile;
-
   @Option(names = "--serve-token-file", description = "File holding the token downstreams must present.")
   Path serveTokenFile;
-
-  @Option(names = "--client-cert", paramLabel = "FILE", description = "PEM client certificate for an upstream that requires mutual TLS.")
-  Path clientCert;
-
-  @Option(names = "--client-key", paramLabel = "FILE", description = "PEM private key of --client-cert.")
-  Path clientKey;
-
-  @Option(names = "--failover",
-      description = {"With several sources: pull from the first while it works and move every lane to the next"
-          + " only when it is down (for relays in a chain or tree, so the origin sends one copy), instead of"
-          + " spreading lanes over all sources."})
-  boolean failover;
-
-  @Option(names = "--lanes", description = "Parallel TLS connections to the upstream (default: cores, at least 2).")
-  Integer lanes;
-
-  @Option(names = "--chunk-size", defaultValue = "4MiB",
-      description = "Chunk size pulled and served; downstreams must pull with the same (default: ${DEFAULT-VALUE}).")
-  String chunkSize;
-
-  @Option(names = "--compression", defaultValue = "auto", paramLabel = "auto|none|zstd|planes",
-      description = "Compression asked of the upstream (downstreams ask for their own) (default: ${DEFAULT-VALUE}).")
-  String compression;
 
   @Option(names = "--rate-limit", paramLabel = "RATE", description = "Cap on the wire bandwidth served to all downstreams, e.g. 800mbit.")
   String rateLimit;
@@ -102,16 +65,19 @@ final class RelayCommand implements Callable<Integer> {
   @Option(names = "--json", description = "When the relay's own pull is complete, print its summary as one JSON object on stdout.")
   boolean json;
 
-  @Option(names = "--progress-timeout", defaultValue = "60", description = "Seconds without any progress before the relay's pull fails (default: ${DEFAULT-VALUE}).")
-  double progressSeconds;
 
   @Override
   public Integer call() throws Exception {
+    if (up.trust == null) {
+      System.err.println("shardline relay: needs one of --trust sha256:HEX (the fingerprint the upstream printed),"
+          + " --ca FILE or --insecure");
+      return 2;
+    }
     if (Files.exists(dest) && !Files.isDirectory(dest)) {
       System.err.println("shardline relay: LOCAL_DIR " + dest + " exists and is not a directory");
       return 2;
     }
-    if ((clientCert == null) != (clientKey == null)) {
+    if ((up.clientCert == null) != (up.clientKey == null)) {
       System.err.println("shardline relay: --client-cert and --client-key go together");
       return 2;
     }
@@ -129,24 +95,24 @@ final class RelayCommand implements Callable<Integer> {
       return 2;
     }
     PullOptions pull = new PullOptions()
-        .sources(PullCommand.sourcesOf(url, extraSources))
-        .failover(failover)
+        .sources(PullCommand.sourcesOf(url, up.extraSources))
+        .failover(up.failover)
         .destination(dest)
-        .lanes(lanes == null ? PullOptions.DEFAULT_LANES : lanes)
-        .chunkSize(OptionValues.chunkSize("--chunk-size", chunkSize))
-        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
-        .compression(Compression.parse(compression))
-        .trust(OptionValues.trust(trust.fingerprint, trust.ca, trust.insecure));
-    if (tokenFile != null) {
-      pull.token(OptionValues.token("--token-file", tokenFile));
+        .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)
+        .chunkSize(OptionValues.chunkSize("--chunk-size", up.chunkSize))
+        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", up.progressSeconds))
+        .compression(Compression.parse(up.compression))
+        .trust(OptionValues.trust(up.trust.fingerprint, up.trust.ca, up.trust.insecure));
+    if (up.tokenFile != null) {
+      pull.token(OptionValues.token("--token-file", up.tokenFile));
     }
-    if (clientCert != null) {
-      TlsSupport.checkClientIdentity(clientCert, clientKey);
-      pull.clientCert(clientCert).clientKey(clientKey);
+    if (up.clientCert != null) {
+      TlsSupport.checkClientIdentity(up.clientCert, up.clientKey);
+      pull.clientCert(up.clientCert).clientKey(up.clientKey);
     }
     pull.validate();
-    ServeOptions serve = new ServeOptions().host(hp.host()).port(hp.port()).certPem(cert).keyPem(key)
-        .clientCa(clientCa)
+    ServeOptions serve = new ServeOptions().host(hp.host()).port(hp.port()).certPem(tls.cert).keyPem(tls.key)
+        .clientCa(tls.clientCa)
         .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "relay"));
     if (serveTokenFile != null) {
       serve.token(OptionValues.token("--serve-token-file", serveTokenFile));
@@ -154,8 +120,8 @@ final class RelayCommand implements Callable<Integer> {
     if (rateLimit != null) {
       serve.rateLimit(OptionValues.rate("--rate-limit", rateLimit));
     }
-    if (clientCa != null) {
-      TlsSupport.checkClientCa(clientCa);
+    if (tls.clientCa != null) {
+      TlsSupport.checkClientCa(tls.clientCa);
     }
     TlsSupport.requireOpenSsl();
     Vertx vertx = Vertx.vertx();
@@ -185,7 +151,7 @@ final class RelayCommand implements Callable<Integer> {
         java.nio.file.Files.createDirectories(dest);
         ShardlineServer server = relay.server();
         HttpsFront front = new HttpsFront(vertx, new HttpsFront.Config(dest, https.host(), https.port(),
-            server.certPem(), server.keyPem(), clientCa, serve.token(), server.rateLimiter(),
+            server.certPem(), server.keyPem(), tls.clientCa, serve.token(), server.rateLimiter(),
             serve.maxConnectionsPerAddress(), HttpsFront.DEFAULT_MAX_CONNECTIONS, serve.handshakeTimeoutMs(),
             serve.idleTimeoutSeconds(), serve.instances(), serve.maxFiles()));
         int port = front.start().toCompletionStage().toCompletableFuture().get();

@@ -43,6 +43,9 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin
   S3Flags s3 = new S3Flags();
 
+  @Mixin
+  ServeTlsFlags tls = new ServeTlsFlags();
+
   @Option(names = "--listen", defaultValue = "127.0.0.1:7700", description = "HOST:PORT to listen on; port 0 picks a free one (default: ${DEFAULT-VALUE}).")
   String listen;
 
@@ -58,16 +61,6 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--token-file", description = "File holding the token clients must present.")
   Path tokenFile;
-
-  @Option(names = "--cert", description = "PEM certificate (default: a self-signed one kept in the state dir).")
-  Path cert;
-
-  @Option(names = "--key", description = "PEM private key for --cert.")
-  Path key;
-
-  @Option(names = "--client-ca", paramLabel = "FILE",
-      description = "Require mutual TLS: clients must present a certificate issued by a CA in this PEM bundle (tokens are still checked).")
-  Path clientCa;
 
   @Option(names = "--state-dir", description = "Where the self-signed certificate and manifest cache live (default: ~/.shardline/serve).")
   Path stateDir;
@@ -117,9 +110,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("shardline serve: --root " + root + " is not a directory");
       return 2;
     }
-    if (clientCa != null) {
+    if (tls.clientCa != null) {
       try {
-        TlsSupport.checkClientCa(clientCa);
+        TlsSupport.checkClientCa(tls.clientCa);
       } catch (java.io.IOException e) {
         System.err.println("shardline serve: " + e.getMessage());
         return 2;
@@ -152,8 +145,8 @@ final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--https-listen: " + e.getMessage());
       }
     }
-    ServeOptions o = new ServeOptions().root(root).host(hp.host()).port(hp.port()).certPem(cert).keyPem(key)
-        .clientCa(clientCa)
+    ServeOptions o = new ServeOptions().root(root).host(hp.host()).port(hp.port()).certPem(tls.cert).keyPem(tls.key)
+        .clientCa(tls.clientCa)
         .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "serve"));
     if (tokenFile != null) {
       o.token(OptionValues.token("--token-file", tokenFile));
@@ -236,7 +229,7 @@ final class ServeCommand implements Callable<Integer> {
       System.out.println(info.banner());
       if (https != null) {
         HttpsFront front = new HttpsFront(vertx, new HttpsFront.Config(root, https.host(), https.port(),
-            server.certPem(), server.keyPem(), clientCa, o.token(), server.rateLimiter(),
+            server.certPem(), server.keyPem(), tls.clientCa, o.token(), server.rateLimiter(),
             o.maxConnectionsPerAddress(), HttpsFront.DEFAULT_MAX_CONNECTIONS, o.handshakeTimeoutMs(),
             o.idleTimeoutSeconds(), o.instances(), o.maxFiles(), layout));
         int port = front.start().toCompletionStage().toCompletableFuture().get();

@@ -19,7 +19,7 @@ class MultiSourceArgsTest {
   void commaSeparatedSourcesKeepTheirOrder() {
     PullCommand c = parse("shardline://near:1/m,shardline://far:2/m", "dest", "--insecure");
     assertEquals(List.of(new ShardlineUrl("near", 1, "m"), new ShardlineUrl("far", 2, "m")),
-        PullCommand.sourcesOf(c.url, c.extraSources));
+        PullCommand.sourcesOf(c.url, c.up.extraSources));
   }
 
   @Test
@@ -27,7 +27,7 @@ class MultiSourceArgsTest {
     PullCommand c = parse("shardline://near:1/m", "dest", "--source", "shardline://mid:2/m",
         "--source", "shardline://far:3/m", "--insecure");
     assertEquals(List.of(new ShardlineUrl("near", 1, "m"), new ShardlineUrl("mid", 2, "m"),
-        new ShardlineUrl("far", 3, "m")), PullCommand.sourcesOf(c.url, c.extraSources));
+        new ShardlineUrl("far", 3, "m")), PullCommand.sourcesOf(c.url, c.up.extraSources));
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.server.FaultHook;
 import io.shardline.engine.server.ServeOptions;
 import io.shardline.engine.server.ShardlineServer;
+import io.shardline.engine.testutil.Await;
 import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.tls.SelfSignedCert;
 import io.shardline.engine.tls.Trust;
@@ -288,13 +289,7 @@ class RelayTest {
   }
 
   private static <T> T await(Future<T> f) throws Exception {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof Exception x) {
-        throw x;
-      }
-      throw e;
-    }
+    return Await.of(f);
   }
+
 }

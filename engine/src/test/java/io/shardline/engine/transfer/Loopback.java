@@ -65,15 +65,9 @@ final class Loopback implements AutoCloseable {
   }
 
   static <T> T await(Future<T> f) throws Exception {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof Exception x) {
-        throw x;
-      }
-      throw e;
-    }
+    return io.shardline.engine.testutil.Await.of(f);
   }
+
 
   /** Writes {@code size} deterministic random bytes. */
   static Path file(Path p, long size, long seed) throws IOException {
