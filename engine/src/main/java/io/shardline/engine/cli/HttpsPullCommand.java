@@ -92,8 +92,8 @@ final class HttpsPullCommand {
   }
 
   /**
-   * {@code pull -i FILE LOCAL_DIR}: each entry's file in turn, its mirrors tried in order (the next
-   * only when the one before failed: a mirror with another version starts that file afresh); one
+   * {@code pull -i FILE LOCAL_DIR}: each entry's file in turn, its ranges spread over its URL and
+   * the mirrors that serve the same version (a failed range is asked of the next URL); one
    * summary line per file, or with {@code --json} one object with every file's result. Exit 0
    * only when every file was published.
    */
@@ -119,13 +119,17 @@ final class HttpsPullCommand {
     List<HttpsPullOptions> all = new ArrayList<>();
     try {
       for (Entry e : entries) {
-        for (String u : e.urls()) {
-          HttpsPullOptions o = options(c, u);
-          if (e.sha256() != null) {
-            o.sha256(HttpsPullOptions.parseSha256(e.sha256()));
-          }
-          all.add(o);
+        HttpsPullOptions o = options(c, e.urls().get(0));
+        List<URI> mirrors = new ArrayList<>();
+        for (String u : e.urls().subList(1, e.urls().size())) {
+          mirrors.add(uri(u));
         }
+        o.mirrors(mirrors);
+        if (e.sha256() != null) {
+          o.sha256(HttpsPullOptions.parseSha256(e.sha256()));
+        }
+        o.validate();
+        all.add(o);
       }
     } catch (IllegalArgumentException e) {
       System.err.println("shardline pull: -i " + c.inputFile + ": " + e.getMessage());
@@ -133,29 +137,17 @@ final class HttpsPullCommand {
     }
     io.vertx.core.json.JsonArray results = new io.vertx.core.json.JsonArray();
     int failed = 0;
-    int next = 0;
     Vertx vertx = Vertx.vertx();
     try {
-      for (Entry e : entries) {
-        HttpsPullResult got = null;
-        List<String> why = new ArrayList<>();
-        for (int m = 0; m < e.urls().size(); m++) {
-          HttpsPullOptions o = all.get(next + m);
-          HttpsPullResult r = new HttpsPull(vertx, o).run().toCompletionStage().toCompletableFuture().get();
-          got = r;
-          if (r.ok()) {
-            break;
-          }
-          why.add(o.url() + ": " + String.join("; ", r.errors()));
-        }
-        next += e.urls().size();
-        results.add(got.toJson().put("mirrors", e.urls().size()));
+      for (HttpsPullOptions o : all) {
+        HttpsPullResult r = new HttpsPull(vertx, o).run().toCompletionStage().toCompletableFuture().get();
+        results.add(r.toJson());
         if (!c.json) {
-          System.out.println(summary(got));
+          System.out.println(summary(r));
         }
-        if (!got.ok()) {
+        if (!r.ok()) {
           failed++;
-          System.err.println("shardline pull: FAILED " + e.urls().get(0) + " (" + String.join(" | ", why) + ")");
+          System.err.println("shardline pull: FAILED " + o.url() + " (" + String.join("; ", r.errors()) + ")");
         }
       }
     } finally {
@@ -177,13 +169,16 @@ final class HttpsPullCommand {
     return options(c, c.url);
   }
 
-  static HttpsPullOptions options(PullCommand c, String url) {
-    URI uri;
+  private static URI uri(String url) {
     try {
-      uri = new URI(url);
+      return new URI(url);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("not a URL: " + url + " (" + e.getReason() + ")");
     }
+  }
+
+  static HttpsPullOptions options(PullCommand c, String url) {
+    URI uri = uri(url);
     if (c.up.trust != null && c.up.trust.fingerprint != null) {
       throw new IllegalArgumentException("--trust pins a Shardline node's certificate; verify an HTTPS server with"
           + " --ca FILE, or leave it to the system CAs");
@@ -200,6 +195,11 @@ final class HttpsPullCommand {
     if (c.sha256 != null) {
       o.sha256(HttpsPullOptions.parseSha256(c.sha256));
     }
+    List<URI> mirrors = new ArrayList<>();
+    for (String m : c.mirrors) {
+      mirrors.add(uri(m));
+    }
+    o.mirrors(mirrors);
     for (String h : c.headers) {
       String[] kv = HttpsPullOptions.parseHeader(h);
       o.header(kv[0], kv[1]);

@@ -69,6 +69,12 @@ public final class PullCommand implements Callable<Integer> {
           + " partial files) of unfinished files instead of keeping them for a re-run.")
   boolean cleanup;
 
+  @Option(names = "--mirror", paramLabel = "https://HOST/PATH",
+      description = "https:// only: another URL of the same file (repeatable); ranges are spread over every URL that"
+          + " serves the same size and ETag/Last-Modified (with --sha256: the same size), a failed range is asked of"
+          + " the next, and a URL that cannot be probed is set aside.")
+  List<String> mirrors = new ArrayList<>();
+
   @Option(names = "--sha256", paramLabel = "HEX", description = "https:// only: the file's SHA-256; it is published only if it matches.")
   String sha256;
 
@@ -146,8 +152,8 @@ public final class PullCommand implements Callable<Integer> {
           + " printed), --ca FILE or --insecure");
       return 2;
     }
-    if (sha256 != null || !headers.isEmpty()) {
-      System.err.println("shardline pull: --sha256 and --header are for https:// sources; a shardline:// pull"
+    if (sha256 != null || !headers.isEmpty() || !mirrors.isEmpty()) {
+      System.err.println("shardline pull: --sha256, --header and --mirror are for https:// sources; a shardline:// pull"
           + " verifies every chunk and the file's root digest itself");
       return 2;
     }

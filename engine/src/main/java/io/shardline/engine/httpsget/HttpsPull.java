@@ -94,6 +94,13 @@ public final class HttpsPull {
   private volatile long firstByte;
   private URI target;
   private SourceVersion version;
+  /** Every URL ranges are asked of (the first URL's target, then the mirrors that serve its version), and their versions. */
+  private final List<URI> targets = new ArrayList<>();
+  private final List<SourceVersion> versions = new ArrayList<>();
+  /** Mirrors set aside at the probe, with why. */
+  private final List<String> setAside = new ArrayList<>();
+  /** Mirrors still to probe once the first URL is known. */
+  private final List<URI> pending = new ArrayList<>();
   private LocalDestination destination;
   private LocalChunkSink sink;
   private FileManifest listed;
@@ -147,6 +154,7 @@ public final class HttpsPull {
     disk = vertx.createSharedWorkerExecutor("shardline-https-pull-" + System.identityHashCode(this),
         Math.max(2, o.lanes()));
     return probe(1)
+        .compose(v -> probeMirrors())
         .compose(v -> unlessCancelled())
         .compose(v -> disk.executeBlocking(this::prepare, false))
         .compose(v -> unlessCancelled())
@@ -181,35 +189,103 @@ public final class HttpsPull {
     return r;
   }
 
-  /** Step 1: byte 0, for the size, the validators and the URL the redirects lead to. */
+  /**
+   * Step 1: byte 0 of the first URL, for the size, the validators and the URL the redirects lead
+   * to; when it cannot be probed, of the first mirror that can (the others are then its mirrors).
+   */
   private Future<Void> probe(int attempt) {
-    return client.request(request(o.url(), "bytes=0-0")).compose(req -> req.send()).<Void>compose(resp -> {
+    return probe(o.url(), attempt).map(found -> {
+      first(found);
+      pending.addAll(o.mirrors());
+      return (Void) null;
+    }).recover(t -> {
+      if (o.mirrors().isEmpty() || t instanceof ShardlineException e && e.code() == ErrorCode.UNTRUSTED_PEER) {
+        return Future.failedFuture(t);
+      }
+      setAside.add(o.url() + ": " + message(t));
+      return probeNext(new ArrayList<>(o.mirrors()), t);
+    });
+  }
+
+  /** The first of {@code left} that can be probed becomes the first URL; the rest are its mirrors. */
+  private Future<Void> probeNext(List<URI> left, Throwable firstFailure) {
+    if (left.isEmpty()) {
+      return Future.failedFuture(firstFailure);
+    }
+    URI m = left.remove(0);
+    return probe(m, o.attempts()).map(found -> {
+      first(found);
+      pending.addAll(left);
+      return (Void) null;
+    }).recover(t -> {
+      setAside.add(m + ": " + message(t));
+      return probeNext(left, firstFailure);
+    });
+  }
+
+  private void first(Probed found) {
+    version = found.version();
+    target = found.target();
+    targets.add(target);
+    versions.add(version);
+  }
+
+  /** What a probe found: the version a URL serves and where its redirects lead. */
+  private record Probed(SourceVersion version, URI target) {}
+
+  /**
+   * Each mirror's byte 0: a mirror is used only when it serves the first URL's size and, without
+   * {@code --sha256}, the same validators (so a range from it is the same file); else it is set
+   * aside, and so is one that cannot be probed. The pull goes on from the URLs that agree.
+   */
+  private Future<Void> probeMirrors() {
+    Future<Void> all = Future.succeededFuture();
+    for (URI m : pending) {
+      all = all.compose(v -> probe(m, o.attempts()).transform(ar -> {
+        if (ar.failed()) {
+          setAside.add(m + ": " + message(ar.cause()));
+        } else if (ar.result().version().size() != version.size()) {
+          setAside.add(m + ": serves " + ar.result().version().size() + " bytes, " + target + " " + version.size());
+        } else if (o.sha256() == null && !ar.result().version().sameValidators(version)) {
+          setAside.add(m + ": another ETag/Last-Modified than " + target + " (give --sha256 to use it anyway)");
+        } else {
+          targets.add(ar.result().target());
+          versions.add(ar.result().version());
+        }
+        return Future.succeededFuture();
+      }));
+    }
+    return all.andThen(ar -> setAside.forEach(why -> LOG.info("mirror set aside: {}", why)));
+  }
+
+  private Future<Probed> probe(URI url, int attempt) {
+    return client.request(request(url, "bytes=0-0")).compose(req -> req.send()).<Probed>compose(resp -> {
       int status = resp.statusCode();
       if (status == 206 || status == 416) {
         long[] cr = SourceVersion.contentRange(resp.getHeader("Content-Range"));
         if (cr == null || (status == 206 && cr[0] != 0)) {
-          return resp.body().compose(b -> Future.<Void>failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE,
+          return resp.body().compose(b -> Future.<Probed>failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE,
               "the server answered a range request for byte 0 with Content-Range " + resp.getHeader("Content-Range"))));
         }
-        version = new SourceVersion(cr[2], resp.getHeader("ETag"), resp.getHeader("Last-Modified"));
-        target = URI.create(resp.request().absoluteURI());
-        return resp.body().<Void>mapEmpty();
+        Probed p = new Probed(new SourceVersion(cr[2], resp.getHeader("ETag"), resp.getHeader("Last-Modified")),
+            URI.create(resp.request().absoluteURI()));
+        return resp.body().map(b -> p);
       }
       if (status == 200 && "0".equals(resp.getHeader("Content-Length"))) {
         // an empty file: some servers (nginx) answer a range of it with the whole, empty, file
-        version = new SourceVersion(0, resp.getHeader("ETag"), resp.getHeader("Last-Modified"));
-        target = URI.create(resp.request().absoluteURI());
-        return resp.body().<Void>mapEmpty();
+        Probed p = new Probed(new SourceVersion(0, resp.getHeader("ETag"), resp.getHeader("Last-Modified")),
+            URI.create(resp.request().absoluteURI()));
+        return resp.body().map(b -> p);
       }
       if (status == 200) {
         resp.request().reset(); // the whole file is on its way: not wanted here
-        return Future.failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE, "the server at " + o.url().getHost()
+        return Future.failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE, "the server at " + url.getHost()
             + " does not serve byte ranges (it answered 200 to a range request), so the file cannot be pulled in"
             + " parallel or resumed; fetch it with curl instead"));
       }
-      return resp.body().compose(b -> Future.<Void>failedFuture(statusError(status,
+      return resp.body().compose(b -> Future.<Probed>failedFuture(statusError(status,
           b.toString(StandardCharsets.UTF_8))));
-    }).recover(t -> this.<Void>retry(t, attempt, "the probe of " + o.url(), () -> probe(attempt + 1)));
+    }).recover(t -> this.<Probed>retry(t, attempt, "the probe of " + url, () -> probe(url, attempt + 1)));
   }
 
   private <T> Future<T> retry(Throwable t, int attempt, String what, Supplier<Future<T>> again) {
@@ -342,12 +418,13 @@ public final class HttpsPull {
     counters.activeLanes.add(lanes);
     for (int i = 0; i < lanes; i++) {
       Context ctx = ((VertxInternal) vertx).createEventLoopContext();
-      ctx.runOnContext(v -> nextChunk());
+      int src = i % targets.size(); // lanes spread over the URLs that agree, the first URL first
+      ctx.runOnContext(v -> nextChunk(src));
     }
     return fetched.future();
   }
 
-  private void nextChunk() {
+  private void nextChunk(int src) {
     Integer index;
     synchronized (queue) {
       index = fetched.future().isComplete() ? null : queue.poll();
@@ -359,7 +436,7 @@ public final class HttpsPull {
         return;
       }
     }
-    fetchChunk(index, 1).onComplete(ar -> {
+    fetchChunk(index, 1, src).onComplete(ar -> {
       if (ar.failed()) {
         counters.activeLanes.decrement();
         fetched.tryFail(ar.cause());
@@ -368,22 +445,24 @@ public final class HttpsPull {
         }
         return;
       }
-      nextChunk();
+      nextChunk(src);
     });
   }
 
-  private Future<Void> fetchChunk(int index, int attempt) {
+  /** A range from URL {@code src}; a failed try goes to the next URL (with one, the same). */
+  private Future<Void> fetchChunk(int index, int attempt, int src) {
     long first = listed.chunkOffset(index);
     int len = listed.chunkLength(index);
     long last = first + len - 1;
-    return client.request(request(target, "bytes=" + first + "-" + last)).compose(req -> req.send())
-        .compose(resp -> body(resp, first, last, len))
+    return client.request(request(targets.get(src), "bytes=" + first + "-" + last)).compose(req -> req.send())
+        .compose(resp -> body(resp, first, last, len, versions.get(src)))
         .compose(buf -> disk.executeBlocking(() -> store(index, buf), false))
-        .recover(t -> retry(t, attempt, "range " + first + "-" + last, () -> fetchChunk(index, attempt + 1)));
+        .recover(t -> retry(t, attempt, "range " + first + "-" + last + " of " + targets.get(src),
+            () -> fetchChunk(index, attempt + 1, (src + 1) % targets.size())));
   }
 
   /** The body of a range's answer into one pooled buffer, after the answer was checked. */
-  private Future<ByteBuf> body(HttpClientResponse resp, long first, long last, int len) {
+  private Future<ByteBuf> body(HttpClientResponse resp, long first, long last, int len, SourceVersion version) {
     int status = resp.statusCode();
     if (status != 206) {
       if (status == 200) {
@@ -588,6 +667,7 @@ public final class HttpsPull {
     return new HttpsPullResult(o.url().toString(), file, version == null ? 0 : version.size(), seconds,
         firstByte == 0 ? 0 : (firstByte - started) / 1e9, o.lanes(), chunks, resumedChunks, resumedBytes,
         retries.get(), published, verified, by, sha, version == null ? null : version.etag(),
-        version == null ? null : version.lastModified(), new ArrayList<>(errors));
+        version == null ? null : version.lastModified(), new ArrayList<>(errors), Math.max(1, targets.size()),
+        List.copyOf(setAside));
   }
 }

@@ -20,6 +20,7 @@ public final class HttpsPullOptions {
   public static final int DEFAULT_ATTEMPTS = 8;
 
   private URI url;
+  private List<URI> mirrors = List.of();
   private Path destination;
   private int lanes = DEFAULT_LANES;
   private int chunkSize = DEFAULT_CHUNK_SIZE;
@@ -35,6 +36,9 @@ public final class HttpsPullOptions {
 
   public URI url() { return url; }
   public HttpsPullOptions url(URI v) { url = v; return this; }
+  /** Other URLs of the same file: ranges are spread over every URL that serves the same version. */
+  public List<URI> mirrors() { return mirrors; }
+  public HttpsPullOptions mirrors(List<URI> v) { mirrors = List.copyOf(v); return this; }
   public Path destination() { return destination; }
   public HttpsPullOptions destination(Path v) { destination = v; return this; }
   public int lanes() { return lanes; }
@@ -109,6 +113,11 @@ public final class HttpsPullOptions {
   public void validate() {
     if (url == null || !"https".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
       throw new IllegalArgumentException("an HTTPS source is https://HOST[:PORT]/PATH, got " + url);
+    }
+    for (URI m : mirrors) {
+      if (!"https".equalsIgnoreCase(m.getScheme()) || m.getHost() == null) {
+        throw new IllegalArgumentException("a mirror is https://HOST[:PORT]/PATH, got " + m);
+      }
     }
     if (destination == null) {
       throw new IllegalArgumentException("LOCAL_DIR is missing");

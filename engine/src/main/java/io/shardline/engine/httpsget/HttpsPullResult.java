@@ -9,10 +9,13 @@ import java.util.List;
  * matched {@code --sha256} ({@code verifiedBy: "sha256"}); without it the file is published when
  * every range named the same version ({@code verifiedBy: "etag"}: the same {@code ETag} and
  * {@code Last-Modified} and size on every response), which detects a change but is no digest.
+ * {@code urls}: how many URLs the ranges were spread over (the first and the mirrors that agreed);
+ * {@code mirrorsSetAside}: the mirrors that were not used, with why.
  */
 public record HttpsPullResult(String source, String file, long bytes, double seconds, double firstByteSeconds,
     int lanes, int chunks, int resumedChunks, long resumedBytes, int retries, boolean published, boolean verified,
-    String verifiedBy, String sha256, String etag, String lastModified, List<String> errors) {
+    String verifiedBy, String sha256, String etag, String lastModified, List<String> errors, int urls,
+    List<String> mirrorsSetAside) {
 
   /** The file was published (exit 0). */
   public boolean ok() {
@@ -30,6 +33,8 @@ public record HttpsPullResult(String source, String file, long bytes, double sec
         .put("lanes", lanes).put("chunks", chunks).put("resumedChunks", resumedChunks)
         .put("resumedBytes", resumedBytes).put("retries", retries).put("published", published)
         .put("verified", verified).put("verifiedBy", verifiedBy).put("sha256", sha256).put("etag", etag)
-        .put("lastModified", lastModified).put("ok", ok()).put("errors", new JsonArray(List.copyOf(errors)));
+        .put("lastModified", lastModified).put("urls", urls)
+        .put("mirrorsSetAside", new JsonArray(List.copyOf(mirrorsSetAside)))
+        .put("ok", ok()).put("errors", new JsonArray(List.copyOf(errors)));
   }
 }

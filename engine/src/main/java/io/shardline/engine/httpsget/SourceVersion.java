@@ -16,6 +16,11 @@ import java.util.Objects;
  */
 public record SourceVersion(long size, String etag, String lastModified) {
   /** Whether the server gave anything a change could be detected by. */
+  /** Whether {@code other} names the same validators (ETag and Last-Modified, absent ones equal). */
+  public boolean sameValidators(SourceVersion other) {
+    return java.util.Objects.equals(etag, other.etag) && java.util.Objects.equals(lastModified, other.lastModified);
+  }
+
   public boolean hasValidator() {
     return etag != null || lastModified != null;
   }

@@ -325,6 +325,24 @@ class HttpsPullTest {
   }
 
   @Test
+  void mirrorsOfTheSameVersionShareTheRangesAndOthersAreSetAside() throws Exception {
+    Path copy = Files.createDirectories(root.resolve("copy"));
+    Files.copy(root.resolve("ckpt.bin"), copy.resolve("ckpt.bin"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    TestFiles.write(copy.resolve("other.bin"), 1000, 9);
+    int dead = freePort();
+    HttpsPullOptions o = trusting().lanes(4).chunkSize(1024 * 1024).mirrors(List.of(
+        URI.create(base + "/copy/ckpt.bin"), URI.create(base + "/copy/other.bin"),
+        URI.create("https://127.0.0.1:" + dead + "/ckpt.bin")));
+    HttpsPullResult r = pull(base + "/ckpt.bin", tmp.resolve("mirrored"), o);
+    assertTrue(r.ok(), r.errors().toString());
+    assertArrayEquals(file, Files.readAllBytes(tmp.resolve("mirrored/ckpt.bin")));
+    assertEquals(2, r.urls(), r.toJson().encode());
+    assertEquals(2, r.mirrorsSetAside().size(), r.toJson().encode());
+    assertTrue(r.mirrorsSetAside().get(0).contains("serves 1000 bytes"), r.mirrorsSetAside().toString());
+  }
+
+  @Test
   void optionsAreCheckedWithClearMessages() {
     assertEquals(32, HttpsPullOptions.parseSha256("ab".repeat(32)).length);
     assertThrowsMessage(() -> HttpsPullOptions.parseSha256("abc"), "64 hex digits");
