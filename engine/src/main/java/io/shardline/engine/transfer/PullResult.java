@@ -7,12 +7,13 @@ import java.util.List;
  * The outcome of a pull, as the CLI prints it (JSON with --json). {@code firstByteSeconds}: from the
  * session's start to the first chunk's DATA (-1 if none came); {@code streamedFiles}: files the
  * server listed streamed (v4), summed while their chunks flowed; {@code sources}: what each source
- * (in order of preference) gave, and why a source was set aside.
+ * (in order of preference) gave, and why a source was set aside; {@code notYet}: GETs a relay
+ * answered NOT_YET (v5), asked again later.
  */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
     long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
     Compression compression, long[] codecChunks, java.util.Map<String, String> digests, double firstByteSeconds,
-    long streamedFiles, List<Source> sources) {
+    long streamedFiles, List<Source> sources, long notYet) {
 
   /** One source's share: its lanes, the DATA frames and wire bytes its lanes received, its failure or null. */
   public record Source(String url, int lanes, long chunks, long wireBytes, String error) {}
@@ -49,6 +50,7 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
         .append(",\"resumedChunks\":").append(resumedChunks)
         .append(",\"reconnects\":").append(reconnects)
         .append(",\"streamedFiles\":").append(streamedFiles)
+        .append(",\"notYet\":").append(notYet)
         .append(",\"compression\":\"").append(compression.name().toLowerCase(java.util.Locale.ROOT)).append('"')
         .append(",\"ratio\":").append(String.format(java.util.Locale.ROOT, "%.4f", ratio()))
         .append(",\"codecs\":{\"identity\":").append(codecChunks[0])

@@ -714,7 +714,7 @@ public final class PullSession {
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
         counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix, digests(),
         counters.firstDataNanos() == 0 ? -1 : (counters.firstDataNanos() - started) / 1e9, counters.streamedFiles.sum(),
-        sourceFigures());
+        sourceFigures(), counters.notYet.sum());
   }
 
   /** Per source, in order of preference: lanes, chunks and wire bytes received, failure. */
