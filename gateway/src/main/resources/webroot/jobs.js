@@ -167,6 +167,10 @@ function render(entry) {
   part(node, 'job-state').textContent = job.state;
   part(node, 'job-source').textContent = job.source;
   part(node, 'job-dest').textContent = job.destination;
+  const where = typeof job.node === 'string' ? job.node : '';
+  part(node, 'job-node-name').textContent = where;
+  part(node, 'job-node').hidden = !where;
+  part(node, 'job-node').title = where ? 'Runs on cluster member ' + where : '';
 
   const pct = job.state === 'succeeded' ? 100 : Math.max(0, Math.min(100, Number(job.percent) || 0));
   const bar = part(node, 'progress');

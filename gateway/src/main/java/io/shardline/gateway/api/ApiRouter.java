@@ -67,7 +67,7 @@ public final class ApiRouter {
       rb.rootHandler(auth); // a security policy: runs before the body is read
       rb.rootHandler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
       JobsApi api = new JobsApi(jobs, node);
-      EventStream events = new EventStream(vertx, jobs, runner, heartbeatMs);
+      EventStream events = new EventStream(vertx, jobs, runner, heartbeatMs, api::view);
       for (OpenAPIRoute r : rb.getRoutes()) {
         r.setDoSecurity(false); // AuthHandler does it, for every route
         r.addHandler(AuthHandler.required()); // every contract route needs a caller, however its path was spelled

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,6 +99,40 @@ final class Browser implements AutoCloseable {
     }
   }
 
+  /**
+   * Saves a screenshot of the whole page (not just the window) under target/screenshots; with
+   * {@code phone}, as a 390 px wide phone shows it, after checking nothing scrolls sideways there.
+   */
+  Path shoot(String name, boolean phone) throws Exception {
+    ChromeDriver d = driver;
+    d.executeScript("window.scrollTo(0, 0); if (document.activeElement) document.activeElement.blur();");
+    if (phone) {
+      d.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+          Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+    }
+    try {
+      Number width = (Number) d.executeScript("return document.documentElement.scrollWidth");
+      Number height = (Number) d.executeScript("return document.documentElement.scrollHeight");
+      if (phone) {
+        Number client = (Number) d.executeScript("return document.documentElement.clientWidth");
+        if (width.intValue() > client.intValue()) {
+          throw new AssertionError("no sideways scrolling on a phone: " + width + " > " + client);
+        }
+      }
+      Map<String, Object> shot = d.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+          "captureBeyondViewport", true, "clip", Map.of("x", 0, "y", 0, "width", width, "height",
+              Math.min(height.intValue(), 6000), "scale", 1)));
+      Path dir = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots").toAbsolutePath();
+      Files.createDirectories(dir);
+      Path out = dir.resolve(name);
+      Files.write(out, Base64.getDecoder().decode((String) shot.get("data")));
+      return out;
+    } finally {
+      if (phone) {
+        d.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+      }
+    }
+  }
   @Override
   public void close() {
     try {
