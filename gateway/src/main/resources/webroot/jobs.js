@@ -2,9 +2,12 @@
  * The job list: GET jobs (re-read every few seconds), each job a card cloned from the page's
  * template, and a live event stream for the jobs that are not over. What a card offers comes from
  * the job itself: its buttons are the server's "actions", and "ended" says when to stop following it.
+ * A followed job's progress events also feed its throughput chart (series.js, chart.js).
  */
 import { api, problemText, session, unauthorized, worthShowing } from './api.js';
+import { ThroughputChart } from './chart.js';
 import { announce, el, part, setConn, show } from './dom.js';
+import { RateSeries } from './series.js';
 import { EventStreamReader } from './sse.js';
 import { eventSummary, fmtBytes, fmtEta, fmtLimit, fmtPercent, fmtRate, fmtTime, jobName, limitInput } from './format.js';
 
@@ -14,7 +17,7 @@ const MAX_STREAMS = 4;
 /** How long the Cancel button waits for its confirming second click. */
 const CONFIRM_MS = 5000;
 
-/** id -> { job, node, stream, added, gone } */
+/** id -> { job, node, stream, added, gone, series, chart } */
 const jobs = new Map();
 let refreshTimer = 0;
 let refreshing = null;
@@ -115,7 +118,11 @@ export function addSubmitted(job) {
 function upsert(job, fromList) {
   let entry = jobs.get(job.id);
   if (!entry) {
-    entry = { job, node: createNode(job), stream: null, added: performance.now(), gone: false };
+    const node = createNode(job);
+    entry = {
+      job, node, stream: null, added: performance.now(), gone: false,
+      series: new RateSeries(), chart: new ThroughputChart(part(node, 'job-chart')),
+    };
     jobs.set(job.id, entry);
     render(entry);
     return entry;
@@ -393,7 +400,11 @@ function follow(id) {
       try { payload = JSON.parse(data); } catch (e) { return; }
       const job = type === 'state' ? payload.job : type === 'progress' ? payload : null;
       if (job && job.id === id) {
-        upsert(job, false);
+        const entry = upsert(job, false);
+        if (type === 'progress') { // the chart's samples: the counters as this page received them
+          entry.series.add(performance.now(), job.bytesDone, job.wireBytes);
+          entry.chart.draw(entry.series, jobName(job));
+        }
         setConn('live', 'Live');
       }
     },

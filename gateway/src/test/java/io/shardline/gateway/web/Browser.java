@@ -133,6 +133,18 @@ final class Browser implements AutoCloseable {
       }
     }
   }
+  /** Saves a screenshot of one element (scrolled into view) under target/screenshots. */
+  Path shootElement(org.openqa.selenium.By element, String name) throws Exception {
+    org.openqa.selenium.WebElement e = driver.findElement(element);
+    driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", e);
+    byte[] png = e.getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
+    Path dir = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots").toAbsolutePath();
+    Files.createDirectories(dir);
+    Path out = dir.resolve(name);
+    Files.write(out, png);
+    return out;
+  }
+
   @Override
   public void close() {
     try {

@@ -27,7 +27,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The gateway's web page in a real headless Chromium: a refused token, a job the server refuses,
  * then a job submitted through the form whose progress bar moves live (server-sent events read
- * with fetch) to 100% and whose state becomes succeeded. Screenshots go to
+ * with fetch) to 100% and whose state becomes succeeded, with a throughput chart (payload and wire
+ * rate) drawn from those events. Screenshots go to
  * {@code target/screenshots/}. Skipped when the system Chromium or chromedriver is missing.
  */
 class WebPageBrowserTest {
@@ -148,6 +149,7 @@ class WebPageBrowserTest {
     assertEquals("4 / 4", seen.get("files"), "files text: " + seen);
     assertEquals("done", seen.get("eta"), "eta text: " + seen);
     between.addAll(recordedBar(d));
+    assertChart(d, id, 4);
     assertTrue(between.size() >= 4, "the bar moved live through several values, saw " + between);
     assertTrue(rates.stream().anyMatch(r -> r.matches("[0-9.]+ [kMG]bit/s")), "a rate in bit units, saw " + rates);
     assertEquals(0, d.findElements(By.cssSelector("li.job[data-job-id='" + id + "'] [data-action]")).stream()
@@ -200,6 +202,8 @@ class WebPageBrowserTest {
     TreeSet<Double> after = new TreeSet<>();
     watch(d, id2, s -> after.size() >= 4, after, new ArrayList<>());
     assertTrue(after.size() >= 4 && after.first() >= before, "live progress after the restart: " + before + " then " + after);
+    assertChart(d, id2, 8);
+    System.out.println("WebPageBrowserTest: throughput chart screenshot: " + b.shootElement(card(id2), "web-page-chart.png"));
     assertEquals("Live", d.findElement(By.id("conn-text")).getText());
     WebElement cancel = action(d, id2, "cancel");
     cancel.click();
@@ -237,6 +241,42 @@ class WebPageBrowserTest {
         "the form is disabled for a viewer");
     assertEquals(2, h.call("GET", "/api/v1/jobs", GatewayHarness.VIEWER, null).json().getInteger("total"), "no job added");
     b.shoot("web-page-viewer.png", true);
+  }
+
+  /**
+   * The job's throughput chart has at least {@code min} points in both series (payload and wire,
+   * drawn as SVG polylines), a rate scale in bit/s units and a time axis, and is shown.
+   */
+  @SuppressWarnings("unchecked")
+  private static void assertChart(WebDriver d, String id, int min) {
+    Map<String, Object> c = (Map<String, Object>) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+        "const n = document.querySelector('li.job[data-job-id=\"' + arguments[0] + '\"]');"
+            + "const f = n.querySelector('.job-chart'); const svg = f.querySelector('svg.chart');"
+            + "const pairs = (cls) => (svg.querySelector('polyline.' + cls).getAttribute('points') || '').trim()"
+            + "  .split(/\\s+/).filter(Boolean);"
+            + "const nums = (cls) => pairs(cls).map((p) => p.split(',').map(Number));"
+            + "return {hidden: f.hidden, points: Number(svg.dataset.points), top: Number(svg.dataset.top),"
+            + " payload: nums('series-payload'), wire: nums('series-wire'),"
+            + " y: [...svg.querySelectorAll('.chart-y text')].map((t) => t.textContent),"
+            + " x: [...svg.querySelectorAll('.chart-x text')].map((t) => t.textContent),"
+            + " legend: f.querySelector('.chart-legend').textContent.replace(/\\s+/g, ' ').trim()};",
+        id);
+    String what = "chart of " + id + ": " + c;
+    assertEquals(false, c.get("hidden"), what);
+    List<List<Number>> payload = (List<List<Number>>) c.get("payload");
+    List<List<Number>> wire = (List<List<Number>>) c.get("wire");
+    assertTrue(payload.size() >= min && wire.size() >= min, what);
+    assertEquals(((Number) c.get("points")).intValue(), payload.size(), what);
+    assertTrue(payload.stream().allMatch(p -> p.size() == 2), what);
+    assertTrue(payload.stream().anyMatch(p -> p.get(1).doubleValue() < 100)
+        && wire.stream().anyMatch(p -> p.get(1).doubleValue() < 100), "both series rise above the bottom: " + what);
+    assertTrue(((Number) c.get("top")).doubleValue() > 0, what);
+    List<String> y = (List<String>) c.get("y");
+    assertTrue(y.size() >= 3 && y.get(0).equals("0") && y.subList(1, y.size()).stream()
+        .allMatch(l -> l.matches("[0-9.]+ [kMG]bit/s")), "rate labels in bit units: " + what);
+    assertTrue(!((List<String>) c.get("x")).isEmpty() && ((List<String>) c.get("x")).stream()
+        .allMatch(l -> l.matches("[0-9]+ s|[0-9]+ min|[0-9]+:[0-9]{2}")), "time labels: " + what);
+    assertTrue(((String) c.get("legend")).matches("Payload .* Wire .*"), "the legend names both series: " + what);
   }
 
   /** Polls the page's view of the job until {@code done} holds; notes the bar's values and rates while running. */
