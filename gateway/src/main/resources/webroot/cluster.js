@@ -53,19 +53,20 @@ function render(view) {
   // each member's row is kept and updated in place, so nothing flickers or loses focus every few seconds
   const rows = new Map([...el.members.children].map((li) => [li.dataset.node, li]));
   let prev = null;
-  for (const m of members) {
+  members.forEach((m, i) => {
     const name = typeof m.node === 'string' ? m.node : '?';
-    let li = rows.get(name);
-    rows.delete(name);
+    const key = typeof m.node === 'string' ? m.node : '?' + i; // a member not named yet
+    let li = rows.get(key);
+    rows.delete(key);
     if (!li) {
       li = el.memberTemplate.content.firstElementChild.cloneNode(true);
-      li.dataset.node = name;
+      li.dataset.node = key;
     }
     renderMember(li, name, m);
     const want = prev ? prev.nextSibling : el.members.firstChild;
     if (want !== li) el.members.insertBefore(li, want);
     prev = li;
-  }
+  });
   for (const gone of rows.values()) gone.remove();
 }
 
