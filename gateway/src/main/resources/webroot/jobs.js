@@ -28,6 +28,18 @@ function actionsOf(job) {
   return Array.isArray(job.actions) ? job.actions : [];
 }
 
+/** Redraws the charts at their new width once the window has been resized (on the next frame, once). */
+let resizeFrame = 0;
+window.addEventListener('resize', () => {
+  if (resizeFrame) return;
+  resizeFrame = requestAnimationFrame(() => {
+    resizeFrame = 0;
+    for (const entry of jobs.values()) {
+      if (entry.series.points.length > 1) entry.chart.draw(entry.series, jobName(entry.job));
+    }
+  });
+});
+
 /** Re-reads the job list now (once more after the one in flight, if any), then every REFRESH_MS. */
 export function refresh() {
   clearTimeout(refreshTimer);
@@ -402,7 +414,8 @@ function follow(id) {
       if (job && job.id === id) {
         const entry = upsert(job, false);
         if (type === 'progress') { // the chart's samples: the counters as this page received them
-          entry.series.add(performance.now(), job.bytesDone, job.wireBytes);
+          // payload: what this attempt moved (resumed bytes, found at the destination, are not a rate)
+          entry.series.add(performance.now(), job.bytesDone - (job.bytesResumed || 0), job.wireBytes);
           entry.chart.draw(entry.series, jobName(job));
         }
         setConn('live', 'Live');

@@ -1,6 +1,6 @@
 /*
- * A job's throughput over time, from the byte counters of its progress events: payload (bytesDone,
- * verified at the destination) and wire (wireBytes, received on the wire). Rates are derived from
+ * A job's throughput over time, from two byte counters of its progress events: payload (what the
+ * attempt moved, bytesDone - bytesResumed) and wire (wireBytes, received). Rates are derived from
  * the counters' deltas over a short window, in bits per second. Pure: no DOM and no clock, times
  * are given by the caller (ms), so every function here is a function of its arguments.
  */

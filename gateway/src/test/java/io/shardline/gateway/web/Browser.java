@@ -109,6 +109,8 @@ final class Browser implements AutoCloseable {
     if (phone) {
       d.executeCdpCommand("Emulation.setDeviceMetricsOverride",
           Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+      // two frames: what the page redraws on resize (the throughput charts) is drawn before the shot
+      d.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));");
     }
     try {
       Number width = (Number) d.executeScript("return document.documentElement.scrollWidth");
