@@ -7,6 +7,7 @@
  *   dom.js     the page's fixed elements and small DOM helpers
  *   jobs.js    the job list and its live streams; each card's buttons are the job's "actions"
  *   form.js    the new-job form
+ *   cluster.js the cluster's members (hidden for a gateway alone)
  *   app.js     this file: sign-in and sign-out, and the wiring
  *
  * The token lives in sessionStorage and goes out as "Authorization: Bearer". The job list comes
@@ -14,6 +15,7 @@
  * over GET api/v1/jobs/{id}/events. Server text is only ever put in the page with textContent.
  */
 import { api, endSession, onAuthProblem, problemText, saveReadOnly, saveSession, session } from './api.js';
+import { clearCluster, refreshCluster } from './cluster.js';
 import { el, setConn, show } from './dom.js';
 import { initForm, renderForm, resetForm } from './form.js';
 import { clearJobs, refresh, renderAllActions } from './jobs.js';
@@ -30,6 +32,7 @@ function showLogin(message) {
 function signOut(message) {
   endSession();
   clearJobs();
+  clearCluster();
   resetForm();
   setReadOnly(false);
   showLogin(message);
@@ -62,6 +65,7 @@ function startApp() {
   setReadOnly(session.readOnly);
   setConn('idle', 'Connecting…');
   refresh();
+  refreshCluster();
   el.jobForm.querySelector('input').focus();
 }
 
@@ -94,7 +98,10 @@ el.filter.addEventListener('change', () => {
   refresh();
 });
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && session.token) refresh();
+  if (document.visibilityState === 'visible' && session.token) {
+    refresh();
+    refreshCluster();
+  }
 });
 
 if (session.token) startApp();

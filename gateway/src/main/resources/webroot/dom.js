@@ -12,7 +12,8 @@ export const el = {
   jobFields: $('job-fields'), readonlyNote: $('readonly-note'), formError: $('form-error'),
   formOk: $('form-ok'), submit: $('submit'), filter: $('filter'), jobsCount: $('jobs-count'),
   jobsError: $('jobs-error'), jobsEmpty: $('jobs-empty'), jobsMore: $('jobs-more'), list: $('jobs'),
-  template: $('job-template'), announce: $('announce'),
+  template: $('job-template'), announce: $('announce'), cluster: $('cluster'), clusterCount: $('cluster-count'),
+  clusterError: $('cluster-error'), members: $('members'), memberTemplate: $('member-template'),
 };
 
 /** Puts text in a node and shows it, or hides it when there is none. */

@@ -112,3 +112,11 @@ function stats(d) {
   if (d.verified) parts.push('verified');
   return parts.join(', ');
 }
+
+/** Seconds on a time axis: 45 s, 2 min, 1:30. */
+export function fmtElapsed(s) {
+  s = Math.max(0, Math.round(s));
+  if (s < 60) return s + ' s';
+  if (s % 60 === 0) return s / 60 + ' min';
+  return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+}

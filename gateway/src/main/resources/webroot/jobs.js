@@ -2,9 +2,12 @@
  * The job list: GET jobs (re-read every few seconds), each job a card cloned from the page's
  * template, and a live event stream for the jobs that are not over. What a card offers comes from
  * the job itself: its buttons are the server's "actions", and "ended" says when to stop following it.
+ * A followed job's progress events also feed its throughput chart (series.js, chart.js).
  */
 import { api, problemText, session, unauthorized, worthShowing } from './api.js';
+import { ThroughputChart } from './chart.js';
 import { announce, el, part, setConn, show } from './dom.js';
+import { RateSeries } from './series.js';
 import { EventStreamReader } from './sse.js';
 import { eventSummary, fmtBytes, fmtEta, fmtLimit, fmtPercent, fmtRate, fmtTime, jobName, limitInput } from './format.js';
 
@@ -14,7 +17,7 @@ const MAX_STREAMS = 4;
 /** How long the Cancel button waits for its confirming second click. */
 const CONFIRM_MS = 5000;
 
-/** id -> { job, node, stream, added, gone } */
+/** id -> { job, node, stream, added, gone, series, chart } */
 const jobs = new Map();
 let refreshTimer = 0;
 let refreshing = null;
@@ -24,6 +27,18 @@ let refreshAgain = false;
 function actionsOf(job) {
   return Array.isArray(job.actions) ? job.actions : [];
 }
+
+/** Redraws the charts at their new width once the window has been resized (on the next frame, once). */
+let resizeFrame = 0;
+window.addEventListener('resize', () => {
+  if (resizeFrame) return;
+  resizeFrame = requestAnimationFrame(() => {
+    resizeFrame = 0;
+    for (const entry of jobs.values()) {
+      if (entry.series.points.length > 1) entry.chart.draw(entry.series, jobName(entry.job));
+    }
+  });
+});
 
 /** Re-reads the job list now (once more after the one in flight, if any), then every REFRESH_MS. */
 export function refresh() {
@@ -115,7 +130,11 @@ export function addSubmitted(job) {
 function upsert(job, fromList) {
   let entry = jobs.get(job.id);
   if (!entry) {
-    entry = { job, node: createNode(job), stream: null, added: performance.now(), gone: false };
+    const node = createNode(job);
+    entry = {
+      job, node, stream: null, added: performance.now(), gone: false,
+      series: new RateSeries(), chart: new ThroughputChart(part(node, 'job-chart')),
+    };
     jobs.set(job.id, entry);
     render(entry);
     return entry;
@@ -167,6 +186,10 @@ function render(entry) {
   part(node, 'job-state').textContent = job.state;
   part(node, 'job-source').textContent = job.source;
   part(node, 'job-dest').textContent = job.destination;
+  const where = typeof job.node === 'string' ? job.node : '';
+  part(node, 'job-node-name').textContent = where;
+  part(node, 'job-node').hidden = !where;
+  part(node, 'job-node').title = where ? 'Runs on cluster member ' + where : '';
 
   const pct = job.state === 'succeeded' ? 100 : Math.max(0, Math.min(100, Number(job.percent) || 0));
   const bar = part(node, 'progress');
@@ -389,7 +412,12 @@ function follow(id) {
       try { payload = JSON.parse(data); } catch (e) { return; }
       const job = type === 'state' ? payload.job : type === 'progress' ? payload : null;
       if (job && job.id === id) {
-        upsert(job, false);
+        const entry = upsert(job, false);
+        if (type === 'progress') { // the chart's samples: the counters as this page received them
+          // payload: what this attempt moved (resumed bytes, found at the destination, are not a rate)
+          entry.series.add(performance.now(), job.bytesDone - (job.bytesResumed || 0), job.wireBytes);
+          entry.chart.draw(entry.series, jobName(job));
+        }
         setConn('live', 'Live');
       }
     },

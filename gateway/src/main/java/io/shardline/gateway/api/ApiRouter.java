@@ -67,9 +67,14 @@ public final class ApiRouter {
       rb.rootHandler(auth); // a security policy: runs before the body is read
       rb.rootHandler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
       JobsApi api = new JobsApi(jobs, node);
-      EventStream events = new EventStream(vertx, jobs, runner, heartbeatMs);
+      EventStream events = new EventStream(vertx, jobs, runner, heartbeatMs, api::view);
       for (OpenAPIRoute r : rb.getRoutes()) {
         r.setDoSecurity(false); // AuthHandler does it, for every route
+        PathParameterCheck check = PathParameterCheck.of(r.getOperation(), contract.getSchemaRepository());
+        if (check != null) { // GET jobs/{id} and the like: the contract's check without a worker thread
+          r.setDoValidation(false);
+          r.addHandler(check);
+        }
         r.addHandler(AuthHandler.required()); // every contract route needs a caller, however its path was spelled
       }
       rb.getRoute("submitJob").addHandler(forwarding.forSubmit(api::submit));

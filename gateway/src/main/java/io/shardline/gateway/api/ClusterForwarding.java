@@ -24,6 +24,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -51,9 +53,22 @@ public final class ClusterForwarding {
   /** Connections to one member at most (each forwarded event stream holds one). */
   static final int MAX_CONNECTIONS_PER_MEMBER = 256;
 
+  /** Jobs whose holder is remembered as a hint for GETs, at most (then the hints start again). */
+  static final int MAX_HINTS = 100_000;
+  /**
+   * How long a hint is used: a holder changes only by a takeover, after a lease has lapsed, and a
+   * hint at most this old is checked by the answer anyway.
+   */
+  static final long HINT_NANOS = 1_000_000_000L;
+
   private final Supplier<GatewayCluster> cluster;
   private final JobService jobs;
   private final HttpClient client;
+  /** job id -> the member the job map last named as its holder (see {@link #forJob}). */
+  private final Map<String, Hint> holders = new ConcurrentHashMap<>();
+
+  /** A job's holder as the job map named it at {@code at} ({@link System#nanoTime()}). */
+  private record Hint(String node, long at) {}
 
   /**
    * @param cluster this member's cluster membership, or null (alone, or not joined yet)
@@ -77,7 +92,14 @@ public final class ClusterForwarding {
     return rc.request().getHeader(FORWARDED) != null;
   }
 
-  /** Wraps the handler of a route about one job ({@code :id}): the member that holds the job answers. */
+  /**
+   * Wraps the handler of a route about one job ({@code :id}): the member that holds the job
+   * answers. A {@code GET} goes to the member the job map named as its holder when this member
+   * read it less than {@link #HINT_NANOS} ago (a hint, kept here), since reading the map's entry
+   * is a remote get: under load it bounded forwarded GETs to a few hundred a second. A hinted
+   * member that answers 404 (it lost the job) or not at all is not taken at its word: the map is
+   * read and the request sent where it says. Commands always read the map.
+   */
   public Handler<RoutingContext> forJob(Handler<RoutingContext> local) {
     return rc -> {
       GatewayCluster c = cluster.get();
@@ -86,16 +108,31 @@ public final class ClusterForwarding {
         local.handle(rc);
         return;
       }
-      c.owner(id).compose(owner -> owner != null ? Future.succeededFuture(owner) : search(rc, c, id))
-          .onComplete(ar -> {
-            String owner = ar.succeeded() ? ar.result() : null;
-            if (owner == null || owner.equals(c.node())) {
-              local.handle(rc); // no member holds it: this one answers 404
-            } else {
-              forward(rc, c, owner);
-            }
-          });
+      Hint hint = rc.request().method() == HttpMethod.GET ? holders.get(id) : null;
+      if (hint != null && System.nanoTime() - hint.at() < HINT_NANOS && !hint.node().equals(c.node())) {
+        forward(rc, c, hint.node(), () -> lookUp(rc, c, id, local));
+      } else {
+        lookUp(rc, c, id, local);
+      }
     };
+  }
+
+  /** Asks the job map (or, for a job no member recorded, the members) who holds the job, and sends the request there. */
+  private void lookUp(RoutingContext rc, GatewayCluster c, String id, Handler<RoutingContext> local) {
+    holders.remove(id);
+    c.owner(id).compose(owner -> owner != null ? Future.succeededFuture(owner) : search(rc, c, id))
+        .onComplete(ar -> {
+          String owner = ar.succeeded() ? ar.result() : null;
+          if (owner == null || owner.equals(c.node())) {
+            local.handle(rc); // no member holds it: this one answers 404
+          } else {
+            if (holders.size() >= MAX_HINTS) {
+              holders.clear();
+            }
+            holders.put(id, new Hint(owner, System.nanoTime()));
+            forward(rc, c, owner, null);
+          }
+        });
   }
 
   /** A job no member recorded (from before the cluster): the member whose API knows it. */
@@ -141,7 +178,7 @@ public final class ClusterForwarding {
         if (ar.failed() || ar.result().equals(c.node())) {
           local.handle(rc);
         } else {
-          forward(rc, c, ar.result());
+          forward(rc, c, ar.result(), null);
         }
       });
     };
@@ -256,8 +293,11 @@ public final class ClusterForwarding {
     return o;
   }
 
-  /** Sends the request to {@code node}'s API as it came, and pipes the answer back (streams stay streams). */
-  private void forward(RoutingContext rc, GatewayCluster c, String node) {
+  /**
+   * Sends the request to {@code node}'s API as it came, and pipes the answer back (streams stay
+   * streams). With {@code otherwise}, a 404 or no answer runs it instead of being relayed.
+   */
+  private void forward(RoutingContext rc, GatewayCluster c, String node, Runnable otherwise) {
     c.memberInfos().compose(members -> {
       String api = members.stream().filter(m -> node.equals(m.getString("node"))).map(m -> m.getString("api"))
           .findFirst().orElse(null);
@@ -273,6 +313,14 @@ public final class ClusterForwarding {
       Buffer body = rc.body() == null ? null : rc.body().buffer();
       return client.request(o).compose(req -> body == null || body.length() == 0 ? req.send() : req.send(body));
     }).onComplete(ar -> {
+      if (otherwise != null && (ar.failed() || ar.result().statusCode() == 404)) {
+        if (ar.failed()) {
+          otherwise.run();
+        } else {
+          ar.result().body().onComplete(x -> otherwise.run()); // read to its end: the connection is reused
+        }
+        return;
+      }
       if (ar.failed()) {
         Problem.send(rc, 502, "the job's gateway " + node + " did not answer: " + ar.cause().getMessage());
         return;

@@ -11,13 +11,15 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * {@code GET /api/v1/jobs/{id}/events}: server-sent events for one job. Each state change is an
  * event {@code state} whose id is its journal sequence number, so a client that reconnects with
  * {@code Last-Event-ID} is first sent every change it missed; {@code progress} events (no id)
  * follow every {@link JobRunner#TICK_MS} ms while the job runs, and are skipped, never queued,
- * while the client reads slower than they come. The stream ends once the job has ended.
+ * while the client reads slower than they come. The stream ends once the job has ended. Each
+ * event's job is the same view as {@code GET jobs/{id}} (in a cluster, naming this member).
  */
 public final class EventStream {
   /** The longest time between two writes on a stream (a comment line when nothing else is sent). */
@@ -27,16 +29,19 @@ public final class EventStream {
   private final JobService jobs;
   private final JobRunner runner;
   private final long heartbeatMs;
+  private final Function<Job, JsonObject> view;
 
   /**
    * @param heartbeatMs the longest silence on a stream: below the server's idle timeout, so an
    *     open stream is never closed as idle
+   * @param view a job as the API shows it
    */
-  public EventStream(Vertx vertx, JobService jobs, JobRunner runner, long heartbeatMs) {
+  public EventStream(Vertx vertx, JobService jobs, JobRunner runner, long heartbeatMs, Function<Job, JsonObject> view) {
     this.vertx = vertx;
     this.jobs = jobs;
     this.runner = runner;
     this.heartbeatMs = heartbeatMs;
+    this.view = view;
   }
 
   public void handle(RoutingContext rc) {
@@ -54,11 +59,11 @@ public final class EventStream {
         .putHeader("Cache-Control", "no-store")
         .putHeader("X-Accel-Buffering", "no");
     if (after < 0) {
-      send(res, "state", job.lastSeq(), new JsonObject().put("job", JobView.of(job)));
+      send(res, "state", job.lastSeq(), new JsonObject().put("job", view.apply(job)));
     } else {
       for (JobRecord r : job.events()) {
         if (r.seq() > after) {
-          send(res, "state", r.seq(), new JsonObject().put("event", JobView.event(r)).put("job", JobView.of(job)));
+          send(res, "state", r.seq(), new JsonObject().put("event", JobView.event(r)).put("job", view.apply(job)));
         }
       }
     }
@@ -69,7 +74,7 @@ public final class EventStream {
     String id = job.id();
     JobListener onEvent = (j, r) -> {
       if (j.id().equals(id) && !res.ended()) {
-        send(res, "state", r.seq(), new JsonObject().put("event", JobView.event(r)).put("job", JobView.of(j)));
+        send(res, "state", r.seq(), new JsonObject().put("event", JobView.event(r)).put("job", view.apply(j)));
         if (j.state().ended()) {
           res.end();
         }
@@ -77,7 +82,7 @@ public final class EventStream {
     };
     Consumer<Job> onProgress = j -> {
       if (j.id().equals(id) && !res.ended() && !res.writeQueueFull()) {
-        send(res, "progress", -1, JobView.of(j));
+        send(res, "progress", -1, view.apply(j));
       }
     };
     long heartbeat = vertx.setPeriodic(heartbeatMs, t -> {

@@ -39,6 +39,7 @@ final class JobView {
         .put("bytesDone", p.bytesDone())
         .put("bytesTotal", p.bytesTotal())
         .put("wireBytes", p.wireBytes())
+        .put("bytesResumed", p.bytesResumed())
         .put("rate", running ? p.rate() : 0)
         .put("eta", eta(j, p))
         .put("percent", j.state() == JobState.SUCCEEDED ? 100.0 : Math.round(p.fraction() * 1000) / 10.0)

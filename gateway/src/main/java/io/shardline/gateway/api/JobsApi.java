@@ -48,7 +48,7 @@ public final class JobsApi {
   }
 
   /** A job's view, naming this member when it is one of a cluster. */
-  private JsonObject view(Job j) {
+  JsonObject view(Job j) {
     JsonObject v = JobView.of(j);
     String n = node.get();
     return n == null ? v : v.put("node", n);

@@ -139,7 +139,7 @@ public final class Job {
     job.pastWire = j.getLong("pastWire", 0L);
     JsonObject p = j.getJsonObject("progress", new JsonObject());
     job.progress = new Progress(p.getLong("bytesDone", 0L), p.getLong("bytesTotal", 0L), job.pastWire, 0, -1,
-        p.getInteger("filesDone", 0), p.getInteger("filesTotal", 0), job.pastRetries, job.pastReconnects, 0);
+        p.getInteger("filesDone", 0), p.getInteger("filesTotal", 0), job.pastRetries, job.pastReconnects, 0, 0);
     for (Object o : j.getJsonArray("events", new JsonArray())) {
       JobRecord r = JobEventJson.fromJournal(JournalRecord.fromJson((JsonObject) o));
       job.events.add(r);

@@ -450,13 +450,14 @@ public final class JobRunner implements JobListener {
     r.lastWire = wire;
     r.lastRetries = retries;
     r.lastReconnects = reconnects;
-    long done = moved + c.bytesResumed.sum();
+    long resumed = c.bytesResumed.sum();
+    long done = moved + resumed;
     long total = c.bytesTotal;
     long rate = r.window.add(System.nanoTime(), moved);
     long eta = rate > 0 && total > 0 ? Math.max(0, (total - done) / rate) : (total > 0 && done >= total ? 0 : -1);
     j.progress(new Progress(done, total, j.pastWire() + wire, rate * 8, eta, (int) c.filesDone.sum(),
         c.filesTotal, j.pastRetries() + retries, j.pastReconnects() + reconnects,
-        (int) c.activeLanes.sum()));
+        (int) c.activeLanes.sum(), resumed));
   }
 
   private static String message(Throwable t) {

@@ -153,7 +153,7 @@ public final class JobTable {
       long total = e.stats().totalBytes();
       int files = e.stats().files();
       job.progress(new Progress(total, total, job.pastWire(), 0, 0, files, files, job.pastRetries(),
-          job.pastReconnects(), 0));
+          job.pastReconnects(), 0, 0));
       return job;
     }
 

@@ -10,10 +10,12 @@ package io.shardline.gateway.job;
  * @param retriedChunks chunks fetched again after a checksum or lane failure (all attempts)
  * @param reconnects lanes reconnected (all attempts)
  * @param lanes lanes connected now
+ * @param bytesResumed of {@code bytesDone}, the bytes this attempt found verified at the destination
+ *     (resumed, not moved): {@code bytesDone - bytesResumed} is what this attempt has moved
  */
 public record Progress(long bytesDone, long bytesTotal, long wireBytes, long rate, long etaSeconds, int filesDone,
-    int filesTotal, long retriedChunks, long reconnects, int lanes) {
-  public static final Progress NONE = new Progress(0, 0, 0, 0, -1, 0, 0, 0, 0, 0);
+    int filesTotal, long retriedChunks, long reconnects, int lanes, long bytesResumed) {
+  public static final Progress NONE = new Progress(0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0);
 
   public double fraction() {
     return bytesTotal <= 0 ? (filesTotal > 0 && filesDone == filesTotal ? 1 : 0) : Math.min(1.0, (double) bytesDone / bytesTotal);

@@ -109,6 +109,18 @@ class JobsApiTest {
     }
     assertProblem(h.call("GET", "/api/v1/jobs?state=bogus", VIEW, null), 400, "state");
     assertProblem(h.call("GET", "/api/v1/jobs?limit=0", VIEW, null), 400, "limit");
+    // GET jobs/{id} and jobs/{id}/log check their path against the contract on the event loop
+    // (PathParameterCheck), with the contract's own messages; jobs/{id}/events is Vert.x OpenAPI's
+    for (String path : List.of("/api/v1/jobs/", "/api/v1/jobs/%s/log", "/api/v1/jobs/%s/events")) {
+      String bad = path.contains("%s") ? path.formatted("bad!id") : path + "bad!id";
+      String tooLong = path.contains("%s") ? path.formatted("a".repeat(65)) : path + "a".repeat(65);
+      assertProblem(h.call("GET", bad, VIEW, null), 400, "the request does not match the API contract");
+      assertProblem(h.call("GET", tooLong, VIEW, null), 400, "the request does not match the API contract");
+    }
+    assertProblem(h.call("GET", "/api/v1/jobs/" + "a".repeat(64), VIEW, null), 404, "");
+    assertProblem(h.call("GET", "/api/v1/jobs/" + ids.get(0), null, null), 401, "");
+    assertEquals(200, h.call("GET", "/api/v1/jobs/" + ids.get(0), VIEW, null).status());
+    assertEquals(200, h.call("GET", "/api/v1/jobs/" + ids.get(0) + "/log", VIEW, null).status());
   }
 
   @Test
@@ -309,7 +321,9 @@ class JobsApiTest {
       }
       assertEquals(List.of(), matches("\\b(ENDED|ACTIONS)\\b", js.body()), file + " has no job state table of its own");
     }
-    assertEquals(java.util.Set.of("api.js", "app.js", "dom.js", "form.js", "format.js", "jobs.js", "sse.js"), seen);
+    assertEquals(java.util.Set.of("api.js", "app.js", "chart.js", "cluster.js", "dom.js", "form.js", "format.js", "jobs.js",
+        "series.js", "sse.js"),
+        seen);
   }
 
   static List<String> matches(String regex, String text) {

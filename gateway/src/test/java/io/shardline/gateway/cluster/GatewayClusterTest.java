@@ -185,7 +185,13 @@ class GatewayClusterTest {
     assertEquals(201, onD.statusCode(), onD.body());
     assertEquals("gw-d", new JsonObject(onD.body()).getString("node"), "only gw-d has 'late'");
     String id = new JsonObject(onD.body()).getString("id");
+    HttpResponse<String> before = send("gw-a", "GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null);
+    assertEquals(200, before.statusCode(), before.body()); // gw-a now holds a hint: gw-d holds the job
+    assertEquals("gw-d", new JsonObject(before.body()).getString("node"));
     GatewayHarness.await(gateways.remove("gw-d").stop());
+    HttpResponse<String> hinted = send("gw-a", "GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null);
+    assertEquals(502, hinted.statusCode(), "the hint's member is gone, and the map still names it: " + hinted.body());
+    assertTrue(hinted.body().contains("gw-d"), hinted.body());
     awaitView("gw-a", v -> names(v).equals(List.of("gw-a", "gw-b", "gw-c")));
     awaitView("gw-b", v -> names(v).equals(List.of("gw-a", "gw-b", "gw-c")));
     HttpResponse<String> gone = send("gw-a", "GET", "/api/v1/jobs/" + id, GatewayHarness.VIEWER, null);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,6 +97,54 @@ final class Browser implements AutoCloseable {
     } catch (IOException e) {
       return "(no chromedriver log: " + e.getMessage() + ")";
     }
+  }
+
+  /**
+   * Saves a screenshot of the whole page (not just the window) under target/screenshots; with
+   * {@code phone}, as a 390 px wide phone shows it, after checking nothing scrolls sideways there.
+   */
+  Path shoot(String name, boolean phone) throws Exception {
+    ChromeDriver d = driver;
+    d.executeScript("window.scrollTo(0, 0); if (document.activeElement) document.activeElement.blur();");
+    if (phone) {
+      d.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+          Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+      // two frames: what the page redraws on resize (the throughput charts) is drawn before the shot
+      d.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));");
+    }
+    try {
+      Number width = (Number) d.executeScript("return document.documentElement.scrollWidth");
+      Number height = (Number) d.executeScript("return document.documentElement.scrollHeight");
+      if (phone) {
+        Number client = (Number) d.executeScript("return document.documentElement.clientWidth");
+        if (width.intValue() > client.intValue()) {
+          throw new AssertionError("no sideways scrolling on a phone: " + width + " > " + client);
+        }
+      }
+      Map<String, Object> shot = d.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+          "captureBeyondViewport", true, "clip", Map.of("x", 0, "y", 0, "width", width, "height",
+              Math.min(height.intValue(), 6000), "scale", 1)));
+      Path dir = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots").toAbsolutePath();
+      Files.createDirectories(dir);
+      Path out = dir.resolve(name);
+      Files.write(out, Base64.getDecoder().decode((String) shot.get("data")));
+      return out;
+    } finally {
+      if (phone) {
+        d.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+      }
+    }
+  }
+  /** Saves a screenshot of one element (scrolled into view) under target/screenshots. */
+  Path shootElement(org.openqa.selenium.By element, String name) throws Exception {
+    org.openqa.selenium.WebElement e = driver.findElement(element);
+    driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", e);
+    byte[] png = e.getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
+    Path dir = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots").toAbsolutePath();
+    Files.createDirectories(dir);
+    Path out = dir.resolve(name);
+    Files.write(out, png);
+    return out;
   }
 
   @Override

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -22,14 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The gateway's web page in a real headless Chromium: a refused token, a job the server refuses,
  * then a job submitted through the form whose progress bar moves live (server-sent events read
- * with fetch) to 100% and whose state becomes succeeded. Screenshots go to
+ * with fetch) to 100% and whose state becomes succeeded, with a throughput chart (payload and wire
+ * rate) drawn from those events. Screenshots go to
  * {@code target/screenshots/}. Skipped when the system Chromium or chromedriver is missing.
  */
 class WebPageBrowserTest {
@@ -71,7 +70,7 @@ class WebPageBrowserTest {
           System.err.println("WebPageBrowserTest failed; browser console:\n  " + String.join("\n  ", b.console(Level.ALL))
               + "\nchromedriver log tail:\n" + b.logTail());
           try {
-            System.err.println("screenshot: " + shoot(b, "web-page-failure.png", false));
+            System.err.println("screenshot: " + b.shoot("web-page-failure.png", false));
           } catch (Exception x) {
             e.addSuppressed(x);
           }
@@ -94,12 +93,13 @@ class WebPageBrowserTest {
     d.findElement(By.id("connect")).click();
     WebElement loginError = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-error")));
     assertTrue(loginError.getText().contains("the bearer token is not valid"), loginError.getText());
-    shoot(b, "web-page-login.png", false);
+    b.shoot("web-page-login.png", false);
 
     d.findElement(By.id("token")).sendKeys(GatewayHarness.OPERATOR);
     d.findElement(By.id("connect")).click();
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("job-form")));
     wait.until(ExpectedConditions.textToBe(By.id("conn-text"), "Live"));
+    assertTrue(!d.findElement(By.id("cluster")).isDisplayed(), "a gateway alone shows no cluster section");
 
     // a job the server refuses (the contract accepts it, the config has no such remote): problem detail shown
     fill(d, "f-source", "nope:models");
@@ -123,6 +123,7 @@ class WebPageBrowserTest {
     assertEquals(1, d.findElements(By.cssSelector("li.job")).size(), "one job, the refused one made none");
     assertTrue(ok.getText().contains(id), ok.getText());
     assertEquals(LABEL, card.findElement(By.className("job-name")).getText());
+    assertTrue(!card.findElement(By.className("job-node")).isDisplayed(), "a gateway alone names no member");
     assertEquals("ckpt:models", card.findElement(By.className("job-source")).getText());
     assertEquals("local:from-browser", card.findElement(By.className("job-dest")).getText());
 
@@ -148,6 +149,7 @@ class WebPageBrowserTest {
     assertEquals("4 / 4", seen.get("files"), "files text: " + seen);
     assertEquals("done", seen.get("eta"), "eta text: " + seen);
     between.addAll(recordedBar(d));
+    assertChart(d, id, 4);
     assertTrue(between.size() >= 4, "the bar moved live through several values, saw " + between);
     assertTrue(rates.stream().anyMatch(r -> r.matches("[0-9.]+ [kMG]bit/s")), "a rate in bit units, saw " + rates);
     assertEquals(0, d.findElements(By.cssSelector("li.job[data-job-id='" + id + "'] [data-action]")).stream()
@@ -176,7 +178,7 @@ class WebPageBrowserTest {
     assertTrue(!id2.equals(id) && d.findElement(By.id("form-ok")).getText().contains(id2), "the new job is first");
     wait.until(ExpectedConditions.attributeToBe(card(id2), "data-state", "running"));
     assertButtons(h, d, id2, "running", "cancel", "pause", "rate");
-    System.out.println("WebPageBrowserTest: screenshot while running: " + shoot(b, "web-page-running.png", false));
+    System.out.println("WebPageBrowserTest: screenshot while running: " + b.shoot("web-page-running.png", false));
     action(d, id2, "rate").click();
     WebElement rate = d.findElement(By.id("rate-" + id2));
     assertEquals("40mbit", rate.getAttribute("value"), "the form starts from the current limit");
@@ -200,6 +202,8 @@ class WebPageBrowserTest {
     TreeSet<Double> after = new TreeSet<>();
     watch(d, id2, s -> after.size() >= 4, after, new ArrayList<>());
     assertTrue(after.size() >= 4 && after.first() >= before, "live progress after the restart: " + before + " then " + after);
+    assertChart(d, id2, 8);
+    System.out.println("WebPageBrowserTest: throughput chart screenshot: " + b.shootElement(card(id2), "web-page-chart.png"));
     assertEquals("Live", d.findElement(By.id("conn-text")).getText());
     WebElement cancel = action(d, id2, "cancel");
     cancel.click();
@@ -222,8 +226,8 @@ class WebPageBrowserTest {
 
     assertEquals(List.of(), consoleErrors(b), "browser console errors after the restart");
 
-    System.out.println("WebPageBrowserTest: screenshot: " + shoot(b, "web-page.png", false));
-    System.out.println("WebPageBrowserTest: phone-width screenshot: " + shoot(b, "web-page-narrow.png", true));
+    System.out.println("WebPageBrowserTest: screenshot: " + b.shoot("web-page.png", false));
+    System.out.println("WebPageBrowserTest: phone-width screenshot: " + b.shoot("web-page-narrow.png", true));
 
     // a viewer watches: the page asks the gateway for the token's role and offers no mutation
     d.findElement(By.id("signout")).click();
@@ -236,7 +240,43 @@ class WebPageBrowserTest {
     assertTrue(!d.findElement(By.id("submit")).isEnabled() && !d.findElement(By.id("f-source")).isEnabled(),
         "the form is disabled for a viewer");
     assertEquals(2, h.call("GET", "/api/v1/jobs", GatewayHarness.VIEWER, null).json().getInteger("total"), "no job added");
-    shoot(b, "web-page-viewer.png", true);
+    b.shoot("web-page-viewer.png", true);
+  }
+
+  /**
+   * The job's throughput chart has at least {@code min} points in both series (payload and wire,
+   * drawn as SVG polylines), a rate scale in bit/s units and a time axis, and is shown.
+   */
+  @SuppressWarnings("unchecked")
+  private static void assertChart(WebDriver d, String id, int min) {
+    Map<String, Object> c = (Map<String, Object>) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+        "const n = document.querySelector('li.job[data-job-id=\"' + arguments[0] + '\"]');"
+            + "const f = n.querySelector('.job-chart'); const svg = f.querySelector('svg.chart');"
+            + "const pairs = (cls) => (svg.querySelector('polyline.' + cls).getAttribute('points') || '').trim()"
+            + "  .split(/\\s+/).filter(Boolean);"
+            + "const nums = (cls) => pairs(cls).map((p) => p.split(',').map(Number));"
+            + "return {hidden: f.hidden, points: Number(svg.dataset.points), top: Number(svg.dataset.top),"
+            + " payload: nums('series-payload'), wire: nums('series-wire'),"
+            + " y: [...svg.querySelectorAll('.chart-y text')].map((t) => t.textContent),"
+            + " x: [...svg.querySelectorAll('.chart-x text')].map((t) => t.textContent),"
+            + " legend: f.querySelector('.chart-legend').textContent.replace(/\\s+/g, ' ').trim()};",
+        id);
+    String what = "chart of " + id + ": " + c;
+    assertEquals(false, c.get("hidden"), what);
+    List<List<Number>> payload = (List<List<Number>>) c.get("payload");
+    List<List<Number>> wire = (List<List<Number>>) c.get("wire");
+    assertTrue(payload.size() >= min && wire.size() >= min, what);
+    assertEquals(((Number) c.get("points")).intValue(), payload.size(), what);
+    assertTrue(payload.stream().allMatch(p -> p.size() == 2), what);
+    assertTrue(payload.stream().anyMatch(p -> p.get(1).doubleValue() < 100)
+        && wire.stream().anyMatch(p -> p.get(1).doubleValue() < 100), "both series rise above the bottom: " + what);
+    assertTrue(((Number) c.get("top")).doubleValue() > 0, what);
+    List<String> y = (List<String>) c.get("y");
+    assertTrue(y.size() >= 3 && y.get(0).equals("0") && y.subList(1, y.size()).stream()
+        .allMatch(l -> l.matches("[0-9.]+ [kMG]bit/s")), "rate labels in bit units: " + what);
+    assertTrue(!((List<String>) c.get("x")).isEmpty() && ((List<String>) c.get("x")).stream()
+        .allMatch(l -> l.matches("[0-9]+ s|[0-9]+ min|[0-9]+:[0-9]{2}")), "time labels: " + what);
+    assertTrue(((String) c.get("legend")).matches("Payload .* Wire .*"), "the legend names both series: " + what);
   }
 
   /** Polls the page's view of the job until {@code done} holds; notes the bar's values and rates while running. */
@@ -340,38 +380,5 @@ class WebPageBrowserTest {
             + " percent: t('job-percent'), width: n.querySelector('.progress-fill').style.width, rate: t('job-rate'),"
             + " bytes: t('job-bytes'), files: t('job-files'), eta: t('job-eta')};",
         id);
-  }
-
-  /**
-   * Saves a screenshot of the whole page (not just the window) under target/screenshots; with
-   * {@code phone}, as a 390 px wide phone shows it, after checking nothing scrolls sideways there.
-   */
-  private static Path shoot(Browser b, String name, boolean phone) throws Exception {
-    ChromeDriver d = b.driver;
-    d.executeScript("window.scrollTo(0, 0); if (document.activeElement) document.activeElement.blur();");
-    if (phone) {
-      d.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-          Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
-    }
-    try {
-      Number width = (Number) d.executeScript("return document.documentElement.scrollWidth");
-      Number height = (Number) d.executeScript("return document.documentElement.scrollHeight");
-      if (phone) {
-        Number client = (Number) d.executeScript("return document.documentElement.clientWidth");
-        assertTrue(width.intValue() <= client.intValue(), "no sideways scrolling on a phone: " + width + " > " + client);
-      }
-      Map<String, Object> shot = d.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
-          "captureBeyondViewport", true, "clip", Map.of("x", 0, "y", 0, "width", width, "height",
-              Math.min(height.intValue(), 6000), "scale", 1)));
-      Path dir = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots").toAbsolutePath();
-      Files.createDirectories(dir);
-      Path out = dir.resolve(name);
-      Files.write(out, Base64.getDecoder().decode((String) shot.get("data")));
-      return out;
-    } finally {
-      if (phone) {
-        d.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
-      }
-    }
   }
 }
