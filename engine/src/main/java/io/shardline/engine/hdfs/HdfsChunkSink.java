@@ -4,13 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
-import io.shardline.engine.integrity.RootDigest;
-import io.shardline.engine.storage.ChunkSink;
+import io.shardline.engine.storage.AbstractChunkSink;
 import io.shardline.engine.storage.ResumeJournal;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +37,7 @@ import org.apache.hadoop.hdfs.DistributedFileSystem;
  * file took that name. A final file already there that matches the manifest (every chunk read back
  * with its CRC32C) is skipped. Blocking: call from worker threads.
  */
-final class HdfsChunkSink implements ChunkSink {
+final class HdfsChunkSink extends AbstractChunkSink {
   /** Bytes of out-of-order chunks held before a write waits for the gap to close. */
   static final long MAX_HELD_BYTES = 256L << 20;
   /** How long a write waits for earlier chunks before it fails. */
@@ -53,7 +51,6 @@ final class HdfsChunkSink implements ChunkSink {
   private final Path target;
   private final Path partial;
   private final java.nio.file.Path journalPath;
-  private volatile FileManifest manifest;
   private ResumeJournal journal;
   private FSDataOutputStream out;
   private int next;
@@ -65,26 +62,12 @@ final class HdfsChunkSink implements ChunkSink {
   private int sinceFlush;
 
   HdfsChunkSink(FileSystem fs, HdfsLocation at, java.nio.file.Path journalPath, FileManifest manifest) {
+    super(manifest);
     this.fs = fs;
     this.at = at;
     this.target = new Path(at.path());
     this.partial = new Path(target.getParent(), HdfsNames.partial(target.getName()));
     this.journalPath = journalPath;
-    this.manifest = manifest;
-  }
-
-  @Override
-  public FileManifest manifest() {
-    return manifest;
-  }
-
-  @Override
-  public void adopt(FileManifest complete) {
-    FileManifest listed = manifest;
-    if (complete.streamed() || !listed.sameVersion(complete) || !complete.name().equals(listed.name())) {
-      throw new IllegalArgumentException(complete + " is not the complete manifest of " + listed);
-    }
-    manifest = complete;
   }
 
   @Override
@@ -107,7 +90,7 @@ final class HdfsChunkSink implements ChunkSink {
 
   @Override
   public synchronized BitSet prepare() throws IOException {
-    FileManifest m = manifest;
+    FileManifest m = manifest();
     BitSet ok = new BitSet(m.chunkCount());
     try {
       if (!m.streamed() && finalMatches(m)) {
@@ -172,9 +155,24 @@ final class HdfsChunkSink implements ChunkSink {
 
   /** How many chunks from the start of the partial file ({@code len} bytes) read back with the manifest's CRC32C. */
   private int matchingPrefix(FileManifest m, long len) throws IOException {
-    int whole = (int) Math.min(m.chunkCount(), len / m.chunkSize());
+    return matchingPrefix(partial, m, (int) Math.min(m.chunkCount(), len / m.chunkSize()));
+  }
+
+  /** Whether the final file is there with the manifest's length and every chunk's CRC32C. */
+  private boolean finalMatches(FileManifest m) throws IOException {
+    FileStatus st;
+    try {
+      st = fs.getFileStatus(target);
+    } catch (FileNotFoundException e) {
+      return false;
+    }
+    return st.isFile() && st.getLen() == m.size() && matchingPrefix(target, m, m.chunkCount()) == m.chunkCount();
+  }
+
+  /** How many of the first {@code whole} chunks of {@code p} read back, in order, with the manifest's CRC32C. */
+  private int matchingPrefix(Path p, FileManifest m, int whole) throws IOException {
     byte[] buf = new byte[m.chunkSize()];
-    try (FSDataInputStream in = fs.open(partial)) {
+    try (FSDataInputStream in = fs.open(p)) {
       for (int i = 0; i < whole; i++) {
         int n = m.chunkLength(i);
         in.readFully(buf, 0, n);
@@ -186,32 +184,6 @@ final class HdfsChunkSink implements ChunkSink {
       }
     }
     return whole;
-  }
-
-  /** Whether the final file is there with the manifest's length and every chunk's CRC32C. */
-  private boolean finalMatches(FileManifest m) throws IOException {
-    FileStatus st;
-    try {
-      st = fs.getFileStatus(target);
-    } catch (FileNotFoundException e) {
-      return false;
-    }
-    if (!st.isFile() || st.getLen() != m.size()) {
-      return false;
-    }
-    byte[] buf = new byte[m.chunkSize()];
-    try (FSDataInputStream in = fs.open(target)) {
-      for (int i = 0; i < m.chunkCount(); i++) {
-        int n = m.chunkLength(i);
-        in.readFully(buf, 0, n);
-        CRC32C crc = new CRC32C();
-        crc.update(buf, 0, n);
-        if ((int) crc.getValue() != m.chunkCrcs()[i]) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   @Override
@@ -320,13 +292,8 @@ final class HdfsChunkSink implements ChunkSink {
 
   @Override
   public synchronized void publish(int[] crcs) throws IOException {
-    FileManifest m = manifest;
-    byte[] rootDigest = RootDigest.of(m.size(), m.chunkSize(), crcs);
-    if (!Arrays.equals(rootDigest, m.root())) {
-      discard();
-      throw new ShardlineException(ErrorCode.DIGEST_MISMATCH, m.name() + ": digest " + RootDigest.hex(rootDigest)
-          + " does not match the source's " + m.rootHex() + "; its partial file was removed");
-    }
+    FileManifest m = manifest();
+    checkRoot(crcs, this::discard, "; its partial file was removed");
     if (next != m.chunkCount() || !waiting.isEmpty()) {
       throw new IllegalStateException(at + ": publish with " + next + " of " + m.chunkCount() + " chunks appended");
     }
