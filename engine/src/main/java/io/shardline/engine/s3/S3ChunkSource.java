@@ -3,6 +3,7 @@ package io.shardline.engine.s3;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
@@ -10,8 +11,12 @@ import io.shardline.engine.integrity.ManifestCache;
 import io.shardline.engine.storage.CheckedHandle;
 import io.shardline.engine.storage.RemoteChunkSource;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -27,14 +32,22 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * ({@code ListObjectsV2} by prefix); manifests are computed once per object version (ETag, size,
  * last-modified) with one full GET. GET: one ranged {@code GetObject} per chunk with
  * {@code If-Match} on the version opened, checked against the manifest's CRC32C, so a replaced
- * object is {@code SOURCE_CHANGED}, never shipped. Lanes read chunks concurrently on the server's
- * disk workers, so several ranged GETs are in flight per lane. Every method blocks (HTTP): call
- * from worker threads. Objects are served untyped (no safetensors header is read from a store yet).
+ * object is {@code SOURCE_CHANGED}, never shipped. The chunks after each one asked for are read
+ * ahead ({@link S3ReadAhead}): runs of 32 MiB of chunks, one ranged GET each, two runs in flight per
+ * object, at most {@link #READ_AHEAD_BYTES} held per source, every chunk still checked against the
+ * manifest. Every method blocks (HTTP): call from worker threads. Objects are served untyped (no safetensors header is read from a store yet).
  */
 public final class S3ChunkSource extends RemoteChunkSource {
+  /** Bytes of chunks read ahead and not yet asked for, for all handles of a source. */
+  static final int READ_AHEAD_BYTES = 128 << 20;
+  /** Threads that run read-ahead GETs (they block on the store). */
+  static final int READ_AHEAD_THREADS = 8;
+
   private final S3Client s3;
   private final S3Location root;
   private final String where;
+  private final Semaphore readAheadBudget;
+  private final ThreadPoolExecutor readAheadThreads;
   /** The ETag each listed object version had, by path, size and time: open() checks the object is still it. */
   private final Cache<String, String> listedEtags = Caffeine.newBuilder().maximumSize(200_000).build();
 
@@ -43,10 +56,24 @@ public final class S3ChunkSource extends RemoteChunkSource {
    * @param cache where manifests are kept (memory and the node's state dir)
    */
   public S3ChunkSource(S3Client s3, S3Location root, String where, ManifestCache cache, int maxFiles) {
+    this(s3, root, where, cache, maxFiles, READ_AHEAD_BYTES);
+  }
+
+  /** @param readAheadBytes bytes of chunks read ahead and not yet asked for, at most (0: none) */
+  S3ChunkSource(S3Client s3, S3Location root, String where, ManifestCache cache, int maxFiles, int readAheadBytes) {
     super(root.toString(), cache, maxFiles, "objects");
+    this.readAheadBudget = new Semaphore(readAheadBytes);
     this.s3 = s3;
     this.root = root;
     this.where = where;
+    AtomicInteger n = new AtomicInteger();
+    this.readAheadThreads = new ThreadPoolExecutor(READ_AHEAD_THREADS, READ_AHEAD_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "shardline-s3-read-ahead-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    readAheadThreads.allowCoreThreadTimeOut(true); // idle sources hold no threads
   }
 
   /**
@@ -176,41 +203,74 @@ public final class S3ChunkSource extends RemoteChunkSource {
     return "\"" + etag + "\"";
   }
 
-  /** One object version being served: ranged GETs with {@code If-Match} on its ETag. */
+  /** The body of {@code length} bytes at {@code offset} of one object version: a ranged GET with {@code If-Match}. */
+  private ResponseInputStream<GetObjectResponse> range(String rel, String key, String etag, long offset, long length) {
+    ResponseInputStream<GetObjectResponse> in;
+    try {
+      in = s3.getObject(b -> b.bucket(root.bucket()).key(key).range("bytes=" + offset + "-" + (offset + length - 1))
+          .ifMatch(quote(etag)));
+    } catch (NoSuchKeyException e) {
+      throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " was removed since it was opened", e);
+    } catch (SdkException e) {
+      throw S3Errors.of(e, "reading /" + rel + " at offset " + offset, where, ErrorCode.IO_ERROR);
+    }
+    Long got = in.response().contentLength();
+    if (got != null && got != length) {
+      in.abort();
+      throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + ": the store answered " + got
+          + " bytes for range " + offset + "+" + length);
+    }
+    return in;
+  }
+
+  /**
+   * One object version being served: ranged GETs with {@code If-Match} on its ETag. With a manifest,
+   * the chunks after each one asked for are read ahead ({@link S3ReadAhead}: runs of chunks, one GET
+   * each, several in flight), within the source's read-ahead budget.
+   */
   private final class S3Handle extends CheckedHandle {
     private final String key;
     private final String etag;
+    private final S3ReadAhead readAhead;
 
     S3Handle(String rel, String key, String etag, long size, FileManifest expected) {
       super(rel, size, expected);
       this.key = key;
       this.etag = etag;
+      this.readAhead = expected == null ? null : new S3ReadAhead(expected,
+          (offset, length) -> range(rel, key, etag, offset, length), readAheadThreads, readAheadBudget);
+    }
+
+    @Override
+    protected ByteBuf fetch(ByteBufAllocator alloc, long offset, int length) throws IOException {
+      if (readAhead != null) {
+        ByteBuf ahead = readAhead.take((int) (offset / manifest().chunkSize()), alloc);
+        if (ahead != null) {
+          return ahead;
+        }
+      }
+      return super.fetch(alloc, offset, length);
     }
 
     @Override
     protected void fill(ByteBuf buf, long offset, int length) throws IOException {
-      try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(root.bucket()).key(key)
-          .range("bytes=" + offset + "-" + (offset + length - 1)).ifMatch(quote(etag)))) {
-        Long got = in.response().contentLength();
-        if (got != null && got != length) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + path() + ": the store answered " + got
-              + " bytes for range " + offset + "+" + length);
+      try (ResponseInputStream<GetObjectResponse> in = range(path(), key, etag, offset, length)) {
+        while (buf.writerIndex() < length) {
+          int n = buf.writeBytes(in, length - buf.writerIndex());
+          if (n < 0) {
+            throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + path() + ": the store's answer for range "
+                + offset + "+" + length + " ended after " + buf.writerIndex() + " bytes");
+          }
         }
-        fill(in, buf, length, offset);
-      } catch (NoSuchKeyException e) {
-        throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + path() + " was removed since it was opened", e);
       } catch (SdkException e) {
         throw S3Errors.of(e, "reading /" + path() + " at offset " + offset, where, ErrorCode.IO_ERROR);
       }
     }
 
-    private void fill(InputStream in, ByteBuf buf, int length, long offset) throws IOException {
-      while (buf.writerIndex() < length) {
-        int n = buf.writeBytes(in, length - buf.writerIndex());
-        if (n < 0) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + path() + ": the store's answer for range "
-              + offset + "+" + length + " ended after " + buf.writerIndex() + " bytes");
-        }
+    @Override
+    protected void release() {
+      if (readAhead != null) {
+        readAhead.close();
       }
     }
   }

@@ -14,7 +14,8 @@ import java.io.IOException;
  * same way: the range must be one chunk of the manifest the handle was opened with (when there
  * is one) and lie inside the file, and the bytes read must have that chunk's CRC32C, else
  * {@code SOURCE_CHANGED}; the buffer is released on any failure. A store supplies only how the
- * bytes are fetched ({@link #fill}); {@link RemoteChunkSource}'s handles are these.
+ * bytes are fetched ({@link #fill}, or {@link #fetch} for bytes fetched ahead); {@link RemoteChunkSource}'s
+ * handles are these.
  */
 public abstract class CheckedHandle implements ChunkSource.Handle {
   private final String rel;
@@ -61,6 +62,22 @@ public abstract class CheckedHandle implements ChunkSource.Handle {
    */
   protected abstract void fill(ByteBuf buf, long offset, int length) throws IOException;
 
+  /**
+   * The {@code length} bytes at {@code offset} in a buffer the caller then owns: by default one
+   * {@link #allocate}d and {@link #fill}ed (released if that fails). A store that fetched the bytes
+   * ahead hands those over instead; they are checked like any others.
+   */
+  protected ByteBuf fetch(ByteBufAllocator alloc, long offset, int length) throws IOException {
+    ByteBuf buf = allocate(alloc, length);
+    try {
+      fill(buf, offset, length);
+      return buf;
+    } catch (IOException | RuntimeException e) {
+      buf.release();
+      throw e;
+    }
+  }
+
   /** The buffer a chunk is read into; direct by default. */
   protected ByteBuf allocate(ByteBufAllocator alloc, int length) {
     return alloc.directBuffer(length, length);
@@ -76,13 +93,12 @@ public abstract class CheckedHandle implements ChunkSource.Handle {
       throw new ShardlineException(ErrorCode.BAD_REQUEST, "range " + offset + "+" + length + " of /" + rel
           + " is outside its " + size + " bytes");
     }
-    ByteBuf buf = allocate(alloc, length);
+    ByteBuf buf = fetch(alloc, offset, length);
     try {
-      fill(buf, offset, length);
       int crc = Crc32c.of(buf);
       checkCrc(expected, rel, index, crc);
       return new ChunkSource.Chunk(buf, crc, map.segments(offset, length));
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       buf.release();
       throw e;
     }
