@@ -25,7 +25,10 @@ import org.apache.hadoop.hdfs.DistributedFileSystem;
  * a chunk that arrives before its predecessors is held (a copy) in a reorder buffer of at most
  * {@link #MAX_HELD_BYTES}; a write that would overflow it waits (bounded by
  * {@link #HOLD_TIMEOUT_SECONDS}) until the gap is filled, which is backpressure on the lane that
- * ran ahead. Lanes ask for chunks roughly in order, so the buffer stays a few chunks deep.
+ * ran ahead. Lanes ask for chunks roughly in order, so the buffer stays a few chunks deep. One
+ * thread appends at a time, outside this sink's lock, so other chunks are taken and journalled
+ * meanwhile; a chunk whose predecessors are all in some thread's hands waits for its turn without
+ * a copy, and a flush ({@code hflush}) does not stop the appends.
  *
  * <p>Bytes go to a hidden partial file beside the final one ({@code .NAME.shardline-partial}, never
  * listed by a source); each chunk appended is recorded in a local {@link ResumeJournal} once the

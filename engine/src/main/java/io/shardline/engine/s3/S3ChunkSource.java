@@ -33,9 +33,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * last-modified) with one full GET. GET: one ranged {@code GetObject} per chunk with
  * {@code If-Match} on the version opened, checked against the manifest's CRC32C, so a replaced
  * object is {@code SOURCE_CHANGED}, never shipped. The chunks after each one asked for are read
- * ahead ({@link S3ReadAhead}): runs of 32 MiB of chunks, one ranged GET each, two runs in flight per
- * object, at most {@link #READ_AHEAD_BYTES} held per source, every chunk still checked against the
- * manifest. Every method blocks (HTTP): call from worker threads. Objects are served untyped (no safetensors header is read from a store yet).
+ * ahead ({@link S3ReadAhead}): runs of consecutive chunks, one ranged GET each, several runs in
+ * flight per object, at most {@link #READ_AHEAD_BYTES} held per source, every chunk still checked
+ * against the manifest. Every method blocks (HTTP): call from worker threads. Objects are served untyped (no safetensors header is read from a store yet).
  */
 public final class S3ChunkSource extends RemoteChunkSource {
   /** Bytes of chunks read ahead and not yet asked for, for all handles of a source. */

@@ -32,11 +32,11 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  *
  * <p>Memory: chunks fetched and not yet taken count against the source's {@code budget} (bytes,
  * shared by its handles); a run starts only when all of it fits, else the read fetches its chunk
- * itself. A chunk is taken once; a chunk never asked
- * for is released when the handle {@link #close}s, which also ends the runs in flight. A chunk asked
- * for again (the next pull of a cached handle, a retry) fetches itself and starts a new pass: the
- * chunks after it are read ahead again. A run that
- * fails leaves its chunks to be fetched by their reads, which then report the store's error.
+ * itself. A chunk is taken once; a chunk never asked for is released when the handle
+ * {@link #close}s, which also ends the runs in flight. A chunk asked for again (the next pull of a
+ * cached handle, a retry) fetches itself and starts a new pass: the chunks after it are read ahead
+ * again. A run that fails leaves its chunks to be fetched by their reads, which then report the
+ * store's error.
  * Thread-safe; {@link #take} blocks (a disk worker waiting for its chunk's bytes).
  */
 final class S3ReadAhead {
