@@ -4,18 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
-import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.ManifestCache;
-import io.shardline.engine.storage.ChunkSource;
-import io.shardline.engine.tensor.DTypeMap;
+import io.shardline.engine.storage.CheckedHandle;
+import io.shardline.engine.storage.RemoteChunkSource;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -26,33 +22,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link ChunkSource} over the files under an HDFS path ({@code serve --root hdfs://NN:PORT/PATH}).
- * LIST: the file at the path, or every file below it (a recursive {@code listFiles}; names that
- * are not safe relative names, a pull's {@code .shardline} state and partial files of a pull in
- * progress are skipped); manifests are computed once per file version (path, length,
- * modification time) with one streamed read and kept in the {@link ManifestCache} like a local
- * file's. GET: a positional read ({@code pread}, {@link FSDataInputStream#readFully(long, byte[], int, int)})
- * on the handle's one open stream, so lanes read chunks of a file concurrently without seeking;
- * each chunk is checked against the manifest's CRC32C and a file whose length or modification time
- * moved is {@code SOURCE_CHANGED}, never shipped. Every method blocks (RPC to the NameNode,
- * DataNode reads): call from worker threads. Files are served untyped.
+ * A chunk source over the files under an HDFS path ({@code serve --root hdfs://NN:PORT/PATH}), a
+ * {@link RemoteChunkSource}. LIST: the file at the path, or every file below it (a recursive
+ * {@code listFiles}; a pull's {@code .shardline} state and partial files of a pull in progress are
+ * skipped); manifests are computed once per file version (path, length, modification time) with
+ * one streamed read. GET: a positional read ({@code pread},
+ * {@link FSDataInputStream#readFully(long, byte[], int, int)}) on the handle's one open stream, so
+ * lanes read chunks of a file concurrently without seeking; each chunk is checked against the
+ * manifest's CRC32C and a file whose length or modification time moved is {@code SOURCE_CHANGED},
+ * never shipped. Every method blocks (RPC to the NameNode, DataNode reads): call from worker
+ * threads. Files are served untyped.
  */
-public final class HdfsChunkSource implements ChunkSource {
+public final class HdfsChunkSource extends RemoteChunkSource {
   private static final Logger LOG = LoggerFactory.getLogger(HdfsChunkSource.class);
-  /** Bytes per read while summing a file. */
-  private static final int SUM_BUFFER = 1 << 20;
 
   private final FileSystem fs;
   private final HdfsLocation root;
-  private final ManifestCache cache;
-  private final int maxFiles;
 
   /** @param fs the NameNode's file system (from {@link HdfsClients#open}); the caller closes it */
   public HdfsChunkSource(FileSystem fs, HdfsLocation root, ManifestCache cache, int maxFiles) {
+    super(root.toString(), cache, maxFiles, "files");
     this.fs = fs;
     this.root = root;
-    this.cache = cache;
-    this.maxFiles = maxFiles;
   }
 
   /**
@@ -68,51 +59,33 @@ public final class HdfsChunkSource implements ChunkSource {
   }
 
   @Override
-  public List<FileManifest> list(String rel, int chunkSize) throws IOException {
-    String problem = rel.isEmpty() ? null : HdfsNames.problem(rel);
-    if (problem != null) {
-      throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is not a path under " + root + ": " + problem);
-    }
+  protected String problem(String name) {
+    return HdfsNames.problem(name);
+  }
+
+  /** One {@code getFileStatus}; for a folder, a recursive {@code listFiles}. */
+  @Override
+  protected List<Listed> listed(String rel) {
     HdfsLocation at = root.resolve(rel);
-    List<FileManifest> out = new ArrayList<>();
     try {
-      FileStatus st;
-      try {
-        st = fs.getFileStatus(new Path(at.path()));
-      } catch (FileNotFoundException e) {
+      FileStatus st = status(at);
+      if (st == null) {
         throw new ShardlineException(ErrorCode.NOT_FOUND, "no file or folder /" + rel + " under " + root);
       }
       if (st.isFile()) {
-        out.add(manifest(rel, rel.substring(rel.lastIndexOf('/') + 1), st, chunkSize));
-        return out;
+        return List.of(file(rel, st.getLen(), st.getModificationTime(), null));
       }
       String base = at.path().equals("/") ? "/" : at.path() + "/";
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(new Path(at.path()), true);
-      List<FileStatus> files = new ArrayList<>();
+      Below found = below(rel);
       while (it.hasNext()) {
         LocatedFileStatus f = it.next();
         String full = f.getPath().toUri().getPath();
-        if (!full.startsWith(base)) {
-          continue;
-        }
-        String name = full.substring(base.length());
-        String bad = HdfsNames.problem(name);
-        if (bad != null) {
-          LOG.debug("not listing {}{}: {}", root.fileSystem(), full, bad);
-          continue;
-        }
-        files.add(f);
-        if (files.size() > maxFiles) {
-          throw new ShardlineException(ErrorCode.BAD_REQUEST, "/" + rel + " holds more than " + maxFiles
-              + " files (server limit)");
+        if (full.startsWith(base)) {
+          found.add(full.substring(base.length()), f.getLen(), f.getModificationTime(), null);
         }
       }
-      files.sort(Comparator.comparing(f -> f.getPath().toUri().getPath()));
-      for (FileStatus f : files) {
-        String name = f.getPath().toUri().getPath().substring(base.length());
-        out.add(manifest(rel.isEmpty() ? name : rel + "/" + name, name, f, chunkSize));
-      }
-      return out;
+      return found.sorted();
     } catch (ShardlineException e) {
       throw e;
     } catch (IOException e) {
@@ -120,45 +93,32 @@ public final class HdfsChunkSource implements ChunkSource {
     }
   }
 
-  private FileManifest manifest(String path, String name, FileStatus st, int chunkSize) throws IOException {
-    String full = root.path(path);
-    ManifestCache.Sums sums = cache.sums(root.fileSystem() + full + "|" + st.getModificationTime(), st.getLen(),
-        chunkSize, () -> sum(full, st.getLen(), chunkSize));
-    return new FileManifest(path, name, st.getLen(), st.getModificationTime(), chunkSize, sums.crcs(), sums.root());
+  /** The status of the path at {@code at}, or null when there is none. */
+  private FileStatus status(HdfsLocation at) throws IOException {
+    try {
+      return fs.getFileStatus(new Path(at.path()));
+    } catch (FileNotFoundException e) {
+      return null;
+    }
   }
 
-  /** The CRC32C of every chunk of one file version: one streamed read. */
-  private int[] sum(String full, long size, int chunkSize) throws IOException {
-    int[] crcs = new int[FileManifest.chunkCount(size, chunkSize)];
-    if (size == 0) {
-      return crcs;
-    }
-    byte[] buf = new byte[SUM_BUFFER];
+  @Override
+  protected String cacheKey(Listed f) {
+    return root.fileSystem() + root.path(f.path()) + "|" + f.mtimeMillis();
+  }
+
+  /** One streamed read. */
+  @Override
+  protected int[] sum(Listed f, int chunkSize) throws IOException {
+    String full = root.path(f.path());
     try (FSDataInputStream in = fs.open(new Path(full))) {
-      CRC32C crc = new CRC32C();
-      long pos = 0;
-      int chunk = 0;
-      while (pos < size) {
-        int want = (int) Math.min(buf.length, Math.min(size - pos, (long) (chunk + 1) * chunkSize - pos));
-        int n = in.read(buf, 0, want);
-        if (n < 0) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, root.fileSystem() + full + " ended at " + pos
-              + " bytes while it was summed; it was listed with " + size);
-        }
-        crc.update(buf, 0, n);
-        pos += n;
-        if (pos == (long) (chunk + 1) * chunkSize || pos == size) {
-          crcs[chunk++] = (int) crc.getValue();
-          crc.reset();
-        }
-      }
+      return sums(in, f.size(), chunkSize, root.fileSystem() + full);
     } catch (ShardlineException e) {
       throw e;
     } catch (IOException e) {
       throw HdfsErrors.of(e, "reading for its manifest", new HdfsLocation(root.host(), root.port(), full),
           ErrorCode.IO_ERROR);
     }
-    return crcs;
   }
 
   /**
@@ -166,17 +126,11 @@ public final class HdfsChunkSource implements ChunkSource {
    * a file whose length or modification time no longer matches it is {@code SOURCE_CHANGED}.
    */
   @Override
-  public Handle open(String rel, FileManifest expected) throws IOException {
-    String problem = HdfsNames.problem(rel);
-    if (problem != null) {
-      throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is not a path under " + root + ": " + problem);
-    }
+  protected Handle openChecked(String rel, FileManifest expected) {
     HdfsLocation at = root.resolve(rel);
     try {
-      FileStatus st;
-      try {
-        st = fs.getFileStatus(new Path(at.path()));
-      } catch (FileNotFoundException e) {
+      FileStatus st = status(at);
+      if (st == null) {
         throw new ShardlineException(expected != null ? ErrorCode.SOURCE_CHANGED : ErrorCode.NOT_FOUND,
             "/" + rel + " is no longer a file under " + root);
       }
@@ -195,87 +149,43 @@ public final class HdfsChunkSource implements ChunkSource {
     }
   }
 
-  /** One open file being served: positional reads on one stream, checked against the manifest. */
-  private static final class HdfsHandle implements Handle {
-    private final String rel;
+  /** One open file being served: positional reads on one stream. */
+  private static final class HdfsHandle extends CheckedHandle {
     private final HdfsLocation at;
     private final FSDataInputStream in;
-    private final long size;
-    private final FileManifest expected;
-    private final DTypeMap map;
-    private volatile boolean closed;
 
     HdfsHandle(String rel, HdfsLocation at, FSDataInputStream in, long size, FileManifest expected) {
-      this.rel = rel;
+      super(rel, size, expected);
       this.at = at;
       this.in = in;
-      this.size = size;
-      this.expected = expected;
-      this.map = DTypeMap.bytes(size);
+    }
+
+    /** A heap buffer: {@code readFully} fills its array. */
+    @Override
+    protected ByteBuf allocate(ByteBufAllocator alloc, int length) {
+      return alloc.heapBuffer(length, length);
     }
 
     @Override
-    public String path() {
-      return rel;
-    }
-
-    @Override
-    public FileManifest manifest() {
-      return expected;
-    }
-
-    @Override
-    public Chunk read(long offset, int length, ByteBufAllocator alloc) throws IOException {
-      if (closed) {
-        throw new ShardlineException(ErrorCode.IO_ERROR, "/" + rel + " was closed on the server");
-      }
-      int index = -1;
-      if (expected != null) {
-        int cs = expected.chunkSize();
-        if (offset % cs != 0 || offset / cs >= expected.chunkCount() || expected.chunkLength((int) (offset / cs)) != length) {
-          throw new ShardlineException(ErrorCode.BAD_REQUEST, "range " + offset + "+" + length + " of /" + rel
-              + " is not a chunk of its manifest (chunk size " + cs + ")");
-        }
-        index = (int) (offset / cs);
-      }
-      if (offset < 0 || length <= 0 || offset + length > size) {
-        throw new ShardlineException(ErrorCode.BAD_REQUEST, "range " + offset + "+" + length + " of /" + rel
-            + " is outside its " + size + " bytes");
-      }
-      ByteBuf buf = alloc.heapBuffer(length, length);
+    protected void fill(ByteBuf buf, long offset, int length) {
       try {
-        try {
-          // pread: no shared position, so concurrent reads of one stream are safe.
-          in.readFully(offset, buf.array(), buf.arrayOffset(), length);
-          buf.writerIndex(length);
-        } catch (EOFException e) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " is shorter than when it was opened"
-              + " (reading " + offset + "+" + length + ")", e);
-        } catch (IOException e) {
-          throw HdfsErrors.of(e, "reading offset " + offset + " of", at, ErrorCode.IO_ERROR);
-        }
-        int crc = Crc32c.of(buf);
-        if (index >= 0 && !expected.streamed() && crc != expected.chunkCrcs()[index]) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " changed since its manifest was made"
-              + " (chunk " + index + ": CRC32C " + String.format("%08x", crc) + ", listed "
-              + String.format("%08x", expected.chunkCrcs()[index]) + ")");
-        }
-        return new Chunk(buf, crc, map.segments(offset, length));
-      } catch (RuntimeException e) {
-        buf.release();
-        throw e;
+        // pread: no shared position, so concurrent reads of one stream are safe.
+        in.readFully(offset, buf.array(), buf.arrayOffset(), length);
+        buf.writerIndex(length);
+      } catch (EOFException e) {
+        throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + path() + " is shorter than when it was opened"
+            + " (reading " + offset + "+" + length + ")", e);
+      } catch (IOException e) {
+        throw HdfsErrors.of(e, "reading offset " + offset + " of", at, ErrorCode.IO_ERROR);
       }
     }
 
     @Override
-    public void close() {
-      if (!closed) {
-        closed = true;
-        try {
-          in.close();
-        } catch (IOException e) {
-          LOG.debug("closing {}: {}", at, e.toString());
-        }
+    protected void release() {
+      try {
+        in.close();
+      } catch (IOException e) {
+        LOG.debug("closing {}: {}", at, e.toString());
       }
     }
   }

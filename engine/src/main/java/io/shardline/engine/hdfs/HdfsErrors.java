@@ -1,5 +1,6 @@
 package io.shardline.engine.hdfs;
 
+import io.shardline.engine.error.Causes;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import java.io.FileNotFoundException;
@@ -31,49 +32,28 @@ final class HdfsErrors {
     String head = what + " " + at + " failed: ";
     if (unreachable(u)) {
       return new ShardlineException(io, head + "cannot reach the NameNode " + at.fileSystem() + " ("
-          + rootMessage(u) + ")", e);
+          + Causes.root(u) + ")", e);
     }
     if (u instanceof AccessControlException) {
-      return new ShardlineException(ErrorCode.AUTH_FAILED, head + "permission denied (" + firstLine(u.getMessage())
+      return new ShardlineException(ErrorCode.AUTH_FAILED, head + "permission denied (" + Causes.firstLine(u.getMessage())
           + ")", e);
     }
     if (u instanceof FileNotFoundException) {
-      return new ShardlineException(ErrorCode.NOT_FOUND, head + "no such file or folder (" + firstLine(u.getMessage())
+      return new ShardlineException(ErrorCode.NOT_FOUND, head + "no such file or folder (" + Causes.firstLine(u.getMessage())
           + ")", e);
     }
     if (u instanceof ParentNotDirectoryException) {
       return new ShardlineException(ErrorCode.BAD_PATH, head + "a parent is a file, not a folder ("
-          + firstLine(u.getMessage()) + ")", e);
+          + Causes.firstLine(u.getMessage()) + ")", e);
     }
     if (u instanceof FileAlreadyExistsException) {
-      return new ShardlineException(io, head + "it already exists (" + firstLine(u.getMessage()) + ")", e);
+      return new ShardlineException(io, head + "it already exists (" + Causes.firstLine(u.getMessage()) + ")", e);
     }
-    return new ShardlineException(io, head + u.getClass().getSimpleName() + ": " + firstLine(u.getMessage()), e);
+    return new ShardlineException(io, head + u.getClass().getSimpleName() + ": " + Causes.firstLine(u.getMessage()), e);
   }
 
   private static boolean unreachable(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof UnknownHostException || c instanceof SocketTimeoutException
-          || c instanceof NoRouteToHostException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable r = e;
-    while (r.getCause() != null && r.getCause() != r) {
-      r = r.getCause();
-    }
-    return r.getClass().getSimpleName() + (r.getMessage() == null ? "" : ": " + firstLine(r.getMessage()));
-  }
-
-  static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return Causes.any(e, c -> c instanceof ConnectException || c instanceof UnknownHostException
+        || c instanceof SocketTimeoutException || c instanceof NoRouteToHostException);
   }
 }

@@ -3,14 +3,11 @@ package io.shardline.engine.s3;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.shardline.engine.error.ErrorCode;
-import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
-import io.shardline.engine.integrity.RootDigest;
-import io.shardline.engine.storage.ChunkSink;
+import io.shardline.engine.storage.AbstractChunkSink;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -45,37 +42,22 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@link #discard()} aborts it. Blocking: call from worker threads; {@link #write} may run
  * concurrently for different chunks.
  */
-final class S3ChunkSink implements ChunkSink {
+final class S3ChunkSink extends AbstractChunkSink {
   private final S3Client s3;
   private final S3Location root;
   private final String key;
   private final String where;
-  private volatile FileManifest manifest;
   private volatile String uploadId;
   private AtomicReferenceArray<String> etags;
   private boolean alreadyComplete;
 
   S3ChunkSink(S3Client s3, S3Location root, String key, String where, FileManifest manifest) {
+    super(manifest);
     this.s3 = s3;
     this.root = root;
     this.key = key;
     this.where = where;
-    this.manifest = manifest;
     this.etags = new AtomicReferenceArray<>(manifest.chunkCount());
-  }
-
-  @Override
-  public FileManifest manifest() {
-    return manifest;
-  }
-
-  @Override
-  public void adopt(FileManifest complete) {
-    FileManifest listed = manifest;
-    if (complete.streamed() || !listed.sameVersion(complete) || !complete.name().equals(listed.name())) {
-      throw new IllegalArgumentException(complete + " is not the complete manifest of " + listed);
-    }
-    manifest = complete;
   }
 
   @Override
@@ -112,7 +94,7 @@ final class S3ChunkSink implements ChunkSink {
 
   @Override
   public BitSet prepare() {
-    FileManifest m = manifest;
+    FileManifest m = manifest();
     BitSet ok = new BitSet(m.chunkCount());
     if (m.streamed()) {
       return ok; // no CRCs to check parts against (the pull lists a file with an upload again first)
@@ -210,7 +192,7 @@ final class S3ChunkSink implements ChunkSink {
   /** Uploads chunk {@code index} as part {@code index + 1}, with its CRC32C for the store to check. */
   @Override
   public void write(int index, ByteBuf data) {
-    FileManifest m = manifest;
+    FileManifest m = manifest();
     int len = m.chunkLength(index);
     if (data.readableBytes() != len) {
       throw new IllegalArgumentException("chunk " + index + " has " + data.readableBytes() + " bytes");
@@ -243,13 +225,8 @@ final class S3ChunkSink implements ChunkSink {
    */
   @Override
   public void publish(int[] crcs) {
-    FileManifest m = manifest;
-    byte[] rootDigest = RootDigest.of(m.size(), m.chunkSize(), crcs);
-    if (!Arrays.equals(rootDigest, m.root())) {
-      discard();
-      throw new ShardlineException(ErrorCode.DIGEST_MISMATCH, m.name() + ": digest " + RootDigest.hex(rootDigest)
-          + " does not match the source's " + m.rootHex() + "; its multipart upload was aborted");
-    }
+    FileManifest m = manifest();
+    checkRoot(crcs, this::discard, "; its multipart upload was aborted");
     try {
       if (m.chunkCount() == 0) {
         s3.putObject(b -> b.bucket(root.bucket()).key(key).checksumCRC32C(crc32c(0)), RequestBody.empty());

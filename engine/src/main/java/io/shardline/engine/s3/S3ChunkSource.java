@@ -6,20 +6,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
-import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.ManifestCache;
-import io.shardline.engine.storage.ChunkSource;
-import io.shardline.engine.tensor.DTypeMap;
+import io.shardline.engine.storage.CheckedHandle;
+import io.shardline.engine.storage.RemoteChunkSource;
 import java.io.IOException;
-import java.io.InputStream;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.zip.CRC32C;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -30,26 +27,27 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * A {@link ChunkSource} over the objects under an S3 prefix ({@code serve --root s3://BUCKET/PREFIX}).
- * LIST: the object at the path, or every object below it ({@code ListObjectsV2} by prefix, keys
- * that are not safe relative names skipped); manifests are computed once per object version
- * (ETag, size, last-modified) with one full GET and kept in the {@link ManifestCache} like a local
- * file's. GET: one ranged {@code GetObject} per chunk with {@code If-Match} on the version opened,
- * checked against the manifest's CRC32C, so a replaced object is {@code SOURCE_CHANGED}, never
- * shipped. Lanes read chunks concurrently on the server's disk workers, so several ranged GETs are
- * in flight per lane. Every method blocks (HTTP): call from worker threads. Objects are served
- * untyped (no safetensors header is read from a store yet).
+ * A chunk source over the objects under an S3 prefix ({@code serve --root s3://BUCKET/PREFIX}), a
+ * {@link RemoteChunkSource}. LIST: the object at the path, or every object below it
+ * ({@code ListObjectsV2} by prefix); manifests are computed once per object version (ETag, size,
+ * last-modified) with one full GET. GET: one ranged {@code GetObject} per chunk with
+ * {@code If-Match} on the version opened, checked against the manifest's CRC32C, so a replaced
+ * object is {@code SOURCE_CHANGED}, never shipped. The chunks after each one asked for are read
+ * ahead ({@link S3ReadAhead}): runs of consecutive chunks, one ranged GET each, several runs in
+ * flight per object, at most {@link #READ_AHEAD_BYTES} held per source, every chunk still checked
+ * against the manifest. Every method blocks (HTTP): call from worker threads. Objects are served untyped (no safetensors header is read from a store yet).
  */
-public final class S3ChunkSource implements ChunkSource {
-  private static final Logger LOG = LoggerFactory.getLogger(S3ChunkSource.class);
-  /** Bytes per read while summing an object. */
-  private static final int SUM_BUFFER = 1 << 20;
+public final class S3ChunkSource extends RemoteChunkSource {
+  /** Bytes of chunks read ahead and not yet asked for, for all handles of a source. */
+  static final int READ_AHEAD_BYTES = 128 << 20;
+  /** Threads that run read-ahead GETs (they block on the store). */
+  static final int READ_AHEAD_THREADS = 8;
 
   private final S3Client s3;
   private final S3Location root;
   private final String where;
-  private final ManifestCache cache;
-  private final int maxFiles;
+  private final Semaphore readAheadBudget;
+  private final ThreadPoolExecutor readAheadThreads;
   /** The ETag each listed object version had, by path, size and time: open() checks the object is still it. */
   private final Cache<String, String> listedEtags = Caffeine.newBuilder().maximumSize(200_000).build();
 
@@ -58,11 +56,24 @@ public final class S3ChunkSource implements ChunkSource {
    * @param cache where manifests are kept (memory and the node's state dir)
    */
   public S3ChunkSource(S3Client s3, S3Location root, String where, ManifestCache cache, int maxFiles) {
+    this(s3, root, where, cache, maxFiles, READ_AHEAD_BYTES);
+  }
+
+  /** @param readAheadBytes bytes of chunks read ahead and not yet asked for, at most (0: none) */
+  S3ChunkSource(S3Client s3, S3Location root, String where, ManifestCache cache, int maxFiles, int readAheadBytes) {
+    super(root.toString(), cache, maxFiles, "objects");
+    this.readAheadBudget = new Semaphore(readAheadBytes);
     this.s3 = s3;
     this.root = root;
     this.where = where;
-    this.cache = cache;
-    this.maxFiles = maxFiles;
+    AtomicInteger n = new AtomicInteger();
+    this.readAheadThreads = new ThreadPoolExecutor(READ_AHEAD_THREADS, READ_AHEAD_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "shardline-s3-read-ahead-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    readAheadThreads.allowCoreThreadTimeOut(true); // idle sources hold no threads
   }
 
   /**
@@ -78,97 +89,64 @@ public final class S3ChunkSource implements ChunkSource {
     }
   }
 
-  /** One object as listed: its path under the root, the name the client gives it, its version. */
-  private record Listed(String path, String name, long size, String etag, Instant modified) {}
-
   @Override
-  public List<FileManifest> list(String rel, int chunkSize) throws IOException {
-    String problem = rel.isEmpty() ? null : S3Names.problem(rel);
-    if (problem != null) {
-      throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is not a path under " + root + ": " + problem);
-    }
+  protected String problem(String name) {
+    return S3Names.problem(name);
+  }
+
+  /** A HEAD of the key first (a path that is an object), else a {@code ListObjectsV2} of the prefix below it. */
+  @Override
+  protected List<Listed> listed(String rel) {
     String key = root.key(rel);
-    List<Listed> objects = new ArrayList<>();
     if (!rel.isEmpty()) {
       HeadObjectResponse head = head(key, "listing");
       if (head != null) {
-        String name = rel.substring(rel.lastIndexOf('/') + 1);
-        objects.add(new Listed(rel, name, head.contentLength(), head.eTag(), head.lastModified()));
+        return List.of(listedVersion(file(rel, head.contentLength(), millis(head), unquote(head.eTag()))));
       }
     }
-    if (objects.isEmpty()) {
-      String below = key.isEmpty() ? "" : key + "/";
-      try {
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(root.bucket()).prefix(below)).contents()) {
-          String name = o.key().substring(below.length());
-          String bad = S3Names.problem(name);
-          if (bad != null) {
-            if (!name.endsWith("/")) {
-              LOG.debug("not listing {}/{}: {}", root, o.key(), bad); // folder markers end with '/'
-            }
-            continue;
-          }
-          objects.add(new Listed(rel.isEmpty() ? name : rel + "/" + name, name, o.size(), o.eTag(), o.lastModified()));
-          if (objects.size() > maxFiles) {
-            throw new ShardlineException(ErrorCode.BAD_REQUEST, "/" + rel + " holds more than " + maxFiles
-                + " objects (server limit)");
-          }
-        }
-      } catch (SdkException e) {
-        throw S3Errors.of(e, "listing " + root.resolve(rel), where, ErrorCode.IO_ERROR);
+    String below = key.isEmpty() ? "" : key + "/";
+    Below found = below(rel);
+    try {
+      for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(root.bucket()).prefix(below)).contents()) {
+        found.add(o.key().substring(below.length()), o.size(), o.lastModified().getEpochSecond() * 1000,
+            unquote(o.eTag()));
       }
-      if (objects.isEmpty()) {
-        throw new ShardlineException(ErrorCode.NOT_FOUND, "no object or prefix /" + rel + " under " + root);
-      }
-      objects.sort(Comparator.comparing(Listed::path));
+    } catch (SdkException e) {
+      throw S3Errors.of(e, "listing " + root.resolve(rel), where, ErrorCode.IO_ERROR);
     }
-    List<FileManifest> out = new ArrayList<>(objects.size());
-    for (Listed o : objects) {
-      out.add(manifest(o, chunkSize));
+    if (found.isEmpty()) {
+      throw new ShardlineException(ErrorCode.NOT_FOUND, "no object or prefix /" + rel + " under " + root);
     }
+    List<Listed> out = found.sorted();
+    out.forEach(this::listedVersion);
     return out;
   }
 
-  private FileManifest manifest(Listed o, int chunkSize) throws IOException {
-    String etag = unquote(o.etag());
-    long mtime = o.modified().getEpochSecond() * 1000; // stores differ in sub-second precision between LIST and HEAD
-    String key = root.key(o.path());
-    listedEtags.put(o.path() + "|" + o.size() + "|" + mtime, etag);
-    ManifestCache.Sums sums = cache.sums(root.bucket() + "/" + key + "|" + etag + "|" + mtime, o.size(), chunkSize,
-        () -> sum(key, etag, o.size(), chunkSize));
-    return new FileManifest(o.path(), o.name(), o.size(), mtime, chunkSize, sums.crcs(), sums.root());
+  /** Stores differ in sub-second precision between LIST and HEAD: whole seconds. */
+  private static long millis(HeadObjectResponse head) {
+    return head.lastModified().getEpochSecond() * 1000;
   }
 
-  /** The CRC32C of every chunk of one object version: one streamed GET. */
-  private int[] sum(String key, String etag, long size, int chunkSize) throws IOException {
-    int[] crcs = new int[FileManifest.chunkCount(size, chunkSize)];
-    if (size == 0) {
-      return crcs;
-    }
-    byte[] buf = new byte[SUM_BUFFER];
+  private Listed listedVersion(Listed o) {
+    listedEtags.put(o.path() + "|" + o.size() + "|" + o.mtimeMillis(), o.version());
+    return o;
+  }
+
+  @Override
+  protected String cacheKey(Listed o) {
+    return root.bucket() + "/" + root.key(o.path()) + "|" + o.version() + "|" + o.mtimeMillis();
+  }
+
+  /** One streamed GET of the version listed. */
+  @Override
+  protected int[] sum(Listed o, int chunkSize) throws IOException {
+    String key = root.key(o.path());
     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(root.bucket()).key(key)
-        .ifMatch(quote(etag)))) {
-      CRC32C crc = new CRC32C();
-      long pos = 0;
-      int chunk = 0;
-      while (pos < size) {
-        int want = (int) Math.min(buf.length, Math.min(size - pos, (long) (chunk + 1) * chunkSize - pos));
-        int n = in.read(buf, 0, want);
-        if (n < 0) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, root + "/" + key + " ended at " + pos
-              + " bytes while it was summed; it was listed with " + size);
-        }
-        crc.update(buf, 0, n);
-        pos += n;
-        if (pos == (long) (chunk + 1) * chunkSize || pos == size) {
-          crcs[chunk++] = (int) crc.getValue();
-          crc.reset();
-        }
-      }
+        .ifMatch(quote(o.version())))) {
+      return sums(in, o.size(), chunkSize, root + "/" + key);
     } catch (SdkException e) {
       throw S3Errors.of(e, "reading " + root.bucket() + "/" + key + " for its manifest", where, ErrorCode.IO_ERROR);
     }
-    return crcs;
   }
 
   private HeadObjectResponse head(String key, String what) {
@@ -192,11 +170,7 @@ public final class S3ChunkSource implements ChunkSource {
    * that ETag ({@code If-Match}), so a replaced object is {@code SOURCE_CHANGED} at its next read.
    */
   @Override
-  public Handle open(String rel, FileManifest expected) throws IOException {
-    String problem = S3Names.problem(rel);
-    if (problem != null) {
-      throw new ShardlineException(ErrorCode.BAD_PATH, "/" + rel + " is not a path under " + root + ": " + problem);
-    }
+  protected Handle openChecked(String rel, FileManifest expected) {
     String key = root.key(rel);
     if (expected != null) {
       String listed = listedEtags.getIfPresent(rel + "|" + expected.size() + "|" + expected.mtimeMillis());
@@ -229,94 +203,75 @@ public final class S3ChunkSource implements ChunkSource {
     return "\"" + etag + "\"";
   }
 
-  /** One object version being served: ranged GETs with {@code If-Match} on its ETag. */
-  private final class S3Handle implements Handle {
-    private final String rel;
+  /** The body of {@code length} bytes at {@code offset} of one object version: a ranged GET with {@code If-Match}. */
+  private ResponseInputStream<GetObjectResponse> range(String rel, String key, String etag, long offset, long length) {
+    ResponseInputStream<GetObjectResponse> in;
+    try {
+      in = s3.getObject(b -> b.bucket(root.bucket()).key(key).range("bytes=" + offset + "-" + (offset + length - 1))
+          .ifMatch(quote(etag)));
+    } catch (NoSuchKeyException e) {
+      throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " was removed since it was opened", e);
+    } catch (SdkException e) {
+      throw S3Errors.of(e, "reading /" + rel + " at offset " + offset, where, ErrorCode.IO_ERROR);
+    }
+    Long got = in.response().contentLength();
+    if (got != null && got != length) {
+      in.abort();
+      throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + ": the store answered " + got
+          + " bytes for range " + offset + "+" + length);
+    }
+    return in;
+  }
+
+  /**
+   * One object version being served: ranged GETs with {@code If-Match} on its ETag. With a manifest,
+   * the chunks after each one asked for are read ahead ({@link S3ReadAhead}: runs of chunks, one GET
+   * each, several in flight), within the source's read-ahead budget.
+   */
+  private final class S3Handle extends CheckedHandle {
     private final String key;
     private final String etag;
-    private final long size;
-    private final FileManifest expected;
-    private final DTypeMap map;
-    private volatile boolean closed;
+    private final S3ReadAhead readAhead;
 
     S3Handle(String rel, String key, String etag, long size, FileManifest expected) {
-      this.rel = rel;
+      super(rel, size, expected);
       this.key = key;
       this.etag = etag;
-      this.size = size;
-      this.expected = expected;
-      this.map = DTypeMap.bytes(size);
+      this.readAhead = expected == null ? null : new S3ReadAhead(expected,
+          (offset, length) -> range(rel, key, etag, offset, length), readAheadThreads, readAheadBudget);
     }
 
     @Override
-    public String path() {
-      return rel;
-    }
-
-    @Override
-    public FileManifest manifest() {
-      return expected;
-    }
-
-    @Override
-    public Chunk read(long offset, int length, ByteBufAllocator alloc) throws IOException {
-      if (closed) {
-        throw new ShardlineException(ErrorCode.IO_ERROR, "/" + rel + " was closed on the server");
-      }
-      int index = -1;
-      if (expected != null) {
-        int cs = expected.chunkSize();
-        if (offset % cs != 0 || offset / cs >= expected.chunkCount() || expected.chunkLength((int) (offset / cs)) != length) {
-          throw new ShardlineException(ErrorCode.BAD_REQUEST, "range " + offset + "+" + length + " of /" + rel
-              + " is not a chunk of its manifest (chunk size " + cs + ")");
+    protected ByteBuf fetch(ByteBufAllocator alloc, long offset, int length) throws IOException {
+      if (readAhead != null) {
+        ByteBuf ahead = readAhead.take((int) (offset / manifest().chunkSize()), alloc);
+        if (ahead != null) {
+          return ahead;
         }
-        index = (int) (offset / cs);
       }
-      if (offset < 0 || length <= 0 || offset + length > size) {
-        throw new ShardlineException(ErrorCode.BAD_REQUEST, "range " + offset + "+" + length + " of /" + rel
-            + " is outside its " + size + " bytes");
-      }
-      ByteBuf buf = alloc.directBuffer(length, length);
-      try {
-        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(root.bucket()).key(key)
-            .range("bytes=" + offset + "-" + (offset + length - 1)).ifMatch(quote(etag)))) {
-          Long got = in.response().contentLength();
-          if (got != null && got != length) {
-            throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + ": the store answered " + got
-                + " bytes for range " + offset + "+" + length);
+      return super.fetch(alloc, offset, length);
+    }
+
+    @Override
+    protected void fill(ByteBuf buf, long offset, int length) throws IOException {
+      try (ResponseInputStream<GetObjectResponse> in = range(path(), key, etag, offset, length)) {
+        while (buf.writerIndex() < length) {
+          int n = buf.writeBytes(in, length - buf.writerIndex());
+          if (n < 0) {
+            throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + path() + ": the store's answer for range "
+                + offset + "+" + length + " ended after " + buf.writerIndex() + " bytes");
           }
-          fill(in, buf, length, offset);
-        } catch (NoSuchKeyException e) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " was removed since it was opened", e);
-        } catch (SdkException e) {
-          throw S3Errors.of(e, "reading /" + rel + " at offset " + offset, where, ErrorCode.IO_ERROR);
         }
-        int crc = Crc32c.of(buf);
-        if (index >= 0 && !expected.streamed() && crc != expected.chunkCrcs()[index]) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + " changed since its manifest was made"
-              + " (chunk " + index + ": CRC32C " + String.format("%08x", crc) + ", listed "
-              + String.format("%08x", expected.chunkCrcs()[index]) + ")");
-        }
-        return new Chunk(buf, crc, map.segments(offset, length));
-      } catch (IOException | RuntimeException e) {
-        buf.release();
-        throw e;
-      }
-    }
-
-    private void fill(InputStream in, ByteBuf buf, int length, long offset) throws IOException {
-      while (buf.writerIndex() < length) {
-        int n = buf.writeBytes(in, length - buf.writerIndex());
-        if (n < 0) {
-          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + rel + ": the store's answer for range "
-              + offset + "+" + length + " ended after " + buf.writerIndex() + " bytes");
-        }
+      } catch (SdkException e) {
+        throw S3Errors.of(e, "reading /" + path() + " at offset " + offset, where, ErrorCode.IO_ERROR);
       }
     }
 
     @Override
-    public void close() {
-      closed = true;
+    protected void release() {
+      if (readAhead != null) {
+        readAhead.close();
+      }
     }
   }
 }

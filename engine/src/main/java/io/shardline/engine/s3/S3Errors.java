@@ -1,5 +1,6 @@
 package io.shardline.engine.s3;
 
+import io.shardline.engine.error.Causes;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import java.net.ConnectException;
@@ -48,38 +49,17 @@ final class S3Errors {
       if ("NoSuchUpload".equals(code)) {
         return new ShardlineException(io, what + " failed: the multipart upload is gone (aborted?)" + tail, e);
       }
-      return new ShardlineException(io, what + " failed at " + where + ": " + firstLine(s.getMessage()) + tail, e);
+      return new ShardlineException(io, what + " failed at " + where + ": " + Causes.firstLine(s.getMessage()) + tail, e);
     }
     if (e instanceof SdkClientException && unreachable(e)) {
       return new ShardlineException(io, what + " failed: cannot reach the S3 endpoint " + where + " ("
-          + rootMessage(e) + ")", e);
+          + Causes.root(e) + ")", e);
     }
-    return new ShardlineException(io, what + " failed at " + where + ": " + firstLine(e.getMessage()), e);
+    return new ShardlineException(io, what + " failed at " + where + ": " + Causes.firstLine(e.getMessage()), e);
   }
 
   private static boolean unreachable(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof UnknownHostException || c instanceof SocketTimeoutException
-          || c.getClass().getSimpleName().equals("HttpHostConnectException")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable r = e;
-    while (r.getCause() != null && r.getCause() != r) {
-      r = r.getCause();
-    }
-    return r.getClass().getSimpleName() + (r.getMessage() == null ? "" : ": " + firstLine(r.getMessage()));
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return Causes.any(e, c -> c instanceof ConnectException || c instanceof UnknownHostException
+        || c instanceof SocketTimeoutException || c.getClass().getSimpleName().equals("HttpHostConnectException"));
   }
 }

@@ -20,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Map;
 
@@ -35,13 +34,11 @@ import java.util.Map;
  * only the files with chunks in flight open. Blocking I/O: call from worker threads;
  * {@link #write} may run concurrently for different chunks.
  */
-public final class LocalChunkSink implements ChunkSink {
+public final class LocalChunkSink extends AbstractChunkSink {
   /** Folder under the destination that holds partial files and journals. */
   public static final String STATE_DIR = ".shardline";
   private static final int ALIGN = 4096;
 
-  /** Listed; for a streamed file, its complete manifest once adopted. */
-  private volatile FileManifest manifest;
   private final Path finalPath;
   private final Path partPath;
   private final Path journalPath;
@@ -56,7 +53,7 @@ public final class LocalChunkSink implements ChunkSink {
 
   private LocalChunkSink(FileManifest m, Path finalPath, Path partPath, Path journalPath, boolean directIo,
       Directories dirs) {
-    this.manifest = m;
+    super(m);
     this.finalPath = finalPath;
     this.partPath = partPath;
     this.journalPath = journalPath;
@@ -101,11 +98,6 @@ public final class LocalChunkSink implements ChunkSink {
     }
   }
 
-  @Override
-  public FileManifest manifest() {
-    return manifest;
-  }
-
   public Path finalPath() {
     return finalPath;
   }
@@ -138,7 +130,7 @@ public final class LocalChunkSink implements ChunkSink {
 
   /** The journal's records for this file (see {@link ResumeJournal#records}); blocking. */
   public Map<Integer, Integer> journalled() {
-    return ResumeJournal.records(journalPath, manifest);
+    return ResumeJournal.records(journalPath, manifest());
   }
 
   /** Drops this file's partial state (partial file and journal): its bytes are known to be wrong. Blocking. */
@@ -154,17 +146,8 @@ public final class LocalChunkSink implements ChunkSink {
   }
 
   @Override
-  public void adopt(FileManifest complete) {
-    FileManifest listed = manifest;
-    if (complete.streamed() || !listed.sameVersion(complete) || !complete.name().equals(listed.name())) {
-      throw new IllegalArgumentException(complete + " is not the complete manifest of " + listed);
-    }
-    manifest = complete;
-  }
-
-  @Override
   public BitSet prepare() throws IOException {
-    if (manifest.streamed()) {
+    if (manifest().streamed()) {
       // No CRCs to check what is here against: start afresh. (The pull lists a file with partial
       // state again for its complete manifest before preparing it, see hasPartialState(); a journal
       // written under a streamed manifest names no root, so that resume reads the partial file back.)
@@ -172,9 +155,9 @@ public final class LocalChunkSink implements ChunkSink {
       Files.deleteIfExists(partPath);
       return new BitSet();
     }
-    if (Files.isRegularFile(finalPath) && Files.size(finalPath) == manifest.size()) {
-      BitSet ok = ChunkSums.matching(finalPath, manifest, null);
-      if (ok.cardinality() == manifest.chunkCount()) {
+    if (Files.isRegularFile(finalPath) && Files.size(finalPath) == manifest().size()) {
+      BitSet ok = ChunkSums.matching(finalPath, manifest(), null);
+      if (ok.cardinality() == manifest().chunkCount()) {
         alreadyComplete = true;
         return ok;
       }
@@ -182,19 +165,19 @@ public final class LocalChunkSink implements ChunkSink {
     if (dirs.freshStateDir()) {
       return new BitSet(); // no .shardline folder before this transfer: nothing to resume
     }
-    BitSet claimed = ResumeJournal.read(journalPath, manifest);
+    BitSet claimed = ResumeJournal.read(journalPath, manifest());
     BitSet ok;
     if (!Files.isRegularFile(partPath)) {
       ok = new BitSet();
     } else if (!claimed.isEmpty()) {
-      ok = ChunkSums.matching(partPath, manifest, claimed);
-    } else if (manifest.chunkCount() > 1 && Files.size(partPath) == manifest.size()) {
+      ok = ChunkSums.matching(partPath, manifest(), claimed);
+    } else if (manifest().chunkCount() > 1 && Files.size(partPath) == manifest().size()) {
       // A partial file without a (readable) journal: the disk filled up before the journal could
       // be created, or the process died before its first flush. Its chunks are read back and
       // checked against the manifest, except those whose CRC is that of zeros: a chunk never
       // written reads as zeros (the file is preallocated sparse), so only chunks that really
       // hold written bytes can match.
-      ok = ChunkSums.matching(partPath, manifest, notZeros());
+      ok = ChunkSums.matching(partPath, manifest(), notZeros());
     } else {
       ok = new BitSet();
     }
@@ -204,9 +187,9 @@ public final class LocalChunkSink implements ChunkSink {
       Files.deleteIfExists(partPath);
     } else if (ok.cardinality() != claimed.cardinality()) {
       // Some journalled chunks did not read back: rewrite the journal with the good ones only.
-      try (ResumeJournal j = ResumeJournal.open(journalPath, manifest, false)) {
+      try (ResumeJournal j = ResumeJournal.open(journalPath, manifest(), false)) {
         for (int i = ok.nextSetBit(0); i >= 0; i = ok.nextSetBit(i + 1)) {
-          j.record(i, manifest.chunkCrcs()[i]);
+          j.record(i, manifest().chunkCrcs()[i]);
         }
       }
     }
@@ -215,14 +198,14 @@ public final class LocalChunkSink implements ChunkSink {
 
   /** The chunks whose manifest CRC differs from the CRC of as many zero bytes. */
   private BitSet notZeros() {
-    BitSet out = new BitSet(manifest.chunkCount());
-    ByteBuffer zeros = ByteBuffer.allocate(manifest.chunkSize());
-    int full = manifest.chunkCount() == 0 ? 0 : Crc32c.of(zeros.duplicate());
-    for (int i = 0; i < manifest.chunkCount(); i++) {
-      int len = manifest.chunkLength(i);
-      int zeroCrc = len == manifest.chunkSize() ? full
+    BitSet out = new BitSet(manifest().chunkCount());
+    ByteBuffer zeros = ByteBuffer.allocate(manifest().chunkSize());
+    int full = manifest().chunkCount() == 0 ? 0 : Crc32c.of(zeros.duplicate());
+    for (int i = 0; i < manifest().chunkCount(); i++) {
+      int len = manifest().chunkLength(i);
+      int zeroCrc = len == manifest().chunkSize() ? full
           : Crc32c.of(zeros.duplicate().limit(len));
-      if (manifest.chunkCrcs()[i] != zeroCrc) {
+      if (manifest().chunkCrcs()[i] != zeroCrc) {
         out.set(i);
       }
     }
@@ -244,12 +227,12 @@ public final class LocalChunkSink implements ChunkSink {
     }
     dirs.ensure(partPath.getParent());
     ch = FileChannel.open(partPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    boolean large = manifest.chunkCount() > 1;
-    if (large && ch.size() != manifest.size()) {
+    boolean large = manifest().chunkCount() > 1;
+    if (large && ch.size() != manifest().size()) {
       // Sparse preallocation: the final size up front, so positional writes never extend the
       // file. (A one-chunk file is written in one go and needs none.)
       try (RandomAccessFile raf = new RandomAccessFile(partPath.toFile(), "rw")) {
-        raf.setLength(manifest.size());
+        raf.setLength(manifest().size());
       }
     }
     if (directIo && large) {
@@ -259,14 +242,14 @@ public final class LocalChunkSink implements ChunkSink {
         direct = null; // this filesystem has no O_DIRECT: buffered writes only
       }
     }
-    journal = ResumeJournal.open(journalPath, manifest, keepExisting);
+    journal = ResumeJournal.open(journalPath, manifest(), keepExisting);
   }
 
   /** Writes chunk {@code index} (its bytes are the readable bytes of {@code data}). */
   @Override
   public void write(int index, ByteBuf data) throws IOException {
-    long pos = manifest.chunkOffset(index);
-    int len = manifest.chunkLength(index);
+    long pos = manifest().chunkOffset(index);
+    int len = manifest().chunkLength(index);
     if (data.readableBytes() != len) {
       throw new IllegalArgumentException("chunk " + index + " has " + data.readableBytes() + " bytes");
     }
@@ -305,11 +288,7 @@ public final class LocalChunkSink implements ChunkSink {
    */
   @Override
   public void publish(int[] crcs) throws IOException {
-    byte[] root = RootDigest.of(manifest.size(), manifest.chunkSize(), crcs);
-    if (!Arrays.equals(root, manifest.root())) {
-      throw new ShardlineException(ErrorCode.DIGEST_MISMATCH, manifest.name() + ": digest "
-          + RootDigest.hex(root) + " does not match the source's " + manifest.rootHex());
-    }
+    checkRoot(crcs, () -> {}, "");
     ensureOpen();
     synchronized (this) {
       ch.force(true);
@@ -333,7 +312,7 @@ public final class LocalChunkSink implements ChunkSink {
 
   /** Journals every chunk, so a publish that failed (destination read-only, full) is retried cheaply. */
   private void keepForResume(int[] crcs) {
-    try (ResumeJournal j = ResumeJournal.open(journalPath, manifest, false)) {
+    try (ResumeJournal j = ResumeJournal.open(journalPath, manifest(), false)) {
       for (int i = 0; i < crcs.length; i++) {
         j.record(i, crcs[i]);
       }

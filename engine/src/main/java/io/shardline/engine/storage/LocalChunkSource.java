@@ -424,16 +424,7 @@ public final class LocalChunkSource implements ChunkSource {
       if (closed) {
         throw new ShardlineException(ErrorCode.IO_ERROR, "/" + rel + " was closed on the server");
       }
-      int index = -1;
-      if (expected != null) {
-        int cs = expected.chunkSize();
-        if (offset % cs != 0 || offset / cs >= expected.chunkCount()
-            || expected.chunkLength((int) (offset / cs)) != length) {
-          throw new ShardlineException(ErrorCode.BAD_REQUEST, "range " + offset + "+" + length + " of /" + rel
-              + " is not a chunk of its manifest (chunk size " + cs + ")");
-        }
-        index = (int) (offset / cs);
-      }
+      int index = CheckedHandle.chunkIndex(expected, rel, offset, length);
       BasicFileAttributes now;
       try {
         now = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

@@ -26,9 +26,14 @@ public final class CliChild implements AutoCloseable {
   }
 
   public static CliChild start(Path log, Map<String, String> env, String... args) throws Exception {
+    return startMain(log, env, "io.shardline.engine.cli.Main", args);
+  }
+
+  /** Another main class of the test's classpath in a child JVM like the CLI's (a peer tool for a benchmark). */
+  public static CliChild startMain(Path log, Map<String, String> env, String mainClass, String... args)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        "io.shardline.engine.cli.Main"));
+        "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("AWS_") || k.equals("HADOOP_CONF_DIR"));

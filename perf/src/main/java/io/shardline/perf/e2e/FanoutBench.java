@@ -102,8 +102,11 @@ final class FanoutBench {
         String[] b = banner(serve, logOf("origin"));
         fingerprint = b[1];
         List<Double> single = new ArrayList<>();
+        long pullRss = 0;
         for (int r = 0; r < runs; r++) {
-          single.add(once("pull", 1, -1).seconds()); // a plain pull, alone on the link
+          Outcome alone = once("pull", 1, -1); // a plain pull, alone on the link
+          single.add(alone.seconds());
+          pullRss = Math.max(pullRss, alone.peakRssBytes());
         }
         double one = median(single);
         log.info(String.format(Locale.ROOT, "fanout: one pull from the origin: %.2f s median (S/B = %.2f s)",
@@ -125,7 +128,8 @@ final class FanoutBench {
           }
         }
         JsonObject report = new JsonObject().put("rate", rate).put("bytes", size).put("runs", runs)
-            .put("onePullSeconds", one).put("sOverB", size / bytesPerSecond).put("machine", Machine.describe())
+            .put("onePullSeconds", one).put("onePullPeakRssMiB", pullRss >> 20).put("sOverB", size / bytesPerSecond)
+            .put("machine", Machine.describe())
             .put("results", results);
         Files.writeString(out.resolve("fanout.json"), report.encodePrettily());
         Files.writeString(out.resolve("fanout.md"), markdown(report));
@@ -141,10 +145,12 @@ final class FanoutBench {
   }
 
   /** What one run of one case measured. */
-  record Outcome(double seconds, long originBytes, boolean verified, String error, long peakRssBytes) {}
+  record Outcome(double seconds, long originBytes, boolean verified, String error, long peakRssBytes,
+      double cpuSeconds) {}
 
   /**
-   * One run: {@code n} hosts pull as {@code shape}; with {@code kill >= 0}, the hop at that place
+   * One run: {@code n} hosts pull as {@code shape} ("pull": plain pulls from the origin, the
+   * baseline; the others are relays); with {@code kill >= 0}, the hop at that place
    * in the plan is SIGKILLed half-way (half the time of the undisturbed one pull).
    */
   private Outcome once(String shape, int n, int kill) throws Exception {
@@ -182,7 +188,7 @@ final class FanoutBench {
         if (sources.size() > 1) {
           argv.add("--failover");
         }
-        procs.put(hop.name(), start(h, hop.name(), argv));
+        procs.put(hop.name(), start(h, hop.name(), argv, shape.equals("pull")));
       }
       boolean killedYet = false;
       Map<String, Double> done = new LinkedHashMap<>();
@@ -222,15 +228,19 @@ final class FanoutBench {
         error = "a copy differs from the origin";
       }
       long rss = 0;
+      double cpu = 0;
+      for (Map.Entry<String, Process> e : procs.entrySet()) {
+        cpu += cpuSeconds(e.getValue());
+      }
       for (Map.Entry<String, Process> e : procs.entrySet()) {
         if (!e.getKey().equals(killed)) {
-          rss = Math.max(rss, peakRss(e.getValue()));
+          rss = Math.max(rss, shape.equals("pull") ? timedRss(e.getValue(), logOf(e.getKey())) : peakRss(e.getValue()));
         }
       }
-      log.info(String.format(Locale.ROOT, "fanout: %s of %d%s: %.2f s, origin sent %.2f S, relay peak RSS %d MiB%s",
-          shape, n, killed != null ? " (" + killed + " killed)" : "", seconds, originBytes / (double) size, rss >> 20,
-          error == null ? "" : ", " + error));
-      return new Outcome(seconds, originBytes, verified, error, rss);
+      log.info(String.format(Locale.ROOT, "fanout: %s of %d%s: %.2f s, origin sent %.2f S, relay peak RSS %d MiB,"
+          + " hosts' CPU %.1f s%s", shape, n, killed != null ? " (" + killed + " killed)" : "", seconds,
+          originBytes / (double) size, rss >> 20, cpu, error == null ? "" : ", " + error));
+      return new Outcome(seconds, originBytes, verified, error, rss, cpu);
     } finally {
       for (Process p : procs.values()) {
         stop(p);
@@ -247,6 +257,7 @@ final class FanoutBench {
         .put("overOnePull", t / one).put("overSOverB", t / (size / bytesPerSecond))
         .put("originOverS", median(origin))
         .put("peakRelayRssMiB", outs.stream().mapToLong(Outcome::peakRssBytes).max().orElse(0) >> 20)
+        .put("hostsCpuSeconds", median(outs.stream().map(Outcome::cpuSeconds).toList()))
         .put("verified", outs.stream().allMatch(Outcome::verified))
         .put("errors", new JsonArray(outs.stream().map(Outcome::error).filter(e -> e != null).toList()));
     return j;
@@ -325,8 +336,16 @@ final class FanoutBench {
   }
 
   private Process start(int host, String name, List<String> args) throws IOException {
+    return start(host, name, args, false);
+  }
+
+  /** With {@code timed}, under GNU time, whose {@code maxrss_kb=} line gives a command that exits its peak RSS. */
+  private Process start(int host, String name, List<String> args, boolean timed) throws IOException {
     Files.createDirectories(env.logs());
     List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(host)));
+    if (timed) {
+      argv.addAll(List.of("/usr/bin/time", "-f", "maxrss_kb=%M"));
+    }
     argv.addAll(env.shardline());
     argv.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(logOf(name).toFile());
@@ -377,6 +396,33 @@ final class FanoutBench {
     return max;
   }
 
+  /**
+   * CPU-seconds (user + system) the child's processes have used, from {@code /proc/PID/stat}: for
+   * the relays, which still run (a pull that exited is gone and counts 0).
+   */
+  private static double cpuSeconds(Process p) {
+    double sum = 0;
+    List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+    all.add(p.toHandle());
+    for (ProcessHandle h : all) {
+      try {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(h.pid()), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+      } catch (IOException | RuntimeException e) {
+        // gone meanwhile
+      }
+    }
+    return sum;
+  }
+
+  /** The peak RSS GNU time reported for a command that ran under it, once it exited (bounded wait). */
+  private static long timedRss(Process p, Path logFile) throws IOException, InterruptedException {
+    p.waitFor(30, TimeUnit.SECONDS);
+    Matcher m = Pattern.compile("maxrss_kb=(\\d+)").matcher(Files.readString(logFile));
+    return m.find() ? Long.parseLong(m.group(1)) * 1024 : 0;
+  }
+
   /** Stops a child and everything it started (the launcher's JVM), by PID. */
   private static void stop(Process p) throws InterruptedException {
     p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -424,15 +470,18 @@ final class FanoutBench {
   private String markdown(JsonObject report) {
     StringBuilder b = new StringBuilder("# Fan-out: one file to N hosts\n\n");
     b.append(String.format(Locale.ROOT, "%s per host link (tc tbf both ways), %d MiB, %d runs per case (medians); one pull"
-            + " from the origin: %.2f s (S/B = %.2f s). Destinations on tmpfs. Machine: %s.%n%n", rate, size >> 20, runs,
-        report.getDouble("onePullSeconds"), report.getDouble("sOverB"), report.getString("machine")));
-    b.append("| shape | hosts | middle relay killed | seconds | ÷ one pull | ÷ S/B | origin sent ÷ S | relay peak RSS | verified |\n");
-    b.append("|---|--:|---|--:|--:|--:|--:|--:|---|\n");
+            + " from the origin: %.2f s (S/B = %.2f s, peak RSS %d MiB). Destinations on tmpfs. Machine: %s.%n%n", rate,
+        size >> 20, runs, report.getDouble("onePullSeconds"), report.getDouble("sOverB"),
+        report.getLong("onePullPeakRssMiB"), report.getString("machine")));
+    b.append("| shape | hosts | middle relay killed | seconds | ÷ one pull | ÷ S/B | origin sent ÷ S | relay peak RSS"
+        + " | hosts' CPU-s | verified |\n");
+    b.append("|---|--:|---|--:|--:|--:|--:|--:|--:|---|\n");
     for (Object o : report.getJsonArray("results")) {
       JsonObject r = (JsonObject) o;
-      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %d MiB | %s |%n",
+      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %d MiB | %.1f | %s |%n",
           r.getString("shape"), r.getInteger("hosts"), r.getBoolean("killedMiddle") ? "yes" : "", r.getDouble("seconds"),
           r.getDouble("overOnePull"), r.getDouble("overSOverB"), r.getDouble("originOverS"), r.getLong("peakRelayRssMiB"),
+          r.getDouble("hostsCpuSeconds"),
           r.getBoolean("verified") ? "yes" : "NO " + r.getJsonArray("errors")));
     }
     return b.toString();
