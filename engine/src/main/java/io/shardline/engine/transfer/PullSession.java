@@ -91,7 +91,7 @@ public final class PullSession {
    * serve one content under other paths (an origin's {@code ckpt/a.bin} is a relay's {@code a.bin}).
    * Set before the listing completes, so before any chunk is asked for; empty for one source.
    */
-  private volatile List<Map<String, String>> sourcePaths = List.of();
+  private final Map<Integer, Map<String, String>> sourcePaths = new ConcurrentHashMap<>();
   /** Lanes replaced by a failover: {source, chunks, wire bytes} each, for the per-source figures. */
   private final List<long[]> retired = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** With failover: the source every lane pulls from now. */
@@ -218,6 +218,10 @@ public final class PullSession {
     for (int s = 0; s < targets.size(); s++) {
       lists.add(fetchManifest(s, 1));
     }
+    if (o.failover() && lists.size() > 1) {
+      listInOrder(lists, 0, null);
+      return;
+    }
     Future.join(lists).onComplete(ar -> {
       List<String> names = new ArrayList<>();
       List<List<FileManifest>> listings = new ArrayList<>();
@@ -241,16 +245,10 @@ public final class PullSession {
       }
       try {
         List<FileManifest> agreed = ListingAgreement.check(names, listings);
-        if (lists.size() > 1) {
-          List<Map<String, String>> paths = new ArrayList<>();
-          for (Future<List<FileManifest>> f : lists) {
-            Map<String, String> byName = new java.util.HashMap<>();
-            if (f.succeeded()) {
-              f.result().forEach(m -> byName.put(m.name(), m.path()));
-            }
-            paths.add(Map.copyOf(byName));
+        for (int s = 0; s < lists.size(); s++) {
+          if (lists.get(s).succeeded()) {
+            knownPaths(s, lists.get(s).result());
           }
-          sourcePaths = List.copyOf(paths);
         }
         int live = liveSource();
         current = live;
@@ -416,7 +414,7 @@ public final class PullSession {
     int from = current;
     int to = -1;
     for (int s = from + 1; s < targets.size(); s++) {
-      if (!failedSources.containsKey(s)) {
+      if (!failedSources.containsKey(s) && sourcePaths.containsKey(s)) { // listed, and agrees
         to = s;
         break;
       }
@@ -452,12 +450,64 @@ public final class PullSession {
   }
 
   /**
+   * With failover: the pull goes on with the first source, in order, that lists, as soon as every
+   * source before it has failed (it does not wait for the sources after it: one may be a relay
+   * that died while it was being listed, and be asked again for 15 s). Each later listing is
+   * checked against it when it comes in; one that disagrees, or never comes, sets that source
+   * aside, and lanes never fail over to a source whose listing is not known.
+   */
+  private void listInOrder(List<Future<List<FileManifest>>> lists, int s, ShardlineException first) {
+    if (s == lists.size()) {
+      listed.tryFail(first);
+      return;
+    }
+    lists.get(s).onComplete(ar -> {
+      if (ar.failed()) {
+        ShardlineException e = ShardlineException.wrap(ar.cause(), ErrorCode.CONNECTION_LOST);
+        sourceFailed(s, e);
+        listInOrder(lists, s + 1, first == null ? e : first);
+        return;
+      }
+      List<FileManifest> base = ar.result();
+      knownPaths(s, base);
+      for (int later = s + 1; later < lists.size(); later++) {
+        int t = later;
+        lists.get(t).onComplete(other -> {
+          if (other.failed()) {
+            sourceFailed(t, ShardlineException.wrap(other.cause(), ErrorCode.CONNECTION_LOST));
+            return;
+          }
+          try {
+            ListingAgreement.check(List.of(o.sources().get(s).toString(), o.sources().get(t).toString()),
+                List.of(base, other.result()));
+            knownPaths(t, other.result());
+          } catch (ShardlineException e) {
+            sourceFailed(t, e);
+          }
+        });
+      }
+      current = s;
+      if (s > 0) {
+        startLanes(0, s); // every lane of a failover pull is slot 0's
+      }
+      listed.tryComplete(base);
+    });
+  }
+
+  /** Source {@code src}'s listing is known (and agrees): the paths it serves each file under. */
+  private void knownPaths(int src, List<FileManifest> listing) {
+    Map<String, String> byName = new java.util.HashMap<>();
+    listing.forEach(m -> byName.put(m.name(), m.path()));
+    sourcePaths.put(src, Map.copyOf(byName));
+  }
+
+  /**
    * The path to GET {@code m} by on source {@code src}: its path in that source's own listing
    * (the manifest's, from the preferred source, when that source did not list).
    */
   private String pathOn(int src, FileManifest m) {
-    List<Map<String, String>> paths = sourcePaths;
-    String p = src < paths.size() ? paths.get(src).get(m.name()) : null;
+    Map<String, String> paths = sourcePaths.get(src);
+    String p = paths == null ? null : paths.get(m.name());
     return p != null ? p : m.path();
   }
 
