@@ -94,6 +94,8 @@ public final class PullSession {
   private final Map<Integer, Map<String, String>> sourcePaths = new ConcurrentHashMap<>();
   /** Lanes replaced by a failover: {source, chunks, wire bytes} each, for the per-source figures. */
   private final List<long[]> retired = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Sources a connection was made to at least once (with failover, one that refuses after that died). */
+  private final Set<Integer> answered = ConcurrentHashMap.newKeySet();
   /** With failover: the source every lane pulls from now. */
   private volatile int current;
   /** With failover: when a lane of the current source was last seen READY (nanos). */
@@ -267,6 +269,7 @@ public final class PullSession {
   private Future<List<FileManifest>> fetchManifest(int src, int attempt) {
     return ClientConnection.open(vertx, client, targets.get(src), 0)
         .compose(conn -> {
+          answered.add(src);
           // The manifest connection holds its slot now: lanes connect (TLS handshakes) while the
           // manifest is listed, and wait for chunks. (Started earlier, lanes could take every
           // connection a server allows per address and starve the manifest.)
@@ -280,8 +283,11 @@ public final class PullSession {
         .recover(t -> {
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.CONNECTION_LOST);
           double draw = java.util.concurrent.ThreadLocalRandom.current().nextDouble();
-          long delay = o.failover() && refused(t) ? STARTING_PEER.delayMs(attempt, draw)
+          long delay = o.failover() && (refused(t) || e.code() == ErrorCode.BUSY) ? STARTING_PEER.delayMs(attempt, draw)
               : Backoff.DEFAULT.delayMs(attempt, draw);
+          if (o.failover() && refused(t) && answered.contains(src)) {
+            return Future.failedFuture(e); // it was up and is gone: a relay that died, not one still starting
+          }
           if (!worthAskingAgain(e, t, delay) || listed.future().isComplete()) {
             return Future.failedFuture(e);
           }

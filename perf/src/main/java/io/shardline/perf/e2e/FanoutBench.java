@@ -29,8 +29,9 @@ import org.knowm.xchart.style.Styler;
  * completion time (JVM starts included, until the last host printed its verified summary) ÷ the
  * time of one pull from the origin measured in the same run, ÷ S/B, and the origin's sent bytes ÷
  * S read from its link's counter ({@code tx_bytes}), not from the engine; plus a chain whose
- * middle relay is SIGKILLed half-way. Destinations are on tmpfs (the disk here writes back only
- * ~0.42 GB/s, less than N hosts at 1 Gbit/s), so what bounds a figure is the link or the CPU.
+ * middle relay is SIGKILLed half-way through the undisturbed chain's time. Destinations are on
+ * tmpfs (the disk here writes back only ~0.42 GB/s, less than N hosts at 1 Gbit/s), so what
+ * bounds a figure is the link or the CPU.
  */
 final class FanoutBench {
   private static final String PREFIX = "slfan";
@@ -104,7 +105,7 @@ final class FanoutBench {
         List<Double> single = new ArrayList<>();
         long pullRss = 0;
         for (int r = 0; r < runs; r++) {
-          Outcome alone = once("pull", 1, -1); // a plain pull, alone on the link
+          Outcome alone = once("pull", 1, -1, 0); // a plain pull, alone on the link
           single.add(alone.seconds());
           pullRss = Math.max(pullRss, alone.peakRssBytes());
         }
@@ -112,17 +113,21 @@ final class FanoutBench {
         log.info(String.format(Locale.ROOT, "fanout: one pull from the origin: %.2f s median (S/B = %.2f s)",
             one, size / bytesPerSecond));
         for (int n : hostCounts) {
+          double chainSeconds = Double.NaN;
           for (String shape : List.of("star", "chain", "tree")) {
             List<Outcome> outs = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
-              outs.add(once(shape, n, -1));
+              outs.add(once(shape, n, -1, 0));
             }
             results.add(row(shape, n, outs, one, false));
+            if (shape.equals("chain")) {
+              chainSeconds = median(outs.stream().map(Outcome::seconds).toList());
+            }
           }
           if (n >= 4) {
             List<Outcome> outs = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
-              outs.add(once("chain", n, n / 2));
+              outs.add(once("chain", n, n / 2, chainSeconds / 2)); // half-way through the undisturbed chain
             }
             results.add(row("chain", n, outs, one, true));
           }
@@ -151,9 +156,10 @@ final class FanoutBench {
   /**
    * One run: {@code n} hosts pull as {@code shape} ("pull": plain pulls from the origin, the
    * baseline; the others are relays); with {@code kill >= 0}, the hop at that place
-   * in the plan is SIGKILLed half-way (half the time of the undisturbed one pull).
+   * in the plan is SIGKILLed {@code killAtSeconds} after the start (half the undisturbed chain's
+   * median time: half-way through its transfer).
    */
-  private Outcome once(String shape, int n, int kill) throws Exception {
+  private Outcome once(String shape, int n, int kill, double killAtSeconds) throws Exception {
     List<BroadcastPlan.Target> targets = new ArrayList<>();
     for (int h = 1; h <= n; h++) {
       targets.add(new BroadcastPlan.Target("h" + h, bytesPerSecond));
@@ -196,7 +202,7 @@ final class FanoutBench {
       long deadline = started + TimeUnit.SECONDS.toNanos(env.timeoutSeconds());
       while (done.size() + (killedYet ? 1 : 0) < procs.size() && System.nanoTime() < deadline) {
         double t = (System.nanoTime() - started) / 1e9;
-        if (killed != null && !killedYet && t > size / bytesPerSecond / 2) {
+        if (killed != null && !killedYet && t > killAtSeconds) {
           procs.get(killed).destroyForcibly(); // SIGKILL
           killedYet = true;
           log.info("fanout: killed " + killed + " at " + String.format(Locale.ROOT, "%.1f s", t));
