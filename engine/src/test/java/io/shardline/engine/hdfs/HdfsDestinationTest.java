@@ -1,5 +1,6 @@
 package io.shardline.engine.hdfs;
 
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.testutil.CliChild;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,7 +66,7 @@ class HdfsDestinationTest {
       Files.write(src.resolve(name), data);
     }
     try (OutputStream out = Files.newOutputStream(src.resolve("big.bin"))) {
-      bigSha = HdfsSourceTest.generate(out, BIG, 22);
+      bigSha = TestFiles.generate(out, BIG, 22);
     }
     serve = CliChild.start(tmp.resolve("serve.log"), Map.of(), "serve", "--root", src.toString(), "--listen",
         "127.0.0.1:0", "--state-dir", tmp.resolve("serve-state").toString(), "--rate-limit", "80MB");

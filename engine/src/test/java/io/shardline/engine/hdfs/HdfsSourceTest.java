@@ -1,5 +1,6 @@
 package io.shardline.engine.hdfs;
 
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.testutil.CliChild;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,10 +16,8 @@ import io.shardline.engine.integrity.ManifestCache;
 import io.shardline.engine.storage.ChunkSource;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -74,7 +73,7 @@ class HdfsSourceTest {
       }
     }
     try (FSDataOutputStream out = fs.create(new Path("/tree/big.bin"))) {
-      bigSha = generate(out, BIG, 16);
+      bigSha = TestFiles.generate(out, BIG, 16);
     }
     try (FSDataOutputStream out = fs.create(new Path("/tree/d0/" + HdfsNames.partial("f0.bin")))) {
       out.write(new byte[] {9, 9, 9}); // a pull in progress into this tree: never served
@@ -84,29 +83,7 @@ class HdfsSourceTest {
     }
   }
 
-  /** Writes {@code size} seeded random bytes and returns their SHA-256. */
-  static byte[] generate(OutputStream out, long size, long seed) throws Exception {
-    SplittableRandom rnd = new SplittableRandom(seed);
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    byte[] block = new byte[1 << 20];
-    for (long left = size; left > 0; ) {
-      int n = (int) Math.min(block.length, left);
-      rnd.nextBytes(block);
-      out.write(block, 0, n);
-      sha.update(block, 0, n);
-      left -= n;
-    }
-    return sha.digest();
-  }
 
-  static byte[] sha256(InputStream in) throws Exception {
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    byte[] block = new byte[1 << 20];
-    for (int n; (n = in.read(block)) > 0; ) {
-      sha.update(block, 0, n);
-    }
-    return sha.digest();
-  }
 
   @AfterAll
   static void stopCluster() throws Exception {
@@ -131,7 +108,7 @@ class HdfsSourceTest {
         assertArrayEquals(e.getValue(), Files.readAllBytes(dest.resolve(e.getKey())), e.getKey());
       }
       try (InputStream in = Files.newInputStream(dest.resolve("big.bin"))) {
-        assertArrayEquals(bigSha, sha256(in), "big.bin");
+        assertArrayEquals(bigSha, TestFiles.sha256(in), "big.bin");
       }
       assertFalse(Files.exists(dest.resolve("outside.bin")), "only the path is served");
       assertFalse(Files.exists(dest.resolve("d0").resolve(HdfsNames.partial("f0.bin"))), "partials are never served");

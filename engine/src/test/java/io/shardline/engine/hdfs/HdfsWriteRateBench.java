@@ -1,5 +1,6 @@
 package io.shardline.engine.hdfs;
 
+import io.shardline.engine.testutil.TestFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -54,7 +55,7 @@ class HdfsWriteRateBench {
       java.nio.file.Path src = Files.createDirectories(tmp.resolve("src"));
       byte[] sha;
       try (OutputStream out = Files.newOutputStream(src.resolve("big.bin"))) {
-        sha = HdfsSourceTest.generate(out, size, 33);
+        sha = TestFiles.generate(out, size, 33);
       }
       java.nio.file.Path tree = Files.createDirectories(src.resolve("tree"));
       SplittableRandom rnd = new SplittableRandom(34);

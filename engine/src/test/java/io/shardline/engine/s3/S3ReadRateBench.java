@@ -1,5 +1,6 @@
 package io.shardline.engine.s3;
 
+import io.shardline.engine.testutil.TestFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -10,12 +11,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -61,7 +60,7 @@ class S3ReadRateBench {
       Path local = tmp.resolve("big.bin");
       byte[] sha;
       try (OutputStream out = Files.newOutputStream(local)) {
-        sha = generate(out, size, 41);
+        sha = TestFiles.generate(out, size, 41);
       }
       s3.putObject(b -> b.bucket("bench").key("src/big.bin"), RequestBody.fromFile(local));
       String etag = s3.headObject(b -> b.bucket("bench").key("src/big.bin")).eTag();
@@ -96,7 +95,7 @@ class S3ReadRateBench {
           Path dest = tmp.resolve("dest" + r);
           ours.add(pull(portFp, dest, "pull" + r));
           try (InputStream in = Files.newInputStream(dest.resolve("big.bin"))) {
-            assertArrayEquals(sha, sha256(in));
+            assertArrayEquals(sha, TestFiles.sha256(in));
           }
           Files.delete(dest.resolve("big.bin"));
           Path local2 = tmp.resolve("fromdisk" + r);
@@ -198,28 +197,7 @@ class S3ReadRateBench {
     }
   }
 
-  static byte[] generate(OutputStream out, long size, long seed) throws Exception {
-    SplittableRandom rnd = new SplittableRandom(seed);
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    byte[] block = new byte[1 << 20];
-    for (long left = size; left > 0; ) {
-      int n = (int) Math.min(block.length, left);
-      rnd.nextBytes(block);
-      out.write(block, 0, n);
-      sha.update(block, 0, n);
-      left -= n;
-    }
-    return sha.digest();
-  }
 
-  static byte[] sha256(InputStream in) throws Exception {
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    byte[] block = new byte[1 << 20];
-    for (int n; (n = in.read(block)) > 0; ) {
-      sha.update(block, 0, n);
-    }
-    return sha.digest();
-  }
 
   static double median(List<Double> xs) {
     double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();

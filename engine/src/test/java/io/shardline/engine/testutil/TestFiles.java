@@ -63,4 +63,29 @@ public final class TestFiles {
     }
     return p;
   }
+
+  /** Writes {@code size} seeded random bytes to {@code out} and returns their SHA-256 (for files too big to hold). */
+  public static byte[] generate(java.io.OutputStream out, long size, long seed) throws Exception {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    byte[] block = new byte[1 << 20];
+    for (long left = size; left > 0; ) {
+      int n = (int) Math.min(block.length, left);
+      rnd.nextBytes(block);
+      out.write(block, 0, n);
+      sha.update(block, 0, n);
+      left -= n;
+    }
+    return sha.digest();
+  }
+
+  /** The SHA-256 of everything {@code in} still holds. */
+  public static byte[] sha256(java.io.InputStream in) throws Exception {
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    byte[] block = new byte[1 << 20];
+    for (int n; (n = in.read(block)) > 0; ) {
+      sha.update(block, 0, n);
+    }
+    return sha.digest();
+  }
 }

@@ -71,16 +71,11 @@ class GatewayClusterTest {
   }
 
   private GatewayServer startMember(String node, int clusterPort, List<String> destinations) throws Exception {
-    JsonObject c = h.config().put("dataDir", tmp.resolve("data-" + node + "-" + clusterPort).toString());
     JsonObject dests = new JsonObject();
     for (String d : destinations) {
       dests.put(d, tmp.resolve("dest-" + node + "-" + d).toString());
     }
-    c.put("destinations", dests);
-    JsonArray members = new JsonArray();
-    clusterPorts.forEach(p -> members.add("127.0.0.1:" + p));
-    c.put("cluster", new JsonObject().put("node", node).put("host", "127.0.0.1").put("port", clusterPort)
-        .put("members", members));
+    JsonObject c = h.memberConfig(tmp, node, node + "-" + clusterPort, dests, clusterPort, clusterPorts);
     GatewayServer g = new GatewayServer(h.vertx, GatewayConfig.parse(c, tmp));
     GatewayServer.Info info = GatewayHarness.await(g.start());
     gateways.put(node, g);

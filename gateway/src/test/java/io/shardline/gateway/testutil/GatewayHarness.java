@@ -68,6 +68,20 @@ public final class GatewayHarness implements AutoCloseable {
             .add(new JsonObject().put("token", VIEWER).put("role", "viewer").put("name", "bob")));
   }
 
+  /**
+   * This harness's config for cluster member {@code node}: its data folder {@code data-NAME}
+   * under {@code dir}, these destinations, and a cluster block listing every member's port on
+   * 127.0.0.1 one by one.
+   */
+  public JsonObject memberConfig(Path dir, String node, String dataName, JsonObject destinations, int clusterPort,
+      java.util.List<Integer> clusterPorts) {
+    JsonArray members = new JsonArray();
+    clusterPorts.forEach(p -> members.add("127.0.0.1:" + p));
+    return config().put("dataDir", dir.resolve("data-" + dataName).toString()).put("destinations", destinations)
+        .put("cluster", new JsonObject().put("node", node).put("host", "127.0.0.1").put("port", clusterPort)
+            .put("members", members));
+  }
+
   public GatewayHarness startGateway(Consumer<JsonObject> tune) throws Exception {
     JsonObject c = config();
     tune.accept(c);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.shardline.gateway.GatewayServer;
 import io.shardline.gateway.config.GatewayConfig;
 import io.shardline.gateway.testutil.GatewayHarness;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -163,12 +162,8 @@ class ClusterPageBrowserTest {
 
   private void startMember(GatewayHarness h, Path tmp, String node, int clusterPort, List<Integer> clusterPorts,
       String destination) throws Exception {
-    JsonObject c = h.config().put("dataDir", tmp.resolve("data-" + node).toString());
-    c.put("destinations", new JsonObject().put(destination, tmp.resolve("dest-" + node).toString()));
-    JsonArray members = new JsonArray();
-    clusterPorts.forEach(p -> members.add("127.0.0.1:" + p));
-    c.put("cluster", new JsonObject().put("node", node).put("host", "127.0.0.1").put("port", clusterPort)
-        .put("members", members));
+    JsonObject c = h.memberConfig(tmp, node, node,
+        new JsonObject().put(destination, tmp.resolve("dest-" + node).toString()), clusterPort, clusterPorts);
     GatewayServer g = new GatewayServer(h.vertx, GatewayConfig.parse(c, tmp));
     GatewayServer.Info info = GatewayHarness.await(g.start());
     gateways.put(node, g);
