@@ -97,7 +97,7 @@ class HdfsDestinationTest {
 
   private static byte[] sha(String path) throws Exception {
     try (FSDataInputStream in = fs.open(new Path(path))) {
-      return HdfsSourceTest.sha256(in);
+      return TestFiles.sha256(in);
     }
   }
 

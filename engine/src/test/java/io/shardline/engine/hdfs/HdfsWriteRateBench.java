@@ -89,7 +89,7 @@ class HdfsWriteRateBench {
                 .add(pull(portFp, from, nn + "/ours-" + what + r, "pull-" + what + r));
             String big = what.equals("big") ? "/ours-big" + r + "/big.bin" : "/ours-tree" + r + "/big.bin";
             try (FSDataInputStream in = fs.open(new Path(big))) {
-              assertArrayEquals(sha, HdfsSourceTest.sha256(in), what + " round " + r);
+              assertArrayEquals(sha, TestFiles.sha256(in), what + " round " + r);
             }
             fs.delete(new Path("/peer-" + what + r), true);
             fs.delete(new Path("/ours-" + what + r), true);
