@@ -82,6 +82,13 @@ public final class PullCommand implements Callable<Integer> {
       description = "https:// only: a request header sent with every request (repeatable), e.g. a token or cookie.")
   List<String> headers = new ArrayList<>();
 
+  @Option(names = "--base", paramLabel = "DIR",
+      description = "shardline:// only: a local tree with the previous version of what is pulled (the last checkpoint):"
+          + " every chunk of a file that the file of the same name there holds at the same offset, with the manifest's"
+          + " SHA-256, is copied from it instead of fetched. Older files already at the destination are used so without"
+          + " this option.")
+  Path base;
+
   @Option(names = "--rate-limit", paramLabel = "RATE", description = "Cap on wire bandwidth over all lanes, e.g. 800mbit, 1gbit, 100MB.")
   String rateLimit;
 
@@ -136,6 +143,10 @@ public final class PullCommand implements Callable<Integer> {
       return 2;
     }
     if (url.regionMatches(true, 0, "https://", 0, 8)) {
+      if (base != null) {
+        System.err.println("shardline pull: --base is for shardline:// sources (an HTTPS server lists no chunk hashes)");
+        return 2;
+      }
       return HttpsPullCommand.run(this);
     }
     if (url.regionMatches(true, 0, "http://", 0, 7)) {
@@ -152,6 +163,10 @@ public final class PullCommand implements Callable<Integer> {
           + " printed), --ca FILE or --insecure");
       return 2;
     }
+    if (base != null && !java.nio.file.Files.isDirectory(base)) {
+      System.err.println("shardline pull: --base " + base + " is not a directory");
+      return 2;
+    }
     if (sha256 != null || !headers.isEmpty() || !mirrors.isEmpty()) {
       System.err.println("shardline pull: --sha256, --header and --mirror are for https:// sources; a shardline:// pull"
           + " verifies every chunk and the file's root digest itself");
@@ -160,6 +175,7 @@ public final class PullCommand implements Callable<Integer> {
     PullOptions o = new PullOptions()
         .sources(sourcesOf(url, up.extraSources))
         .failover(up.failover)
+        .base(base)
         .destination(dest)
         .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)
         .chunkSize(OptionValues.chunkSize("--chunk-size", up.chunkSize))

@@ -371,9 +371,9 @@ final class HdfsChunkSink extends AbstractChunkSink {
   }
 
   @Override
-  public void publish(int[] crcs) throws IOException {
+  public void publish(int[] crcs, byte[] hashes) throws IOException {
     FileManifest m = manifest();
-    checkRoot(crcs, this::discard, "; its partial file was removed");
+    checkRoot(crcs, hashes, this::discard, "; its partial file was removed");
     synchronized (streamLock) {
       FSDataOutputStream o;
       synchronized (this) {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
+import io.shardline.engine.integrity.ChunkSums;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.ManifestCache;
 import io.shardline.engine.storage.CheckedHandle;
@@ -109,7 +110,7 @@ public final class HdfsChunkSource extends RemoteChunkSource {
 
   /** One streamed read. */
   @Override
-  protected int[] sum(Listed f, int chunkSize) throws IOException {
+  protected ChunkSums.Computed sum(Listed f, int chunkSize) throws IOException {
     String full = root.path(f.path());
     try (FSDataInputStream in = fs.open(new Path(full))) {
       return sums(in, f.size(), chunkSize, root.fileSystem() + full);

@@ -5,7 +5,7 @@ import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
-import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.integrity.Sha256;
 import io.shardline.engine.lane.Backoff;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.rate.TokenBucket;
@@ -348,14 +348,15 @@ public final class HttpsPull {
     String name = fileName(target);
     int n = FileManifest.chunkCount(version.size(), o.chunkSize());
     FileManifest identity = new FileManifest(name, name, version.size(), 0, o.chunkSize(), new int[n],
-        version.identity());
+        new byte[n * Sha256.BYTES], version.identity());
     destination = new LocalDestination(o.destination());
     destination.begin();
     LocalChunkSink probe = (LocalChunkSink) destination.open(identity);
     Map<Integer, Integer> journalled = probe.journalled();
     crcs = new int[n];
     journalled.forEach((i, crc) -> crcs[i] = crc);
-    listed = new FileManifest(name, name, version.size(), 0, o.chunkSize(), crcs.clone(), version.identity());
+    listed = new FileManifest(name, name, version.size(), 0, o.chunkSize(), crcs.clone(), new byte[n * Sha256.BYTES],
+        version.identity());
     sink = (LocalChunkSink) destination.open(listed);
     BitSet ok = sink.prepare(); // also removes a stale partial file of another version
     ok.and(journalledSet(journalled, n));
@@ -616,10 +617,14 @@ public final class HttpsPull {
       all = crcs.clone();
     }
     fence("publish " + sink.target());
-    FileManifest complete = new FileManifest(listed.path(), listed.name(), listed.size(), listed.mtimeMillis(),
-        listed.chunkSize(), all, RootDigest.of(listed.size(), listed.chunkSize(), all));
+    // An HTTPS server lists no chunk sums: what is checked is the --sha256 above, or the version
+    // (ETag, Last-Modified) every range answered with; the chunk hashes stay zeros (this manifest is
+    // the local sink's only, never served), and the root is over them.
+    byte[] none = new byte[all.length * Sha256.BYTES];
+    FileManifest complete = FileManifest.of(listed.path(), listed.name(), listed.size(), listed.mtimeMillis(),
+        listed.chunkSize(), all, none);
     sink.adopt(complete);
-    sink.publish(all);
+    sink.publish(all, none);
     destination.end(List.of(sink));
     counters.filesDone.increment();
     return sha;

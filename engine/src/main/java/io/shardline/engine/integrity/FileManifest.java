@@ -3,27 +3,37 @@ package io.shardline.engine.integrity;
 import java.util.Arrays;
 
 /**
- * What a source says about one file: its size, its chunking, the CRC32C of every chunk and the
- * root digest over them ({@link RootDigest}). {@code path} is relative to the server root;
+ * What a source says about one file: its size, its chunking, the CRC32C and the SHA-256 of every
+ * chunk (v6: {@code chunkHashes}, 32 bytes a chunk, in order) and the root digest over the hashes
+ * ({@link RootDigest}). The CRC checks a chunk on the wire and on every read; the SHA-256 is the
+ * chunk's identity, what a reuse of local bytes (delta) and the root rest on. {@code path} is relative to the server root;
  * {@code name} is relative to the path that was listed (where the client places the file).
  *
  * <p>A {@linkplain #streamed() streamed} manifest (protocol v4) is a file the server had not summed
- * yet when it was listed: size, modification time and chunking only, its CRCs and root unknown
+ * yet when it was listed: size, modification time and chunking only, its CRCs, hashes and root unknown
  * (zeros) until the complete manifest is fetched after the chunks. Nothing may be checked against
  * its CRCs or root; see {@link #streamed(String, String, long, long, int)}.
  */
 public record FileManifest(String path, String name, long size, long mtimeMillis, int chunkSize,
-    int[] chunkCrcs, byte[] root, boolean streamed) {
+    int[] chunkCrcs, byte[] chunkHashes, byte[] root, boolean streamed) {
 
-  /** A complete manifest: every chunk's CRC and the root over them. */
+  /** A complete manifest: every chunk's CRC and SHA-256, and the root over the hashes. */
   public FileManifest(String path, String name, long size, long mtimeMillis, int chunkSize, int[] chunkCrcs,
-      byte[] root) {
-    this(path, name, size, mtimeMillis, chunkSize, chunkCrcs, root, false);
+      byte[] chunkHashes, byte[] root) {
+    this(path, name, size, mtimeMillis, chunkSize, chunkCrcs, chunkHashes, root, false);
+  }
+
+  /** A complete manifest whose root is computed from {@code chunkHashes}. */
+  public static FileManifest of(String path, String name, long size, long mtimeMillis, int chunkSize,
+      int[] chunkCrcs, byte[] chunkHashes) {
+    return new FileManifest(path, name, size, mtimeMillis, chunkSize, chunkCrcs, chunkHashes,
+        RootDigest.of(size, chunkSize, chunkHashes));
   }
 
   /** A file listed before its sums were known: CRCs and root follow in its complete manifest. */
   public static FileManifest streamed(String path, String name, long size, long mtimeMillis, int chunkSize) {
-    return new FileManifest(path, name, size, mtimeMillis, chunkSize, new int[chunkCount(size, chunkSize)],
+    int n = chunkCount(size, chunkSize);
+    return new FileManifest(path, name, size, mtimeMillis, chunkSize, new int[n], new byte[n * Sha256.BYTES],
         new byte[RootDigest.BYTES], true);
   }
 
@@ -42,6 +52,9 @@ public record FileManifest(String path, String name, long size, long mtimeMillis
     }
     if (chunkCrcs.length != chunkCount(size, chunkSize)) {
       throw new IllegalArgumentException(chunkCrcs.length + " crcs for " + chunkCount(size, chunkSize) + " chunks");
+    }
+    if (chunkHashes.length != (long) chunkCrcs.length * Sha256.BYTES) {
+      throw new IllegalArgumentException(chunkHashes.length + " bytes of hashes for " + chunkCrcs.length + " chunks");
     }
     if (root.length != RootDigest.BYTES) {
       throw new IllegalArgumentException("root of " + root.length + " bytes");
@@ -68,6 +81,16 @@ public record FileManifest(String path, String name, long size, long mtimeMillis
     return (int) Math.min(chunkSize, size - chunkOffset(index));
   }
 
+  /** A copy of chunk {@code index}'s SHA-256. */
+  public byte[] chunkHash(int index) {
+    return Arrays.copyOfRange(chunkHashes, index * Sha256.BYTES, (index + 1) * Sha256.BYTES);
+  }
+
+  /** Whether {@code hash} is chunk {@code index}'s SHA-256 (never for a streamed manifest). */
+  public boolean hashMatches(int index, byte[] hash) {
+    return !streamed && Arrays.equals(chunkHashes, index * Sha256.BYTES, (index + 1) * Sha256.BYTES, hash, 0, hash.length);
+  }
+
   /** Root digest as lowercase hex. */
   public String rootHex() {
     return RootDigest.hex(root);
@@ -75,14 +98,14 @@ public record FileManifest(String path, String name, long size, long mtimeMillis
 
   /** The same file placed under another name. */
   public FileManifest withName(String newName) {
-    return new FileManifest(path, newName, size, mtimeMillis, chunkSize, chunkCrcs, root, streamed);
+    return new FileManifest(path, newName, size, mtimeMillis, chunkSize, chunkCrcs, chunkHashes, root, streamed);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof FileManifest m && m.path.equals(path) && m.name.equals(name)
         && m.size == size && m.mtimeMillis == mtimeMillis && m.chunkSize == chunkSize
-        && Arrays.equals(m.chunkCrcs, chunkCrcs) && Arrays.equals(m.root, root) && m.streamed == streamed;
+        && Arrays.equals(m.chunkCrcs, chunkCrcs) && Arrays.equals(m.chunkHashes, chunkHashes) && Arrays.equals(m.root, root) && m.streamed == streamed;
   }
 
   @Override

@@ -20,18 +20,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per-file chunk CRCs and root, computed once per (file identity, chunk size) and kept in memory
+ * Per-file chunk CRCs, SHA-256s and root, computed once per (file identity, chunk size) and kept in memory
  * and, when a state directory is given, on disk, so a source serving a checkpoint to many
  * trainers reads each file for its manifest once. The key includes size, modification time (ns)
  * and inode, so a changed file is summed again. Blocking: call from a worker thread.
  */
 public final class ManifestCache {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestCache.class);
-  private static final int MAGIC = 0x53484C4D; // "SHLM"
+  private static final int MAGIC = 0x53484C36; // "SHL6": v6 sums (CRC32C and SHA-256 per chunk); older files are summed again
   private static final int MAX_MEMORY_ENTRIES = 200_000;
 
-  /** The sums of one file version. */
-  public record Sums(int[] crcs, byte[] root) {}
+  /** The sums of one file version: per chunk its CRC32C and SHA-256 (32 bytes each, in order), and the root over the hashes. */
+  public record Sums(int[] crcs, byte[] hashes, byte[] root) {
+    /** Sums with their root computed. */
+    public static Sums of(long size, int chunkSize, int[] crcs, byte[] hashes) {
+      return new Sums(crcs, hashes, RootDigest.of(size, chunkSize, hashes));
+    }
+  }
 
   private final Path dir;
   /** Recently used sums by file version and chunk size; a size bound (Caffeine's W-TinyLFU) keeps memory flat. */
@@ -123,10 +128,10 @@ public final class ManifestCache {
     return compute(key, file, attrs, chunkSize, opener);
   }
 
-  /** Computes the chunk CRCs of one version of something that is not a local file (an object in a store). */
+  /** Computes the chunk sums of one version of something that is not a local file (an object in a store). */
   @FunctionalInterface
   public interface Summer {
-    int[] crcs() throws IOException;
+    ChunkSums.Computed sums() throws IOException;
   }
 
   /**
@@ -142,11 +147,11 @@ public final class ManifestCache {
       s = load(key, size, chunkSize);
     }
     if (s == null) {
-      int[] crcs = summer.crcs();
-      if (crcs.length != FileManifest.chunkCount(size, chunkSize)) {
-        throw new IOException(crcs.length + " chunk sums for " + FileManifest.chunkCount(size, chunkSize) + " chunks");
+      ChunkSums.Computed c = summer.sums();
+      if (c.crcs().length != FileManifest.chunkCount(size, chunkSize)) {
+        throw new IOException(c.crcs().length + " chunk sums for " + FileManifest.chunkCount(size, chunkSize) + " chunks");
       }
-      s = new Sums(crcs, RootDigest.of(size, chunkSize, crcs));
+      s = Sums.of(size, chunkSize, c.crcs(), c.hashes());
       store(key, s);
     }
     memory.put(key, s);
@@ -160,15 +165,15 @@ public final class ManifestCache {
       s = load(key, attrs.size(), chunkSize);
     }
     if (s == null) {
-      int[] crcs;
+      ChunkSums.Computed c;
       try (FileChannel ch = opener.open()) {
-        crcs = ChunkSums.compute(ch, file.getFileName().toString(), attrs.size(), chunkSize);
+        c = ChunkSums.compute(ch, file.getFileName().toString(), attrs.size(), chunkSize);
       }
       BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!after.lastModifiedTime().equals(attrs.lastModifiedTime()) || after.size() != attrs.size()) {
         throw new IOException(file.getFileName() + " was modified while its manifest was computed");
       }
-      s = new Sums(crcs, RootDigest.of(attrs.size(), chunkSize, crcs));
+      s = Sums.of(attrs.size(), chunkSize, c.crcs(), c.hashes());
       store(key, s);
     }
     memory.put(key, s);
@@ -190,7 +195,7 @@ public final class ManifestCache {
       }
       ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f));
       int n = FileManifest.chunkCount(size, chunkSize);
-      if (b.remaining() != 8 + RootDigest.BYTES + 4L * n || b.getInt() != MAGIC || b.getInt() != n) {
+      if (b.remaining() != 8 + RootDigest.BYTES + (4L + Sha256.BYTES) * n || b.getInt() != MAGIC || b.getInt() != n) {
         return null;
       }
       byte[] root = new byte[RootDigest.BYTES];
@@ -199,10 +204,12 @@ public final class ManifestCache {
       for (int i = 0; i < n; i++) {
         crcs[i] = b.getInt();
       }
-      if (!java.util.Arrays.equals(root, RootDigest.of(size, chunkSize, crcs))) {
+      byte[] hashes = new byte[n * Sha256.BYTES];
+      b.get(hashes);
+      if (!java.util.Arrays.equals(root, RootDigest.of(size, chunkSize, hashes))) {
         return null;
       }
-      return new Sums(crcs, root);
+      return new Sums(crcs, hashes, root);
     } catch (IOException | RuntimeException e) {
       LOG.warn("ignoring unreadable manifest cache entry {}: {}", f, e.toString());
       return null;
@@ -216,11 +223,12 @@ public final class ManifestCache {
     Path f = fileFor(key);
     try {
       Files.createDirectories(dir);
-      ByteBuffer b = ByteBuffer.allocate(8 + RootDigest.BYTES + 4 * s.crcs().length);
+      ByteBuffer b = ByteBuffer.allocate(8 + RootDigest.BYTES + 4 * s.crcs().length + s.hashes().length);
       b.putInt(MAGIC).putInt(s.crcs().length).put(s.root());
       for (int c : s.crcs()) {
         b.putInt(c);
       }
+      b.put(s.hashes());
       Path tmp = Files.createTempFile(dir, "sums", ".tmp");
       Files.write(tmp, b.array());
       Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -29,6 +29,9 @@ public final class TransferCounters {
   public final LongAdder streamedFiles = new LongAdder();
   /** GETs a relay answered NOT_YET (v5): chunks it had not received yet, asked for again later. */
   public final LongAdder notYet = new LongAdder();
+  /** Chunks (and their bytes) copied from an older local version instead of fetched (delta). */
+  public final LongAdder reusedChunks = new LongAdder();
+  public final LongAdder reusedBytes = new LongAdder();
   /** System.nanoTime() of the first DATA frame received, 0 before it. */
   private final AtomicLong firstData = new AtomicLong();
   public volatile long bytesTotal;

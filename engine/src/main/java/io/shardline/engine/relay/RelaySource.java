@@ -65,7 +65,8 @@ final class RelaySource implements ChunkSource {
         throw new ShardlineException(ErrorCode.BAD_REQUEST, "this relay serves chunks of " + m.chunkSize()
             + " bytes (the chunk size it pulls with), not " + chunkSize + "; pull with --chunk-size " + m.chunkSize());
       }
-      out.add(new FileManifest(path, name, m.size(), m.mtimeMillis(), m.chunkSize(), m.chunkCrcs(), m.root()));
+      out.add(new FileManifest(path, name, m.size(), m.mtimeMillis(), m.chunkSize(), m.chunkCrcs(), m.chunkHashes(),
+          m.root()));
     }
     if (out.isEmpty()) {
       throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + rel + " is not on this relay");

@@ -99,9 +99,9 @@ final class RelayTap implements ChunkSink.Factory {
     }
 
     @Override
-    public void publish(int[] crcs) throws IOException {
+    public void publish(int[] crcs, byte[] hashes) throws IOException {
       try {
-        sink.publish(crcs);
+        sink.publish(crcs, hashes);
       } catch (ShardlineException e) {
         files.failed(sink.manifest().name(), e);
         throw e;

@@ -224,9 +224,9 @@ final class S3ChunkSink extends AbstractChunkSink {
    * match aborts the upload ({@code DIGEST_MISMATCH}).
    */
   @Override
-  public void publish(int[] crcs) {
+  public void publish(int[] crcs, byte[] hashes) {
     FileManifest m = manifest();
-    checkRoot(crcs, this::discard, "; its multipart upload was aborted");
+    checkRoot(crcs, hashes, this::discard, "; its multipart upload was aborted");
     try {
       if (m.chunkCount() == 0) {
         s3.putObject(b -> b.bucket(root.bucket()).key(key).checksumCRC32C(crc32c(0)), RequestBody.empty());

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
+import io.shardline.engine.integrity.ChunkSums;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.ManifestCache;
 import io.shardline.engine.storage.CheckedHandle;
@@ -139,7 +140,7 @@ public final class S3ChunkSource extends RemoteChunkSource {
 
   /** One streamed GET of the version listed. */
   @Override
-  protected int[] sum(Listed o, int chunkSize) throws IOException {
+  protected ChunkSums.Computed sum(Listed o, int chunkSize) throws IOException {
     String key = root.key(o.path());
     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(root.bucket()).key(key)
         .ifMatch(quote(o.version())))) {

@@ -314,6 +314,15 @@ final class ServerLane {
   }
 
   private void sendManifest(int requestId, List<FileManifest> files) {
+    for (FileManifest m : files) {
+      if (m.chunkCount() > Protocol.MAX_ENTRY_CHUNKS) {
+        long fits = Long.highestOneBit(Math.max(1, m.size() / Protocol.MAX_ENTRY_CHUNKS)) * 2;
+        error(requestId, new ShardlineException(ErrorCode.BAD_REQUEST, "/" + m.path() + " has " + m.chunkCount()
+            + " chunks of " + m.chunkSize() + " bytes, more than one listing entry holds (" + Protocol.MAX_ENTRY_CHUNKS
+            + "); list it with a chunk size of " + fits + " bytes or more"));
+        return;
+      }
+    }
     long bytes = 0;
     for (FileManifest m : files) {
       if (state != State.READY) {

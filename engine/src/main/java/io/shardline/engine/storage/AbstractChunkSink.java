@@ -35,14 +35,15 @@ public abstract class AbstractChunkSink implements ChunkSink {
   }
 
   /**
-   * Returns when the root digest of {@code crcs} is the manifest's; otherwise runs {@code drop} (what
-   * removes the sink's partial state) and fails with {@code DIGEST_MISMATCH}, its message ending
-   * with {@code dropped} (e.g. "; its partial file was removed").
+   * Returns when the root digest of {@code hashes} is the manifest's and {@code crcs} are its CRCs;
+   * otherwise runs {@code drop} (what removes the sink's partial state) and fails with
+   * {@code DIGEST_MISMATCH}, its message ending with {@code dropped} (e.g. "; its partial file was
+   * removed").
    */
-  protected final void checkRoot(int[] crcs, Runnable drop, String dropped) {
+  protected final void checkRoot(int[] crcs, byte[] hashes, Runnable drop, String dropped) {
     FileManifest m = manifest;
-    byte[] root = RootDigest.of(m.size(), m.chunkSize(), crcs);
-    if (!Arrays.equals(root, m.root())) {
+    byte[] root = RootDigest.of(m.size(), m.chunkSize(), hashes);
+    if (!Arrays.equals(root, m.root()) || !Arrays.equals(crcs, m.chunkCrcs())) {
       drop.run();
       throw new ShardlineException(ErrorCode.DIGEST_MISMATCH, m.name() + ": digest " + RootDigest.hex(root)
           + " does not match the source's " + m.rootHex() + dropped);

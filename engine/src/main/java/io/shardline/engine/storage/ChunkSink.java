@@ -3,6 +3,7 @@ package io.shardline.engine.storage;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.integrity.FileManifest;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
 
@@ -87,6 +88,16 @@ public interface ChunkSink extends AutoCloseable {
   /** True when {@link #prepare()} found the published file complete: nothing to write or publish. */
   boolean alreadyComplete();
 
+  /**
+   * The version of this file already published here that {@link #prepare()} found different from
+   * the manifest (an older checkpoint under the same name), as a local file a delta pull may copy
+   * matching chunks from, or null (none, not a local destination, or already complete). It stays
+   * as it is until the new version replaces it at {@link #publish}.
+   */
+  default Path previousVersion() {
+    return null;
+  }
+
   /** Removes leftovers (partial state) of a file found complete. */
   void skipComplete() throws IOException;
 
@@ -100,11 +111,12 @@ public interface ChunkSink extends AutoCloseable {
   void flushJournal() throws IOException;
 
   /**
-   * Publishes atomically: checks the root digest computed from {@code crcs} (the CRCs of the
-   * bytes written) against the manifest ({@code DIGEST_MISMATCH} otherwise), makes the bytes
-   * durable and makes the file appear whole under its name, or not at all.
+   * Publishes atomically: checks the root digest computed from {@code hashes} (the SHA-256 of the
+   * bytes written, 32 bytes a chunk) and every one of {@code crcs} against the manifest
+   * ({@code DIGEST_MISMATCH} otherwise), makes the bytes durable and makes the file appear whole
+   * under its name, or not at all.
    */
-  void publish(int[] crcs) throws IOException;
+  void publish(int[] crcs, byte[] hashes) throws IOException;
 
   /** Stops without publishing, keeping what is resumable. Idempotent. */
   void abort();

@@ -109,9 +109,9 @@ public final class FencedDestination implements ChunkSink.Factory {
     }
 
     @Override
-    public void publish(int[] crcs) throws IOException {
+    public void publish(int[] crcs, byte[] hashes) throws IOException {
       check("publish " + sink.target());
-      sink.publish(crcs);
+      sink.publish(crcs, hashes);
     }
   }
 }

@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -156,7 +157,8 @@ public final class LocalChunkSink extends AbstractChunkSink {
       return new BitSet();
     }
     if (Files.isRegularFile(finalPath) && Files.size(finalPath) == manifest().size()) {
-      BitSet ok = ChunkSums.matching(finalPath, manifest(), null);
+      // the published file stands for the new version only if every chunk's SHA-256 is the manifest's (v6)
+      BitSet ok = ChunkSums.matchingStrongly(finalPath, manifest());
       if (ok.cardinality() == manifest().chunkCount()) {
         alreadyComplete = true;
         return ok;
@@ -194,6 +196,11 @@ public final class LocalChunkSink extends AbstractChunkSink {
       }
     }
     return ok;
+  }
+
+  @Override
+  public Path previousVersion() {
+    return !alreadyComplete && Files.isRegularFile(finalPath, LinkOption.NOFOLLOW_LINKS) ? finalPath : null;
   }
 
   /** The chunks whose manifest CRC differs from the CRC of as many zero bytes. */
@@ -287,8 +294,8 @@ public final class LocalChunkSink extends AbstractChunkSink {
    * the parent directory (once per directory, not once per file).
    */
   @Override
-  public void publish(int[] crcs) throws IOException {
-    checkRoot(crcs, () -> {}, "");
+  public void publish(int[] crcs, byte[] hashes) throws IOException {
+    checkRoot(crcs, hashes, () -> {}, "");
     ensureOpen();
     synchronized (this) {
       ch.force(true);

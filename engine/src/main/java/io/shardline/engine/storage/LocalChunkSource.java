@@ -234,7 +234,7 @@ public final class LocalChunkSource implements ChunkSource {
           + describe(e), e);
     }
     return new FileManifest(path, name, attrs.size(), attrs.lastModifiedTime().toMillis(), chunkSize,
-        sums.crcs(), sums.root());
+        sums.crcs(), sums.hashes(), sums.root());
   }
 
   private String relOf(Path p) {

@@ -2,10 +2,13 @@ package io.shardline.engine.storage;
 
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
+import io.shardline.engine.integrity.ChunkSums;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.ManifestCache;
+import io.shardline.engine.integrity.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -65,8 +68,8 @@ public abstract class RemoteChunkSource implements ChunkSource {
   /** The key of one file version in the manifest cache: names the store, the file and its version. */
   protected abstract String cacheKey(Listed file);
 
-  /** The CRC32C of every chunk of one listed file version, not empty (one streamed read, see {@link #sums}). */
-  protected abstract int[] sum(Listed file, int chunkSize) throws IOException;
+  /** The CRC32C and SHA-256 of every chunk of one listed file version, not empty (one streamed read, see {@link #sums}). */
+  protected abstract ChunkSums.Computed sum(Listed file, int chunkSize) throws IOException;
 
   /** Opens the file at {@code rel} (checked), as {@link ChunkSource#open} says. */
   protected abstract Handle openChecked(String rel, FileManifest expected) throws IOException;
@@ -80,8 +83,9 @@ public abstract class RemoteChunkSource implements ChunkSource {
     List<FileManifest> out = new ArrayList<>(files.size());
     for (Listed f : files) {
       ManifestCache.Sums sums = cache.sums(cacheKey(f), f.size(), chunkSize,
-          () -> f.size() == 0 ? new int[FileManifest.chunkCount(0, chunkSize)] : sum(f, chunkSize));
-      out.add(new FileManifest(f.path(), f.name(), f.size(), f.mtimeMillis(), chunkSize, sums.crcs(), sums.root()));
+          () -> f.size() == 0 ? new ChunkSums.Computed(new int[0], new byte[0]) : sum(f, chunkSize));
+      out.add(new FileManifest(f.path(), f.name(), f.size(), f.mtimeMillis(), chunkSize, sums.crcs(), sums.hashes(),
+          sums.root()));
     }
     return out;
   }
@@ -149,13 +153,15 @@ public abstract class RemoteChunkSource implements ChunkSource {
   }
 
   /**
-   * The CRC32C of every chunk of a file of {@code size} bytes read from {@code in} (left open): a
-   * stream that ends early is {@code SOURCE_CHANGED}, naming {@code label}.
+   * The CRC32C and SHA-256 of every chunk of a file of {@code size} bytes read from {@code in} (left
+   * open): a stream that ends early is {@code SOURCE_CHANGED}, naming {@code label}.
    */
-  protected static int[] sums(InputStream in, long size, int chunkSize, String label) throws IOException {
+  protected static ChunkSums.Computed sums(InputStream in, long size, int chunkSize, String label) throws IOException {
     int[] crcs = new int[FileManifest.chunkCount(size, chunkSize)];
+    byte[] hashes = new byte[crcs.length * Sha256.BYTES];
     byte[] buf = new byte[(int) Math.min(SUM_BUFFER, Math.max(size, 1))];
     CRC32C crc = new CRC32C();
+    MessageDigest sha = Sha256.jdkDigest();
     long pos = 0;
     int chunk = 0;
     while (pos < size) {
@@ -166,12 +172,18 @@ public abstract class RemoteChunkSource implements ChunkSource {
             + " bytes while it was summed; it was listed with " + size);
       }
       crc.update(buf, 0, n);
+      sha.update(buf, 0, n);
       pos += n;
       if (pos == (long) (chunk + 1) * chunkSize || pos == size) {
+        try {
+          sha.digest(hashes, chunk * Sha256.BYTES, Sha256.BYTES);
+        } catch (java.security.DigestException e) {
+          throw new IllegalStateException(e);
+        }
         crcs[chunk++] = (int) crc.getValue();
         crc.reset();
       }
     }
-    return crcs;
+    return new ChunkSums.Computed(crcs, hashes);
   }
 }

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBuf;
 import io.shardline.engine.codec.CodecSet;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.integrity.Sha256;
 import io.shardline.engine.lane.ChunkTarget;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.storage.ChunkSink;
@@ -16,7 +18,7 @@ import java.util.function.Consumer;
 
 /**
  * One file of a pull: decodes each arriving chunk, checks it (CRC32C of the decoded bytes against
- * the frame's and the manifest's), writes it into its {@link ChunkSink}, journals it, and publishes the file
+ * the frame's and the manifest's, then their SHA-256 against the manifest's: v6), writes it into its {@link ChunkSink}, journals it, and publishes the file
  * when the last chunk is in: the verifying stage in front of a sink (Okio's {@code HashingSink}). Called from disk worker threads; the small shared state is guarded
  * by this object's lock.
  */
@@ -31,6 +33,8 @@ final class FileTransfer implements ChunkTarget {
   /** For a streamed file: fetches its complete manifest once its chunks are in, and settles it. */
   private final Consumer<FileTransfer> settler;
   private final int[] crcs;
+  /** The SHA-256 of each chunk written (the manifest's for chunks resumed), 32 bytes a chunk. */
+  private final byte[] hashes;
   private final BitSet done;
   private int remaining;
   private volatile ShardlineException failure;
@@ -49,9 +53,11 @@ final class FileTransfer implements ChunkTarget {
     this.counters = counters;
     this.onFinished = onFinished;
     this.crcs = new int[manifest.chunkCount()];
+    this.hashes = new byte[manifest.chunkHashes().length];
     this.done = (BitSet) alreadyDone.clone();
     for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
       crcs[i] = manifest.chunkCrcs()[i];
+      System.arraycopy(manifest.chunkHashes(), i * Sha256.BYTES, hashes, i * Sha256.BYTES, Sha256.BYTES);
     }
     this.remaining = manifest.chunkCount() - done.cardinality();
   }
@@ -89,6 +95,7 @@ final class FileTransfer implements ChunkTarget {
   public void accept(int index, CodecId codec, int rawLength, int wireCrc, ByteBuf payload) throws Exception {
     ByteBuf raw = null;
     int crc;
+    byte[] hash;
     try {
       if (failed()) {
         return;
@@ -106,6 +113,11 @@ final class FileTransfer implements ChunkTarget {
       if (!manifest.streamed() && crc != manifest.chunkCrcs()[index]) {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED, manifest.name() + " changed on the source since"
             + " its manifest was made (chunk " + index + "); pull again for the new version");
+      }
+      hash = Sha256.of(raw);
+      if (!manifest.streamed() && !manifest.hashMatches(index, hash)) {
+        throw new ShardlineException(ErrorCode.SOURCE_CHANGED, manifest.name() + " chunk " + index + ": its CRC32C"
+            + " matches the manifest but its SHA-256 " + RootDigest.hex(hash) + " does not; nothing of it was written");
       }
       try {
         partial.write(index, raw);
@@ -128,6 +140,7 @@ final class FileTransfer implements ChunkTarget {
       }
       done.set(index);
       crcs[index] = crc; // the manifest's, or for a streamed file the one checked against the frame's
+      System.arraycopy(hash, 0, hashes, index * Sha256.BYTES, Sha256.BYTES);
       complete = --remaining == 0;
     }
     if (complete) {
@@ -153,14 +166,20 @@ final class FileTransfer implements ChunkTarget {
             + " pulled (its complete manifest is for another version); pull again for the new version");
       }
       int[] got;
+      byte[] gotHashes;
       synchronized (this) {
         got = crcs.clone();
+        gotHashes = hashes.clone();
       }
       for (int i = 0; i < got.length; i++) {
         if (got[i] != full.chunkCrcs()[i]) {
           throw new ShardlineException(ErrorCode.SOURCE_CHANGED, listed.name() + " changed on the source while it"
               + " was pulled (chunk " + i + ": received CRC32C " + hex(got[i]) + ", its manifest says "
               + hex(full.chunkCrcs()[i]) + "); pull again for the new version");
+        }
+        if (!full.hashMatches(i, java.util.Arrays.copyOfRange(gotHashes, i * Sha256.BYTES, (i + 1) * Sha256.BYTES))) {
+          throw new ShardlineException(ErrorCode.SOURCE_CHANGED, listed.name() + " changed on the source while it"
+              + " was pulled (chunk " + i + ": its SHA-256 is not its manifest's); pull again for the new version");
         }
       }
       FileManifest named = full.withName(listed.name());
@@ -180,7 +199,13 @@ final class FileTransfer implements ChunkTarget {
   void publish() {
     try {
       long t0 = System.nanoTime();
-      partial.publish(crcs.clone());
+      int[] c;
+      byte[] h;
+      synchronized (this) {
+        c = crcs.clone();
+        h = hashes.clone();
+      }
+      partial.publish(c, h);
       if (LOG.isDebugEnabled()) {
         LOG.debug("published {} ({} ms for fsync and rename)", manifest.name(), (System.nanoTime() - t0) / 1_000_000);
       }

@@ -45,6 +45,8 @@ public final class PullOptions {
   private boolean streamManifests = true;
   /** Sources one at a time, in order: the next only once the one in use is down. */
   private boolean failover;
+  /** Another local tree with the previous version of the files (delta pull), or null. */
+  private Path base;
 
   /** The preferred (first) source; null if none is set. */
   public ShardlineUrl source() { return sources.isEmpty() ? null : sources.get(0); }
@@ -98,6 +100,14 @@ public final class PullOptions {
    * a relay, which serves every chunk against the upstream's CRCs as soon as it has it.
    */
   public PullOptions streamManifests(boolean v) { streamManifests = v; return this; }
+  public Path base() { return base; }
+  /**
+   * A local folder holding an older version of the tree being pulled (the previous checkpoint):
+   * every chunk it holds at the same offset of the file of the same name, with the manifest's
+   * SHA-256, is copied from it instead of fetched. The destination's own older files are used so
+   * without this option.
+   */
+  public PullOptions base(Path v) { base = v; return this; }
   public boolean failover() { return failover; }
   /**
    * True: every lane pulls from the first source while it works; when all of its lanes have been

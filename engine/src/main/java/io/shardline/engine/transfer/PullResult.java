@@ -8,12 +8,14 @@ import java.util.List;
  * session's start to the first chunk's DATA (-1 if none came); {@code streamedFiles}: files the
  * server listed streamed (v4), summed while their chunks flowed; {@code sources}: what each source
  * (in order of preference) gave, and why a source was set aside; {@code notYet}: GETs a relay
- * answered NOT_YET (v5), asked again later.
+ * answered NOT_YET (v5), asked again later; {@code reusedChunks}/{@code reusedBytes}: chunks copied
+ * from an older local version (the destination's or {@code --base}'s) because their SHA-256 is the
+ * manifest's, instead of fetched.
  */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
     long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
     Compression compression, long[] codecChunks, java.util.Map<String, String> digests, double firstByteSeconds,
-    long streamedFiles, List<Source> sources, long notYet) {
+    long streamedFiles, List<Source> sources, long notYet, long reusedChunks, long reusedBytes) {
 
   /** One source's share: its lanes, the DATA frames and wire bytes its lanes received, its failure or null. */
   public record Source(String url, int lanes, long chunks, long wireBytes, String error) {}
@@ -51,6 +53,8 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
         .append(",\"reconnects\":").append(reconnects)
         .append(",\"streamedFiles\":").append(streamedFiles)
         .append(",\"notYet\":").append(notYet)
+        .append(",\"reusedChunks\":").append(reusedChunks)
+        .append(",\"reusedBytes\":").append(reusedBytes)
         .append(",\"compression\":\"").append(compression.name().toLowerCase(java.util.Locale.ROOT)).append('"')
         .append(",\"ratio\":").append(String.format(java.util.Locale.ROOT, "%.4f", ratio()))
         .append(",\"codecs\":{\"identity\":").append(codecChunks[0])

@@ -17,8 +17,11 @@ import io.shardline.engine.storage.LocalDestination;
 import io.shardline.engine.tls.PinningTrustManager;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
+import io.shardline.engine.delta.BaseFiles;
+import io.shardline.engine.delta.ChunkReuse;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
+import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.error.ShardlineException;
 import io.vertx.core.Context;
@@ -519,7 +522,7 @@ public final class PullSession {
 
   private static FileManifest withPath(FileManifest m, String path) {
     return m.path().equals(path) ? m : new FileManifest(path, m.name(), m.size(), m.mtimeMillis(), m.chunkSize(),
-        m.chunkCrcs(), m.root(), m.streamed());
+        m.chunkCrcs(), m.chunkHashes(), m.root(), m.streamed());
   }
 
   /** The preferred source that has not failed (the first if all have). */
@@ -546,7 +549,9 @@ public final class PullSession {
         throw new ShardlineException(ErrorCode.MALFORMED_FRAME, "server listed " + m.name() + " twice");
       }
       ChunkSink sink = sinks.open(m); // refuses names escaping the destination
-      if (m.streamed() && sink.hasPartialState()) {
+      if (m.streamed() && (sink.hasPartialState() || !BaseFiles.of(sink.previousVersion(), o.base(), m.name()).isEmpty())) {
+        // chunks kept from an earlier run, or an older version to copy chunks from: both need the
+        // complete manifest (CRCs and hashes) to be checked against
         FileManifest complete = completeForResume(m);
         if (complete != null) {
           sink = sinks.open(complete);
@@ -564,15 +569,30 @@ public final class PullSession {
       if (m.streamed()) {
         counters.streamedFiles.increment();
       }
+      counters.resumedChunks.add(have.cardinality());
+      for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
+        counters.bytesResumed.add(m.chunkLength(i));
+      }
+      if (!pf.alreadyComplete() && have.cardinality() < m.chunkCount()) {
+        BitSet missing = new BitSet(m.chunkCount());
+        missing.set(0, m.chunkCount());
+        missing.andNot(have);
+        ChunkReuse.Result reused = ChunkReuse.reuse(BaseFiles.of(pf.previousVersion(), o.base(), m.name()), m, missing,
+            pf, FrameSocket.ALLOC);
+        if (!reused.chunks().isEmpty()) {
+          have.or(reused.chunks());
+          counters.reusedChunks.add(reused.chunks().cardinality());
+          counters.reusedBytes.add(reused.bytes());
+          counters.bytesResumed.add(reused.bytes()); // here before any byte moved, as resumed chunks are
+          LOG.debug("{}: {} chunks ({} bytes) copied from an older version, {} bytes read for them",
+              m.name(), reused.chunks().cardinality(), reused.bytes(), reused.bytesRead());
+        }
+      }
       FileTransfer ft = new FileTransfer(pf, have, counters, codecs, this::fileFinished, this::settle);
       synchronized (transfers) {
         transfers.add(ft);
       }
       byName.put(m.name(), ft);
-      counters.resumedChunks.add(have.cardinality());
-      for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
-        counters.bytesResumed.add(m.chunkLength(i));
-      }
       if (pf.alreadyComplete()) {
         pf.skipComplete();
         counters.filesDone.increment();
@@ -770,7 +790,7 @@ public final class PullSession {
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
         counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix, digests(),
         counters.firstDataNanos() == 0 ? -1 : (counters.firstDataNanos() - started) / 1e9, counters.streamedFiles.sum(),
-        sourceFigures(), counters.notYet.sum());
+        sourceFigures(), counters.notYet.sum(), counters.reusedChunks.sum(), counters.reusedBytes.sum());
   }
 
   /** Per source, in order of preference: lanes, chunks and wire bytes received, failure. */

@@ -7,6 +7,7 @@ import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.integrity.Sha256;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.nio.charset.CharacterCodingException;
@@ -86,6 +87,7 @@ public final class FrameCodec {
         for (int crc : e.chunkCrcs()) {
           buf.writeInt(crc);
         }
+        buf.writeBytes(e.chunkHashes()); // v6
         buf.writeBytes(e.root());
       }
     } else if (frame instanceof Frame.ListEnd l) {
@@ -200,6 +202,9 @@ public final class FrameCodec {
         if (count != expected) {
           throw malformed("ENTRY has " + count + " chunk CRCs, size needs " + expected);
         }
+        if (count > Protocol.MAX_ENTRY_CHUNKS) {
+          throw malformed("ENTRY with " + count + " chunks, more than " + Protocol.MAX_ENTRY_CHUNKS);
+        }
         int flags = body.readUnsignedByte();
         if ((flags & ~ENTRY_STREAMED) != 0) {
           throw malformed("ENTRY with unknown flags " + Integer.toHexString(flags));
@@ -207,14 +212,16 @@ public final class FrameCodec {
         if (flags == ENTRY_STREAMED) {
           yield new Frame.Entry(id, FileManifest.streamed(path, name, size, mtime, chunkSize));
         }
-        need(body, (long) count * 4 + 32, type);
+        need(body, (long) count * (4 + Sha256.BYTES) + RootDigest.BYTES, type);
         int[] crcs = new int[count];
         for (int i = 0; i < count; i++) {
           crcs[i] = body.readInt();
         }
+        byte[] hashes = new byte[count * Sha256.BYTES];
+        body.readBytes(hashes);
         byte[] root = new byte[RootDigest.BYTES];
         body.readBytes(root);
-        yield new Frame.Entry(id, new FileManifest(path, name, size, mtime, chunkSize, crcs, root));
+        yield new Frame.Entry(id, new FileManifest(path, name, size, mtime, chunkSize, crcs, hashes, root));
       }
       case LIST_END -> {
         need(body, 16, type);

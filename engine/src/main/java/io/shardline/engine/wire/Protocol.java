@@ -8,14 +8,15 @@ public final class Protocol {
   /** "SHLN": the first four bytes of every HELLO. */
   public static final int MAGIC = 0x53484C4E;
   /**
-   * Version 5: the NOT_YET error (41), a relay's answer to a GET for a chunk it has not received
+   * Version 6: strong chunk identity (a complete ENTRY carries every chunk's SHA-256 after its
+   * CRCs, and the root is a Merkle root over those hashes). Version 5: the NOT_YET error (41), a relay's answer to a GET for a chunk it has not received
    * yet. Version 4: streamed manifests (LIST flags; an ENTRY for a file the server has not summed yet
    * carries no CRCs and no root, and its complete manifest is listed again after its chunks).
    * Version 3 (SETTINGS: a lane's rate share and write window change on a live lane). Version 2:
    * codec negotiation (HELLO and GET carry codec masks; DATA may be zstd or byte planes). Version
    * 1: HELLO/WELCOME, LIST/ENTRY/LIST_END, GET/DATA, ERROR. Peers must speak the same version.
    */
-  public static final int VERSION = 5;
+  public static final int VERSION = 6;
   /** Frame prefix: u32 length (of type + body) and u8 type. */
   public static final int PREFIX_BYTES = 5;
   /** Fixed part of a DATA body before the payload: request id, offset, codec, raw length, crc. */
@@ -32,6 +33,12 @@ public final class Protocol {
   public static final int MAX_TOKEN = 1024;
   public static final int MAX_PATH = 4096;
   public static final int MAX_MESSAGE = 4096;
+  /**
+   * The most chunks one ENTRY may list (v6: 36 bytes a chunk, inside {@link #MAX_CONTROL_FRAME}
+   * with both paths at their longest): 1.7 TiB in 4 MiB chunks. A server refuses to list a larger
+   * file at that chunk size ({@code BAD_REQUEST}, naming a chunk size that fits).
+   */
+  public static final int MAX_ENTRY_CHUNKS = (MAX_CONTROL_FRAME - 2 * (2 + MAX_PATH) - 64) / (4 + 32);
   private Protocol() {}
 
   /** The largest frame a client must accept for a given chunk size. */

@@ -11,6 +11,7 @@ import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.codec.ZstdCodec;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.tensor.DType;
 import io.shardline.engine.tensor.SafetensorsHeader;
@@ -79,7 +80,8 @@ public final class SeedCorpus {
       crcs[i] = random.nextInt();
     }
     return new FileManifest("models/bert/model.safetensors", "bert/model.safetensors", size, 1_700_000_000_123L,
-        chunkSize, crcs, RootDigest.of(size, chunkSize, crcs));
+        chunkSize, crcs, TestFiles.fakeHashes(crcs.length, size), RootDigest.of(size, chunkSize,
+        TestFiles.fakeHashes(crcs.length, size)));
   }
 
   private static Map<String, Frame> frames() {

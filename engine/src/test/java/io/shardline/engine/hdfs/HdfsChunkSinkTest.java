@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -42,8 +43,7 @@ class HdfsChunkSinkTest {
     for (int i = 0; i < count; i++) {
       crcs[i] = Crc32c.of(data, i * chunk, Math.min(chunk, data.length - i * chunk));
     }
-    FileManifest m = new FileManifest("f.bin", "f.bin", data.length, 0, chunk, crcs,
-        RootDigest.of(data.length, chunk, crcs));
+    FileManifest m = TestFiles.manifest("f.bin", "f.bin", data, chunk);
     FileSystem fs = FileSystem.getLocal(new Configuration()).getRaw();
     java.nio.file.Path dir = Files.createDirectories(tmp.resolve("dest"));
     HdfsLocation at = HdfsLocation.parse("hdfs://127.0.0.1:1" + dir.resolve("f.bin"));
@@ -89,7 +89,7 @@ class HdfsChunkSinkTest {
       f.get();
     }
     workers.shutdown();
-    sink.publish(crcs);
+    sink.publish(crcs, m.chunkHashes());
     assertTrue(sink.published());
     assertArrayEquals(data, Files.readAllBytes(dir.resolve("f.bin")));
   }

@@ -44,22 +44,28 @@ class ChunkSumsTest {
 
   @Test
   void computeIsTheCrcOfEachChunk() throws IOException {
-    int[] crcs = ChunkSums.compute(file, content.length, CHUNK);
+    ChunkSums.Computed c = ChunkSums.compute(file, content.length, CHUNK);
+    int[] crcs = c.crcs();
     assertEquals(6, crcs.length);
+    assertEquals(6 * Sha256.BYTES, c.hashes().length);
     for (int i = 0; i < crcs.length; i++) {
       int off = i * CHUNK;
-      assertEquals(Crc32c.of(content, off, Math.min(CHUNK, content.length - off)), crcs[i], "chunk " + i);
+      int len = Math.min(CHUNK, content.length - off);
+      assertEquals(Crc32c.of(content, off, len), crcs[i], "chunk " + i);
+      assertArrayEquals(Sha256.of(content, off, len), Arrays.copyOfRange(c.hashes(), i * 32, i * 32 + 32), "hash " + i);
     }
   }
 
   @Test
   void computeAtChunkSizeEdges() throws IOException {
-    assertArrayEquals(new int[0], ChunkSums.compute(Files.createFile(tmp.resolve("empty")), 0, CHUNK));
+    assertArrayEquals(new int[0], ChunkSums.compute(Files.createFile(tmp.resolve("empty")), 0, CHUNK).crcs());
     Path exact = tmp.resolve("exact");
     byte[] b = TestFiles.write(exact, 2 * CHUNK, 4);
     assertArrayEquals(new int[] {Crc32c.of(b, 0, CHUNK), Crc32c.of(b, CHUNK, CHUNK)},
-        ChunkSums.compute(exact, 2 * CHUNK, CHUNK));
-    assertArrayEquals(new int[] {Crc32c.of(b, 0, 2 * CHUNK)}, ChunkSums.compute(exact, 2 * CHUNK, 2 * CHUNK + 1));
+        ChunkSums.compute(exact, 2 * CHUNK, CHUNK).crcs());
+    ChunkSums.Computed one = ChunkSums.compute(exact, 2 * CHUNK, 2 * CHUNK + 1);
+    assertArrayEquals(new int[] {Crc32c.of(b, 0, 2 * CHUNK)}, one.crcs());
+    assertArrayEquals(Sha256.of(b, 0, 2 * CHUNK), one.hashes());
   }
 
   @Test

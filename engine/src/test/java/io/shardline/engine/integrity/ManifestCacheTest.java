@@ -49,8 +49,8 @@ class ManifestCacheTest {
   /** Sums as they are on disk now. */
   ManifestCache.Sums fresh(int chunkSize) throws IOException {
     long size = Files.size(file);
-    int[] crcs = ChunkSums.compute(file, size, chunkSize);
-    return new ManifestCache.Sums(crcs, RootDigest.of(size, chunkSize, crcs));
+    ChunkSums.Computed c = ChunkSums.compute(file, size, chunkSize);
+    return ManifestCache.Sums.of(size, chunkSize, c.crcs(), c.hashes());
   }
 
   /** Overwrites the bytes in place and restores the mtime: the cache key cannot see the change. */
@@ -78,6 +78,7 @@ class ManifestCacheTest {
 
   static void assertSameSums(ManifestCache.Sums expected, ManifestCache.Sums actual) {
     assertArrayEquals(expected.crcs(), actual.crcs());
+    assertArrayEquals(expected.hashes(), actual.hashes());
     assertArrayEquals(expected.root(), actual.root());
   }
 
@@ -86,7 +87,7 @@ class ManifestCacheTest {
     ManifestCache.Sums s = new ManifestCache(state).sums(file, attrs(file), CHUNK);
     assertSameSums(fresh(CHUNK), s);
     assertEquals(1, sumsFiles().size());
-    assertEquals(8 + RootDigest.BYTES + 4 * 4, Files.size(sumsFiles().get(0)));
+    assertEquals(8 + RootDigest.BYTES + (4 + 32) * 4, Files.size(sumsFiles().get(0)));
   }
 
   @Test
@@ -171,7 +172,7 @@ class ManifestCacheTest {
     Path empty = Files.createFile(tmp.resolve("empty.bin"));
     ManifestCache.Sums s = new ManifestCache(state).sums(empty, attrs(empty), CHUNK);
     assertEquals(0, s.crcs().length);
-    assertArrayEquals(RootDigest.of(0, CHUNK, new int[0]), s.root());
+    assertArrayEquals(RootDigest.of(0, CHUNK, new byte[0]), s.root());
     assertSameSums(s, new ManifestCache(state).sums(empty, attrs(empty), CHUNK));
   }
 }

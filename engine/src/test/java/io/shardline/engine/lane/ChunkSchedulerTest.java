@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.error.ShardlineException;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ class ChunkSchedulerTest {
 
     FakeTarget(String name, long size) {
       int[] crcs = new int[FileManifest.chunkCount(size, CHUNK)];
-      this.manifest = new FileManifest(name, name, size, 0, CHUNK, crcs, RootDigest.of(size, CHUNK, crcs));
+      this.manifest = FileManifest.of(name, name, size, 0, CHUNK, crcs, TestFiles.fakeHashes(crcs.length, size));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -27,10 +28,9 @@ class S3ChunkSinkTest {
     int crc = Crc32c.of(part, 0, part.length);
     assertEquals("SynupA==", S3ChunkSink.crc32c(crc));
     int[] crcs = {crc, crc};
-    FileManifest m = new FileManifest("o", "o", 2L * part.length, 0, part.length, crcs,
-        RootDigest.of(2L * part.length, part.length, crcs));
+    FileManifest m = FileManifest.of("o", "o", 2L * part.length, 0, part.length, crcs, TestFiles.fakeHashes(2, 1));
     assertEquals("tiuO1g==-2", S3ChunkSink.objectChecksum(m));
-    FileManifest empty = new FileManifest("e", "e", 0, 0, part.length, new int[0], RootDigest.of(0, part.length, new int[0]));
+    FileManifest empty = FileManifest.of("e", "e", 0, 0, part.length, new int[0], new byte[0]);
     assertEquals("AAAAAA==", S3ChunkSink.objectChecksum(empty));
   }
 }

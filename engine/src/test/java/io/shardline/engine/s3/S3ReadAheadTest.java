@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -54,13 +55,7 @@ class S3ReadAheadTest {
   }
 
   FileManifest manifest() {
-    int[] crcs = new int[FileManifest.chunkCount(object.length, CHUNK)];
-    for (int i = 0; i < crcs.length; i++) {
-      int off = i * CHUNK;
-      crcs[i] = Crc32c.of(object, off, Math.min(CHUNK, object.length - off));
-    }
-    return new FileManifest("big.bin", "big.bin", object.length, 0, CHUNK, crcs,
-        RootDigest.of(object.length, CHUNK, crcs));
+    return TestFiles.manifest("big.bin", "big.bin", object, CHUNK);
   }
 
   ResponseInputStream<GetObjectResponse> body(long offset, long length, InputStream in) {

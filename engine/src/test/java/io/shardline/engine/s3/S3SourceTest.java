@@ -18,6 +18,7 @@ import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.ManifestCache;
 import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.storage.ChunkSink;
@@ -209,14 +210,13 @@ class S3SourceTest {
         dest.begin();
         byte[] data = "not a secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int crc = Crc32c.of(data, 0, data.length);
-        FileManifest m = new FileManifest("x", "x.txt", data.length, 0, 8 << 20, new int[] {crc},
-            RootDigest.of(data.length, 8 << 20, new int[] {crc}));
+        FileManifest m = TestFiles.manifest("x", "x.txt", data, 8 << 20);
         ChunkSink sink = dest.open(m);
         assertEquals(0, sink.prepare().cardinality());
         ByteBuf buf = Unpooled.wrappedBuffer(data);
         sink.write(0, buf);
         buf.release();
-        sink.publish(new int[] {crc});
+        sink.publish(new int[] {crc}, m.chunkHashes());
         dest.end(List.of(sink));
         assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("src").key("secrecy/x.txt")).asByteArray());
       }

@@ -50,7 +50,7 @@ class FencedDestinationTest {
     assertEquals(ErrorCode.FENCED, w.code());
     assertTrue(w.getMessage().contains("lease of job 1 lost to gw-b"), w.getMessage());
     assertEquals(ErrorCode.FENCED, assertThrows(ShardlineException.class, () -> sink.journal(1, 0)).code());
-    assertEquals(ErrorCode.FENCED, assertThrows(ShardlineException.class, () -> sink.publish(crcs)).code());
+    assertEquals(ErrorCode.FENCED, assertThrows(ShardlineException.class, () -> sink.publish(crcs, m.chunkHashes())).code());
     sink.abort();
     d.end(List.of());
     assertTrue(Files.notExists(dest.resolve("shard.bin")), "nothing published after the fence closed");
@@ -64,7 +64,7 @@ class FencedDestinationTest {
       crcs[i] = write(again, m, i, content);
       again.journal(i, crcs[i]);
     }
-    again.publish(crcs);
+    again.publish(crcs, m.chunkHashes());
     next.end(List.of(again));
     assertEquals(content.length, Files.size(dest.resolve("shard.bin")));
   }

@@ -127,7 +127,7 @@ class LocalChunkSinkTest {
         crcs[i] = put(pf, i, content);
       }
       pf.flushJournal();
-      pf.publish(crcs);
+      pf.publish(crcs, m.chunkHashes());
       assertArrayEquals(content, Files.readAllBytes(pf.finalPath()));
       assertFalse(Files.exists(pf.partPath()));
     }
@@ -160,7 +160,7 @@ class LocalChunkSinkTest {
       int[] crcs = m.chunkCrcs().clone();
       crcs[1] = put(resumed, 1, content);
       crcs[3] = put(resumed, 3, content);
-      resumed.publish(crcs);
+      resumed.publish(crcs, m.chunkHashes());
       assertArrayEquals(content, Files.readAllBytes(resumed.finalPath()));
     }
     assertEquals(List.of(), stateFiles());
@@ -232,7 +232,7 @@ class LocalChunkSinkTest {
       for (int i = 0; i < m2.chunkCount(); i++) {
         crcs[i] = write(pf, m2, i, newer);
       }
-      pf.publish(crcs);
+      pf.publish(crcs, m2.chunkHashes());
       assertArrayEquals(newer, Files.readAllBytes(pf.finalPath()));
     }
   }
@@ -283,7 +283,7 @@ class LocalChunkSinkTest {
       for (int i = 0; i < m.chunkCount(); i++) {
         crcs[i] = put(pf, i, content);
       }
-      pf.publish(crcs);
+      pf.publish(crcs, m.chunkHashes());
     }
     assertArrayEquals(content, Files.readAllBytes(target));
   }
@@ -299,12 +299,17 @@ class LocalChunkSinkTest {
       int[] wrong = crcs.clone();
       wrong[2] ^= 1;
       for (int[] bad : new int[][] {wrong, new int[0], Arrays.copyOf(crcs, 3)}) {
-        ShardlineException e = assertThrows(ShardlineException.class, () -> pf.publish(bad));
+        ShardlineException e = assertThrows(ShardlineException.class, () -> pf.publish(bad, m.chunkHashes()));
         assertEquals(ErrorCode.DIGEST_MISMATCH, e.code());
         assertTrue(e.retryable());
         assertFalse(Files.exists(pf.finalPath()));
         assertTrue(Files.exists(pf.partPath()), "kept for another try");
       }
+      byte[] wrongHash = m.chunkHashes().clone();
+      wrongHash[40] ^= 1; // chunk 1's SHA-256: the root over the hashes differs though every CRC matches
+      ShardlineException e = assertThrows(ShardlineException.class, () -> pf.publish(crcs, wrongHash));
+      assertEquals(ErrorCode.DIGEST_MISMATCH, e.code());
+      assertFalse(Files.exists(pf.finalPath()));
     }
     assertFalse(Files.exists(dest.resolve(NAME)));
   }
@@ -315,7 +320,7 @@ class LocalChunkSinkTest {
     FileManifest m0 = TestFiles.manifest(empty, "empty.bin", CHUNK);
     try (LocalChunkSink pf = LocalChunkSink.of(dest, m0)) {
       assertEquals(bits(), pf.prepare());
-      pf.publish(new int[0]);
+      pf.publish(new int[0], new byte[0]);
       assertEquals(0, Files.size(pf.finalPath()));
     }
     try (LocalChunkSink again = LocalChunkSink.of(dest, m0)) {

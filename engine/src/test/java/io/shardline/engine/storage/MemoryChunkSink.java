@@ -99,9 +99,9 @@ public final class MemoryChunkSink implements ChunkSink {
   public void flushJournal() {}
 
   @Override
-  public void publish(int[] crcs) {
-    byte[] root = RootDigest.of(manifest.size(), manifest.chunkSize(), crcs);
-    if (!Arrays.equals(root, manifest.root())) {
+  public void publish(int[] crcs, byte[] hashes) {
+    byte[] root = RootDigest.of(manifest.size(), manifest.chunkSize(), hashes);
+    if (!Arrays.equals(root, manifest.root()) || !Arrays.equals(crcs, manifest.chunkCrcs())) {
       throw new ShardlineException(ErrorCode.DIGEST_MISMATCH, manifest.name() + ": digest mismatch");
     }
     into.put(manifest.name(), bytes.clone());

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
@@ -41,12 +42,7 @@ public final class MemoryChunkSource implements ChunkSource {
   }
 
   private static FileManifest manifest(String path, String name, byte[] b, int chunkSize) {
-    int[] crcs = new int[FileManifest.chunkCount(b.length, chunkSize)];
-    for (int i = 0; i < crcs.length; i++) {
-      int off = i * chunkSize;
-      crcs[i] = Crc32c.of(ByteBuffer.wrap(b, off, Math.min(chunkSize, b.length - off)));
-    }
-    return new FileManifest(path, name, b.length, 0, chunkSize, crcs, RootDigest.of(b.length, chunkSize, crcs));
+    return TestFiles.manifest(path, name, b, chunkSize);
   }
 
   @Override

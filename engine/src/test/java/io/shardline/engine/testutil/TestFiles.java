@@ -2,7 +2,8 @@ package io.shardline.engine.testutil;
 
 import io.shardline.engine.integrity.ChunkSums;
 import io.shardline.engine.integrity.FileManifest;
-import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.integrity.Crc32c;
+import io.shardline.engine.integrity.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +31,38 @@ public final class TestFiles {
   /** The manifest a server would send for {@code file}: sums from {@link ChunkSums#compute}. */
   public static FileManifest manifest(Path file, String name, int chunkSize) throws IOException {
     long size = Files.size(file);
-    int[] crcs = ChunkSums.compute(file, size, chunkSize);
-    return new FileManifest(name, name, size, Files.getLastModifiedTime(file).toMillis(), chunkSize, crcs,
-        RootDigest.of(size, chunkSize, crcs));
+    ChunkSums.Computed c = ChunkSums.compute(file, size, chunkSize);
+    return FileManifest.of(name, name, size, Files.getLastModifiedTime(file).toMillis(), chunkSize, c.crcs(),
+        c.hashes());
+  }
+
+  /** The manifest of {@code data} (modification time 0): every chunk's CRC32C and SHA-256. */
+  public static FileManifest manifest(String path, String name, byte[] data, int chunkSize) {
+    int[] crcs = new int[FileManifest.chunkCount(data.length, chunkSize)];
+    for (int i = 0; i < crcs.length; i++) {
+      int off = i * chunkSize;
+      crcs[i] = Crc32c.of(data, off, Math.min(chunkSize, data.length - off));
+    }
+    return FileManifest.of(path, name, data.length, 0, chunkSize, crcs, hashes(data, chunkSize));
+  }
+
+  /** The SHA-256 of every chunk of {@code data}, 32 bytes each. */
+  public static byte[] hashes(byte[] data, int chunkSize) {
+    int n = FileManifest.chunkCount(data.length, chunkSize);
+    byte[] h = new byte[n * Sha256.BYTES];
+    for (int i = 0; i < n; i++) {
+      int off = i * chunkSize;
+      System.arraycopy(Sha256.of(data, off, Math.min(chunkSize, data.length - off)), 0, h, i * Sha256.BYTES,
+          Sha256.BYTES);
+    }
+    return h;
+  }
+
+  /** Seeded stand-ins for chunk hashes (tests of shapes, not of bytes). */
+  public static byte[] fakeHashes(int chunks, long seed) {
+    byte[] h = new byte[chunks * Sha256.BYTES];
+    new SplittableRandom(seed).nextBytes(h);
+    return h;
   }
 
   /** Flips every bit of the byte at {@code offset}. */

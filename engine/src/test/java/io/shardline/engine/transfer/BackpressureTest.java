@@ -120,7 +120,8 @@ class BackpressureTest {
       CountDownLatch disk = new CountDownLatch(1);
       AtomicInteger stored = new AtomicInteger();
       int n = 400;
-      FileManifest m = new FileManifest("f.bin", "f.bin", (long) n * CHUNK, 0, CHUNK, new int[n], new byte[RootDigest.BYTES]);
+      FileManifest m = new FileManifest("f.bin", "f.bin", (long) n * CHUNK, 0, CHUNK, new int[n], new byte[n * 32],
+          new byte[RootDigest.BYTES]);
       ChunkTarget slowDisk = new ChunkTarget() {
         public FileManifest manifest() { return m; }
         public boolean failed() { return false; }

@@ -22,7 +22,7 @@ class ListingAgreementTest {
     }
     byte[] root = new byte[RootDigest.BYTES];
     root[0] = (byte) crcSeed;
-    return new FileManifest(name, name, size, 1000, CHUNK, crcs, root);
+    return new FileManifest(name, name, size, 1000, CHUNK, crcs, new byte[crcs.length * 32], root);
   }
 
   private static ShardlineException refused(List<FileManifest> a, List<FileManifest> b) {

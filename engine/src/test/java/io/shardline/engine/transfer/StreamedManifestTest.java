@@ -12,6 +12,7 @@ import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.integrity.ChunkSums;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.server.FaultHook;
@@ -48,8 +49,8 @@ class StreamedManifestTest extends LoopbackTestBase {
     assertTrue(r.ok(), r.errors()::toString);
     assertEquals(1, r.streamedFiles(), "listed before the server had read it");
     assertEquals(-1L, Files.mismatch(src, dest.resolve("ckpt.bin")));
-    int[] crcs = ChunkSums.compute(src, Files.size(src), CHUNK);
-    assertEquals(RootDigest.hex(RootDigest.of(Files.size(src), CHUNK, crcs)), r.digests().get("ckpt.bin"),
+    ChunkSums.Computed sums = ChunkSums.compute(src, Files.size(src), CHUNK);
+    assertEquals(RootDigest.hex(RootDigest.of(Files.size(src), CHUNK, sums.hashes())), r.digests().get("ckpt.bin"),
         "the published digest is the complete manifest's root");
     assertTrue(r.firstByteSeconds() >= 0 && r.firstByteSeconds() <= r.seconds(), () -> "" + r.firstByteSeconds());
 
@@ -173,8 +174,11 @@ class StreamedManifestTest extends LoopbackTestBase {
     }
 
     FileManifest complete(int[] sums) {
-      return new FileManifest(listed.path(), "a.bin", listed.size(), listed.mtimeMillis(), CHUNK, sums,
-          RootDigest.of(listed.size(), CHUNK, sums));
+      return complete(sums, TestFiles.hashes(bytes, CHUNK));
+    }
+
+    FileManifest complete(int[] sums, byte[] hashes) {
+      return FileManifest.of(listed.path(), "a.bin", listed.size(), listed.mtimeMillis(), CHUNK, sums, hashes);
     }
   }
 
@@ -205,10 +209,24 @@ class StreamedManifestTest extends LoopbackTestBase {
   }
 
   @Test
+  void aCompleteManifestWhoseChunkHashDisagreesFailsTheFileThoughEveryCrcMatches() throws Exception {
+    Received rx = new Received();
+    byte[] hashes = TestFiles.hashes(rx.bytes, CHUNK);
+    hashes[3 * 32 + 5] ^= 1;
+    rx.ft.settle(rx.complete(rx.crcs, hashes));
+    assertTrue(rx.ft.failed());
+    assertEquals(ErrorCode.SOURCE_CHANGED, rx.ft.failure().code());
+    assertTrue(rx.ft.failure().getMessage().contains("chunk 3"), rx.ft.failure()::getMessage);
+    assertTrue(rx.sinks.published().isEmpty(), "nothing published");
+  }
+
+  @Test
   void aCompleteManifestOfAnotherVersionFailsTheFile() throws Exception {
     for (FileManifest wrong : List.of(
-        new FileManifest("ckpt/a.bin", "a.bin", 4L * CHUNK, 1_700_000_000_001L, CHUNK, new int[4], new byte[32]),
-        new FileManifest("ckpt/b.bin", "a.bin", 4L * CHUNK, 1_700_000_000_000L, CHUNK, new int[4], new byte[32]),
+        new FileManifest("ckpt/a.bin", "a.bin", 4L * CHUNK, 1_700_000_000_001L, CHUNK, new int[4], new byte[128],
+            new byte[32]),
+        new FileManifest("ckpt/b.bin", "a.bin", 4L * CHUNK, 1_700_000_000_000L, CHUNK, new int[4], new byte[128],
+            new byte[32]),
         FileManifest.streamed("ckpt/a.bin", "a.bin", 4L * CHUNK, 1_700_000_000_000L, CHUNK))) {
       Received rx = new Received();
       rx.ft.settle(wrong);

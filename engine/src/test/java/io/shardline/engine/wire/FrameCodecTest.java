@@ -402,7 +402,7 @@ class FrameCodecTest {
 
   /** An ENTRY body with every field given (CRCs written as {@code crcsWritten} zeros). */
   static ByteBuf entry(long size, int chunkSize, int count, int crcsWritten) {
-    return entry(size, chunkSize, count, 0, 4 * crcsWritten + 32);
+    return entry(size, chunkSize, count, 0, (4 + 32) * crcsWritten + 32);
   }
 
   /** An ENTRY body with its flags (v4) and {@code sumBytes} zero bytes of CRCs and root after them. */
@@ -427,7 +427,7 @@ class FrameCodecTest {
     } finally {
       assertTrue(buf.release());
     }
-    ShardlineException e = decodeFails(entry(10_000, 4096, 3, 1, 3 * 4 + 32), ErrorCode.MALFORMED_FRAME);
+    ShardlineException e = decodeFails(entry(10_000, 4096, 3, 1, 3 * 36 + 32), ErrorCode.MALFORMED_FRAME);
     assertTrue(e.getMessage().contains("trailing"), e::getMessage); // a streamed ENTRY has no sums to send
   }
 
@@ -476,9 +476,20 @@ class FrameCodecTest {
   }
 
   @Test
-  void entryAnnouncingAHugeConsistentCrcCountIsShortWithoutAllocatingIt() {
-    // 4 TiB in 4 KiB chunks: 2^30 CRCs (a 4 GiB array, over this JVM's heap) that are not there
-    decodeFails(entry(4096L << 30, 4096, 1 << 30, 0), ErrorCode.SHORT_FRAME);
+  void entryAnnouncingAHugeConsistentCrcCountIsRefusedWithoutAllocatingIt() {
+    // 4 TiB in 4 KiB chunks: 2^30 CRCs and hashes (36 GiB, over this JVM's heap), more than an ENTRY may list
+    ShardlineException e = decodeFails(entry(4096L << 30, 4096, 1 << 30, 0), ErrorCode.MALFORMED_FRAME);
+    assertTrue(e.getMessage().contains("more than " + Protocol.MAX_ENTRY_CHUNKS), e::getMessage);
+    // the most an ENTRY may list, announced but not there: short, nothing allocated first
+    int most = Protocol.MAX_ENTRY_CHUNKS;
+    decodeFails(entry(4096L * most, 4096, most, 0), ErrorCode.SHORT_FRAME);
+  }
+
+  @Test
+  void aCompleteEntryWithoutItsChunkHashesIsShort() {
+    // a v5 ENTRY (CRCs and root, no hashes) read as v6
+    ShardlineException e = decodeFails(entry(10_000, 4096, 3, 0, 3 * 4 + 32), ErrorCode.SHORT_FRAME);
+    assertTrue(e.getMessage().contains("ENTRY"), e::getMessage);
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.testutil.TestFiles;
 import io.shardline.engine.integrity.RootDigest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,8 @@ final class WireFixtures {
       crcs[i] = random.nextInt();
     }
     return new FileManifest("models/llama/shard-00001.safetensors", "llama/shard-00001.safetensors", size,
-        1_700_000_000_123L, chunkSize, crcs, RootDigest.of(size, chunkSize, crcs));
+        1_700_000_000_123L, chunkSize, crcs, TestFiles.fakeHashes(crcs.length, size), RootDigest.of(size, chunkSize,
+        TestFiles.fakeHashes(crcs.length, size)));
   }
 
   /** Every control frame type, with fields at their edges (empty strings, max values, non-ASCII). */

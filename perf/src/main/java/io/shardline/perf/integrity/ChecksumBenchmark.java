@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.RootDigest;
+import io.shardline.engine.integrity.Sha256;
 import io.shardline.perf.AbstractMicrobenchmark;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -27,9 +28,12 @@ import org.openjdk.jmh.annotations.TearDown;
  *       megabytes (10^6 bytes) checksummed per second.
  *   <li>{@code sha256}: {@link MessageDigest} SHA-256 of the same 4 MiB buffer (one reused
  *       instance, fed the buffer's NIO view). Read the {@code :mb} row.
- *   <li>{@code rootDigest}: {@link RootDigest#of} for a 1 TiB file in 4 MiB chunks: 262,144
- *       random chunk CRCs (1 MiB of input to SHA-256), precomputed. Read ops/s: files per second;
- *       1 / score is the digest cost per file, paid once before a file is published.
+ *   <li>{@code sha256Engine}: {@link Sha256#of(ByteBuf)} of the same buffer: OpenSSL's libcrypto
+ *       on JDK 22+ (direct buffers), the JDK's otherwise; the per-chunk hash of protocol v6. Run it
+ *       with {@code -jvmArgsAppend -XX:TieredStopAtLevel=1} too: the pulling client runs C1 only.
+ *   <li>{@code rootDigest}: {@link RootDigest#of} for a 1 TiB file in 4 MiB chunks: the Merkle
+ *       root over 262,144 random chunk hashes (8 MiB of leaves), precomputed. Read ops/s: files per
+ *       second; 1 / score is the digest cost per file, paid once before a file is published.
  * </ul>
  *
  * <pre>
@@ -46,7 +50,7 @@ public class ChecksumBenchmark extends AbstractMicrobenchmark {
   /** Chunks of a 1 TiB file: 262,144. */
   public static final int FILE_CHUNKS = (int) (FILE_SIZE / CHUNK_SIZE);
 
-  private int[] chunkCrcs;
+  private byte[] chunkHashes;
 
   /** One 4 MiB chunk in the buffer kind named by {@code buffer}; params apply only to users. */
   @State(Scope.Thread)
@@ -80,9 +84,9 @@ public class ChecksumBenchmark extends AbstractMicrobenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     Random r = new Random(2);
-    chunkCrcs = new int[FILE_CHUNKS];
-    for (int i = 0; i < chunkCrcs.length; i++) {
-      chunkCrcs[i] = r.nextInt();
+    chunkHashes = new byte[FILE_CHUNKS * Sha256.BYTES];
+    for (int i = 0; i < chunkHashes.length; i++) {
+      chunkHashes[i] = (byte) r.nextInt();
     }
   }
 
@@ -102,7 +106,13 @@ public class ChecksumBenchmark extends AbstractMicrobenchmark {
   }
 
   @Benchmark
+  public byte[] sha256Engine(Chunk c, Throughput t) {
+    t.mb += CHUNK_SIZE / MB;
+    return Sha256.of(c.buf);
+  }
+
+  @Benchmark
   public byte[] rootDigest() {
-    return RootDigest.of(FILE_SIZE, CHUNK_SIZE, chunkCrcs);
+    return RootDigest.of(FILE_SIZE, CHUNK_SIZE, chunkHashes);
   }
 }
