@@ -118,19 +118,20 @@ public final class SegmentIndex {
 
   /**
    * The segments that overlap {@code [from, to)}, whole (so the first may start before
-   * {@code from} and the last end after {@code to}): what a server sends for one chunk.
+   * {@code from} and the last end after {@code to}): what a server sends for one chunk. None,
+   * starting at {@code from}, when nothing overlaps.
    */
   public SegmentIndex covering(long from, long to) {
     if (to < from) {
       throw new IllegalArgumentException("bad range [" + from + ", " + to + ")");
     }
-    int a = firstEndingAfter(from);
+    int a = to == from ? lengths.length : firstEndingAfter(from);
     int b = a;
     while (b < lengths.length && offsets[b] < to) {
       b++;
     }
     if (a == b) {
-      return new SegmentIndex(a < lengths.length ? offsets[a] : end(), new long[0], new int[0], new long[0]);
+      return new SegmentIndex(from, new long[0], new int[0], new long[0]);
     }
     return new SegmentIndex(offsets[a], Arrays.copyOfRange(offsets, a, b), Arrays.copyOfRange(lengths, a, b),
         Arrays.copyOfRange(hashes, a, b));
