@@ -183,7 +183,10 @@ public final class GearChunker {
    * hash has none of {@code m}'s bits, or -1 (then {@link #fp} holds the hash after the last byte).
    * Two bytes per step (the TPDS paper's "rolling two bytes each time"): after the even byte
    * {@code h} holds {@code fp << 1}, checked against {@code m << 1} (exact, as {@code m} leaves
-   * bit 63 out), after the odd byte {@code fp} itself.
+   * bit 63 out), after the odd byte {@code fp} itself. Measured on this machine (CPU time, 128 MiB):
+   * under C1 0.73-0.85 GB/s against 0.46-0.48 for one byte per step; under C2 1.1-1.4 GB/s against
+   * 1.5-1.6 (C2 unrolls the one-byte loop itself and folds shift and add into one {@code lea}).
+   * Unrolling either further gained nothing under both.
    */
   private int scan(byte[] b, int i, int stop, long h, long m) {
     final long[] g = GEAR;
