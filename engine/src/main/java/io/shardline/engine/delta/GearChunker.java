@@ -26,7 +26,7 @@ package io.shardline.engine.delta;
  * which C1 (the client's {@code -XX:TieredStopAtLevel=1}) compiles well.
  */
 public final class GearChunker {
-  /** Default smallest segment, 16 KiB (a cut is never before this many bytes). */
+  /** Default smallest segment, 16 KiB: every segment but a stream's last is longer than {@code min}. */
   public static final int DEFAULT_MIN = 16 * 1024;
   /** Default target segment size, 64 KiB (Xet's; a power of two). */
   public static final int DEFAULT_AVG = 64 * 1024;
@@ -138,7 +138,6 @@ public final class GearChunker {
         len = l;
         return -1;
       }
-      fp = 0;
     }
     long h = fp;
     if (l < avg - 1) {

@@ -159,6 +159,12 @@ public final class SegmentIndex {
     }
   }
 
+  /** Where in this range's file the bytes of a segment with this hash and length lie, or -1. */
+  public long offsetOf(long hash, int length) {
+    int i = find(hash, length);
+    return i < 0 ? -1 : offsets[i];
+  }
+
   private int[] buildTable() {
     int n = lengths.length;
     int cap = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1;

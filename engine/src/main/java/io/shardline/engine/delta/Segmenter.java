@@ -24,7 +24,10 @@ public final class Segmenter {
   private int fill;
   private boolean finished;
 
-  /** Segments of a stream whose first byte is at offset {@code start} of its file. */
+  /**
+   * Segments of a stream whose first byte is at offset {@code start} of its file, cut by
+   * {@code chunker} (which it resets and then owns: one chunker per stream).
+   */
   public Segmenter(GearChunker chunker, long start) {
     if (start < 0) {
       throw new IllegalArgumentException("negative start " + start);

@@ -84,9 +84,11 @@ class SegmentIndexTest {
     SegmentIndex index = SegmentIndex.of(b);
     for (int i = 0; i < index.size(); i++) {
       assertEquals(i, index.find(index.hash(i), index.length(i)));
+      assertEquals(index.offset(i), index.offsetOf(index.hash(i), index.length(i)));
       assertEquals(-1, index.find(index.hash(i), index.length(i) + 1), "another length never matches");
     }
     assertEquals(-1, index.find(12345, 65536));
+    assertEquals(-1, index.offsetOf(12345, 65536));
     assertEquals(-1, SegmentIndex.of(new byte[0]).find(0, 0));
   }
 
