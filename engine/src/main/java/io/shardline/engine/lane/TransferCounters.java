@@ -32,6 +32,8 @@ public final class TransferCounters {
   /** Chunks (and their bytes) copied from an older local version instead of fetched (delta). */
   public final LongAdder reusedChunks = new LongAdder();
   public final LongAdder reusedBytes = new LongAdder();
+  /** Chunks a delta pull assembled from copied bytes and fetched ranges (v6). */
+  public final LongAdder patchedChunks = new LongAdder();
   /** System.nanoTime() of the first DATA frame received, 0 before it. */
   private final AtomicLong firstData = new AtomicLong();
   public volatile long bytesTotal;

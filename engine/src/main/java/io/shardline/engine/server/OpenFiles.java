@@ -1,5 +1,7 @@
 package io.shardline.engine.server;
 
+import io.shardline.engine.delta.SegmentCodec;
+import io.shardline.engine.delta.SegmentIndex;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Scheduler;
@@ -140,6 +142,80 @@ final class OpenFiles {
         }
       }
     }
+  }
+
+  /**
+   * GET_RANGE (v6): any range of a file, through the handle of a manifest listed for it (any
+   * chunk size: the version is what matters), or an unchecked handle for a file not listed.
+   */
+  ChunkSource.Chunk readRange(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
+    return withHandle(rel, anyManifest(rel), h -> h.readRange(offset, length, alloc));
+  }
+
+  /**
+   * SEGMENTS (v6): the content-defined segments of the version of {@code rel} this node listed
+   * that overlap {@code [offset, offset + length)}; {@code NOT_FOUND} for a file it has not listed
+   * (the client lists before it asks), {@code BAD_REQUEST} for more than one list holds.
+   */
+  SegmentIndex segments(String rel, long offset, long length) throws IOException {
+    FileManifest m = anyManifest(rel);
+    if (m == null || m.streamed()) {
+      throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + rel + " has not been listed (completely) on this node;"
+          + " list it before asking for its segments");
+    }
+    SegmentIndex all = withHandle(rel, m, ChunkSource.Handle::segments);
+    SegmentIndex some = all.covering(offset, Math.min(m.size(), offset + length));
+    if (some.size() > SegmentCodec.MAX_SEGMENTS) {
+      throw new ShardlineException(ErrorCode.BAD_REQUEST, "/" + rel + " has " + some.size() + " segments in "
+          + offset + "+" + length + ", more than one list holds (" + SegmentCodec.MAX_SEGMENTS + "); ask for less");
+    }
+    return some;
+  }
+
+  @FunctionalInterface
+  private interface HandleCall<T> {
+    T apply(ChunkSource.Handle h) throws IOException;
+  }
+
+  private <T> T withHandle(String rel, FileManifest m, HandleCall<T> call) throws IOException {
+    Key key = new Key(rel, m == null ? 0 : m.chunkSize());
+    for (int attempt = 0; ; attempt++) {
+      Lease lease = lease(key, rel, m);
+      if (!lease.retain()) {
+        if (attempt < 3) {
+          continue;
+        }
+        throw new ShardlineException(ErrorCode.BUSY, "/" + rel + ": open handles are being evicted faster than read");
+      }
+      try {
+        return call.apply(lease.handle);
+      } catch (ShardlineException e) {
+        if (e.code() == ErrorCode.SOURCE_CHANGED || e.code() == ErrorCode.IO_ERROR) {
+          handles.asMap().remove(key, lease);
+          lease.release();
+          lease = null;
+        }
+        throw e;
+      } finally {
+        if (lease != null) {
+          lease.release();
+        }
+      }
+    }
+  }
+
+  private FileManifest anyManifest(String rel) {
+    Map<Integer, FileManifest> byChunkSize = listed.getIfPresent(rel);
+    if (byChunkSize == null) {
+      return null;
+    }
+    FileManifest best = null;
+    for (FileManifest m : byChunkSize.values()) {
+      if (best == null || (best.streamed() && !m.streamed())) {
+        best = m;
+      }
+    }
+    return best;
   }
 
   private Lease lease(Key key, String rel, FileManifest m) throws IOException {

@@ -66,6 +66,8 @@ final class ServerLane {
   private final LinkMeter link = new LinkMeter();
   /** Requests waiting for room in the write window. */
   private final ArrayDeque<Frame.Get> pending = new ArrayDeque<>();
+  /** In place of a GET's codec mask (a u8 on the wire, so never this): the request is a GET_RANGE (v6). */
+  private static final int RANGE = -1;
   private static final int MAX_PENDING = 256;
   private long queuedBytes;
   /**
@@ -216,6 +218,10 @@ final class ServerLane {
     } else if (state == State.READY) {
       if (f instanceof Frame.Get g) {
         get(g);
+      } else if (f instanceof Frame.GetRange r) {
+        getRange(r);
+      } else if (f instanceof Frame.Segments sg) {
+        segments(sg);
       } else if (f instanceof Frame.Settings s) {
         settings(s);
       } else if (f instanceof Frame.List l) {
@@ -377,6 +383,45 @@ final class ServerLane {
   }
 
   /**
+   * GET_RANGE (v6): a delta pull's missing piece of a chunk. It takes the same way as a GET (the
+   * lane's write window, the node's memory budget, the rate limit), marked with {@link #RANGE} in
+   * place of a codec mask, and is answered in identity with the range's CRC32C.
+   */
+  private void getRange(Frame.GetRange r) {
+    try {
+      SafePath.check(r.path());
+    } catch (ShardlineException e) {
+      error(r.requestId(), e);
+      return;
+    }
+    if (!served.memory().fitsAtAll(r.length())) {
+      error(r.requestId(), new ShardlineException(ErrorCode.BAD_REQUEST, "a GET_RANGE of " + r.length()
+          + " bytes is larger than this server's memory budget for chunks"));
+      return;
+    }
+    pending.addLast(new Frame.Get(r.requestId(), r.path(), r.offset(), r.length(), RANGE));
+    drain();
+  }
+
+  /** SEGMENTS (v6): cut on a disk worker (once per file version, then cached), answered in one list. */
+  private void segments(Frame.Segments sg) {
+    try {
+      SafePath.check(sg.path());
+    } catch (ShardlineException e) {
+      error(sg.requestId(), e);
+      return;
+    }
+    OpenFiles files = served.files();
+    served.disk().executeBlocking(() -> files.segments(sg.path(), sg.offset(), sg.length()), false)
+        .onSuccess(list -> {
+          if (state == State.READY) {
+            socket.send(new Frame.SegmentList(sg.requestId(), list));
+          }
+        })
+        .onFailure(t -> error(sg.requestId(), ShardlineException.wrap(t, ErrorCode.IO_ERROR)));
+  }
+
+  /**
    * A GET for a chunk the relay has not received yet waits for it (and moves it up the relay's
    * own queue) for at most the not-yet wait, then is answered NOT_YET so the client asks for
    * others meanwhile. At most MAX_PENDING wait per lane; past that the answer is NOT_YET at once.
@@ -454,6 +499,10 @@ final class ServerLane {
   }
 
   private void read(Frame.Get g) {
+    if (g.codecs() == RANGE) {
+      readRange(g);
+      return;
+    }
     long seq = served.dataFrames().getAndIncrement();
     FaultHook.Action action = served.faultHook().onData(g.path(), g.offset(), lane, seq);
     if (action == FaultHook.Action.STALL) {
@@ -482,6 +531,23 @@ final class ServerLane {
         .compose(encoded -> send(g, encoded, action))
         .onComplete(ar -> {
           // Written to the kernel (or failed: the lane closed): out of Netty's and TLS's buffers.
+          queuedBytes -= g.length();
+          giveBack(g.length());
+          if (ar.failed() && state == State.READY) {
+            error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
+          }
+          drain();
+        });
+  }
+
+  private void readRange(Frame.Get g) {
+    OpenFiles files = served.files();
+    served.disk().executeBlocking(() -> {
+      ChunkSource.Chunk c = files.readRange(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
+      return new ChunkEncoder.Encoded(CodecId.IDENTITY, c.bytes(), g.length(), c.crc());
+    }, false)
+        .compose(encoded -> send(g, encoded, FaultHook.Action.PASS))
+        .onComplete(ar -> {
           queuedBytes -= g.length();
           giveBack(g.length());
           if (ar.failed() && state == State.READY) {

@@ -2,6 +2,9 @@ package io.shardline.engine.storage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.shardline.engine.delta.SegmentIndex;
+import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.tensor.Segment;
 import io.shardline.engine.integrity.FileManifest;
 import java.io.IOException;
@@ -86,6 +89,24 @@ public interface ChunkSource {
      * shipped. A failing disk is an {@code IO_ERROR} (retryable).
      */
     Chunk read(long offset, int length, ByteBufAllocator alloc) throws IOException;
+
+    /**
+     * Reads any {@code length} bytes at {@code offset} (v6 GET_RANGE: a delta pull's missing piece
+     * of a chunk), checked against the file's version like {@link #read} but not against a chunk
+     * CRC (the range is not a chunk; the client checks the chunk it assembles). Sources that do
+     * not serve ranges answer {@code BAD_REQUEST}, and the client fetches whole chunks instead.
+     */
+    default Chunk readRange(long offset, int length, ByteBufAllocator alloc) throws IOException {
+      throw new ShardlineException(ErrorCode.BAD_REQUEST, "this source does not serve byte ranges of /" + path());
+    }
+
+    /**
+     * The content-defined segments of this file version (v6 SEGMENTS), cut once per version and
+     * cached by the source. Sources that cannot cut their files answer {@code BAD_REQUEST}.
+     */
+    default SegmentIndex segments() throws IOException {
+      throw new ShardlineException(ErrorCode.BAD_REQUEST, "this source does not cut /" + path() + " into segments");
+    }
 
     /** Releases what the handle holds (the channel). Idempotent; reads after it fail. */
     @Override

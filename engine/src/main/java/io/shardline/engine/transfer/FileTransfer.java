@@ -133,6 +133,45 @@ final class FileTransfer implements ChunkTarget {
         raw.release();
       }
     }
+    recorded(index, crc, hash);
+  }
+
+  /**
+   * A chunk a delta pull assembled from bytes copied from an older local version ({@code copied}
+   * of them) and ranges fetched (the rest): checked against the manifest's CRC32C and SHA-256 as
+   * any received chunk, then written and journalled. False, with nothing written, when it does not
+   * match (a segment-hash false match, or a base that changed): the chunk is then fetched whole.
+   * The caller keeps {@code raw}. Blocking (disk worker).
+   */
+  boolean acceptAssembled(int index, ByteBuf raw, long copied) throws java.io.IOException {
+    FileManifest m = manifest;
+    if (failed() || m.streamed() || raw.readableBytes() != m.chunkLength(index)) {
+      return false;
+    }
+    int crc = Crc32c.of(raw);
+    if (crc != m.chunkCrcs()[index]) {
+      return false;
+    }
+    byte[] hash = Sha256.of(raw);
+    if (!m.hashMatches(index, hash)) {
+      return false;
+    }
+    try {
+      partial.write(index, raw);
+      partial.journal(index, crc);
+    } catch (java.io.IOException e) {
+      throw writeFailed(e);
+    }
+    counters.bytesDone.add(raw.readableBytes() - copied);
+    counters.reusedBytes.add(copied);
+    counters.bytesResumed.add(copied);
+    counters.patchedChunks.increment();
+    recorded(index, crc, hash);
+    return true;
+  }
+
+  /** Chunk {@code index} is written and journalled: the file publishes (or settles) once all are. */
+  private void recorded(int index, int crc, byte[] hash) {
     boolean complete;
     synchronized (this) {
       if (done.get(index)) {

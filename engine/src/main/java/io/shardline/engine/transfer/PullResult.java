@@ -10,12 +10,14 @@ import java.util.List;
  * (in order of preference) gave, and why a source was set aside; {@code notYet}: GETs a relay
  * answered NOT_YET (v5), asked again later; {@code reusedChunks}/{@code reusedBytes}: chunks copied
  * from an older local version (the destination's or {@code --base}'s) because their SHA-256 is the
- * manifest's, instead of fetched.
+ * manifest's, instead of fetched; {@code patchedChunks}: chunks rebuilt from bytes of an older
+ * local version and ranges fetched (v6 delta, level 2), whose copied bytes count in
+ * {@code reusedBytes} and fetched bytes in {@code bytes}.
  */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
     long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
     Compression compression, long[] codecChunks, java.util.Map<String, String> digests, double firstByteSeconds,
-    long streamedFiles, List<Source> sources, long notYet, long reusedChunks, long reusedBytes) {
+    long streamedFiles, List<Source> sources, long notYet, long reusedChunks, long reusedBytes, long patchedChunks) {
 
   /** One source's share: its lanes, the DATA frames and wire bytes its lanes received, its failure or null. */
   public record Source(String url, int lanes, long chunks, long wireBytes, String error) {}
@@ -55,6 +57,7 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
         .append(",\"notYet\":").append(notYet)
         .append(",\"reusedChunks\":").append(reusedChunks)
         .append(",\"reusedBytes\":").append(reusedBytes)
+        .append(",\"patchedChunks\":").append(patchedChunks)
         .append(",\"compression\":\"").append(compression.name().toLowerCase(java.util.Locale.ROOT)).append('"')
         .append(",\"ratio\":").append(String.format(java.util.Locale.ROOT, "%.4f", ratio()))
         .append(",\"codecs\":{\"identity\":").append(codecChunks[0])

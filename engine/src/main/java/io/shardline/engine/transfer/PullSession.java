@@ -17,8 +17,6 @@ import io.shardline.engine.storage.LocalDestination;
 import io.shardline.engine.tls.PinningTrustManager;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
-import io.shardline.engine.delta.BaseFiles;
-import io.shardline.engine.delta.ChunkReuse;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.FrameSocket;
@@ -36,6 +34,8 @@ import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -207,6 +207,9 @@ public final class PullSession {
         .andThen(ar -> LOG.debug("manifest after {} ms", elapsedMs()))
         .compose(files -> disk.executeBlocking(() -> prepare(files), false))
         .andThen(ar -> LOG.debug("prepared after {} ms", elapsedMs()))
+        .compose(tasks -> disk.executeBlocking(() -> patchable(tasks), false))
+        .compose(this::patch)
+        .andThen(ar -> LOG.debug("delta chunks done after {} ms", elapsedMs()))
         .compose(this::transfer)
         .andThen(ar -> LOG.debug("all files done after {} ms", elapsedMs()))
         .transform(ar -> finish(ar.failed() ? ShardlineException.wrap(ar.cause(), ErrorCode.INTERNAL) : null));
@@ -539,6 +542,50 @@ public final class PullSession {
     return (System.nanoTime() - started) / 1_000_000;
   }
 
+  /** The tasks to fetch, and those a delta pull tries to rebuild first (level 2), per file. */
+  private record Patchable(List<ChunkTask> fetch, List<ChunkPatcher.Work> work) {}
+
+  /**
+   * Blocking: which files' missing chunks may be rebuilt from an older local version (a file with
+   * a base and a complete manifest); the others go to the lanes as they are.
+   */
+  private Patchable patchable(List<ChunkTask> tasks) {
+    Map<FileTransfer, List<ChunkTask>> byFile = new LinkedHashMap<>();
+    for (ChunkTask t : tasks) {
+      byFile.computeIfAbsent((FileTransfer) t.file(), f -> new ArrayList<>()).add(t);
+    }
+    List<ChunkTask> fetch = new ArrayList<>();
+    List<ChunkPatcher.Work> work = new ArrayList<>();
+    int src = liveSource();
+    for (Map.Entry<FileTransfer, List<ChunkTask>> e : byFile.entrySet()) {
+      FileManifest m = e.getKey().manifest();
+      List<Path> bases = m.streamed() ? List.of() : BaseFiles.of(e.getKey().sink().previousVersion(), o.base(), m.name());
+      if (bases.isEmpty()) {
+        fetch.addAll(e.getValue());
+      } else {
+        work.add(new ChunkPatcher.Work(e.getKey(), pathOn(src, m), bases.get(0), e.getValue()));
+      }
+    }
+    return new Patchable(fetch, work);
+  }
+
+  /** Level 2 of a delta pull on the files that have a base; completes with every task left to fetch. */
+  private Future<List<ChunkTask>> patch(Patchable p) {
+    if (p.work().isEmpty() || done.future().isComplete()) {
+      List<ChunkTask> all = new ArrayList<>(p.fetch());
+      p.work().forEach(w -> all.addAll(w.tasks()));
+      return Future.succeededFuture(all);
+    }
+    int src = liveSource();
+    ChunkPatcher patcher = new ChunkPatcher(control, disk, () -> ClientConnection.open(vertx, client, targets.get(src), 0));
+    return patcher.patch(p.work()).map(left -> {
+      counters.wireBytes.add(patcher.wireBytes());
+      List<ChunkTask> all = new ArrayList<>(p.fetch());
+      all.addAll(left);
+      return all;
+    });
+  }
+
   /** Blocking: validates names, checks partial and existing files, returns the chunks to fetch. */
   private List<ChunkTask> prepare(List<FileManifest> files) throws Exception {
     sinks.begin();
@@ -790,7 +837,8 @@ public final class PullSession {
         counters.wireBytes.sum(), seconds, o.lanes(), counters.chunks.sum(), counters.retriedChunks.sum(),
         counters.resumedChunks.sum(), counters.reconnects.sum(), verified, errors, o.compression(), mix, digests(),
         counters.firstDataNanos() == 0 ? -1 : (counters.firstDataNanos() - started) / 1e9, counters.streamedFiles.sum(),
-        sourceFigures(), counters.notYet.sum(), counters.reusedChunks.sum(), counters.reusedBytes.sum());
+        sourceFigures(), counters.notYet.sum(), counters.reusedChunks.sum(), counters.reusedBytes.sum(),
+        counters.patchedChunks.sum());
   }
 
   /** Per source, in order of preference: lanes, chunks and wire bytes received, failure. */

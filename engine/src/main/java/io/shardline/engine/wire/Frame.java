@@ -3,13 +3,14 @@ package io.shardline.engine.wire;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.codec.CodecId;
 import io.shardline.engine.codec.CodecMask;
+import io.shardline.engine.delta.SegmentIndex;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.integrity.FileManifest;
 
 /** The frames of the protocol (each names the version that introduced it), one record each. See {@code docs/protocol.md}. */
 public sealed interface Frame
     permits Frame.Hello, Frame.Welcome, Frame.Error, Frame.Settings, Frame.List, Frame.Entry, Frame.ListEnd,
-        Frame.Get, Frame.Data {
+        Frame.Segments, Frame.SegmentList, Frame.Get, Frame.Data, Frame.GetRange {
 
   FrameType type();
 
@@ -110,6 +111,36 @@ public sealed interface Frame
   record ListEnd(int requestId, int files, long bytes) implements Frame {
     public FrameType type() {
       return FrameType.LIST_END;
+    }
+  }
+
+  /**
+   * Client asks (v6) for the content-defined segments ({@code delta.GearChunker}) of a file it
+   * listed, those that overlap {@code [offset, offset + length)}: what a delta pull compares with
+   * the segments of its older local version. The server cuts the whole file version once.
+   */
+  record Segments(int requestId, String path, long offset, long length) implements Frame {
+    public FrameType type() {
+      return FrameType.SEGMENTS;
+    }
+  }
+
+  /** The answer to SEGMENTS (v6): consecutive segments, each its length and 64-bit hash ({@code delta.SegmentCodec}). */
+  record SegmentList(int requestId, SegmentIndex segments) implements Frame {
+    public FrameType type() {
+      return FrameType.SEGMENT_LIST;
+    }
+  }
+
+  /**
+   * Client asks (v6) for any {@code length} bytes of a listed file at {@code offset} (a delta
+   * pull's missing pieces of a chunk), answered with an identity DATA whose CRC is the range's.
+   * The server checks the file's version, not a chunk CRC: the client checks the chunk it
+   * assembles against the manifest's CRC32C and SHA-256.
+   */
+  record GetRange(int requestId, String path, long offset, int length) implements Frame {
+    public FrameType type() {
+      return FrameType.GET_RANGE;
     }
   }
 

@@ -3,6 +3,8 @@ package io.shardline.engine.wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.delta.SegmentCodec;
+import io.shardline.engine.delta.SegmentIndex;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
@@ -100,6 +102,19 @@ public final class FrameCodec {
       buf.writeLong(g.offset());
       buf.writeInt(g.length());
       buf.writeByte(g.codecs());
+    } else if (frame instanceof Frame.Segments s) {
+      buf.writeInt(s.requestId());
+      writeString(buf, s.path(), Protocol.MAX_PATH);
+      buf.writeLong(s.offset());
+      buf.writeLong(s.length());
+    } else if (frame instanceof Frame.SegmentList l) {
+      buf.writeInt(l.requestId());
+      buf.writeBytes(SegmentCodec.encode(l.segments()));
+    } else if (frame instanceof Frame.GetRange g) {
+      buf.writeInt(g.requestId());
+      writeString(buf, g.path(), Protocol.MAX_PATH);
+      buf.writeLong(g.offset());
+      buf.writeInt(g.length());
     } else {
       throw new AssertionError(frame);
     }
@@ -239,6 +254,43 @@ public final class FrameCodec {
           throw new ShardlineException(ErrorCode.BAD_REQUEST, "GET range offset " + offset + " length " + length);
         }
         yield new Frame.Get(id, path, offset, length, codecs);
+      }
+      case SEGMENTS -> {
+        need(body, 4, type);
+        int id = body.readInt();
+        String path = readString(body, Protocol.MAX_PATH, type);
+        need(body, 16, type);
+        long offset = body.readLong();
+        long length = body.readLong();
+        if (offset < 0 || length < 0 || offset + length < 0) {
+          throw new ShardlineException(ErrorCode.BAD_REQUEST, "SEGMENTS range offset " + offset + " length " + length);
+        }
+        yield new Frame.Segments(id, path, offset, length);
+      }
+      case SEGMENT_LIST -> {
+        need(body, 4, type);
+        int id = body.readInt();
+        need(body, SegmentCodec.HEADER_BYTES, type);
+        long count = body.getUnsignedInt(body.readerIndex() + 8);
+        if (count <= SegmentCodec.MAX_SEGMENTS) {
+          need(body, SegmentCodec.encodedLength((int) count), type); // cut short: SHORT_FRAME, as every frame
+        }
+        ByteBuffer rest = body.nioBuffer(body.readerIndex(), body.readableBytes());
+        SegmentIndex segments = SegmentCodec.decode(rest); // refuses short, oversized and malformed lists
+        body.skipBytes(body.readableBytes() - rest.remaining());
+        yield new Frame.SegmentList(id, segments);
+      }
+      case GET_RANGE -> {
+        need(body, 4, type);
+        int id = body.readInt();
+        String path = readString(body, Protocol.MAX_PATH, type);
+        need(body, 12, type);
+        long offset = body.readLong();
+        int length = body.readInt();
+        if (offset < 0 || length <= 0 || length > Protocol.MAX_CHUNK) {
+          throw new ShardlineException(ErrorCode.BAD_REQUEST, "GET_RANGE offset " + offset + " length " + length);
+        }
+        yield new Frame.GetRange(id, path, offset, length);
       }
       case DATA -> {
         need(body, Protocol.DATA_HEADER_BYTES, type);

@@ -1,6 +1,6 @@
 package io.shardline.engine.wire;
 
-/** Frame type bytes (version 1; SETTINGS since version 3). */
+/** Frame type bytes (version 1; SETTINGS since version 3; SEGMENTS, SEGMENT_LIST and GET_RANGE since version 6). */
 public enum FrameType {
   HELLO(0x01),
   WELCOME(0x02),
@@ -10,8 +10,14 @@ public enum FrameType {
   LIST(0x10),
   ENTRY(0x11),
   LIST_END(0x12),
+  /** Since v6: the content-defined segments of a listed file's range (delta pull). */
+  SEGMENTS(0x13),
+  /** Since v6: the answer to SEGMENTS. */
+  SEGMENT_LIST(0x14),
   GET(0x20),
-  DATA(0x21);
+  DATA(0x21),
+  /** Since v6: any byte range of a listed file, answered with an identity DATA. */
+  GET_RANGE(0x22);
 
   private final int id;
 

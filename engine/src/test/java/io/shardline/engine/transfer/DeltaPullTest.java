@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.shardline.engine.delta.ChunkReuse;
 import io.shardline.engine.integrity.Crc32c;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.storage.MemoryChunkSink;
@@ -79,6 +78,61 @@ class DeltaPullTest extends LoopbackTestBase {
     assertTrue(r.ok(), r.errors()::toString);
     assertEquals(CHUNKS - 2, r.reusedChunks(), r.toJson());
     assertTrue(java.util.Arrays.equals(v[1], Files.readAllBytes(dest.resolve("ckpt.bin"))));
+  }
+
+  // ------------------------------------------------------------ level 2: content-defined segments
+
+  private static final int BIG_CHUNK = 1 << 20;
+
+  @Test
+  void oneByteChangedMovesASegmentNotItsChunk() throws Exception {
+    byte[] v1 = TestFiles.bytes(8 * BIG_CHUNK, 51);
+    byte[] v2 = v1.clone();
+    v2[5 * BIG_CHUNK + 300_000] ^= 0x01;
+    Files.write(net.root.resolve("ckpt.bin"), v2);
+    Files.createDirectories(dest);
+    Files.write(dest.resolve("ckpt.bin"), v1);
+    net.start();
+    PullResult r = net.pull(net.options("", dest).chunkSize(BIG_CHUNK));
+    assertTrue(r.ok(), r.errors()::toString);
+    assertEquals(7, r.reusedChunks(), r.toJson());
+    assertEquals(1, r.patchedChunks(), r.toJson());
+    assertEquals(0, r.chunks(), "no chunk was fetched whole");
+    assertTrue(r.bytes() > 0 && r.bytes() <= 2 * 256 * 1024, () -> "fetched " + r.bytes() + " bytes for one: " + r.toJson());
+    assertEquals(v2.length - r.bytes(), r.reusedBytes());
+    assertTrue(java.util.Arrays.equals(v2, Files.readAllBytes(dest.resolve("ckpt.bin"))));
+  }
+
+  @Test
+  void aHeaderThatGrewShiftsEveryChunkAndSegmentsStillFindTheBytes() throws Exception {
+    byte[] v1 = TestFiles.bytes(8 * BIG_CHUNK, 52);
+    byte[] grown = TestFiles.bytes(100, 53);
+    byte[] v2 = new byte[v1.length + 100];
+    System.arraycopy(grown, 0, v2, 0, 100);
+    System.arraycopy(v1, 0, v2, 100, v1.length);
+    Files.write(net.root.resolve("ckpt.bin"), v2);
+    Path base = Files.createDirectories(tmp.resolve("previous"));
+    Files.write(base.resolve("ckpt.bin"), v1);
+    net.start();
+    PullResult r = net.pull(net.options("", dest).chunkSize(BIG_CHUNK).base(base));
+    assertTrue(r.ok(), r.errors()::toString);
+    assertEquals(0, r.reusedChunks(), "nothing is where it was");
+    assertEquals(9, r.patchedChunks() + r.chunks(), r.toJson());
+    assertTrue(r.patchedChunks() >= 8, r::toJson);
+    assertTrue(r.bytes() < v2.length / 10, () -> "fetched " + r.bytes() + " of " + v2.length + ": " + r.toJson());
+    assertTrue(java.util.Arrays.equals(v2, Files.readAllBytes(dest.resolve("ckpt.bin"))));
+  }
+
+  @Test
+  void newContentUnderAnOldNameIsFetchedWhole() throws Exception {
+    Files.write(net.root.resolve("ckpt.bin"), TestFiles.bytes(4 * BIG_CHUNK, 61));
+    Files.createDirectories(dest);
+    Files.write(dest.resolve("ckpt.bin"), TestFiles.bytes(4 * BIG_CHUNK, 62));
+    net.start();
+    PullResult r = net.pull(net.options("", dest).chunkSize(BIG_CHUNK));
+    assertTrue(r.ok(), r.errors()::toString);
+    assertEquals(0, r.reusedChunks() + r.patchedChunks());
+    assertEquals(4, r.chunks());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.shardline.engine.wire;
 
 import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.delta.SegmentIndex;
 import static io.shardline.engine.wire.WireFixtures.ALLOC;
 import static io.shardline.engine.wire.WireFixtures.bytes;
 import static io.shardline.engine.wire.WireFixtures.dataHeader;
@@ -323,6 +324,49 @@ class FrameCodecTest {
 
     ByteBuf body = FrameCodec.encode(f, ALLOC).skipBytes(Protocol.PREFIX_BYTES).writeByte(0);
     decodeBodyFails(f.type(), body, ErrorCode.MALFORMED_FRAME);
+  }
+
+  // ------------------------------------------------------------------ v6 delta frames
+
+  @Test
+  void aGetRangeOfNothingOrMoreThanAChunkIsABadRequest() {
+    for (long length : new long[] {0, Protocol.MAX_CHUNK + 1L, -1}) {
+      ByteBuf buf = frame(FrameType.GET_RANGE, b -> {
+        b.writeInt(1);
+        string(b, "a.bin");
+        b.writeLong(0).writeInt((int) length);
+      });
+      decodeFails(buf, ErrorCode.BAD_REQUEST);
+    }
+  }
+
+  @Test
+  void segmentsOfANegativeRangeAreABadRequest() {
+    for (long[] r : new long[][] {{-1, 5}, {5, -1}, {Long.MAX_VALUE, 2}}) {
+      ByteBuf buf = frame(FrameType.SEGMENTS, b -> {
+        b.writeInt(1);
+        string(b, "a.bin");
+        b.writeLong(r[0]).writeLong(r[1]);
+      });
+      decodeFails(buf, ErrorCode.BAD_REQUEST);
+    }
+  }
+
+  @Test
+  void aSegmentListCutShortIsShortAndOneOverItsCountIsMalformed() {
+    ByteBuf whole = FrameCodec.encode(new Frame.SegmentList(3, SegmentIndex.of(bytes(200_000, 4))), ALLOC);
+    try {
+      int body = whole.readableBytes() - Protocol.PREFIX_BYTES;
+      for (int cut : new int[] {1, 11, 12}) { // into the last segment, the count, the start
+        ByteBuf shorter = ALLOC.buffer().writeBytes(whole, 0, whole.readableBytes() - cut);
+        shorter.setInt(0, body + 1 - cut);
+        decodeFails(shorter, ErrorCode.SHORT_FRAME);
+      }
+    } finally {
+      whole.release();
+    }
+    ByteBuf huge = frame(FrameType.SEGMENT_LIST, b -> b.writeInt(1).writeLong(0).writeInt(1 << 20));
+    decodeFails(huge, ErrorCode.MALFORMED_FRAME);
   }
 
   // ------------------------------------------------------------------ DATA

@@ -1,6 +1,7 @@
 package io.shardline.engine.wire;
 
 import io.shardline.engine.codec.CodecId;
+import io.shardline.engine.delta.SegmentIndex;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -56,7 +57,13 @@ final class WireFixtures {
         new Frame.ListEnd(5, 2, 12_388L),
         new Frame.ListEnd(Integer.MAX_VALUE, 0, Long.MAX_VALUE),
         new Frame.Get(6, "models/llama/shard-00001.safetensors", 1L << 40, Protocol.MAX_CHUNK, 0x87),
-        new Frame.Get(7, "a", 0, 0, 1));
+        new Frame.Get(7, "a", 0, 0, 1),
+        new Frame.Segments(10, "ckpt/über.safetensors", 4L << 20, 256L << 22),
+        new Frame.Segments(11, "", 0, 0),
+        new Frame.SegmentList(12, SegmentIndex.of(bytes(300_000, 12))),
+        new Frame.SegmentList(13, SegmentIndex.of(new byte[0])),
+        new Frame.GetRange(14, "ckpt/a.bin", (1L << 40) + 3, 1),
+        new Frame.GetRange(15, "a", 0, Protocol.MAX_CHUNK));
   }
 
   /** Seeded bytes. */

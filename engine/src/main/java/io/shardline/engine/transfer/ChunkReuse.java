@@ -1,4 +1,4 @@
-package io.shardline.engine.delta;
+package io.shardline.engine.transfer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * any pull. Only the SHA-256 decides (the CRC is a cheap first filter, so chunks that differ cost
  * a read and a CRC, not a hash). Blocking: a disk worker.
  */
-public final class ChunkReuse {
+final class ChunkReuse {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkReuse.class);
 
   private ChunkReuse() {}

@@ -1,4 +1,4 @@
-package io.shardline.engine.delta;
+package io.shardline.engine.transfer;
 
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.storage.SafePath;
@@ -16,7 +16,7 @@ import java.util.List;
  * the destination's path rules and must be a regular file whose real path stays inside the base
  * folder; anything else is simply not a base. Blocking (stats files).
  */
-public final class BaseFiles {
+final class BaseFiles {
   private BaseFiles() {}
 
   /**

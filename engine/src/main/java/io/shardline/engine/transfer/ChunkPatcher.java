@@ -1,0 +1,237 @@
+package io.shardline.engine.transfer;
+
+import io.netty.buffer.ByteBuf;
+import io.shardline.engine.delta.DeltaPlan;
+import io.shardline.engine.delta.SegmentIndex;
+import io.shardline.engine.integrity.ChunkSums;
+import io.shardline.engine.integrity.FileManifest;
+import io.shardline.engine.lane.ChunkTask;
+import io.shardline.engine.lane.ClientConnection;
+import io.shardline.engine.lane.RangeFetcher;
+import io.shardline.engine.wire.FrameSocket;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Level 2 of a delta pull (v6): the chunks that no older local version holds whole at their
+ * offset are rebuilt from the content-defined segments they share with it. Per file: the older
+ * version (its nearest base) is cut into segments ({@code delta.SegmentIndex}, on a disk worker),
+ * the server's segments of the missing chunks are asked for (SEGMENTS), and each chunk is planned
+ * ({@code delta.DeltaPlan}): bytes found in the base are copied from it, the rest fetched as byte
+ * ranges (GET_RANGE), and the assembled chunk goes through {@link FileTransfer#acceptAssembled}
+ * (the manifest's CRC32C and SHA-256, then written and journalled). A chunk with less than a
+ * quarter of its bytes in the base, one that does not check out, and every chunk after a failure
+ * (a server without segments, a lost connection) is handed back to be fetched whole by the lanes.
+ * One connection and one chunk at a time (its ranges all outstanding at once): memory is one chunk.
+ * Runs on the pull's control context; the disk work on its disk workers.
+ */
+final class ChunkPatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkPatcher.class);
+  /** Chunks per SEGMENTS request (1 GiB in 4 MiB chunks: ~16k segments, well inside one list). */
+  static final int CHUNKS_PER_REQUEST = 256;
+  /** A chunk is rebuilt only when at least this share of it is in the base. */
+  static final double MIN_LOCAL_SHARE = 0.25;
+
+  /** One file's chunks to try, with the base to cut and its path on the source. */
+  record Work(FileTransfer file, String sourcePath, Path base, List<ChunkTask> tasks) {}
+
+  private final Context control;
+  private final WorkerExecutor disk;
+  private final Supplier<Future<ClientConnection>> connect;
+  private long wireBytes;
+
+  /** @param connect opens a connection to the preferred source (called on {@code control}) */
+  ChunkPatcher(Context control, WorkerExecutor disk, Supplier<Future<ClientConnection>> connect) {
+    this.control = control;
+    this.disk = disk;
+    this.connect = connect;
+  }
+
+  /** Wire bytes of the ranges fetched so far. */
+  long wireBytes() {
+    return wireBytes;
+  }
+
+  /** Tries every file's chunks, one file after another; completes with the tasks left for the lanes. */
+  Future<List<ChunkTask>> patch(List<Work> work) {
+    Promise<List<ChunkTask>> out = Promise.promise();
+    control.runOnContext(v -> connect.get()
+        .compose(conn -> {
+          RangeFetcher fetcher = new RangeFetcher(conn);
+          List<ChunkTask> left = new ArrayList<>();
+          return files(fetcher, work, 0, left)
+              .eventually(() -> {
+                wireBytes += fetcher.wireBytes();
+                fetcher.close();
+                return Future.succeededFuture();
+              })
+              .map(x -> left);
+        })
+        .recover(t -> {
+          LOG.debug("delta pull without segments: {}", t.toString());
+          List<ChunkTask> all = new ArrayList<>();
+          work.forEach(w -> all.addAll(w.tasks()));
+          return Future.succeededFuture(all);
+        })
+        .onComplete(out));
+    return out.future();
+  }
+
+  private Future<Void> files(RangeFetcher fetcher, List<Work> work, int i, List<ChunkTask> left) {
+    if (i == work.size()) {
+      return Future.succeededFuture();
+    }
+    Work w = work.get(i);
+    return file(fetcher, w, left)
+        .recover(t -> {
+          LOG.debug("{}: delta pull of its chunks stopped: {}", w.file().manifest().name(), t.toString());
+          return Future.succeededFuture();
+        })
+        .compose(v -> files(fetcher, work, i + 1, left));
+  }
+
+  /** One file: its base cut, its server segments asked for in runs, each chunk rebuilt or handed back. */
+  private Future<Void> file(RangeFetcher fetcher, Work w, List<ChunkTask> left) {
+    FileManifest m = w.file().manifest();
+    List<ChunkTask> pending = new ArrayList<>(w.tasks());
+    return disk.executeBlocking(() -> Base.open(w.base()), false)
+        .compose(base -> chunks(fetcher, w, m, base, pending, 0, null)
+            .eventually(() -> disk.executeBlocking(() -> {
+              base.close();
+              return null;
+            }, false)))
+        .onComplete(ar -> left.addAll(pending)); // what was not rebuilt, whatever happened
+  }
+
+  /**
+   * Chunk {@code k} of {@code pending} (which loses each chunk rebuilt); {@code remote} holds the
+   * server's segments of the current run of chunks (null: ask for the next run).
+   */
+  private Future<Void> chunks(RangeFetcher fetcher, Work w, FileManifest m, Base base, List<ChunkTask> pending, int k,
+      Run remote) {
+    DeltaPlan plan;
+    ChunkTask task;
+    long off;
+    int len;
+    while (true) {
+      if (k >= pending.size()) {
+        return Future.succeededFuture();
+      }
+      task = pending.get(k);
+      off = m.chunkOffset(task.index());
+      len = m.chunkLength(task.index());
+      if (remote == null || off < remote.from || off + len > remote.to) {
+        int last = Math.min(m.chunkCount() - 1, task.index() + CHUNKS_PER_REQUEST - 1);
+        long from = off;
+        long to = m.chunkOffset(last) + m.chunkLength(last);
+        int at = k;
+        return fetcher.segments(w.sourcePath(), from, to - from)
+            .compose(segs -> chunks(fetcher, w, m, base, pending, at, new Run(from, to, segs)));
+      }
+      plan = DeltaPlan.of(remote.segments.covering(off, off + len), off, len, base.index);
+      if (plan.localBytes() >= MIN_LOCAL_SHARE * len) {
+        break;
+      }
+      k++; // little to copy: the lanes fetch it whole
+    }
+    int at = k;
+    int index = task.index();
+    long chunkOff = off;
+    int chunkLen = len;
+    DeltaPlan chosen = plan;
+    Run run = remote;
+    Map<DeltaPlan.Remote, Future<ByteBuf>> ranges = new LinkedHashMap<>();
+    for (DeltaPlan.Piece p : chosen.pieces()) {
+      if (p instanceof DeltaPlan.Remote r) {
+        ranges.put(r, fetcher.range(w.sourcePath(), r.offset(), r.length()));
+      }
+    }
+    return Future.join(new ArrayList<>(ranges.values()))
+        .transform(ar -> {
+          if (ar.failed()) {
+            ranges.values().forEach(f -> f.onSuccess(ByteBuf::release));
+            return Future.failedFuture(ar.cause());
+          }
+          return disk.executeBlocking(() -> assemble(w.file(), index, chunkOff, chunkLen, chosen, base, ranges), false);
+        })
+        .compose(rebuilt -> {
+          if (rebuilt) {
+            pending.remove(at);
+            return chunks(fetcher, w, m, base, pending, at, run);
+          }
+          return chunks(fetcher, w, m, base, pending, at + 1, run);
+        });
+  }
+
+  /** On a disk worker: the chunk from the base's bytes and the fetched ranges (released here), then checked and stored. */
+  private static boolean assemble(FileTransfer ft, int index, long off, int len, DeltaPlan plan, Base base,
+      Map<DeltaPlan.Remote, Future<ByteBuf>> ranges) throws IOException {
+    ByteBuf chunk = FrameSocket.ALLOC.directBuffer(len, len);
+    try {
+      long copied = 0;
+      for (DeltaPlan.Piece p : plan.pieces()) {
+        int at = (int) (p.offset() - off);
+        if (p instanceof DeltaPlan.Local l) {
+          ByteBuffer dst = chunk.nioBuffer(at, l.length());
+          ChunkSums.readFully(base.ch, dst, l.baseOffset());
+          copied += l.length();
+        } else if (p instanceof DeltaPlan.Remote r) {
+          ByteBuf got = ranges.get(r).result();
+          chunk.setBytes(at, got, got.readerIndex(), r.length());
+        }
+      }
+      chunk.writerIndex(len);
+      return ft.acceptAssembled(index, chunk, copied);
+    } finally {
+      chunk.release();
+      ranges.values().forEach(f -> {
+        if (f.succeeded()) {
+          f.result().release();
+        }
+      });
+    }
+  }
+
+  /** The server's segments of one run of chunks, {@code [from, to)}. */
+  private record Run(long from, long to, SegmentIndex segments) {}
+
+  /** The older version: open for reading, and cut into segments. */
+  private static final class Base implements AutoCloseable {
+    final FileChannel ch;
+    final SegmentIndex index;
+
+    private Base(FileChannel ch, SegmentIndex index) {
+      this.ch = ch;
+      this.index = index;
+    }
+
+    static Base open(Path file) throws IOException {
+      FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+      try {
+        return new Base(ch, SegmentIndex.of(ch, 0, ch.size()));
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      ch.close();
+    }
+  }
+}
