@@ -175,6 +175,7 @@ public final class PullCommand implements Callable<Integer> {
     PullOptions o = new PullOptions()
         .sources(sourcesOf(url, up.extraSources))
         .failover(up.failover)
+        .verifyHashes(up.verifyHashes)
         .base(base)
         .destination(dest)
         .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)

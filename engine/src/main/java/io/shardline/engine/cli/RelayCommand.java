@@ -97,6 +97,7 @@ final class RelayCommand implements Callable<Integer> {
     PullOptions pull = new PullOptions()
         .sources(PullCommand.sourcesOf(url, up.extraSources))
         .failover(up.failover)
+        .verifyHashes(up.verifyHashes)
         .destination(dest)
         .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)
         .chunkSize(OptionValues.chunkSize("--chunk-size", up.chunkSize))

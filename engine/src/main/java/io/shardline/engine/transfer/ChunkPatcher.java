@@ -36,13 +36,16 @@ import org.slf4j.LoggerFactory;
  * (the manifest's CRC32C and SHA-256, then written and journalled). A chunk with less than a
  * quarter of its bytes in the base, one that does not check out, and every chunk after a failure
  * (a server without segments, a lost connection) is handed back to be fetched whole by the lanes.
- * One connection and one chunk at a time (its ranges all outstanding at once): memory is one chunk.
+ * One connection, {@link #IN_FLIGHT} chunks at a time (each with all its ranges outstanding): memory
+ * is that many chunks.
  * Runs on the pull's control context; the disk work on its disk workers.
  */
 final class ChunkPatcher {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkPatcher.class);
   /** Chunks per SEGMENTS request (1 GiB in 4 MiB chunks: ~16k segments, well inside one list). */
   static final int CHUNKS_PER_REQUEST = 256;
+  /** Chunks being rebuilt at once (their ranges outstanding, or assembled on disk workers): memory is this many chunks. */
+  static final int IN_FLIGHT = 4;
   /** A chunk is rebuilt only when at least this share of it is in the base. */
   static final double MIN_LOCAL_SHARE = 0.25;
 
@@ -104,58 +107,89 @@ final class ChunkPatcher {
         .compose(v -> files(fetcher, work, i + 1, left));
   }
 
-  /** One file: its base cut, its server segments asked for in runs, each chunk rebuilt or handed back. */
+  /**
+   * One file: its server segments asked for (in runs of {@link #CHUNKS_PER_REQUEST} chunks) while
+   * the base is cut on a disk worker, then its chunks rebuilt {@link #IN_FLIGHT} at a time; the
+   * chunks not rebuilt are handed back.
+   */
   private Future<Void> file(RangeFetcher fetcher, Work w, List<ChunkTask> left) {
     FileManifest m = w.file().manifest();
-    List<ChunkTask> pending = new ArrayList<>(w.tasks());
-    return disk.executeBlocking(() -> Base.open(w.base()), false)
-        .compose(base -> chunks(fetcher, w, m, base, pending, 0, null)
-            .eventually(() -> disk.executeBlocking(() -> {
-              base.close();
-              return null;
-            }, false)))
-        .onComplete(ar -> left.addAll(pending)); // what was not rebuilt, whatever happened
+    List<ChunkTask> tasks = w.tasks();
+    java.util.Set<ChunkTask> rebuilt = new java.util.HashSet<>();
+    Future<List<Run>> remote = runs(fetcher, w, m, tasks, 0, new ArrayList<>());
+    Future<Base> cut = disk.executeBlocking(() -> Base.open(w.base()), false);
+    return Future.all(remote, cut)
+        .compose(all -> window(fetcher, w, m, cut.result(), remote.result(), rebuilt))
+        .eventually(() -> cut.succeeded() ? disk.executeBlocking(() -> {
+          cut.result().close();
+          return null;
+        }, false) : Future.succeededFuture())
+        .onComplete(ar -> tasks.stream().filter(t -> !rebuilt.contains(t)).forEach(left::add));
   }
 
-  /**
-   * Chunk {@code k} of {@code pending} (which loses each chunk rebuilt); {@code remote} holds the
-   * server's segments of the current run of chunks (null: ask for the next run).
-   */
-  private Future<Void> chunks(RangeFetcher fetcher, Work w, FileManifest m, Base base, List<ChunkTask> pending, int k,
-      Run remote) {
-    DeltaPlan plan;
-    ChunkTask task;
-    long off;
-    int len;
-    while (true) {
-      if (k >= pending.size()) {
-        return Future.succeededFuture();
-      }
-      task = pending.get(k);
-      off = m.chunkOffset(task.index());
-      len = m.chunkLength(task.index());
-      if (remote == null || off < remote.from || off + len > remote.to) {
-        int last = Math.min(m.chunkCount() - 1, task.index() + CHUNKS_PER_REQUEST - 1);
-        long from = off;
-        long to = m.chunkOffset(last) + m.chunkLength(last);
-        int at = k;
-        return fetcher.segments(w.sourcePath(), from, to - from)
-            .compose(segs -> chunks(fetcher, w, m, base, pending, at, new Run(from, to, segs)));
-      }
-      plan = DeltaPlan.of(remote.segments.covering(off, off + len), off, len, base.index);
-      if (plan.localBytes() >= MIN_LOCAL_SHARE * len) {
-        break;
-      }
-      k++; // little to copy: the lanes fetch it whole
+  /** The server's segments of every run of chunks that holds a task, one request after another. */
+  private Future<List<Run>> runs(RangeFetcher fetcher, Work w, FileManifest m, List<ChunkTask> tasks, int k,
+      List<Run> out) {
+    while (k < tasks.size() && !out.isEmpty() && out.get(out.size() - 1).holds(m, tasks.get(k).index())) {
+      k++;
     }
-    int at = k;
-    int index = task.index();
-    long chunkOff = off;
-    int chunkLen = len;
-    DeltaPlan chosen = plan;
-    Run run = remote;
+    if (k >= tasks.size()) {
+      return Future.succeededFuture(out);
+    }
+    int first = tasks.get(k).index();
+    int last = Math.min(m.chunkCount() - 1, first + CHUNKS_PER_REQUEST - 1);
+    long from = m.chunkOffset(first);
+    long to = m.chunkOffset(last) + m.chunkLength(last);
+    int next = k;
+    return fetcher.segments(w.sourcePath(), from, to - from)
+        .compose(segs -> {
+          out.add(new Run(from, to, segs));
+          return runs(fetcher, w, m, tasks, next, out);
+        });
+  }
+
+  /** Plans every task and rebuilds those worth it, at most {@link #IN_FLIGHT} at once (on the control context). */
+  private Future<Void> window(RangeFetcher fetcher, Work w, FileManifest m, Base base, List<Run> runs,
+      java.util.Set<ChunkTask> rebuilt) {
+    Promise<Void> done = Promise.promise();
+    List<ChunkTask> tasks = w.tasks();
+    int[] next = {0};
+    int[] active = {0};
+    Runnable[] pump = new Runnable[1];
+    pump[0] = () -> {
+      while (active[0] < IN_FLIGHT && next[0] < tasks.size()) {
+        ChunkTask task = tasks.get(next[0]++);
+        long off = m.chunkOffset(task.index());
+        int len = m.chunkLength(task.index());
+        Run run = runs.stream().filter(r -> r.holds(m, task.index())).findFirst().orElse(null);
+        if (run == null) {
+          continue;
+        }
+        DeltaPlan plan = DeltaPlan.of(run.segments().covering(off, off + len), off, len, base.index);
+        if (plan.localBytes() < MIN_LOCAL_SHARE * len) {
+          continue; // little to copy: the lanes fetch it whole
+        }
+        active[0]++;
+        rebuild(fetcher, w, task, plan, base).onComplete(ar -> {
+          active[0]--;
+          if (ar.succeeded() && ar.result()) {
+            rebuilt.add(task);
+          }
+          pump[0].run();
+        });
+      }
+      if (active[0] == 0 && next[0] >= tasks.size()) {
+        done.tryComplete();
+      }
+    };
+    pump[0].run();
+    return done.future();
+  }
+
+  /** One chunk: its remote pieces fetched at once, then assembled and checked on a disk worker. */
+  private Future<Boolean> rebuild(RangeFetcher fetcher, Work w, ChunkTask task, DeltaPlan plan, Base base) {
     Map<DeltaPlan.Remote, Future<ByteBuf>> ranges = new LinkedHashMap<>();
-    for (DeltaPlan.Piece p : chosen.pieces()) {
+    for (DeltaPlan.Piece p : plan.pieces()) {
       if (p instanceof DeltaPlan.Remote r) {
         ranges.put(r, fetcher.range(w.sourcePath(), r.offset(), r.length()));
       }
@@ -166,14 +200,8 @@ final class ChunkPatcher {
             ranges.values().forEach(f -> f.onSuccess(ByteBuf::release));
             return Future.failedFuture(ar.cause());
           }
-          return disk.executeBlocking(() -> assemble(w.file(), index, chunkOff, chunkLen, chosen, base, ranges), false);
-        })
-        .compose(rebuilt -> {
-          if (rebuilt) {
-            pending.remove(at);
-            return chunks(fetcher, w, m, base, pending, at, run);
-          }
-          return chunks(fetcher, w, m, base, pending, at + 1, run);
+          return disk.executeBlocking(() -> assemble(w.file(), task.index(), plan.offset(), plan.length(), plan, base,
+              ranges), false);
         });
   }
 
@@ -207,7 +235,11 @@ final class ChunkPatcher {
   }
 
   /** The server's segments of one run of chunks, {@code [from, to)}. */
-  private record Run(long from, long to, SegmentIndex segments) {}
+  private record Run(long from, long to, SegmentIndex segments) {
+    boolean holds(FileManifest m, int index) {
+      return m.chunkOffset(index) >= from && m.chunkOffset(index) + m.chunkLength(index) <= to;
+    }
+  }
 
   /** The older version: open for reading, and cut into segments. */
   private static final class Base implements AutoCloseable {

@@ -33,8 +33,15 @@ final class FileTransfer implements ChunkTarget {
   /** For a streamed file: fetches its complete manifest once its chunks are in, and settles it. */
   private final Consumer<FileTransfer> settler;
   private final int[] crcs;
-  /** The SHA-256 of each chunk written (the manifest's for chunks resumed), 32 bytes a chunk. */
+  /**
+   * The SHA-256 of each chunk written: computed here for the chunks in {@link #hashed} (copied or
+   * rebuilt from local bytes, and every received one with {@code verifyHashes}); for the others
+   * (received and checked by CRC32C, or resumed) the manifest's, filled in at the publish.
+   */
   private final byte[] hashes;
+  private final BitSet hashed;
+  /** Whether every received chunk is hashed and checked against the manifest's SHA-256 too. */
+  private final boolean verifyHashes;
   private final BitSet done;
   private int remaining;
   private volatile ShardlineException failure;
@@ -46,6 +53,17 @@ final class FileTransfer implements ChunkTarget {
    */
   FileTransfer(ChunkSink partial, BitSet alreadyDone, TransferCounters counters, CodecSet codecs,
       Consumer<FileTransfer> onFinished, Consumer<FileTransfer> settler) {
+    this(partial, alreadyDone, counters, codecs, onFinished, settler, true);
+  }
+
+  /**
+   * @param verifyHashes hash every received chunk and check it against the manifest's SHA-256
+   *     (else received chunks are checked by CRC32C, as before v6, and chunks reused from local
+   *     bytes by SHA-256 always)
+   */
+  FileTransfer(ChunkSink partial, BitSet alreadyDone, TransferCounters counters, CodecSet codecs,
+      Consumer<FileTransfer> onFinished, Consumer<FileTransfer> settler, boolean verifyHashes) {
+    this.verifyHashes = verifyHashes;
     this.codecs = codecs;
     this.settler = settler;
     this.partial = partial;
@@ -54,10 +72,10 @@ final class FileTransfer implements ChunkTarget {
     this.onFinished = onFinished;
     this.crcs = new int[manifest.chunkCount()];
     this.hashes = new byte[manifest.chunkHashes().length];
+    this.hashed = new BitSet(manifest.chunkCount());
     this.done = (BitSet) alreadyDone.clone();
     for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
       crcs[i] = manifest.chunkCrcs()[i];
-      System.arraycopy(manifest.chunkHashes(), i * Sha256.BYTES, hashes, i * Sha256.BYTES, Sha256.BYTES);
     }
     this.remaining = manifest.chunkCount() - done.cardinality();
   }
@@ -114,8 +132,8 @@ final class FileTransfer implements ChunkTarget {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED, manifest.name() + " changed on the source since"
             + " its manifest was made (chunk " + index + "); pull again for the new version");
       }
-      hash = Sha256.of(raw);
-      if (!manifest.streamed() && !manifest.hashMatches(index, hash)) {
+      hash = verifyHashes ? Sha256.of(raw) : null;
+      if (hash != null && !manifest.streamed() && !manifest.hashMatches(index, hash)) {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED, manifest.name() + " chunk " + index + ": its CRC32C"
             + " matches the manifest but its SHA-256 " + RootDigest.hex(hash) + " does not; nothing of it was written");
       }
@@ -179,7 +197,10 @@ final class FileTransfer implements ChunkTarget {
       }
       done.set(index);
       crcs[index] = crc; // the manifest's, or for a streamed file the one checked against the frame's
-      System.arraycopy(hash, 0, hashes, index * Sha256.BYTES, Sha256.BYTES);
+      if (hash != null) {
+        System.arraycopy(hash, 0, hashes, index * Sha256.BYTES, Sha256.BYTES);
+        hashed.set(index);
+      }
       complete = --remaining == 0;
     }
     if (complete) {
@@ -206,9 +227,11 @@ final class FileTransfer implements ChunkTarget {
       }
       int[] got;
       byte[] gotHashes;
+      BitSet gotHashed;
       synchronized (this) {
         got = crcs.clone();
         gotHashes = hashes.clone();
+        gotHashed = (BitSet) hashed.clone();
       }
       for (int i = 0; i < got.length; i++) {
         if (got[i] != full.chunkCrcs()[i]) {
@@ -216,7 +239,8 @@ final class FileTransfer implements ChunkTarget {
               + " was pulled (chunk " + i + ": received CRC32C " + hex(got[i]) + ", its manifest says "
               + hex(full.chunkCrcs()[i]) + "); pull again for the new version");
         }
-        if (!full.hashMatches(i, java.util.Arrays.copyOfRange(gotHashes, i * Sha256.BYTES, (i + 1) * Sha256.BYTES))) {
+        if (gotHashed.get(i)
+            && !full.hashMatches(i, java.util.Arrays.copyOfRange(gotHashes, i * Sha256.BYTES, (i + 1) * Sha256.BYTES))) {
           throw new ShardlineException(ErrorCode.SOURCE_CHANGED, listed.name() + " changed on the source while it"
               + " was pulled (chunk " + i + ": its SHA-256 is not its manifest's); pull again for the new version");
         }
@@ -240,9 +264,13 @@ final class FileTransfer implements ChunkTarget {
       long t0 = System.nanoTime();
       int[] c;
       byte[] h;
+      FileManifest m = manifest;
       synchronized (this) {
         c = crcs.clone();
         h = hashes.clone();
+        for (int i = hashed.nextClearBit(0); i < c.length; i = hashed.nextClearBit(i + 1)) {
+          System.arraycopy(m.chunkHashes(), i * Sha256.BYTES, h, i * Sha256.BYTES, Sha256.BYTES); // checked by CRC32C
+        }
       }
       partial.publish(c, h);
       if (LOG.isDebugEnabled()) {

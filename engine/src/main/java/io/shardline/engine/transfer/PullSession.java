@@ -635,7 +635,7 @@ public final class PullSession {
               m.name(), reused.chunks().cardinality(), reused.bytes(), reused.bytesRead());
         }
       }
-      FileTransfer ft = new FileTransfer(pf, have, counters, codecs, this::fileFinished, this::settle);
+      FileTransfer ft = new FileTransfer(pf, have, counters, codecs, this::fileFinished, this::settle, o.verifyHashes());
       synchronized (transfers) {
         transfers.add(ft);
       }

@@ -79,6 +79,16 @@ class ChunkIdentityTest extends LoopbackTestBase {
   }
 
   @Test
+  void withVerifyHashesEveryReceivedChunkIsHashedAndThePullStillPublishes() throws Exception {
+    Loopback.file(net.root.resolve("h.bin"), 7L * CHUNK + 5, 18);
+    net.start();
+    PullResult r = net.pull(net.options("h.bin", dest).chunkSize(CHUNK).verifyHashes(true));
+    assertTrue(r.ok(), r.errors()::toString);
+    byte[] got = Files.readAllBytes(dest.resolve("h.bin"));
+    assertEquals(RootDigest.hex(RootDigest.of(got.length, CHUNK, TestFiles.hashes(got, CHUNK))), r.digests().get("h.bin"));
+  }
+
+  @Test
   void nativeAndJdkSha256Agree() {
     byte[] data = TestFiles.bytes(3 * CHUNK + 11, 3);
     ByteBuf direct = Unpooled.directBuffer(data.length).writeBytes(data);
