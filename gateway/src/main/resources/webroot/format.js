@@ -108,6 +108,7 @@ function stats(d) {
   if (d.seconds > 0) parts.push(fmtDuration(d.seconds) + (d.bytes ? ' at ' + fmtRate(d.bytes * 8 / d.seconds) : ''));
   if (d.retriedChunks) parts.push(d.retriedChunks + ' chunks retried');
   if (d.resumedChunks) parts.push(d.resumedChunks + ' chunks resumed');
+  if (d.reusedBytes) parts.push(fmtBytes(d.reusedBytes) + ' reused from the older version');
   if (d.reconnects) parts.push(d.reconnects + ' reconnects');
   if (d.verified) parts.push('verified');
   return parts.join(', ');

@@ -10,11 +10,17 @@ import io.shardline.engine.transfer.PullResult;
  * @param seconds the pull's wall time, rounded to milliseconds
  */
 public record AttemptStats(int files, long totalBytes, long bytes, long wireBytes, double seconds, long chunks,
-    long retriedChunks, long resumedChunks, long reconnects, boolean verified) {
+    long retriedChunks, long resumedChunks, long reconnects, boolean verified, long reusedBytes) {
 
-  /** The statistics of a finished pull. */
+  /** Statistics of an attempt that reused nothing from an older local version. */
+  public AttemptStats(int files, long totalBytes, long bytes, long wireBytes, double seconds, long chunks,
+      long retriedChunks, long resumedChunks, long reconnects, boolean verified) {
+    this(files, totalBytes, bytes, wireBytes, seconds, chunks, retriedChunks, resumedChunks, reconnects, verified, 0);
+  }
+
+  /** The statistics of a finished pull ({@code reusedBytes}: copied from an older local version, delta). */
   public static AttemptStats of(PullResult r) {
     return new AttemptStats(r.files(), r.totalBytes(), r.bytes(), r.wireBytes(), Math.round(r.seconds() * 1000) / 1000.0,
-        r.chunks(), r.retriedChunks(), r.resumedChunks(), r.reconnects(), r.verified());
+        r.chunks(), r.retriedChunks(), r.resumedChunks(), r.reconnects(), r.verified(), r.reusedBytes());
   }
 }

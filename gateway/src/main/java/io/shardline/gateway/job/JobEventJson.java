@@ -33,7 +33,7 @@ import java.util.Map;
  * {@code attempt-ended}: the statistics (when there were any) and {@code reason} (a state);
  * {@code succeeded}: the statistics and {@code digests}; {@code failed}: the statistics (when
  * there were any) and {@code error}; {@code interrupted}: {@code reason}. The statistics are
- * {@code files, totalBytes, bytes, wireBytes, seconds, chunks, retriedChunks, resumedChunks,
+ * {@code files, totalBytes, bytes, wireBytes, seconds, chunks, retriedChunks, resumedChunks, reusedBytes (optional),
  * reconnects, verified}.
  */
 public final class JobEventJson {
@@ -155,6 +155,9 @@ public final class JobEventJson {
       j.put("files", s.files()).put("totalBytes", s.totalBytes()).put("bytes", s.bytes()).put("wireBytes", s.wireBytes())
           .put("seconds", s.seconds()).put("chunks", s.chunks()).put("retriedChunks", s.retriedChunks())
           .put("resumedChunks", s.resumedChunks()).put("reconnects", s.reconnects()).put("verified", s.verified());
+      if (s.reusedBytes() > 0) {
+        j.put("reusedBytes", s.reusedBytes()); // a delta pull's; absent otherwise, so older records encode as they were
+      }
     }
     return j;
   }
@@ -235,7 +238,8 @@ public final class JobEventJson {
     AttemptStats stats() {
       return new AttemptStats(integer("files"), number("totalBytes"), number("bytes"), number("wireBytes"),
           as("seconds", Number.class, "a number").doubleValue(), number("chunks"), number("retriedChunks"),
-          number("resumedChunks"), number("reconnects"), bool("verified"));
+          number("resumedChunks"), number("reconnects"), bool("verified"),
+          data.getValue("reusedBytes") == null ? 0 : number("reusedBytes")); // absent before delta pulls
     }
 
     Map<String, String> digests() {

@@ -100,6 +100,7 @@ class JobEventJsonTest {
         new JobEvent.AttemptEnded(stats(), JobState.CANCELLED),
         new JobEvent.AttemptEnded(null, JobState.PAUSED),
         new JobEvent.Succeeded(stats(), digests),
+        new JobEvent.Succeeded(new AttemptStats(1, 4000, 100, 180, 0.5, 0, 0, 0, 0, true, 3900), digests), // a delta pull
         new JobEvent.Failed(stats(), "CHECKSUM: chunk 1"),
         new JobEvent.Failed(null, "no such remote"),
         new JobEvent.Interrupted("stopped"));
