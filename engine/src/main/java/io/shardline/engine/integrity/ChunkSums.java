@@ -58,6 +58,19 @@ public final class ChunkSums {
    * its end.
    */
   public static BitSet matching(Path file, FileManifest m, BitSet candidates) throws IOException {
+    return match(file, m, candidates, false);
+  }
+
+  /**
+   * Which chunks of {@code file} are the manifest's by CRC32C and then by SHA-256 (the hash only of
+   * chunks whose CRC matched): what a reuse of local bytes, or a file found complete, rests on. A
+   * missing or short file matches nothing past its end.
+   */
+  public static BitSet matchingStrongly(Path file, FileManifest m) throws IOException {
+    return m.streamed() ? new BitSet() : match(file, m, null, true);
+  }
+
+  private static BitSet match(Path file, FileManifest m, BitSet candidates, boolean strong) throws IOException {
     BitSet ok = new BitSet(m.chunkCount());
     FileChannel ch;
     try {
@@ -78,47 +91,10 @@ public final class ChunkSums {
           if (off + len > have) {
             break;
           }
-          if (readChunkCrc(ch, buf, off, len) == m.chunkCrcs()[i]) {
-            ok.set(i);
-          }
-        }
-      } finally {
-        buf.release();
-      }
-    }
-    return ok;
-  }
-
-  /**
-   * Which chunks of {@code file} are the manifest's by CRC32C and then by SHA-256 (the hash only of
-   * chunks whose CRC matched): what a reuse of local bytes, or a file found complete, rests on. A
-   * missing or short file matches nothing past its end.
-   */
-  public static BitSet matchingStrongly(Path file, FileManifest m) throws IOException {
-    BitSet ok = new BitSet(m.chunkCount());
-    if (m.streamed()) {
-      return ok;
-    }
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(file, StandardOpenOption.READ);
-    } catch (NoSuchFileException e) {
-      return ok;
-    }
-    try (ch) {
-      long have = ch.size();
-      ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(m.chunkSize(), m.chunkSize());
-      try {
-        for (int i = 0; i < m.chunkCount(); i++) {
-          long off = m.chunkOffset(i);
-          int len = m.chunkLength(i);
-          if (off + len > have) {
-            break;
-          }
-          ByteBuffer nio = buf.nioBuffer(0, len);
+          ByteBuffer nio = buf.nioBuffer(0, len); // a slice: position 0 is the buffer's first byte
           readFully(ch, nio, off);
           nio.flip();
-          if (Crc32c.of(nio) == m.chunkCrcs()[i] && m.hashMatches(i, Sha256.of(nio))) {
+          if (Crc32c.of(nio) == m.chunkCrcs()[i] && (!strong || m.hashMatches(i, Sha256.of(nio)))) {
             ok.set(i);
           }
         }
@@ -127,13 +103,6 @@ public final class ChunkSums {
       }
     }
     return ok;
-  }
-
-  private static int readChunkCrc(FileChannel ch, ByteBuf buf, long offset, int length) throws IOException {
-    ByteBuffer nio = buf.nioBuffer(0, length); // a slice: position 0 is the buffer's first byte
-    readFully(ch, nio, offset);
-    nio.flip();
-    return Crc32c.of(nio);
   }
 
   /** Positional read of {@code dst.remaining()} bytes; EOF before that is an error. */

@@ -117,31 +117,7 @@ final class OpenFiles {
    * A handle whose file changed or failed to read is dropped, so the next read opens afresh.
    */
   ChunkSource.Chunk read(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
-    FileManifest m = manifestFor(rel, offset, length);
-    Key key = new Key(rel, m == null ? 0 : m.chunkSize());
-    for (int attempt = 0; ; attempt++) {
-      Lease lease = lease(key, rel, m);
-      if (!lease.retain()) {
-        if (attempt < 3) {
-          continue; // evicted between the lookup and now
-        }
-        throw new ShardlineException(ErrorCode.BUSY, "/" + rel + ": open handles are being evicted faster than read");
-      }
-      try {
-        return lease.handle.read(offset, length, alloc);
-      } catch (ShardlineException e) {
-        if (e.code() == ErrorCode.SOURCE_CHANGED || e.code() == ErrorCode.IO_ERROR) {
-          handles.asMap().remove(key, lease); // the removal listener drops the cache's reference
-          lease.release();
-          lease = null;
-        }
-        throw e;
-      } finally {
-        if (lease != null) {
-          lease.release();
-        }
-      }
-    }
+    return withHandle(rel, manifestFor(rel, offset, length), h -> h.read(offset, length, alloc));
   }
 
   /**
@@ -177,13 +153,17 @@ final class OpenFiles {
     T apply(ChunkSource.Handle h) throws IOException;
   }
 
+  /**
+   * Runs {@code call} on the cached handle for {@code m}'s version of {@code rel} (null: unchecked);
+   * a handle whose file changed or failed to read is dropped, so the next call opens afresh.
+   */
   private <T> T withHandle(String rel, FileManifest m, HandleCall<T> call) throws IOException {
     Key key = new Key(rel, m == null ? 0 : m.chunkSize());
     for (int attempt = 0; ; attempt++) {
       Lease lease = lease(key, rel, m);
       if (!lease.retain()) {
         if (attempt < 3) {
-          continue;
+          continue; // evicted between the lookup and now
         }
         throw new ShardlineException(ErrorCode.BUSY, "/" + rel + ": open handles are being evicted faster than read");
       }
@@ -191,7 +171,7 @@ final class OpenFiles {
         return call.apply(lease.handle);
       } catch (ShardlineException e) {
         if (e.code() == ErrorCode.SOURCE_CHANGED || e.code() == ErrorCode.IO_ERROR) {
-          handles.asMap().remove(key, lease);
+          handles.asMap().remove(key, lease); // the removal listener drops the cache's reference
           lease.release();
           lease = null;
         }

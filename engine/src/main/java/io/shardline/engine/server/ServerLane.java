@@ -11,6 +11,7 @@ import io.shardline.engine.wire.Frame;
 import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.shardline.engine.error.ShardlineException;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -529,15 +530,17 @@ final class ServerLane {
       }
     }, false)
         .compose(encoded -> send(g, encoded, action))
-        .onComplete(ar -> {
-          // Written to the kernel (or failed: the lane closed): out of Netty's and TLS's buffers.
-          queuedBytes -= g.length();
-          giveBack(g.length());
-          if (ar.failed() && state == State.READY) {
-            error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
-          }
-          drain();
-        });
+        .onComplete(ar -> sent(g, ar));
+  }
+
+  /** A GET's (or GET_RANGE's) answer is written to the kernel, or failed: its bytes leave the window and the budget. */
+  private void sent(Frame.Get g, AsyncResult<Void> ar) {
+    queuedBytes -= g.length();
+    giveBack(g.length());
+    if (ar.failed() && state == State.READY) {
+      error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
+    }
+    drain();
   }
 
   private void readRange(Frame.Get g) {
@@ -547,14 +550,7 @@ final class ServerLane {
       return new ChunkEncoder.Encoded(CodecId.IDENTITY, c.bytes(), g.length(), c.crc());
     }, false)
         .compose(encoded -> send(g, encoded, FaultHook.Action.PASS))
-        .onComplete(ar -> {
-          queuedBytes -= g.length();
-          giveBack(g.length());
-          if (ar.failed() && state == State.READY) {
-            error(g.requestId(), ShardlineException.wrap(ar.cause(), ErrorCode.IO_ERROR));
-          }
-          drain();
-        });
+        .onComplete(ar -> sent(g, ar));
   }
 
   private Future<Void> send(Frame.Get g, ChunkEncoder.Encoded chunk, FaultHook.Action action) {

@@ -39,7 +39,11 @@ class FrameSocketTest {
     return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  /** A server that sends {@code frames} DATA frames to whoever connects, then closes. */
+  /**
+   * A server that sends {@code frames} DATA frames to whoever connects, and closes once the client
+   * sends a byte (so the client's pipeline is in place before the close: closing at once raced
+   * with it on a loaded machine, and the client's handler found no pipeline to join).
+   */
   int serverSending(int frames) throws Exception {
     List<Frame> data = new ArrayList<>();
     for (int i = 0; i < frames; i++) {
@@ -47,7 +51,10 @@ class FrameSocketTest {
     }
     Buffer bytes = Buffer.buffer(WireFixtures.wire(data));
     NetServer server = await(vertx.createNetServer()
-        .connectHandler(s -> s.write(bytes).onComplete(ar -> s.close()))
+        .connectHandler(s -> {
+          s.write(bytes);
+          s.handler(b -> s.close());
+        })
         .listen(0, "127.0.0.1"));
     return server.actualPort();
   }
@@ -66,6 +73,7 @@ class FrameSocketTest {
       });
       fs.pause(); // the lane's disk is behind: frames wait in Vert.x's queue
       fs.closeHandler(v -> closed.complete(null));
+      sock.write(Buffer.buffer(new byte[] {1})); // ready: the server may close now
       return fs;
     }));
     closed.get(10, TimeUnit.SECONDS);
