@@ -242,7 +242,9 @@ public final class LocalChunkSink extends AbstractChunkSink {
         direct = null; // this filesystem has no O_DIRECT: buffered writes only
       }
     }
-    journal = ResumeJournal.open(journalPath, manifest(), keepExisting);
+    if (large) {
+      journal = ResumeJournal.open(journalPath, manifest(), keepExisting);
+    } // a one-chunk file needs no journal: it is either complete and published, or fetched again
   }
 
   /** Writes chunk {@code index} (its bytes are the readable bytes of {@code data}). */
@@ -263,11 +265,13 @@ public final class LocalChunkSink extends AbstractChunkSink {
     }
   }
 
-  /** Records a written, verified chunk in the journal. */
+  /** Records a written, verified chunk in the journal (none for a one-chunk file). */
   @Override
   public void journal(int index, int crc) throws IOException {
     ensureOpen();
-    journal.record(index, crc);
+    if (journal != null) {
+      journal.record(index, crc);
+    }
   }
 
   /**
@@ -283,16 +287,31 @@ public final class LocalChunkSink extends AbstractChunkSink {
 
   /**
    * Publishes: checks the root computed from {@code crcs} (the CRCs of the bytes written) against
-   * the manifest, fsyncs, renames atomically into place, drops the journal. The caller fsyncs
+   * the manifest, fsyncs (a one-chunk file through the destination's {@link GroupSync}, which
+   * shares one {@code syncfs} among the files published at the same time), renames atomically
+   * into place, drops the journal. The caller fsyncs
    * the parent directory (once per directory, not once per file).
    */
   @Override
   public void publish(int[] crcs) throws IOException {
     checkRoot(crcs, () -> {}, "");
     ensureOpen();
-    synchronized (this) {
-      ch.force(true);
-      closeChannels(true);
+    GroupSync group = dirs.sync();
+    if (group != null && manifest().chunkCount() <= 1) {
+      // A small file: made durable with the others being published now (one syncfs for many);
+      // the rename below still comes only after its bytes are durable.
+      group.durable(ch);
+      synchronized (this) {
+        if (closed) {
+          throw new java.nio.channels.ClosedChannelException(); // aborted meanwhile: not published
+        }
+        closeChannels(true);
+      }
+    } else {
+      synchronized (this) {
+        ch.force(true);
+        closeChannels(true);
+      }
     }
     try {
       dirs.ensure(finalPath.getParent());
@@ -305,7 +324,7 @@ public final class LocalChunkSink extends AbstractChunkSink {
       }
       throw e;
     }
-    if (journal.created()) {
+    if (keepExisting || journal != null && journal.created()) {
       Files.deleteIfExists(journalPath);
     }
   }
