@@ -17,25 +17,17 @@ public final class Directories {
   private final Set<Path> known = ConcurrentHashMap.newKeySet();
   private final boolean freshStateDir;
   private final Path realRoot;
-  private final GroupSync sync;
 
-  /** For a destination about which nothing is known (every partial file is checked, each fsynced alone). */
+  /** For a destination about which nothing is known (every partial file is checked). */
   public Directories() {
     this.freshStateDir = false;
     this.realRoot = null;
-    this.sync = null;
   }
 
   /** For an existing {@code destRoot}: notes whether its state folder exists yet. */
   public Directories(Path destRoot) throws IOException {
     this.freshStateDir = !Files.exists(destRoot.resolve(LocalChunkSink.STATE_DIR));
     this.realRoot = destRoot.toRealPath();
-    this.sync = new GroupSync(realRoot);
-  }
-
-  /** The group commit of this destination's small-file publishes; null when nothing is known of it. */
-  public GroupSync sync() {
-    return sync;
   }
 
   public boolean freshStateDir() {

@@ -287,31 +287,16 @@ public final class LocalChunkSink extends AbstractChunkSink {
 
   /**
    * Publishes: checks the root computed from {@code crcs} (the CRCs of the bytes written) against
-   * the manifest, fsyncs (a one-chunk file through the destination's {@link GroupSync}, which
-   * shares one {@code syncfs} among the files published at the same time), renames atomically
-   * into place, drops the journal. The caller fsyncs
-   * the parent directory (once per directory, not once per file).
+   * the manifest, fsyncs, renames atomically into place, drops the journal (a one-chunk file has
+   * none). The caller fsyncs the parent directory (once per directory, not once per file).
    */
   @Override
   public void publish(int[] crcs) throws IOException {
     checkRoot(crcs, () -> {}, "");
     ensureOpen();
-    GroupSync group = dirs.sync();
-    if (group != null && manifest().chunkCount() <= 1) {
-      // A small file: made durable with the others being published now (one syncfs for many);
-      // the rename below still comes only after its bytes are durable.
-      group.durable(ch);
-      synchronized (this) {
-        if (closed) {
-          throw new java.nio.channels.ClosedChannelException(); // aborted meanwhile: not published
-        }
-        closeChannels(true);
-      }
-    } else {
-      synchronized (this) {
-        ch.force(true);
-        closeChannels(true);
-      }
+    synchronized (this) {
+      ch.force(true);
+      closeChannels(true);
     }
     try {
       dirs.ensure(finalPath.getParent());

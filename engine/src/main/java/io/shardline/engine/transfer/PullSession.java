@@ -80,10 +80,10 @@ public final class PullSession {
   private WorkerExecutor disk;
   /**
    * Disk workers of a pull. A small file's last chunk publishes on its worker (fsync, rename), so
-   * this many fsyncs can be in flight, and ext4 commits concurrent fsyncs in one journal
-   * transaction: 64 KiB files on this disk cost 2.4 ms each on one thread, ~0.5 ms on 32
-   * (docs/benchmarks.md, "Small files, third round"). Large files use few of them: a lane lets at
-   * most {@code diskBacklog} whole chunks wait for the disk.
+   * up to this many fsyncs are in flight, and ext4 commits concurrent fsyncs in shared journal
+   * transactions: 64 KiB files written and fsynced on this VM's ext4 cost 0.84 ms each on one
+   * thread, 0.29 on 16, 0.32 on 32 (docs/benchmarks.md, "Small files, third round"). Large files
+   * use few of them: a lane lets at most {@code diskBacklog} whole chunks wait for the disk.
    */
   static final int DISK_THREADS = 32;
   private final ChunkSink.Factory sinks;
