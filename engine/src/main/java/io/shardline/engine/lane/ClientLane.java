@@ -62,12 +62,13 @@ import io.shardline.engine.integrity.FileManifest;
  * against its file's chunk size ({@link #weight}): a whole chunk weighs {@link #SLOTS}, a 64 KiB
  * file of a 4 MiB chunking 1, so a lane keeps up to 64 times as many small chunks in flight and
  * waiting for the disk (a small file's round trip and its publish are not paid one after another),
- * with the same bytes. Memory per lane is bounded by (window + diskBacklog) whole chunks. A READY lane with requests out that receives nothing for the
- * stall timeout while not paused is lost.
+ * with the same bytes. Memory per lane is bounded by (window + diskBacklog) whole chunks. A READY
+ * lane with requests out that receives nothing for the stall timeout while not paused is lost.
  */
 public final class ClientLane {
   /** What a whole chunk weighs in the window and the disk backlog; a chunk of 1/64 of it or less weighs 1. */
   static final int SLOTS = 64;
+
   /** Lane settings shared by all lanes of a transfer. */
   public record Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff,
       CodecMask codecMask, TokenBucket rateLimit) {
