@@ -58,11 +58,17 @@ import io.shardline.engine.integrity.FileManifest;
  * written on the disk worker pool; a {@link FlowWindow} counts the chunks waiting for the disk and
  * holds for the rate limiter, and pauses the socket while {@code diskBacklog} chunks wait or the
  * rate limit says wait, so TCP pushes back on the server. The pause outlives a reconnect: a new
- * connection starts paused if the disk is still behind. Memory per lane is bounded by
- * (window + diskBacklog) chunks. A READY lane with requests out that receives nothing for the
- * stall timeout while not paused is lost.
+ * connection starts paused if the disk is still behind. Both counts weigh a chunk by its length
+ * against its file's chunk size ({@link #weight}): a whole chunk weighs {@link #SLOTS}, a 64 KiB
+ * file of a 4 MiB chunking 1, so a lane keeps up to 64 times as many small chunks in flight and
+ * waiting for the disk (a small file's round trip and its publish are not paid one after another),
+ * with the same bytes. Memory per lane is bounded by (window + diskBacklog) whole chunks. A READY
+ * lane with requests out that receives nothing for the stall timeout while not paused is lost.
  */
 public final class ClientLane {
+  /** What a whole chunk weighs in the window and the disk backlog; a chunk of 1/64 of it or less weighs 1. */
+  static final int SLOTS = 64;
+
   /** Lane settings shared by all lanes of a transfer. */
   public record Settings(int window, int diskBacklog, int maxChunkAttempts, long stallTimeoutMs, Backoff backoff,
       CodecMask codecMask, TokenBucket rateLimit) {
@@ -127,6 +133,8 @@ public final class ClientLane {
 
   private volatile State state = State.NEW;
   private final Map<Integer, ChunkTask> inflight = new HashMap<>();
+  /** The {@link #weight}s of the chunks in {@link #inflight}. */
+  private int inflightSlots;
   /** Chunks waiting for the disk, and the rate limiter's hold; drives the socket's pause. */
   private final FlowWindow intake;
   private final FlowWindow.Valve socketValve = new FlowWindow.Valve() {
@@ -173,7 +181,16 @@ public final class ClientLane {
     this.counters = counters;
     this.settings = settings;
     this.fatal = fatal;
-    this.intake = FlowWindow.noHysteresis(settings.diskBacklog());
+    this.intake = FlowWindow.noHysteresis(settings.diskBacklog() * SLOTS);
+  }
+
+  /**
+   * A chunk's weight in the window and the disk backlog: {@link #SLOTS} for a whole chunk, in
+   * proportion for a shorter one (a file's last chunk, a small file), at least 1. Pure.
+   */
+  static int weight(ChunkTask t) {
+    long chunk = Math.max(1, t.file().manifest().chunkSize());
+    return (int) Math.max(1, Math.min(SLOTS, ((long) t.length() * SLOTS + chunk - 1) / chunk));
   }
 
   /** The lane's number (1-based, sent in HELLO). */
@@ -327,7 +344,7 @@ public final class ClientLane {
     if (msg instanceof Frame.Data d) {
       data(d);
     } else if (msg instanceof Frame.Error e && e.requestId() != 0) {
-      ChunkTask task = inflight.remove(e.requestId());
+      ChunkTask task = answered(e.requestId());
       if (task != null) {
         lastActivity = System.nanoTime();
         if (e.code() == ErrorCode.NOT_YET) {
@@ -352,8 +369,17 @@ public final class ClientLane {
     }
   }
 
+  /** The outstanding request {@code requestId}, no longer outstanding; null if there is none. */
+  private ChunkTask answered(int requestId) {
+    ChunkTask task = inflight.remove(requestId);
+    if (task != null) {
+      inflightSlots -= weight(task);
+    }
+    return task;
+  }
+
   private void data(Frame.Data d) {
-    ChunkTask task = inflight.remove(d.requestId());
+    ChunkTask task = answered(d.requestId());
     if (task == null || d.offset() != task.offset() || d.rawLength() != task.length()) {
       d.release();
       lost(new ShardlineException(ErrorCode.MALFORMED_FRAME, "DATA for request " + d.requestId()
@@ -367,7 +393,8 @@ public final class ClientLane {
     receivedWireBytes += wire;
     counters.dataArrived(System.nanoTime());
     counters.countChunk(d.codecId());
-    intake.acquire(); // pauses the socket once diskBacklog chunks wait for the disk
+    int slots = weight(task);
+    intake.acquire(slots); // pauses the socket once diskBacklog chunks' worth wait for the disk
     TokenBucket bucket = settings.rateLimit();
     if (bucket != null && !intake.held()) {
       long waitNanos = bucket.take(System.nanoTime(), wire);
@@ -385,12 +412,12 @@ public final class ClientLane {
     disk.executeBlocking(() -> {
       task.file().accept(task.index(), d.codecId(), d.rawLength(), d.crc(), d.payload());
       return null;
-    }, false).onComplete(ar -> stored(task, ar));
+    }, false).onComplete(ar -> stored(task, slots, ar));
     pump();
   }
 
-  private void stored(ChunkTask task, AsyncResult<Object> ar) {
-    intake.release(); // resumes the socket unless the rate limit still holds it
+  private void stored(ChunkTask task, int slots, AsyncResult<Object> ar) {
+    intake.release(slots); // resumes the socket unless the rate limit still holds it
     if (ar.failed()) {
       chunkFailed(task, ShardlineException.wrap(ar.cause(), ErrorCode.DESTINATION_ERROR));
     }
@@ -414,7 +441,7 @@ public final class ClientLane {
     }
     pumping = true;
     try {
-      while (inflight.size() < settings.window()) {
+      while (inflightSlots < settings.window() * SLOTS) {
         ChunkTask t = scheduler.poll();
         if (t == null) {
           break;
@@ -424,6 +451,7 @@ public final class ClientLane {
         }
         int id = nextRequestId++;
         inflight.put(id, t);
+        inflightSlots += weight(t);
         conn.socket().send(new Frame.Get(id, paths.apply(t.file().manifest()), t.offset(), t.length(), settings.codecMask()));
       }
     } finally {
@@ -470,6 +498,7 @@ public final class ClientLane {
     }
     List<ChunkTask> back = new ArrayList<>(inflight.values());
     inflight.clear();
+    inflightSlots = 0;
     return back;
   }
 }

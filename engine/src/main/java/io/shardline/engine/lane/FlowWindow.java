@@ -52,16 +52,29 @@ public final class FlowWindow {
 
   /** One more item taken. */
   public void acquire() {
-    count++;
+    acquire(1);
+  }
+
+  /** An item of weight {@code n} taken (a caller that counts items by size: a small chunk weighs less). */
+  public void acquire(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("weight " + n);
+    }
+    count += n;
     settle();
   }
 
   /** One item finished. */
   public void release() {
-    if (count == 0) {
-      throw new IllegalStateException("release without acquire");
+    release(1);
+  }
+
+  /** An item of weight {@code n} finished. */
+  public void release(int n) {
+    if (n < 1 || count < n) {
+      throw new IllegalStateException("release of " + n + " without acquire (count " + count + ")");
     }
-    count--;
+    count -= n;
     settle();
   }
 

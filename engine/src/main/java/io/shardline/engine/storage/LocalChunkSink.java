@@ -249,7 +249,9 @@ public final class LocalChunkSink extends AbstractChunkSink {
         direct = null; // this filesystem has no O_DIRECT: buffered writes only
       }
     }
-    journal = ResumeJournal.open(journalPath, manifest(), keepExisting);
+    if (large) {
+      journal = ResumeJournal.open(journalPath, manifest(), keepExisting);
+    } // a one-chunk file needs no journal: it is either complete and published, or fetched again
   }
 
   /** Writes chunk {@code index} (its bytes are the readable bytes of {@code data}). */
@@ -270,11 +272,13 @@ public final class LocalChunkSink extends AbstractChunkSink {
     }
   }
 
-  /** Records a written, verified chunk in the journal. */
+  /** Records a written, verified chunk in the journal (none for a one-chunk file). */
   @Override
   public void journal(int index, int crc) throws IOException {
     ensureOpen();
-    journal.record(index, crc);
+    if (journal != null) {
+      journal.record(index, crc);
+    }
   }
 
   /**
@@ -290,8 +294,8 @@ public final class LocalChunkSink extends AbstractChunkSink {
 
   /**
    * Publishes: checks the root computed from {@code crcs} (the CRCs of the bytes written) against
-   * the manifest, fsyncs, renames atomically into place, drops the journal. The caller fsyncs
-   * the parent directory (once per directory, not once per file).
+   * the manifest, fsyncs, renames atomically into place, drops the journal (a one-chunk file has
+   * none). The caller fsyncs the parent directory (once per directory, not once per file).
    */
   @Override
   public void publish(int[] crcs, byte[] hashes) throws IOException {
@@ -312,7 +316,7 @@ public final class LocalChunkSink extends AbstractChunkSink {
       }
       throw e;
     }
-    if (journal.created()) {
+    if (keepExisting || journal != null && journal.created()) {
       Files.deleteIfExists(journalPath);
     }
   }

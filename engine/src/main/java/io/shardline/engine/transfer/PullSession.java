@@ -81,6 +81,14 @@ public final class PullSession {
   /** One bucket for all lanes; unlimited (rate 0) unless a rate limit is set, now or later. */
   private final TokenBucket bucket;
   private WorkerExecutor disk;
+  /**
+   * Disk workers of a pull. A small file's last chunk publishes on its worker (fsync, rename), so
+   * up to this many fsyncs are in flight, and ext4 commits concurrent fsyncs in shared journal
+   * transactions: 64 KiB files written and fsynced on this VM's ext4 cost 0.84 ms each on one
+   * thread, 0.29 on 16, 0.32 on 32 (docs/benchmarks.md, "Small files, third round"). Large files
+   * use few of them: a lane lets at most {@code diskBacklog} whole chunks wait for the disk.
+   */
+  static final int DISK_THREADS = 32;
   private final ChunkSink.Factory sinks;
   /** The chunk size listed with: the requested one, raised to what the destination takes. */
   private final int chunkSize;
@@ -191,7 +199,8 @@ public final class PullSession {
           Protocol.maxServerFrame(chunkSize), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes()));
     }
     targets = List.copyOf(ts);
-    disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this), Math.max(4, 2 * o.lanes()));
+    disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this),
+        Math.max(DISK_THREADS, 2 * o.lanes()));
     control = ((VertxInternal) vertx).createEventLoopContext();
     control.runOnContext(v -> {
       try {

@@ -41,6 +41,26 @@ class FlowWindowTest {
   }
 
   @Test
+  void weightedItemsCountByTheirWeight() {
+    FlowWindow w = FlowWindow.noHysteresis(2 * 64); // the client's disk backlog: 2 whole chunks of weight 64
+    FakeValve v = new FakeValve();
+    w.attach(v);
+    for (int i = 0; i < 127; i++) {
+      w.acquire(1); // small chunks
+    }
+    assertEquals(0, v.pauses, "127 small chunks are less than two whole ones");
+    w.acquire(1);
+    assertEquals(1, v.pauses);
+    w.release(64);
+    assertEquals(1, v.resumes);
+    w.acquire(64);
+    assertEquals(2, v.pauses, "a whole chunk fills it again");
+    assertThrows(IllegalStateException.class, () -> w.release(129), "more than was taken");
+    assertThrows(IllegalArgumentException.class, () -> w.acquire(0));
+    assertEquals(128, w.count(), "a refused release changes nothing");
+  }
+
+  @Test
   void withoutHysteresisItResumesAsSoonAsTheCountIsBelowTheLimit() {
     FlowWindow w = FlowWindow.noHysteresis(2); // the client's disk backlog
     FakeValve v = new FakeValve();

@@ -56,9 +56,36 @@ class KillSoakTest extends LoopbackTestBase {
 
   @Test
   void clientsKilledAtRandomMomentsResumeAndNothingCorruptIsPublished() throws Exception {
-    int transfers = Integer.getInteger("shardline.killsoak.transfers", 6);
+    clientKillSoak("k", 7000, Integer.getInteger("shardline.killsoak.transfers", 6), KillSoakTest::randomTree, false);
+  }
+
+  /**
+   * The same with trees of a few hundred one-chunk files, each client SIGKILLed once files have
+   * started to appear at their final names: while a batch of small files is written, fsynced and
+   * renamed on many disk workers at once. No file may be at a final name unless it is complete and
+   * verified, and the re-run must end byte-identical.
+   */
+  @Test
+  void clientsKilledInASmallFileBatchResumeAndNothingCorruptIsPublished() throws Exception {
+    clientKillSoak("m", 8000, Math.max(3, Integer.getInteger("shardline.killsoak.transfers", 6) / 2),
+        KillSoakTest::smallFileTree, true);
+  }
+
+  /** Builds a tree for one transfer and returns about how long fetching it takes at {@link #RATE}, ms. */
+  private interface TreeMaker {
+    long make(SplittableRandom rnd, Path tree) throws Exception;
+  }
+
+  /**
+   * @param midBatch kill only after the first file is published (a random moment within about
+   *     half the fetch time after it), and require that at least one kill left the tree neither
+   *     empty nor complete
+   */
+  private void clientKillSoak(String prefix, long seed, int transfers, TreeMaker trees, boolean midBatch)
+      throws Exception {
     long budgetNanos = Long.getLong("shardline.killsoak.seconds", 45) * 1_000_000_000L;
     net.startWith(o -> o.rateLimit(RATE));
+    int killedMidBatch = 0;
     int done = 0;
     int completedBeforeKill = 0;
     int killed = 0;
@@ -70,21 +97,27 @@ class KillSoakTest extends LoopbackTestBase {
     int lost = 0;
     long t0 = System.nanoTime();
     for (int t = 0; t < transfers && System.nanoTime() - t0 < budgetNanos; t++, done++) {
-      SplittableRandom rnd = new SplittableRandom(7000 + t);
-      Path tree = net.root.resolve("k" + t);
-      long fetchMs = randomTree(rnd, tree);
-      Path dest = tmp.resolve("dest" + t);
-      Path log = tmp.resolve("pull" + t + ".log");
-      Process child = pullProcess("k" + t, dest, log);
+      SplittableRandom rnd = new SplittableRandom(seed + t);
+      Path tree = net.root.resolve(prefix + t);
+      long fetchMs = trees.make(rnd, tree);
+      Path dest = tmp.resolve(prefix + "dest" + t);
+      Path log = tmp.resolve(prefix + "pull" + t + ".log");
+      Process child = pullProcess(prefix + t, dest, log);
       // A quarter of the kills at a random moment from the start (JVM start, TLS, listing); the
       // rest at a random moment after the destination appeared (fetching, journalling, publishing).
-      boolean early = rnd.nextInt(4) == 0;
+      boolean early = !midBatch && rnd.nextInt(4) == 0;
       long delayMs = early ? rnd.nextLong(2_500) : rnd.nextLong(fetchMs * 6 / 5);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       if (!early) {
         while (!Files.exists(dest.resolve(".shardline")) && child.isAlive() && System.nanoTime() < deadline) {
           Thread.sleep(5); // polling another process's progress, bounded by the deadline
         }
+      }
+      if (midBatch) {
+        while (Loopback.files(dest).isEmpty() && child.isAlive() && System.nanoTime() < deadline) {
+          Thread.sleep(2); // polling for the first published file, bounded by the deadline
+        }
+        delayMs = rnd.nextLong(Math.max(1, fetchMs / 2));
       }
       boolean exited = child.waitFor(delayMs, TimeUnit.MILLISECONDS);
       if (exited) {
@@ -99,6 +132,10 @@ class KillSoakTest extends LoopbackTestBase {
           killedMidTransfer++;
         }
         child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        int published = Loopback.files(dest).size();
+        if (published > 0 && published < Loopback.files(tree).size()) {
+          killedMidBatch++;
+        }
       }
       corruptPublished += Loopback.countCorrupt(tree, dest);
       partialVisible += Loopback.countForeign(tree, dest);
@@ -110,7 +147,7 @@ class KillSoakTest extends LoopbackTestBase {
       }
       boolean complete = false;
       for (int attempt = 0; attempt < 3 && !complete; attempt++) {
-        PullResult r = net.pull(net.options("k" + t, dest));
+        PullResult r = net.pull(net.options(prefix + t, dest));
         corruptPublished += Loopback.countCorrupt(tree, dest);
         partialVisible += Loopback.countForeign(tree, dest);
         complete = r.ok() && Loopback.files(dest).size() == Loopback.files(tree).size();
@@ -121,16 +158,21 @@ class KillSoakTest extends LoopbackTestBase {
       if (!complete) {
         lost++;
         System.out.println("kill soak: transfer " + t + " lost; child log:\n" + Files.readString(log));
+      } else if (Loopback.files(dest).size() == Loopback.files(tree).size()) {
+        Loopback.assertSameTree(tree, dest);
       }
     }
-    String tally = String.format("kill soak: %d transfers in %.1f s: %d completed before the kill, %d SIGKILLed"
-        + " (%d mid-transfer, %d of those resumed verified chunks on the re-run), %d failed cleanly; lost: %d;"
-        + " corrupt files published: %d; partial files at final paths: %d",
-        done, (System.nanoTime() - t0) / 1e9, completedBeforeKill, killed, killedMidTransfer, resumed, failedCleanly,
-        lost, corruptPublished, partialVisible);
+    String tally = String.format("kill soak (%s): %d transfers in %.1f s: %d completed before the kill, %d SIGKILLed"
+        + " (%d mid-transfer, %d with some files published and some not, %d resumed verified chunks on the re-run),"
+        + " %d failed cleanly; lost: %d; corrupt files published: %d; partial files at final paths: %d",
+        prefix, done, (System.nanoTime() - t0) / 1e9, completedBeforeKill, killed, killedMidTransfer, killedMidBatch,
+        resumed, failedCleanly, lost, corruptPublished, partialVisible);
     System.out.println(tally);
     assertTrue(done >= Math.min(transfers, 3), tally);
     assertTrue(killed >= 1 || done < 3, "at least one client was killed: " + tally);
+    if (midBatch) {
+      assertTrue(killedMidBatch >= 1, "at least one kill landed in the middle of a batch: " + tally);
+    }
     assertEquals(0, corruptPublished, tally);
     assertEquals(0, partialVisible, tally);
     assertEquals(0, lost, tally);
@@ -146,6 +188,22 @@ class KillSoakTest extends LoopbackTestBase {
     for (int i = 0; i < n; i++) {
       String name = (rnd.nextBoolean() ? "d" + rnd.nextInt(3) + "/" : "") + "f" + i + ".bin";
       int size = rnd.nextInt(20) == 0 ? 0 : rnd.nextInt(3_000_000);
+      Loopback.file(tree.resolve(name), size, rnd.nextLong());
+      bytes += size;
+    }
+    return Math.max(300, (bytes - (4L << 20)) * 1000 / RATE);
+  }
+
+  /**
+   * Writes a tree of 200 to 400 small files (1 byte to 64 KiB: one chunk each at the soak's 64 KiB
+   * chunk size, a few empty) in up to 4 folders; returns about how long fetching it takes.
+   */
+  private static long smallFileTree(SplittableRandom rnd, Path tree) throws Exception {
+    int n = 200 + rnd.nextInt(201);
+    long bytes = 0;
+    for (int i = 0; i < n; i++) {
+      String name = "d" + rnd.nextInt(4) + "/s" + i + ".bin";
+      int size = rnd.nextInt(50) == 0 ? 0 : 1 + rnd.nextInt(64 * 1024);
       Loopback.file(tree.resolve(name), size, rnd.nextLong());
       bytes += size;
     }
