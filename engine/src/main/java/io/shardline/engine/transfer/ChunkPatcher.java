@@ -117,7 +117,7 @@ final class ChunkPatcher {
     List<ChunkTask> tasks = w.tasks();
     java.util.Set<ChunkTask> rebuilt = new java.util.HashSet<>();
     Future<List<Run>> remote = runs(fetcher, w, m, tasks, 0, new ArrayList<>());
-    Future<Base> cut = disk.executeBlocking(() -> Base.open(w.base()), false);
+    Future<Base> cut = disk.executeBlocking(() -> Base.open(w.base(), m, tasks), false);
     return Future.all(remote, cut)
         .compose(all -> window(fetcher, w, m, cut.result(), remote.result(), rebuilt))
         .eventually(() -> cut.succeeded() ? disk.executeBlocking(() -> {
@@ -165,7 +165,11 @@ final class ChunkPatcher {
         if (run == null) {
           continue;
         }
-        DeltaPlan plan = DeltaPlan.of(run.segments().covering(off, off + len), off, len, base.index);
+        SegmentIndex near = base.indexFor(off, len);
+        if (near == null) {
+          continue;
+        }
+        DeltaPlan plan = DeltaPlan.of(run.segments().covering(off, off + len), off, len, near);
         if (plan.localBytes() < MIN_LOCAL_SHARE * len) {
           continue; // little to copy: the lanes fetch it whole
         }
@@ -241,24 +245,66 @@ final class ChunkPatcher {
     }
   }
 
-  /** The older version: open for reading, and cut into segments. */
+  /**
+   * The older version: open for reading, and cut into segments. When few chunks are missing (a
+   * third of the file or less), only the windows around them are cut (a chunk on either side:
+   * content changed in place or shifted by less than a chunk is found there), not the whole file;
+   * otherwise (a header that grew, files joined differently) the whole file.
+   */
   private static final class Base implements AutoCloseable {
     final FileChannel ch;
-    final SegmentIndex index;
+    /** Cut ranges {@code [from, to)} and their segments, in file order, not overlapping. */
+    private final List<long[]> ranges;
+    private final List<SegmentIndex> indexes;
 
-    private Base(FileChannel ch, SegmentIndex index) {
+    private Base(FileChannel ch, List<long[]> ranges, List<SegmentIndex> indexes) {
       this.ch = ch;
-      this.index = index;
+      this.ranges = ranges;
+      this.indexes = indexes;
     }
 
-    static Base open(Path file) throws IOException {
+    static Base open(Path file, FileManifest m, List<ChunkTask> tasks) throws IOException {
       FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
       try {
-        return new Base(ch, SegmentIndex.of(ch, 0, ch.size()));
+        long size = ch.size();
+        List<long[]> ranges = new ArrayList<>();
+        if (3L * tasks.size() > m.chunkCount()) {
+          ranges.add(new long[] {0, size});
+        } else {
+          for (ChunkTask t : tasks) { // in chunk order
+            long from = Math.max(0, m.chunkOffset(t.index()) - m.chunkSize());
+            long to = Math.min(size, m.chunkOffset(t.index()) + m.chunkLength(t.index()) + m.chunkSize());
+            if (from >= to) {
+              continue;
+            }
+            long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+            if (last != null && from <= last[1]) {
+              last[1] = Math.max(last[1], to);
+            } else {
+              ranges.add(new long[] {from, to});
+            }
+          }
+        }
+        List<SegmentIndex> indexes = new ArrayList<>(ranges.size());
+        for (long[] r : ranges) {
+          indexes.add(SegmentIndex.of(ch, r[0], r[1] - r[0]));
+        }
+        return new Base(ch, ranges, indexes);
       } catch (IOException | RuntimeException e) {
         ch.close();
         throw e;
       }
+    }
+
+    /** The cut range whose segments a chunk at {@code [off, off + len)} is planned against, or null. */
+    SegmentIndex indexFor(long off, int len) {
+      for (int i = 0; i < ranges.size(); i++) {
+        long[] r = ranges.get(i);
+        if (r[0] <= off && off < r[1] || ranges.size() == 1) {
+          return indexes.get(i);
+        }
+      }
+      return null;
     }
 
     @Override
