@@ -45,9 +45,6 @@ public final class Sha256 {
 
   /** SHA-256 of the readable bytes of {@code buf}; does not move its indices. */
   public static byte[] of(ByteBuf buf) {
-    if (NATIVE != null && buf.hasMemoryAddress()) {
-      return NATIVE.digest(buf.memoryAddress() + buf.readerIndex(), buf.readableBytes());
-    }
     if (NATIVE != null && buf.nioBufferCount() > 0 && PlatformDependent.hasUnsafe()) {
       ByteBuffer[] parts = buf.nioBuffers();
       boolean direct = true;
@@ -90,10 +87,9 @@ public final class Sha256 {
     }
   }
 
-  /** libcrypto's {@code SHA256_Init/Update/Final} and one-shot {@code SHA256} as downcall handles. */
+  /** libcrypto's {@code SHA256_Init/Update/Final} as downcall handles. */
   private static final class Native {
     private static final int CTX_BYTES = 256; // sizeof(SHA256_CTX) is 112 in OpenSSL 1.1 and 3
-    private final MethodHandle oneShot; // unsigned char *SHA256(const unsigned char *d, size_t n, unsigned char *md)
     private final MethodHandle init; // int SHA256_Init(SHA256_CTX *c)
     private final MethodHandle update; // int SHA256_Update(SHA256_CTX *c, const void *data, size_t len)
     private final MethodHandle finish; // int SHA256_Final(unsigned char *md, SHA256_CTX *c)
@@ -101,8 +97,7 @@ public final class Sha256 {
     private final ThreadLocal<ByteBuffer> scratch =
         ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CTX_BYTES + BYTES).order(ByteOrder.nativeOrder()));
 
-    private Native(MethodHandle oneShot, MethodHandle init, MethodHandle update, MethodHandle finish) {
-      this.oneShot = oneShot;
+    private Native(MethodHandle init, MethodHandle update, MethodHandle finish) {
       this.init = init;
       this.update = update;
       this.finish = finish;
@@ -141,10 +136,9 @@ public final class Sha256 {
         java.lang.reflect.Method find = lookupC.getMethod("find", String.class);
         java.lang.reflect.Method of = descC.getMethod("of", layoutC, Array.newInstance(layoutC, 0).getClass());
         java.lang.reflect.Method downcall = linkerC.getMethod("downcallHandle", segmentC, descC, noOptions.getClass());
-        MethodHandle[] handles = new MethodHandle[4];
-        String[] names = {"SHA256", "SHA256_Init", "SHA256_Update", "SHA256_Final"};
-        Object[] results = {jlong, jint, jint, jint};
-        int[] args = {3, 1, 3, 2};
+        MethodHandle[] handles = new MethodHandle[3];
+        String[] names = {"SHA256_Init", "SHA256_Update", "SHA256_Final"};
+        int[] args = {1, 3, 2};
         for (int i = 0; i < names.length; i++) {
           Optional<?> sym = (Optional<?>) find.invoke(lib, names[i]);
           if (sym.isEmpty()) {
@@ -155,10 +149,10 @@ public final class Sha256 {
           for (int a = 0; a < args[i]; a++) {
             Array.set(params, a, jlong);
           }
-          Object desc = of.invoke(null, results[i], params);
+          Object desc = of.invoke(null, jint, params);
           handles[i] = (MethodHandle) downcall.invoke(linker, sym.get(), desc, noOptions);
         }
-        Native n = new Native(handles[0], handles[1], handles[2], handles[3]);
+        Native n = new Native(handles[0], handles[1], handles[2]);
         n.selfTest();
         return n;
       } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
@@ -179,35 +173,14 @@ public final class Sha256 {
       byte[] want = md.digest();
       ByteBuffer a = probe.duplicate().limit(300);
       ByteBuffer b = probe.duplicate().position(300);
-      if (!java.util.Arrays.equals(want, digest(PlatformDependent.directBufferAddress(probe), 1000))
+      if (!java.util.Arrays.equals(want, digest(new ByteBuffer[] {probe.duplicate()}))
           || !java.util.Arrays.equals(want, digest(new ByteBuffer[] {a, b}))) {
         throw new IllegalStateException("libcrypto's SHA-256 disagrees with the JDK's");
       }
     }
 
-    byte[] digest(long address, int length) {
-      ByteBuffer s = scratch.get();
-      long out = PlatformDependent.directBufferAddress(s) + CTX_BYTES;
-      try {
-        long r = (long) oneShot.invokeExact(address, (long) length, out);
-        if (r == 0) {
-          throw new IllegalStateException("SHA256 failed");
-        }
-      } catch (RuntimeException | Error e) {
-        throw e;
-      } catch (Throwable t) {
-        throw new IllegalStateException(t);
-      }
-      byte[] md = new byte[BYTES];
-      s.get(CTX_BYTES, md);
-      return md;
-    }
-
     /** Direct buffers' remaining bytes, in order; positions unchanged. */
     byte[] digest(ByteBuffer[] parts) {
-      if (parts.length == 1) {
-        return digest(PlatformDependent.directBufferAddress(parts[0]) + parts[0].position(), parts[0].remaining());
-      }
       ByteBuffer s = scratch.get();
       long ctx = PlatformDependent.directBufferAddress(s);
       try {
