@@ -11,6 +11,7 @@ import io.shardline.engine.s3.S3Clients;
 import io.shardline.engine.s3.S3Location;
 import io.shardline.engine.storage.ChunkSource;
 import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.push.PushReceiver;
 import io.shardline.engine.server.ShardlineServer;
 import io.shardline.engine.tls.TlsSupport;
 import io.vertx.core.Vertx;
@@ -61,6 +62,16 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--token-file", description = "File holding the token clients must present.")
   Path tokenFile;
+
+  @Option(names = "--accept-push",
+      description = "Take pushes (shardline push) into the served tree, from pushers holding the push token: each file"
+          + " is received as a pull would, under .shardline/ until verified, then renamed into place. Needs"
+          + " --push-token-file and a local --root.")
+  boolean acceptPush;
+
+  @Option(names = "--push-token-file", paramLabel = "FILE",
+      description = "File holding the token a push must present (never the read token of --token-file).")
+  Path pushTokenFile;
 
   @Option(names = "--state-dir", description = "Where the self-signed certificate and manifest cache live (default: ~/.shardline/serve).")
   Path stateDir;
@@ -151,6 +162,23 @@ final class ServeCommand implements Callable<Integer> {
     if (tokenFile != null) {
       o.token(OptionValues.token("--token-file", tokenFile));
     }
+    if (acceptPush != (pushTokenFile != null)) {
+      System.err.println("shardline serve: --accept-push and --push-token-file go together");
+      return 2;
+    }
+    if (acceptPush && root == null) {
+      System.err.println("shardline serve: --accept-push needs a local --root (pushes into s3:// or hdfs:// are not"
+          + " taken)");
+      return 2;
+    }
+    if (acceptPush) {
+      o.pushToken(OptionValues.token("--push-token-file", pushTokenFile));
+      if (o.pushToken().equals(o.token())) {
+        System.err.println("shardline serve: the push token must differ from the read token (--token-file):"
+            + " a reader must not be able to write");
+        return 2;
+      }
+    }
     if (rateLimit != null) {
       o.rateLimit(OptionValues.rate("--rate-limit", rateLimit));
     }
@@ -223,10 +251,16 @@ final class ServeCommand implements Callable<Integer> {
       vertx.close();
       stop.countDown();
     }));
+    if (acceptPush) {
+      o.pushAcceptor(new PushReceiver(vertx, root));
+    }
     ShardlineServer server = new ShardlineServer(vertx, o, source);
     try {
       ShardlineServer.Info info = server.start().toCompletionStage().toCompletableFuture().get();
       System.out.println(info.banner());
+      if (acceptPush) {
+        System.out.println("accepting pushes into " + root.toRealPath());
+      }
       if (https != null) {
         HttpsFront front = new HttpsFront(vertx, new HttpsFront.Config(root, https.host(), https.port(),
             server.certPem(), server.keyPem(), tls.clientCa, o.token(), server.rateLimiter(),

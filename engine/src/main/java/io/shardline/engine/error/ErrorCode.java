@@ -23,6 +23,8 @@ public enum ErrorCode {
   HANDSHAKE_TIMEOUT(11, true),
   /** The peer's TLS certificate did not match the pinned fingerprint or CA. */
   UNTRUSTED_PEER(12, false),
+  /** The node takes no pushes (v7: it was not started with {@code --accept-push}). */
+  PUSH_REFUSED(13, false),
   /** A path that escapes the root or is not a valid relative path. */
   BAD_PATH(20, false),
   /** The requested path does not exist (or is not a regular file or directory). */

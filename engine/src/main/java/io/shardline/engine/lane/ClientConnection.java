@@ -42,24 +42,39 @@ public final class ClientConnection {
   public static Future<ClientConnection> open(Vertx vertx, NetClient client, Target t, int lane) {
     return client.connect(t.port(), t.host())
         .recover(e -> Future.failedFuture(classify(e, t)))
-        .compose(so -> {
-          Promise<ClientConnection> p = Promise.promise();
-          ClientConnection[] self = new ClientConnection[1];
-          FrameSocket fs = new FrameSocket(so, t.maxFrame(), msg -> self[0].dispatch(msg));
-          self[0] = new ClientConnection(fs, p);
-          fs.closeHandler(v -> self[0].closed());
-          fs.exceptionHandler(e -> self[0].failed(e, t));
-          fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), CodecSet.DECODABLE,
-              t.laneRate()));
-          long timer = vertx.setTimer(t.timeoutMs(), id -> p.tryFail(
-              new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no WELCOME from the server within " + t.timeoutMs() + " ms")));
-          return p.future()
-              .andThen(ar -> vertx.cancelTimer(timer))
-              .onFailure(e -> fs.close());
-        });
+        .compose(so -> hello(vertx, t, lane, h -> new FrameSocket(so, t.maxFrame(), h)));
   }
 
-  private static Throwable classify(Throwable e, Target t) {
+  /**
+   * The handshake over a connection the other side opened (v7 push: the pusher dialled it and
+   * serves on it, this node pulls): the socket is taken over, frames up to the target's limit
+   * accepted, HELLO sent. Call on the socket's context.
+   */
+  public static Future<ClientConnection> over(Vertx vertx, FrameSocket fs, Target t, int lane) {
+    return hello(vertx, t, lane, h -> {
+      fs.takeOver(h, t.maxFrame());
+      return fs;
+    });
+  }
+
+  private static Future<ClientConnection> hello(Vertx vertx, Target t, int lane,
+      java.util.function.Function<Handler<Object>, FrameSocket> framing) {
+    Promise<ClientConnection> p = Promise.promise();
+    ClientConnection[] self = new ClientConnection[1];
+    FrameSocket fs = framing.apply(msg -> self[0].dispatch(msg));
+    self[0] = new ClientConnection(fs, p);
+    fs.closeHandler(v -> self[0].closed());
+    fs.exceptionHandler(e -> self[0].failed(e, t));
+    fs.send(new Frame.Hello(Protocol.VERSION, lane, t.token(), CodecSet.DECODABLE, t.laneRate()));
+    long timer = vertx.setTimer(t.timeoutMs(), id -> p.tryFail(
+        new ShardlineException(ErrorCode.HANDSHAKE_TIMEOUT, "no WELCOME from the server within " + t.timeoutMs() + " ms")));
+    return p.future()
+        .andThen(ar -> vertx.cancelTimer(timer))
+        .onFailure(e -> fs.close());
+  }
+
+  /** A failed connect or TLS handshake to {@code t} as a typed error (refused, untrusted, timed out, lost). */
+  public static Throwable classify(Throwable e, Target t) {
     ShardlineException refused = TlsAlerts.clientCertificateRefused(e, t.host() + ":" + t.port());
     if (refused != null) {
       return refused;

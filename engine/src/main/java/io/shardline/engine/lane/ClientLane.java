@@ -120,7 +120,7 @@ public final class ClientLane {
   private final int number;
   private final Context ctx;
   private final Vertx vertx;
-  private final NetClient client;
+  private final Connector connector;
   private ClientConnection.Target target;
   private final ChunkScheduler scheduler;
   private final WorkerExecutor disk;
@@ -170,11 +170,18 @@ public final class ClientLane {
   public ClientLane(int number, Context ctx, NetClient client, ClientConnection.Target target,
       ChunkScheduler scheduler, WorkerExecutor disk, TransferCounters counters, Settings settings,
       Consumer<ShardlineException> fatal, Function<FileManifest, String> paths) {
+    this(number, ctx, Connector.tcp(ctx.owner(), client), target, scheduler, disk, counters, settings, fatal, paths);
+  }
+
+  /** @param connector how the lane's connections are opened (on {@code ctx}) */
+  public ClientLane(int number, Context ctx, Connector connector, ClientConnection.Target target,
+      ChunkScheduler scheduler, WorkerExecutor disk, TransferCounters counters, Settings settings,
+      Consumer<ShardlineException> fatal, Function<FileManifest, String> paths) {
     this.paths = paths;
     this.number = number;
     this.ctx = ctx;
     this.vertx = ctx.owner();
-    this.client = client;
+    this.connector = connector;
     this.target = target;
     this.scheduler = scheduler;
     this.disk = disk;
@@ -295,7 +302,7 @@ public final class ClientLane {
   private void connect(String why) {
     transition(State.CONNECTING, why);
     long helloRate = target.laneRate();
-    ClientConnection.open(vertx, client, target, number).onComplete(ar -> {
+    connector.open(target, number).onComplete(ar -> {
       if (state != State.CONNECTING) { // stopped meanwhile
         if (ar.succeeded()) {
           ar.result().socket().close();

@@ -92,6 +92,8 @@ public final class ServeOptions {
   /** How long a GET for a chunk a filling source (a relay) has not received yet waits before NOT_YET. */
   private long notYetWaitMs = DEFAULT_NOT_YET_WAIT_MS;
   private long streamManifestsFrom = DEFAULT_STREAM_MANIFESTS_FROM;
+  private String pushToken;
+  private PushAcceptor pushAcceptor;
 
   /**
    * A quarter of the JVM's direct memory cap ({@code -XX:MaxDirectMemorySize}, as Netty reads
@@ -112,6 +114,12 @@ public final class ServeOptions {
   public int port() { return port; }
   public ServeOptions port(int v) { port = v; return this; }
   /** The token clients must present, or null for none. */
+  /** The token a push must present (v7, {@code --push-token-file}); null: the node takes no pushes. */
+  public String pushToken() { return pushToken; }
+  public ServeOptions pushToken(String v) { pushToken = v; return this; }
+  /** What runs the pushes this node takes (the push package's receiver); used only with a push token. */
+  public PushAcceptor pushAcceptor() { return pushAcceptor; }
+  public ServeOptions pushAcceptor(PushAcceptor v) { pushAcceptor = v; return this; }
   public String token() { return token; }
   public ServeOptions token(String v) { token = v; return this; }
   public Path certPem() { return certPem; }

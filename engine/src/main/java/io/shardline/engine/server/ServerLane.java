@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
 final class ServerLane {
   private static final Logger LOG = LoggerFactory.getLogger(ServerLane.class);
 
-  private enum State { AWAIT_HELLO, READY, CLOSED }
+  /** HANDED_OVER: a push's connection (v7), taken over by the push it belongs to. */
+  private enum State { AWAIT_HELLO, READY, CLOSED, HANDED_OVER }
 
   private final Vertx vertx;
   private final Context context;
@@ -133,6 +134,27 @@ final class ServerLane {
     });
   }
 
+  /**
+   * A lane over a connection this node opened itself, framed and through TLS (v7: a pusher
+   * serves the server it pushes to on the connections that server asked it to dial). Then as any
+   * lane: HELLO within the handshake timeout, LIST, GET. Call on the socket's context.
+   */
+  ServerLane(Vertx vertx, ServedTree served, FrameSocket framed) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.served = served;
+    this.raw = null;
+    this.peer = String.valueOf(framed.remoteAddress());
+    this.address = framed.remoteAddress() == null ? "?" : framed.remoteAddress().hostAddress();
+    this.unauthenticated = new HandshakeGate.Pending(address, () -> context.runOnContext(v -> evicted()));
+    served.gate().enter(unauthenticated);
+    deadline("no HELLO within ");
+    socket = framed;
+    framed.takeOver(this::onMessage, Protocol.MAX_CLIENT_FRAME);
+    socket.closeHandler(v -> closed());
+    flow.attach(FlowWindow.Valve.of(socket::pause, socket::resume));
+  }
+
   /** Closes the connection unless it authenticates within the handshake timeout from now. */
   private void deadline(String what) {
     cancelHandshakeTimer();
@@ -212,6 +234,10 @@ final class ServerLane {
     if (state == State.AWAIT_HELLO) {
       if (f instanceof Frame.Hello h) {
         hello(h);
+      } else if (f instanceof Frame.Push p) {
+        push(p);
+      } else if (f instanceof Frame.Join j) {
+        join(j);
       } else {
         release(f);
         fail(new ShardlineException(ErrorCode.UNEXPECTED_FRAME, "expected HELLO, got " + f.type()));
@@ -279,6 +305,54 @@ final class ServerLane {
     socket.send(new Frame.Welcome(Protocol.VERSION, "shardline"));
     slowReader = new SlowReader(served.slowReaderMs() * 1_000_000, System.nanoTime());
     slowReaderTimer = vertx.setPeriodic(Math.max(50, served.slowReaderMs() / 4), id -> checkSlowReader());
+  }
+
+  /**
+   * A push's control connection (v7): refused unless this node takes pushes and the push token
+   * matches (never the read token: a reader cannot write); then the connection belongs to the
+   * push, which answers PUSH_ACCEPT or an ERROR.
+   */
+  private void push(Frame.Push p) {
+    cancelHandshakeTimer();
+    served.gate().leave(unauthenticated);
+    if (p.version() != Protocol.VERSION) {
+      fail(new ShardlineException(ErrorCode.PROTOCOL_VERSION,
+          "server speaks protocol version " + Protocol.VERSION + ", pusher " + p.version()));
+      return;
+    }
+    if (served.pushes() == null || served.pushToken() == null) {
+      LOG.warn("refused a push from {}: this node does not take pushes", peer);
+      fail(new ShardlineException(ErrorCode.PUSH_REFUSED,
+          "this node does not take pushes (it would need serve --accept-push --push-token-file F)"));
+      return;
+    }
+    if (!MessageDigest.isEqual(served.pushToken().getBytes(StandardCharsets.UTF_8),
+        p.token().getBytes(StandardCharsets.UTF_8))) {
+      served.refusedClients().incrementAndGet();
+      LOG.warn("refused a push from {}: {} push token", peer, p.token().isEmpty() ? "missing" : "wrong");
+      fail(new ShardlineException(ErrorCode.AUTH_FAILED, p.token().isEmpty()
+          ? "this server takes pushes with a push token only (push --token-file)" : "wrong push token"));
+      return;
+    }
+    state = State.HANDED_OVER;
+    served.pushes().push(p, socket, served.loops());
+  }
+
+  /** A connection a push's DIAL asked for (v7): it goes to that push, whose session id it names. */
+  private void join(Frame.Join j) {
+    cancelHandshakeTimer();
+    served.gate().leave(unauthenticated);
+    if (j.version() != Protocol.VERSION) {
+      fail(new ShardlineException(ErrorCode.PROTOCOL_VERSION,
+          "server speaks protocol version " + Protocol.VERSION + ", pusher " + j.version()));
+      return;
+    }
+    if (served.pushes() == null) {
+      fail(new ShardlineException(ErrorCode.PUSH_REFUSED, "this node does not take pushes"));
+      return;
+    }
+    state = State.HANDED_OVER;
+    served.pushes().join(j, socket);
   }
 
   /**

@@ -22,6 +22,7 @@ final class ServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    served.loops().add(context);
     server = vertx.createNetServer(options)
         .connectHandler(so -> new ServerLane(vertx, served, so))
         .exceptionHandler(t -> handshakeFailed(served, t));

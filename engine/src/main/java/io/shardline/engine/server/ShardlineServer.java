@@ -46,6 +46,8 @@ public final class ShardlineServer {
   private volatile String deployment;
   private Path certPem;
   private Path keyPem;
+  /** Serves only on connections it opens ({@link #startWithoutListener()}): no listener, no certificate. */
+  private volatile boolean detached;
 
   public ShardlineServer(Vertx vertx, ServeOptions options) {
     this(vertx, options, null);
@@ -65,6 +67,23 @@ public final class ShardlineServer {
     return vertx.executeBlocking(this::prepare).compose(this::deploy);
   }
 
+  /**
+   * Prepares everything but the listener: for a node that serves only on connections it opens
+   * itself (v7: a pusher serves the server it pushes to), through {@link #serveOn}.
+   */
+  public Future<Void> startWithoutListener() {
+    detached = true;
+    return vertx.executeBlocking(this::prepare).mapEmpty();
+  }
+
+  /**
+   * Serves on a connection this node opened (framed, through TLS): the peer speaks HELLO, LIST
+   * and GET on it as a pulling client. After {@link #startWithoutListener()}; on the socket's context.
+   */
+  public void serveOn(FrameSocket connection) {
+    new ServerLane(vertx, served, connection);
+  }
+
   private NetServerOptions prepare() throws Exception {
     TlsSupport.requireOpenSsl();
     Path state = options.stateDir();
@@ -73,12 +92,19 @@ public final class ShardlineServer {
     if ((cert == null) != (key == null)) {
       throw new IllegalArgumentException("--cert and --key go together");
     }
-    if (cert == null) {
+    if (options.pushToken() != null && options.pushToken().equals(options.token())) {
+      throw new IllegalArgumentException("the push token must differ from the read token (--token-file): "
+          + "a reader must not be able to write");
+    }
+    if (options.pushToken() != null && options.pushAcceptor() == null) {
+      throw new IllegalArgumentException("a push token needs something that takes pushes");
+    }
+    if (cert == null && !detached) {
       Path[] pair = SelfSignedCert.ensure(state);
       cert = pair[0];
       key = pair[1];
     }
-    Fingerprint fp = TlsSupport.fingerprintOf(cert);
+    Fingerprint fp = detached ? null : TlsSupport.fingerprintOf(cert);
     certPem = cert;
     keyPem = key;
     String badBudget = ServeOptions.checkMemoryBudget(options.memoryBudget());
@@ -110,8 +136,12 @@ public final class ShardlineServer {
         new ChunkSizeBudget(options.maxChunkSizes(), options.chunkSizeIdleMs() * 1_000_000),
         new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()), !options.plaintextForTestsOnly(),
         new ChunkMemoryBudget(options.effectiveMemoryBudget()), options.slowReaderTimeoutMs(), new AtomicLong(),
-        options.notYetWaitMs());
+        options.notYetWaitMs(), options.pushToken(), options.pushToken() == null ? null : options.pushAcceptor(),
+        new CopyOnWriteArrayList<>());
     info = new Info(options.host(), -1, fp);
+    if (detached) {
+      return null;
+    }
     NetServerOptions tls = TlsSupport.server(cert, key, options.handshakeTimeoutMs(), options.clientCa()).setHost(options.host());
     tls.setIdleTimeout(options.idleTimeoutSeconds()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
     // TLS is started by each lane (NetSocket.upgradeToSsl with these options), not by the
@@ -158,6 +188,11 @@ public final class ShardlineServer {
   public Future<Void> stop() {
     String id = deployment;
     deployment = null;
+    if (detached && served != null) {
+      detached = false;
+      served.files().close();
+      return disk.close();
+    }
     if (id == null) {
       return Future.succeededFuture();
     }

@@ -1,5 +1,6 @@
 package io.shardline.engine.transfer;
 
+import io.shardline.engine.lane.Connector;
 import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.wire.Protocol;
@@ -49,6 +50,8 @@ public final class PullOptions {
   private Path base;
   /** Hash every received chunk with SHA-256 too (else CRC32C; reused local bytes always by SHA-256). */
   private boolean verifyHashes;
+  /** How connections are opened; null for TCP and TLS to each source. */
+  private Connector connector;
 
   /** The preferred (first) source; null if none is set. */
   public ShardlineUrl source() { return sources.isEmpty() ? null : sources.get(0); }
@@ -128,6 +131,13 @@ public final class PullOptions {
    * so the origin sends one copy. False (the default): lanes are spread over all sources.
    */
   public PullOptions failover(boolean v) { failover = v; return this; }
+  public Connector connector() { return connector; }
+  /**
+   * Opens every connection through {@code v} instead of TCP and TLS to the sources' addresses
+   * (v7 push: a server pulls over connections its pusher opened, see {@code push/}); null for
+   * the default. The sources' hosts and ports then only name them.
+   */
+  public PullOptions connector(Connector v) { connector = v; return this; }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 

@@ -12,7 +12,8 @@ import java.util.List;
  * from an older local version (the destination's or {@code --base}'s) because their SHA-256 is the
  * manifest's, instead of fetched; {@code patchedChunks}: chunks rebuilt from bytes of an older
  * local version and ranges fetched (v6 delta, level 2), whose copied bytes count in
- * {@code reusedBytes} and fetched bytes in {@code bytes}.
+ * {@code reusedBytes} and fetched bytes in {@code bytes}; {@code digests}: each file's root digest
+ * (hex, by name) once published or found complete.
  */
 public record PullResult(int files, long totalBytes, long bytes, long wireBytes, double seconds, int lanes, long chunks,
     long retriedChunks, long resumedChunks, long reconnects, boolean verified, List<String> errors,
@@ -73,7 +74,7 @@ public record PullResult(int files, long totalBytes, long bytes, long wireBytes,
           .append(",\"error\":").append(s.error() == null ? "null" : io.vertx.core.json.Json.encode(s.error()))
           .append('}');
     }
-    sb.append(']')
+    sb.append(']').append(",\"digests\":").append(io.vertx.core.json.Json.encode(new java.util.TreeMap<>(digests)))
         .append(",\"verified\":").append(verified)
         .append(",\"errors\":[");
     for (int i = 0; i < errors.size(); i++) {

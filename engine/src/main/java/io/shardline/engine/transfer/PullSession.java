@@ -7,6 +7,7 @@ import io.shardline.engine.lane.Backoff;
 import io.shardline.engine.lane.ChunkScheduler;
 import io.shardline.engine.lane.ChunkTask;
 import io.shardline.engine.lane.ClientConnection;
+import io.shardline.engine.lane.Connector;
 import io.shardline.engine.lane.ClientLane;
 import io.shardline.engine.lane.LaneSpread;
 import io.shardline.engine.lane.ManifestFetcher;
@@ -93,6 +94,8 @@ public final class PullSession {
   /** The chunk size listed with: the requested one, raised to what the destination takes. */
   private final int chunkSize;
   private NetClient client;
+  /** How connections are opened: TCP and TLS to the sources, or a pusher's (v7); set on {@link #control}. */
+  private volatile Connector connector;
   /** One target per source, in order of preference; replaced whole when the rate limit changes. */
   private volatile List<ClientConnection.Target> targets;
   /** The source (index into targets) each lane of {@link #lanes} is connected to. */
@@ -201,11 +204,17 @@ public final class PullSession {
     targets = List.copyOf(ts);
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this),
         Math.max(DISK_THREADS, 2 * o.lanes()));
-    control = ((VertxInternal) vertx).createEventLoopContext();
+    Connector given = o.connector();
+    control = given != null ? given.context() : ((VertxInternal) vertx).createEventLoopContext();
     control.runOnContext(v -> {
       try {
-        NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs(), o.clientCert(), o.clientKey());
-        client = vertx.createNetClient(o.plaintextForTestsOnly() ? tls.setSsl(false) : tls);
+        if (given != null) {
+          connector = given;
+        } else {
+          NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs(), o.clientCert(), o.clientKey());
+          client = vertx.createNetClient(o.plaintextForTestsOnly() ? tls.setSsl(false) : tls);
+          connector = Connector.tcp(vertx, client);
+        }
       } catch (RuntimeException e) {
         listed.fail(e);
         return;
@@ -282,7 +291,7 @@ public final class PullSession {
    * progress timeout. Its lanes start once the manifest connection is open.
    */
   private Future<List<FileManifest>> fetchManifest(int src, int attempt) {
-    return ClientConnection.open(vertx, client, targets.get(src), 0)
+    return connector.open(targets.get(src), 0)
         .compose(conn -> {
           answered.add(src);
           // The manifest connection holds its slot now: lanes connect (TLS handshakes) while the
@@ -351,8 +360,8 @@ public final class PullSession {
       if (LaneSpread.sourceOf(i, o.failover() ? 1 : targets.size()) != slot) {
         continue;
       }
-      Context ctx = ((VertxInternal) vertx).createEventLoopContext();
-      ClientLane lane = new ClientLane(i + 1, ctx, client, targets.get(src), scheduler, disk, counters, settings,
+      Context ctx = connector.context();
+      ClientLane lane = new ClientLane(i + 1, ctx, connector, targets.get(src), scheduler, disk, counters, settings,
           e -> laneFailed(src, e), m -> pathOn(src, m));
       synchronized (lanes) {
         lanes.add(lane);
@@ -455,7 +464,7 @@ public final class PullSession {
           continue;
         }
         ClientLane old = lanes.get(i);
-        ClientLane lane = new ClientLane(old.number(), ((VertxInternal) vertx).createEventLoopContext(), client,
+        ClientLane lane = new ClientLane(old.number(), connector.context(), connector,
             targets.get(src), scheduler, disk, counters, settings, e -> laneFailed(src, e), m -> pathOn(src, m));
         lanes.set(i, lane);
         laneSources.set(i, src);
@@ -586,7 +595,7 @@ public final class PullSession {
       return Future.succeededFuture(all);
     }
     int src = liveSource();
-    ChunkPatcher patcher = new ChunkPatcher(control, disk, () -> ClientConnection.open(vertx, client, targets.get(src), 0));
+    ChunkPatcher patcher = new ChunkPatcher(control, disk, () -> connector.open(targets.get(src), 0));
     return patcher.patch(p.work()).map(left -> {
       counters.wireBytes.add(patcher.wireBytes());
       List<ChunkTask> all = new ArrayList<>(p.fetch());
@@ -721,7 +730,7 @@ public final class PullSession {
   private Future<FileManifest> completeManifest(FileManifest streamed, int attempt) {
     int src = liveSource();
     String path = pathOn(src, streamed); // its path on that source
-    return ClientConnection.open(vertx, client, targets.get(src), 0)
+    return connector.open(targets.get(src), 0)
         .compose(conn -> ManifestFetcher.fetch(conn, path, chunkSize, 1)
             .eventually(() -> conn.socket().close()))
         .compose(files -> files.size() == 1 && files.get(0).path().equals(path)

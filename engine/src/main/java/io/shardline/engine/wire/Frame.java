@@ -10,7 +10,8 @@ import io.shardline.engine.integrity.FileManifest;
 /** The frames of the protocol (each names the version that introduced it), one record each. See {@code docs/protocol.md}. */
 public sealed interface Frame
     permits Frame.Hello, Frame.Welcome, Frame.Error, Frame.Settings, Frame.List, Frame.Entry, Frame.ListEnd,
-        Frame.Segments, Frame.SegmentList, Frame.Get, Frame.Data, Frame.GetRange {
+        Frame.Segments, Frame.SegmentList, Frame.Get, Frame.Data, Frame.GetRange, Frame.Push, Frame.PushAccept,
+        Frame.Dial, Frame.Join, Frame.PushDone {
 
   FrameType type();
 
@@ -184,6 +185,73 @@ public sealed interface Frame
 
     public void release() {
       payload.release();
+    }
+  }
+
+  /**
+   * Pusher to server (v7), the first frame of a push's control connection, in place of HELLO:
+   * the push token, the served directory the files land in ({@code path}, relative to the
+   * served root, created if missing), what the pusher serves for the server to pull
+   * ({@code source}: a file's name, or empty for the contents of a directory), and the pull the
+   * server runs: lanes, chunk size, the codec mask it asks for and {@link #VERIFY_HASHES}.
+   */
+  record Push(int version, String token, String path, String source, int lanes, int chunkSize, int codecs,
+      int flags) implements Frame {
+    /** Flag: the server hashes every received chunk (as {@code pull --verify-hashes}). */
+    public static final int VERIFY_HASHES = 1;
+    public static final int KNOWN = VERIFY_HASHES;
+
+    public FrameType type() {
+      return FrameType.PUSH;
+    }
+
+    @Override
+    public String toString() {
+      return "Push[version=" + version + ", token=" + (token.isEmpty() ? "none" : "***") + ", path=" + path
+          + ", source=" + source + ", lanes=" + lanes + ", chunkSize=" + chunkSize + ", codecs=0x"
+          + Integer.toHexString(codecs) + ", flags=" + flags + "]";
+    }
+  }
+
+  /** Server to pusher (v7): the push is accepted; its session id (128 random bits) names it in JOINs. */
+  record PushAccept(long sessionHigh, long sessionLow) implements Frame {
+    public FrameType type() {
+      return FrameType.PUSH_ACCEPT;
+    }
+
+    @Override
+    public String toString() {
+      return "PushAccept[session=***]";
+    }
+  }
+
+  /**
+   * Server to pusher on the control connection (v7): open one more connection and send JOIN with
+   * {@code ticket} on it; the server then speaks HELLO on it as a pulling client and the pusher
+   * serves.
+   */
+  record Dial(int ticket) implements Frame {
+    public FrameType type() {
+      return FrameType.DIAL;
+    }
+  }
+
+  /** Pusher to server (v7), the first frame of a connection a DIAL asked for. */
+  record Join(int version, long sessionHigh, long sessionLow, int ticket) implements Frame {
+    public FrameType type() {
+      return FrameType.JOIN;
+    }
+
+    @Override
+    public String toString() {
+      return "Join[version=" + version + ", session=***, ticket=" + ticket + "]";
+    }
+  }
+
+  /** Server to pusher on the control connection (v7): the push is done; {@code result} is the server's pull summary (JSON). */
+  record PushDone(String result) implements Frame {
+    public FrameType type() {
+      return FrameType.PUSH_DONE;
     }
   }
 }

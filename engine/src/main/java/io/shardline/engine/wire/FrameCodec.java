@@ -115,6 +115,34 @@ public final class FrameCodec {
       writeString(buf, g.path(), Protocol.MAX_PATH);
       buf.writeLong(g.offset());
       buf.writeInt(g.length());
+    } else if (frame instanceof Frame.Push p) {
+      buf.writeInt(Protocol.MAGIC);
+      buf.writeShort(p.version());
+      writeString(buf, p.token(), Protocol.MAX_TOKEN);
+      writeString(buf, p.path(), Protocol.MAX_PATH);
+      writeString(buf, p.source(), Protocol.MAX_PATH);
+      buf.writeShort(p.lanes());
+      buf.writeInt(p.chunkSize());
+      buf.writeByte(p.codecs());
+      buf.writeByte(p.flags());
+    } else if (frame instanceof Frame.PushAccept a) {
+      buf.writeLong(a.sessionHigh());
+      buf.writeLong(a.sessionLow());
+    } else if (frame instanceof Frame.Dial d) {
+      buf.writeInt(d.ticket());
+    } else if (frame instanceof Frame.Join j) {
+      buf.writeInt(Protocol.MAGIC);
+      buf.writeShort(j.version());
+      buf.writeLong(j.sessionHigh());
+      buf.writeLong(j.sessionLow());
+      buf.writeInt(j.ticket());
+    } else if (frame instanceof Frame.PushDone d) {
+      byte[] b = d.result().getBytes(StandardCharsets.UTF_8);
+      if (b.length > Protocol.MAX_PUSH_RESULT) {
+        throw new IllegalArgumentException("push summary of " + b.length + " bytes over limit " + Protocol.MAX_PUSH_RESULT);
+      }
+      buf.writeInt(b.length);
+      buf.writeBytes(b);
     } else {
       throw new AssertionError(frame);
     }
@@ -145,10 +173,7 @@ public final class FrameCodec {
     Frame f = switch (type) {
       case HELLO -> {
         need(body, 8, type);
-        int magic = body.readInt();
-        if (magic != Protocol.MAGIC) {
-          throw malformed("bad magic 0x" + Integer.toHexString(magic) + " (not a Shardline peer?)");
-        }
+        magic(body);
         int version = body.readUnsignedShort();
         int lane = body.readUnsignedShort();
         String token = readString(body, Protocol.MAX_TOKEN, type);
@@ -292,6 +317,47 @@ public final class FrameCodec {
         }
         yield new Frame.GetRange(id, path, offset, length);
       }
+      case PUSH -> {
+        need(body, 6, type);
+        magic(body);
+        int version = body.readUnsignedShort();
+        String token = readString(body, Protocol.MAX_TOKEN, type);
+        String path = readString(body, Protocol.MAX_PATH, type);
+        String source = readString(body, Protocol.MAX_PATH, type);
+        need(body, 8, type);
+        int lanes = body.readUnsignedShort();
+        int chunkSize = body.readInt();
+        int codecs = body.readUnsignedByte();
+        int flags = body.readUnsignedByte();
+        if ((flags & ~Frame.Push.KNOWN) != 0) {
+          throw malformed("PUSH with unknown flags " + Integer.toHexString(flags));
+        }
+        yield new Frame.Push(version, token, path, source, lanes, chunkSize, codecs, flags);
+      }
+      case PUSH_ACCEPT -> {
+        need(body, 16, type);
+        yield new Frame.PushAccept(body.readLong(), body.readLong());
+      }
+      case DIAL -> {
+        need(body, 4, type);
+        yield new Frame.Dial(body.readInt());
+      }
+      case JOIN -> {
+        need(body, 26, type);
+        magic(body);
+        yield new Frame.Join(body.readUnsignedShort(), body.readLong(), body.readLong(), body.readInt());
+      }
+      case PUSH_DONE -> {
+        need(body, 4, type);
+        long len = body.readUnsignedInt();
+        if (len > Protocol.MAX_PUSH_RESULT) {
+          throw malformed("PUSH_DONE summary of " + len + " bytes over limit " + Protocol.MAX_PUSH_RESULT);
+        }
+        need(body, len, type);
+        byte[] b = new byte[(int) len];
+        body.readBytes(b);
+        yield new Frame.PushDone(utf8(b, type));
+      }
       case DATA -> {
         need(body, Protocol.DATA_HEADER_BYTES, type);
         ByteBuf header = body.readSlice(Protocol.DATA_HEADER_BYTES);
@@ -404,6 +470,24 @@ public final class FrameCodec {
           .decode(nio).toString();
     } catch (CharacterCodingException e) {
       throw malformed(type + " string is not valid UTF-8");
+    }
+  }
+
+  private static void magic(ByteBuf body) {
+    int magic = body.readInt();
+    if (magic != Protocol.MAGIC) {
+      throw malformed("bad magic 0x" + Integer.toHexString(magic) + " (not a Shardline peer?)");
+    }
+  }
+
+  private static String utf8(byte[] b, FrameType type) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b)).toString();
+    } catch (CharacterCodingException e) {
+      throw malformed(type + " text is not valid UTF-8");
     }
   }
 

@@ -17,7 +17,7 @@ import io.shardline.engine.error.ShardlineException;
  * discarded (the lane closes with that typed error).
  */
 public final class FrameDecoder extends ChannelInboundHandlerAdapter {
-  private final int maxFrameLength;
+  private int maxFrameLength;
   private final ByteBufAllocator alloc;
   private final byte[] prefix = new byte[Protocol.PREFIX_BYTES];
   private final byte[] dataHeader = new byte[Protocol.DATA_HEADER_BYTES];
@@ -34,6 +34,17 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     }
     this.maxFrameLength = maxFrameLength;
     this.alloc = alloc;
+  }
+
+  /**
+   * A new limit for the frames that follow (a connection whose role turns: a push's dialled
+   * connection, where the server that read small requests now receives chunks). Event loop only.
+   */
+  void maxFrameLength(int max) {
+    if (max < 64) {
+      throw new IllegalArgumentException("maxFrameLength " + max);
+    }
+    maxFrameLength = max;
   }
 
   @Override

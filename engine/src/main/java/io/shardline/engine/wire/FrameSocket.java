@@ -6,9 +6,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -34,22 +36,29 @@ public final class FrameSocket {
   private final NetSocketInternal socket;
   private boolean closed;
   private Handler<Throwable> onError = t -> {};
+  private Handler<Object> onFrame;
+  private final FrameDecoder decoder;
+  private final Context context;
 
   /**
    * @param onFrame receives each {@link Frame}, or a {@link ShardlineException} for bad input
-   *     (after which nothing else arrives). The handler owns DATA payloads.
+   *     (after which nothing else arrives). The handler owns DATA payloads. Call on the socket's
+   *     event-loop context.
    */
   public FrameSocket(NetSocket socket, int maxFrameLength, Handler<Object> onFrame) {
     this.socket = (NetSocketInternal) socket;
+    this.onFrame = onFrame;
+    this.context = Vertx.currentContext();
+    this.decoder = new FrameDecoder(maxFrameLength, ALLOC);
     ChannelHandlerContext ctx = this.socket.channelHandlerContext();
-    ctx.pipeline().addBefore(ctx.name(), "shardline-frames", new FrameDecoder(maxFrameLength, ALLOC));
+    ctx.pipeline().addBefore(ctx.name(), "shardline-frames", decoder);
     this.socket.messageHandler(msg -> {
       if (closed) {
         ReferenceCountUtil.release(msg instanceof Frame.Data d ? d.payload() : msg);
         return;
       }
       if (msg instanceof Frame || msg instanceof ShardlineException) {
-        onFrame.handle(msg);
+        this.onFrame.handle(msg);
       } else {
         ReferenceCountUtil.release(msg);
       }
@@ -59,6 +68,21 @@ public final class FrameSocket {
       LOG.debug("connection {} failed: {}", this.socket.remoteAddress(), t.toString(), t);
       onError.handle(t);
     });
+  }
+
+  /**
+   * Hands the connection to another owner (v7 push: a connection the pusher opened, on which the
+   * server then pulls): frames from now on go to {@code h}, and frames up to {@code maxFrameLength}
+   * are accepted. Event loop only.
+   */
+  public void takeOver(Handler<Object> h, int maxFrameLength) {
+    onFrame = h;
+    decoder.maxFrameLength(maxFrameLength);
+  }
+
+  /** The event-loop context this connection runs on (the one it was framed on). */
+  public Context context() {
+    return context;
   }
 
   /** Also tells {@code h} about connection errors (such as TLS alerts), before the close handler runs. */

@@ -1,6 +1,6 @@
 package io.shardline.engine.wire;
 
-/** Frame type bytes (version 1; SETTINGS since version 3; SEGMENTS, SEGMENT_LIST and GET_RANGE since version 6). */
+/** Frame type bytes (version 1; SETTINGS since version 3; SEGMENTS, SEGMENT_LIST and GET_RANGE since version 6; PUSH, PUSH_ACCEPT, DIAL, JOIN and PUSH_DONE since version 7). */
 public enum FrameType {
   HELLO(0x01),
   WELCOME(0x02),
@@ -17,7 +17,17 @@ public enum FrameType {
   GET(0x20),
   DATA(0x21),
   /** Since v6: any byte range of a listed file, answered with an identity DATA. */
-  GET_RANGE(0x22);
+  GET_RANGE(0x22),
+  /** Since v7: a push's first frame (the pusher's control connection). */
+  PUSH(0x30),
+  /** Since v7: a push accepted, with its session id. */
+  PUSH_ACCEPT(0x31),
+  /** Since v7: the server asks the pusher for one more connection. */
+  DIAL(0x32),
+  /** Since v7: the first frame of a connection a DIAL asked for. */
+  JOIN(0x33),
+  /** Since v7: the push is done, with the server's summary. */
+  PUSH_DONE(0x34);
 
   private final int id;
 

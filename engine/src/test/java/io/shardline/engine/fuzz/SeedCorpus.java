@@ -95,6 +95,11 @@ public final class SeedCorpus {
     m.put("entry-empty-file", new Frame.Entry(3, manifest(0, Protocol.MIN_CHUNK)));
     m.put("list-end", new Frame.ListEnd(4, 1, 12_388L));
     m.put("get", new Frame.Get(5, "bert/model.safetensors", 1L << 33, Protocol.DEFAULT_CHUNK, 0x87));
+    m.put("push", new Frame.Push(Protocol.VERSION, "pu$h", "runs/step100", "", 4, Protocol.DEFAULT_CHUNK, 0x87, 0));
+    m.put("push-accept", new Frame.PushAccept(1, 2));
+    m.put("dial", new Frame.Dial(3));
+    m.put("join", new Frame.Join(Protocol.VERSION, 1, 2, 3));
+    m.put("push-done", new Frame.PushDone("{\"verified\":true}"));
     m.put("data-identity", data(6, 4096, CodecId.IDENTITY, 40, 40));
     m.put("data-empty", data(7, 0, CodecId.IDENTITY, 0, 0));
     m.put("data-zstd", data(8, 8192, CodecId.ZSTD, 30, 4096));

@@ -63,7 +63,16 @@ final class WireFixtures {
         new Frame.SegmentList(12, SegmentIndex.of(bytes(300_000, 12))),
         new Frame.SegmentList(13, SegmentIndex.of(new byte[0])),
         new Frame.GetRange(14, "ckpt/a.bin", (1L << 40) + 3, 1),
-        new Frame.GetRange(15, "a", 0, Protocol.MAX_CHUNK));
+        new Frame.GetRange(15, "a", 0, Protocol.MAX_CHUNK),
+        new Frame.Push(Protocol.VERSION, "pu$h-token", "runs/step 100/über", "", 8, Protocol.DEFAULT_CHUNK, 0x87,
+            Frame.Push.VERIFY_HASHES),
+        new Frame.Push(65535, "", "", "model.safetensors", 65535, Protocol.MAX_CHUNK, 1, 0),
+        new Frame.PushAccept(Long.MIN_VALUE, -1),
+        new Frame.Dial(Integer.MAX_VALUE),
+        new Frame.Dial(-1),
+        new Frame.Join(Protocol.VERSION, 0x1234_5678_9abc_def0L, 7, 1),
+        new Frame.PushDone("{\"files\":3,\"verified\":true,\"note\":\"ü\"}"),
+        new Frame.PushDone(""));
   }
 
   /** Seeded bytes. */
