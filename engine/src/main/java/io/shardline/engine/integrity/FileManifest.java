@@ -46,6 +46,19 @@ public record FileManifest(String path, String name, long size, long mtimeMillis
         && full.chunkSize == chunkSize;
   }
 
+  /**
+   * This file version as GET, GET_RANGE and SEGMENTS name it (v7): its size and modification time
+   * mixed into 64 bits, never 0 (0 on the wire: whatever version the server listed last). A
+   * server keeps serving the version a client listed after the file was replaced (a push, any
+   * atomic rename), as long as it holds that version open.
+   */
+  public long versionTag() {
+    long h = size * 0x9E3779B97F4A7C15L ^ Long.rotateLeft(mtimeMillis, 29);
+    h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L;
+    h ^= h >>> 29;
+    return h == 0 ? 1 : h;
+  }
+
   public FileManifest {
     if (size < 0 || chunkSize <= 0) {
       throw new IllegalArgumentException("size " + size + " chunk " + chunkSize);

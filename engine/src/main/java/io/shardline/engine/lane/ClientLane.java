@@ -459,7 +459,8 @@ public final class ClientLane {
         int id = nextRequestId++;
         inflight.put(id, t);
         inflightSlots += weight(t);
-        conn.socket().send(new Frame.Get(id, paths.apply(t.file().manifest()), t.offset(), t.length(), settings.codecMask()));
+        conn.socket().send(new Frame.Get(id, paths.apply(t.file().manifest()), t.offset(), t.length(), settings.codecMask(),
+            t.file().manifest().versionTag()));
       }
     } finally {
       pumping = false;

@@ -34,27 +34,27 @@ public final class RangeFetcher {
     conn.handler(this::dispatch);
   }
 
-  /** The segments of {@code path} that overlap {@code [offset, offset + length)}. */
-  public Future<SegmentIndex> segments(String path, long offset, long length) {
+  /** The segments of {@code path} (at {@code version}, v7; 0: the one listed last) that overlap {@code [offset, offset + length)}. */
+  public Future<SegmentIndex> segments(String path, long offset, long length, long version) {
     if (closed != null) {
       return Future.failedFuture(closed);
     }
     int id = nextId++;
     Promise<SegmentIndex> p = Promise.promise();
     segmentWaiters.put(id, p);
-    conn.socket().send(new Frame.Segments(id, path, offset, length));
+    conn.socket().send(new Frame.Segments(id, path, offset, length, version));
     return p.future();
   }
 
   /** {@code length} bytes of {@code path} at {@code offset}: a buffer the caller owns. */
-  public Future<ByteBuf> range(String path, long offset, int length) {
+  public Future<ByteBuf> range(String path, long offset, int length, long version) {
     if (closed != null) {
       return Future.failedFuture(closed);
     }
     int id = nextId++;
     Promise<ByteBuf> p = Promise.promise();
     rangeWaiters.put(id, p);
-    conn.socket().send(new Frame.GetRange(id, path, offset, length));
+    conn.socket().send(new Frame.GetRange(id, path, offset, length, version));
     return p.future().compose(b -> {
       if (b.readableBytes() != length) {
         b.release();

@@ -13,9 +13,8 @@ import io.shardline.engine.error.ShardlineException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,7 +32,11 @@ final class OpenFiles {
   /** Listed manifests kept per node (a few hundred bytes each, plus 4 bytes per chunk). */
   static final int MAX_LISTED = 100_000;
 
-  private record Key(String rel, int chunkSize) {}
+  /** Versions of one path kept listed (v7: a replaced file keeps serving the version a client listed). */
+  static final int VERSIONS_PER_PATH = 8;
+
+  /** A handle's key: a path at one chunking and version ({@link FileManifest#versionTag()}; 0: unchecked). */
+  private record Key(String rel, int chunkSize, long version) {}
 
   /** A cached handle and its users; the cache holds one reference. */
   private static final class Lease {
@@ -61,8 +64,8 @@ final class OpenFiles {
   }
 
   private final ChunkSource source;
-  /** By path: the manifest last listed for each chunk size. */
-  private final Cache<String, Map<Integer, FileManifest>> listed;
+  /** By path: the manifests listed for it, newest first, one per chunk size and version. */
+  private final Cache<String, List<FileManifest>> listed;
   private final Cache<Key, Lease> handles;
 
   OpenFiles(ChunkSource source) {
@@ -98,15 +101,19 @@ final class OpenFiles {
   List<FileManifest> list(String rel, int chunkSize, boolean stream) throws IOException {
     List<FileManifest> files = source.list(rel, chunkSize, stream);
     for (FileManifest m : files) {
-      FileManifest[] previous = new FileManifest[1];
       listed.asMap().compute(m.path(), (p, old) -> {
-        Map<Integer, FileManifest> next = old == null ? new HashMap<>() : new HashMap<>(old);
-        previous[0] = next.put(chunkSize, m);
-        return Map.copyOf(next);
+        List<FileManifest> next = new ArrayList<>(VERSIONS_PER_PATH);
+        next.add(m); // newest first; a streamed listing's complete manifest replaces it (same version)
+        if (old != null) {
+          for (FileManifest o : old) {
+            if (next.size() < VERSIONS_PER_PATH
+                && !(o.chunkSize() == m.chunkSize() && o.versionTag() == m.versionTag())) {
+              next.add(o);
+            }
+          }
+        }
+        return List.copyOf(next);
       });
-      if (previous[0] != null && !previous[0].equals(m)) {
-        handles.invalidate(new Key(m.path(), chunkSize)); // a new version: reads check against it
-      }
     }
     return files;
   }
@@ -117,15 +124,26 @@ final class OpenFiles {
    * A handle whose file changed or failed to read is dropped, so the next read opens afresh.
    */
   ChunkSource.Chunk read(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
-    return withHandle(rel, manifestFor(rel, offset, length), h -> h.read(offset, length, alloc));
+    return read(rel, offset, length, 0, alloc);
+  }
+
+  /**
+   * GET at the version the client listed (v7, {@link FileManifest#versionTag()}; 0 or one this
+   * node did not list: the one listed last): a file replaced since is still read from the handle
+   * open on that version, if any (else it is opened again, and a replaced file is
+   * {@code SOURCE_CHANGED}).
+   */
+  ChunkSource.Chunk read(String rel, long offset, int length, long version, ByteBufAllocator alloc) throws IOException {
+    return withHandle(rel, manifestFor(rel, offset, length, version), h -> h.read(offset, length, alloc));
   }
 
   /**
    * GET_RANGE (v6): any range of a file, through the handle of a manifest listed for it (any
    * chunk size: the version is what matters), or an unchecked handle for a file not listed.
    */
-  ChunkSource.Chunk readRange(String rel, long offset, int length, ByteBufAllocator alloc) throws IOException {
-    return withHandle(rel, anyManifest(rel), h -> h.readRange(offset, length, alloc));
+  ChunkSource.Chunk readRange(String rel, long offset, int length, long version, ByteBufAllocator alloc)
+      throws IOException {
+    return withHandle(rel, anyManifest(rel, version), h -> h.readRange(offset, length, alloc));
   }
 
   /**
@@ -133,8 +151,8 @@ final class OpenFiles {
    * that overlap {@code [offset, offset + length)}; {@code NOT_FOUND} for a file it has not listed
    * (the client lists before it asks), {@code BAD_REQUEST} for more than one list holds.
    */
-  SegmentIndex segments(String rel, long offset, long length) throws IOException {
-    FileManifest m = anyManifest(rel);
+  SegmentIndex segments(String rel, long offset, long length, long version) throws IOException {
+    FileManifest m = anyManifest(rel, version);
     if (m == null || m.streamed()) {
       throw new ShardlineException(ErrorCode.NOT_FOUND, "/" + rel + " has not been listed (completely) on this node;"
           + " list it before asking for its segments");
@@ -158,7 +176,7 @@ final class OpenFiles {
    * a handle whose file changed or failed to read is dropped, so the next call opens afresh.
    */
   private <T> T withHandle(String rel, FileManifest m, HandleCall<T> call) throws IOException {
-    Key key = new Key(rel, m == null ? 0 : m.chunkSize());
+    Key key = new Key(rel, m == null ? 0 : m.chunkSize(), m == null ? 0 : m.versionTag());
     for (int attempt = 0; ; attempt++) {
       Lease lease = lease(key, rel, m);
       if (!lease.retain()) {
@@ -184,18 +202,34 @@ final class OpenFiles {
     }
   }
 
-  private FileManifest anyManifest(String rel) {
-    Map<Integer, FileManifest> byChunkSize = listed.getIfPresent(rel);
-    if (byChunkSize == null) {
+  /** A manifest listed for {@code rel} at {@code version} (or the newest), complete if one is. */
+  private FileManifest anyManifest(String rel, long version) {
+    List<FileManifest> versions = listed.getIfPresent(rel);
+    if (versions == null) {
       return null;
     }
+    long wanted = known(versions, version);
     FileManifest best = null;
-    for (FileManifest m : byChunkSize.values()) {
-      if (best == null || (best.streamed() && !m.streamed())) {
+    for (FileManifest m : versions) {
+      if (m.versionTag() == wanted && (best == null || (best.streamed() && !m.streamed()))) {
         best = m;
       }
     }
     return best;
+  }
+
+  /**
+   * {@code version} if this node listed it for the path, else the newest listed: a client of
+   * several sources names the version its preferred source listed (another copy of the same
+   * content has its own modification time), and reads are checked against the CRCs anyway.
+   */
+  private static long known(List<FileManifest> versions, long version) {
+    for (FileManifest m : versions) {
+      if (m.versionTag() == version) {
+        return version;
+      }
+    }
+    return versions.get(0).versionTag();
   }
 
   private Lease lease(Key key, String rel, FileManifest m) throws IOException {
@@ -212,14 +246,20 @@ final class OpenFiles {
     }
   }
 
-  private FileManifest manifestFor(String rel, long offset, int length) {
-    Map<Integer, FileManifest> byChunkSize = listed.getIfPresent(rel);
-    if (byChunkSize == null) {
+  /**
+   * The manifest at {@code version} (0: the newest listed) whose chunk grid holds the range; null
+   * for a path not listed (an unchecked read: a server restarted under a client).
+   */
+  private FileManifest manifestFor(String rel, long offset, int length, long version) {
+    List<FileManifest> versions = listed.getIfPresent(rel);
+    if (versions == null) {
       return null;
     }
-    for (FileManifest m : byChunkSize.values()) {
+    long wanted = known(versions, version);
+    for (FileManifest m : versions) {
       long cs = m.chunkSize();
-      if (offset % cs == 0 && offset / cs < m.chunkCount() && m.chunkLength((int) (offset / cs)) == length) {
+      if (m.versionTag() == wanted && offset % cs == 0 && offset / cs < m.chunkCount()
+          && m.chunkLength((int) (offset / cs)) == length) {
         return m;
       }
     }

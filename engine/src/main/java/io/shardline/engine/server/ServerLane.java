@@ -474,7 +474,7 @@ final class ServerLane {
           + " bytes is larger than this server's memory budget for chunks"));
       return;
     }
-    pending.addLast(new Frame.Get(r.requestId(), r.path(), r.offset(), r.length(), RANGE));
+    pending.addLast(new Frame.Get(r.requestId(), r.path(), r.offset(), r.length(), RANGE, r.version()));
     drain();
   }
 
@@ -487,7 +487,7 @@ final class ServerLane {
       return;
     }
     OpenFiles files = served.files();
-    served.disk().executeBlocking(() -> files.segments(sg.path(), sg.offset(), sg.length()), false)
+    served.disk().executeBlocking(() -> files.segments(sg.path(), sg.offset(), sg.length(), sg.version()), false)
         .onSuccess(list -> {
           if (state == State.READY) {
             socket.send(new Frame.SegmentList(sg.requestId(), list));
@@ -596,7 +596,7 @@ final class ServerLane {
     OpenFiles files = served.files();
     served.disk().executeBlocking(() -> {
       // Through the file's open handle; a chunk that no longer has its listed CRC fails here.
-      ChunkSource.Chunk chunk = files.read(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
+      ChunkSource.Chunk chunk = files.read(g.path(), g.offset(), g.length(), g.version(), FrameSocket.ALLOC);
       try {
         return served.encoder().encode(g.path(), chunk, chunk.segments(), mask, laneLink, compressRate);
       } catch (RuntimeException e) {
@@ -620,7 +620,7 @@ final class ServerLane {
   private void readRange(Frame.Get g) {
     OpenFiles files = served.files();
     served.disk().executeBlocking(() -> {
-      ChunkSource.Chunk c = files.readRange(g.path(), g.offset(), g.length(), FrameSocket.ALLOC);
+      ChunkSource.Chunk c = files.readRange(g.path(), g.offset(), g.length(), g.version(), FrameSocket.ALLOC);
       return new ChunkEncoder.Encoded(CodecId.IDENTITY, c.bytes(), g.length(), c.crc());
     }, false)
         .compose(encoded -> send(g, encoded, FaultHook.Action.PASS))

@@ -468,19 +468,22 @@ public final class LocalChunkSource implements ChunkSource {
       try {
         now = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       } catch (NoSuchFileException e) {
-        throw changed(rel, "(it was removed since it was opened)");
+        now = null;
       } catch (IOException e) {
         throw new ShardlineException(ErrorCode.IO_ERROR, "reading /" + rel + " at offset " + offset
             + " failed on the server: " + describe(e), e);
       }
-      if (!now.isRegularFile() || (version.fileKey() != null && !version.fileKey().equals(now.fileKey()))) {
-        throw changed(rel, "(it was replaced since it was opened)");
-      }
-      if (offset + length > now.size()) {
+      if (now == null || !now.isRegularFile() || (version.fileKey() != null && !version.fileKey().equals(now.fileKey()))) {
+        // Replaced (an atomic rename: a push's publish) or removed since it was opened: this handle
+        // keeps reading the version it opened, whose bytes its channel still holds, as long as that
+        // file is as long as it was; every chunk is still checked against its manifest's CRC.
+        if (ch.size() != version.size() || offset + length > version.size()) {
+          throw changed(rel, now == null ? "(it was removed since it was opened)" : "(it was replaced since it was opened)");
+        }
+      } else if (offset + length > now.size()) {
         throw new ShardlineException(ErrorCode.SOURCE_CHANGED,
             "/" + rel + " is now " + now.size() + " bytes; range " + offset + "+" + length + " is past its end");
-      }
-      if (now.size() != version.size() || !now.lastModifiedTime().equals(version.lastModifiedTime())) {
+      } else if (now.size() != version.size() || !now.lastModifiedTime().equals(version.lastModifiedTime())) {
         throw changed(rel, "since it was opened (now " + now.size() + " bytes, modified "
             + now.lastModifiedTime() + ")");
       }

@@ -141,7 +141,7 @@ final class ChunkPatcher {
     long from = m.chunkOffset(first);
     long to = m.chunkOffset(last) + m.chunkLength(last);
     int next = k;
-    return fetcher.segments(w.sourcePath(), from, to - from)
+    return fetcher.segments(w.sourcePath(), from, to - from, m.versionTag())
         .compose(segs -> {
           out.add(new Run(from, to, segs));
           return runs(fetcher, w, m, tasks, next, out);
@@ -195,7 +195,7 @@ final class ChunkPatcher {
     Map<DeltaPlan.Remote, Future<ByteBuf>> ranges = new LinkedHashMap<>();
     for (DeltaPlan.Piece p : plan.pieces()) {
       if (p instanceof DeltaPlan.Remote r) {
-        ranges.put(r, fetcher.range(w.sourcePath(), r.offset(), r.length()));
+        ranges.put(r, fetcher.range(w.sourcePath(), r.offset(), r.length(), w.file().manifest().versionTag()));
       }
     }
     return Future.join(new ArrayList<>(ranges.values()))

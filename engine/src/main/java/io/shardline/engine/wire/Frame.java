@@ -120,7 +120,11 @@ public sealed interface Frame
    * listed, those that overlap {@code [offset, offset + length)}: what a delta pull compares with
    * the segments of its older local version. The server cuts the whole file version once.
    */
-  record Segments(int requestId, String path, long offset, long length) implements Frame {
+  record Segments(int requestId, String path, long offset, long length, long version) implements Frame {
+    public Segments(int requestId, String path, long offset, long length) {
+      this(requestId, path, offset, length, 0);
+    }
+
     public FrameType type() {
       return FrameType.SEGMENTS;
     }
@@ -139,7 +143,11 @@ public sealed interface Frame
    * The server checks the file's version, not a chunk CRC: the client checks the chunk it
    * assembles against the manifest's CRC32C and SHA-256.
    */
-  record GetRange(int requestId, String path, long offset, int length) implements Frame {
+  record GetRange(int requestId, String path, long offset, int length, long version) implements Frame {
+    public GetRange(int requestId, String path, long offset, int length) {
+      this(requestId, path, offset, length, 0);
+    }
+
     public FrameType type() {
       return FrameType.GET_RANGE;
     }
@@ -149,9 +157,17 @@ public sealed interface Frame
    * Client asks for {@code length} bytes of a file at {@code offset}, in one of the codecs of
    * {@code codecs} (the wire bits of a {@link CodecMask}, maybe with auto).
    */
-  record Get(int requestId, String path, long offset, int length, int codecs) implements Frame {
+  record Get(int requestId, String path, long offset, int length, int codecs, long version) implements Frame {
+    public Get(int requestId, String path, long offset, int length, int codecs) {
+      this(requestId, path, offset, length, codecs, 0);
+    }
+
     public Get(int requestId, String path, long offset, int length, CodecMask codecs) {
-      this(requestId, path, offset, length, codecs.toWire());
+      this(requestId, path, offset, length, codecs.toWire(), 0);
+    }
+
+    public Get(int requestId, String path, long offset, int length, CodecMask codecs, long version) {
+      this(requestId, path, offset, length, codecs.toWire(), version);
     }
 
     public FrameType type() {

@@ -102,11 +102,13 @@ public final class FrameCodec {
       buf.writeLong(g.offset());
       buf.writeInt(g.length());
       buf.writeByte(g.codecs());
+      buf.writeLong(g.version()); // v7
     } else if (frame instanceof Frame.Segments s) {
       buf.writeInt(s.requestId());
       writeString(buf, s.path(), Protocol.MAX_PATH);
       buf.writeLong(s.offset());
       buf.writeLong(s.length());
+      buf.writeLong(s.version()); // v7
     } else if (frame instanceof Frame.SegmentList l) {
       buf.writeInt(l.requestId());
       buf.writeBytes(SegmentCodec.encode(l.segments()));
@@ -115,6 +117,7 @@ public final class FrameCodec {
       writeString(buf, g.path(), Protocol.MAX_PATH);
       buf.writeLong(g.offset());
       buf.writeInt(g.length());
+      buf.writeLong(g.version()); // v7
     } else if (frame instanceof Frame.Push p) {
       buf.writeInt(Protocol.MAGIC);
       buf.writeShort(p.version());
@@ -271,26 +274,28 @@ public final class FrameCodec {
         need(body, 4, type);
         int id = body.readInt();
         String path = readString(body, Protocol.MAX_PATH, type);
-        need(body, 13, type);
+        need(body, 21, type);
         long offset = body.readLong();
         int length = body.readInt();
         int codecs = body.readUnsignedByte();
+        long version = body.readLong();
         if (offset < 0 || length < 0 || length > Protocol.MAX_CHUNK) {
           throw new ShardlineException(ErrorCode.BAD_REQUEST, "GET range offset " + offset + " length " + length);
         }
-        yield new Frame.Get(id, path, offset, length, codecs);
+        yield new Frame.Get(id, path, offset, length, codecs, version);
       }
       case SEGMENTS -> {
         need(body, 4, type);
         int id = body.readInt();
         String path = readString(body, Protocol.MAX_PATH, type);
-        need(body, 16, type);
+        need(body, 24, type);
         long offset = body.readLong();
         long length = body.readLong();
+        long version = body.readLong();
         if (offset < 0 || length < 0 || offset + length < 0) {
           throw new ShardlineException(ErrorCode.BAD_REQUEST, "SEGMENTS range offset " + offset + " length " + length);
         }
-        yield new Frame.Segments(id, path, offset, length);
+        yield new Frame.Segments(id, path, offset, length, version);
       }
       case SEGMENT_LIST -> {
         need(body, 4, type);
@@ -309,13 +314,14 @@ public final class FrameCodec {
         need(body, 4, type);
         int id = body.readInt();
         String path = readString(body, Protocol.MAX_PATH, type);
-        need(body, 12, type);
+        need(body, 20, type);
         long offset = body.readLong();
         int length = body.readInt();
+        long version = body.readLong();
         if (offset < 0 || length <= 0 || length > Protocol.MAX_CHUNK) {
           throw new ShardlineException(ErrorCode.BAD_REQUEST, "GET_RANGE offset " + offset + " length " + length);
         }
-        yield new Frame.GetRange(id, path, offset, length);
+        yield new Frame.GetRange(id, path, offset, length, version);
       }
       case PUSH -> {
         need(body, 6, type);

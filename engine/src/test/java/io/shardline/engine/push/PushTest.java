@@ -154,6 +154,38 @@ class PushTest {
   }
 
   @Test
+  void aPullInFlightKeepsTheVersionItListedWhileAPushReplacesTheFile() throws Exception {
+    Path ckpt = Files.createDirectories(served.resolve("ckpt"));
+    byte[] v1 = TestFiles.bytes(128 * CHUNK, 21);
+    Files.write(ckpt.resolve("model.bin"), v1);
+    Path dest = tmp.resolve("trainer");
+    PullSession reader = new PullSession(vertx, new PullOptions()
+        .source(new ShardlineUrl("127.0.0.1", info.port(), "ckpt")).destination(dest).token(READ)
+        .trust(new Trust.Pinned(info.fingerprint())).lanes(2).chunkSize(CHUNK).rateLimit(1_000_000));
+    io.vertx.core.Future<PullResult> reading = reader.run();
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (reader.counters().chunks.sum() < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(20); // until the pull is under way, bounded
+    }
+    Path src = Files.createDirectories(tmp.resolve("next"));
+    byte[] v2 = TestFiles.bytes(128 * CHUNK, 22);
+    Files.write(src.resolve("model.bin"), v2);
+    PushResult pushed = run(push(src, "ckpt"));
+    assertTrue(pushed.verified(), pushed::toJson);
+    assertArrayEquals(v2, Files.readAllBytes(ckpt.resolve("model.bin")), "the push replaced the file");
+    assertFalse(reading.isComplete(), "the pull was still reading the old version when it was replaced");
+    // a new reader meanwhile lists and gets the new version, while the first keeps the old one
+    PullResult fresh = Await.of(new PullSession(vertx, new PullOptions()
+        .source(new ShardlineUrl("127.0.0.1", info.port(), "ckpt")).destination(tmp.resolve("late")).token(READ)
+        .trust(new Trust.Pinned(info.fingerprint())).lanes(2).chunkSize(CHUNK)).run());
+    assertTrue(fresh.ok(), fresh.errors()::toString);
+    assertArrayEquals(v2, Files.readAllBytes(tmp.resolve("late/model.bin")));
+    PullResult r = Await.of(reading);
+    assertTrue(r.ok(), r.errors()::toString);
+    assertArrayEquals(v1, Files.readAllBytes(dest.resolve("model.bin")), "the pull got the version it listed, whole");
+  }
+
+  @Test
   void theReadTokenCannotPushAndNothingIsWritten() throws Exception {
     Path src = tree();
     ShardlineException e = refused(push(src, "x").token(READ));

@@ -334,7 +334,7 @@ class FrameCodecTest {
       ByteBuf buf = frame(FrameType.GET_RANGE, b -> {
         b.writeInt(1);
         string(b, "a.bin");
-        b.writeLong(0).writeInt((int) length);
+        b.writeLong(0).writeInt((int) length).writeLong(7); // v7: the version
       });
       decodeFails(buf, ErrorCode.BAD_REQUEST);
     }
@@ -346,7 +346,7 @@ class FrameCodecTest {
       ByteBuf buf = frame(FrameType.SEGMENTS, b -> {
         b.writeInt(1);
         string(b, "a.bin");
-        b.writeLong(r[0]).writeLong(r[1]);
+        b.writeLong(r[0]).writeLong(r[1]).writeLong(7); // v7: the version
       });
       decodeFails(buf, ErrorCode.BAD_REQUEST);
     }
@@ -562,7 +562,7 @@ class FrameCodecTest {
     ByteBuf buf = frame(FrameType.GET, b -> {
       b.writeInt(1);
       string(b, "a.bin");
-      b.writeLong(offset).writeInt(length).writeByte(1);
+      b.writeLong(offset).writeInt(length).writeByte(1).writeLong(7); // v7: the version
     });
     decodeFails(buf, ErrorCode.BAD_REQUEST);
   }
