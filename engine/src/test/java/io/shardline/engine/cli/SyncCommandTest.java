@@ -294,6 +294,15 @@ class SyncCommandTest {
   }
 
   @Test
+  void aDryRunIntoAMissingFolderListsEveryFileAsNewAndCreatesNothing() {
+    assertEquals(0, sync(url(), dst.toString(), "--dry-run", "--delete", "--json"), err::toString);
+    JsonObject log = json();
+    assertEquals(Map.of("a.bin", "new", "d/b.txt", "new", "d/e/c.bin", "new"), actions(log));
+    assertEquals(3, log.getJsonObject("totals").getInteger("filesMoved"));
+    assertFalse(Files.exists(dst), "a dry run creates nothing");
+  }
+
+  @Test
   void anUnreachableSourceFailsWithOneErrorAndWritesNothing() throws Exception {
     String dead = "shardline://127.0.0.1:1/";
     assertEquals(1, sync(dead, dst.toString(), "--delete", "--json"));
