@@ -3,11 +3,13 @@ package io.shardline.engine.sync;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.storage.DestinationLock;
+import io.shardline.engine.storage.LocalChunkSink;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.PullResult;
 import io.shardline.engine.transfer.PullSession;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,6 +104,8 @@ public final class PullSync {
     List<String> errors = new ArrayList<>();
     SyncPlan after;
     if (delete) {
+      Path state = dest.resolve(LocalChunkSink.STATE_DIR);
+      boolean hadState = Files.isDirectory(state);
       DestinationLock lock = DestinationLock.acquire(dest); // no other pull writes while extras go
       try {
         after = SyncPlan.of(pulled, held, LocalTree.scan(dest), true);
@@ -114,11 +118,22 @@ public final class PullSync {
         after = after.deleted(d);
       } finally {
         lock.release();
+        if (!hadState) {
+          removeIfEmpty(state); // the pull had pruned it: leave none behind for the lock
+        }
       }
     } else {
       after = SyncPlan.of(pulled, held, LocalTree.scan(dest), false);
     }
     return log(after.published(r.digests()), r, errors);
+  }
+
+  private static void removeIfEmpty(Path dir) {
+    try {
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // not empty (someone else's state arrived meanwhile) or not removable: it stays, harmless
+    }
   }
 
   /** Whether the source path named one file (it lands as its own name, not as a folder's contents). */

@@ -112,16 +112,17 @@ public record SyncLog(String direction, String source, String destination, boole
           "empty folder", d));
     }
     SyncPlan.Totals t = plan.totals();
-    sb.append(String.format(Locale.ROOT, "%d files %s (%d new, %d changed): %s to move, %s reused locally; %d the same (%s)",
-        t.filesMoved(), dryRun ? "would move" : "moved", t.filesNew(), t.filesChanged(), human.apply(t.bytesMoved()),
+    sb.append(String.format(Locale.ROOT, "%s %s (%d new, %d changed): %s to move, %s reused locally; %d the same (%s)",
+        files(t.filesMoved()), dryRun ? "would move" : "moved", t.filesNew(), t.filesChanged(), human.apply(t.bytesMoved()),
         human.apply(t.bytesReused()), t.filesSame(), human.apply(t.bytesSame())));
     if (pull != null) {
       sb.append(String.format(Locale.ROOT, "; the pull fetched %s and copied %s", human.apply(pull.bytes()),
           human.apply(pull.reusedBytes())));
     }
     if (t.filesDeleted() > 0 || plan.deletes()) {
-      sb.append(String.format(Locale.ROOT, "; %d files %s (%s), %d folders", t.filesDeleted(),
-          dryRun ? "would be deleted" : "deleted", human.apply(t.bytesDeleted()), t.dirsDeleted()));
+      sb.append(String.format(Locale.ROOT, "; %s %s (%s), %d %s", files(t.filesDeleted()),
+          dryRun ? "would be deleted" : "deleted", human.apply(t.bytesDeleted()), t.dirsDeleted(),
+          t.dirsDeleted() == 1 ? "folder" : "folders"));
     }
     if (t.filesExtra() > 0) {
       sb.append(String.format(Locale.ROOT, "; %d extra kept (%s)", t.filesExtra(), human.apply(t.bytesExtra())));
@@ -130,6 +131,10 @@ public record SyncLog(String direction, String source, String destination, boole
       sb.append(String.format(Locale.ROOT, "%nFAILED: %s", String.join("; ", allErrors())));
     }
     return sb.toString();
+  }
+
+  private static String files(int n) {
+    return n + (n == 1 ? " file" : " files");
   }
 
   /** The sync's own errors, then the pull's. */

@@ -153,8 +153,9 @@ class SyncCommandTest {
   @Test
   void mirrorsATreeThenMovesOnlyWhatChangedAndDeletesOnlyWhatTheSourceLacks() throws Exception {
     // 1. into an empty folder: every file is new
-    assertEquals(0, sync(url(), dst.toString(), "--json"), err::toString);
+    assertEquals(0, sync(url(), dst.toString(), "--delete", "--json"), err::toString);
     JsonObject first = json();
+    assertFalse(Files.exists(dst.resolve(".shardline")), "no state left behind by a sync that completed");
     assertEquals("pull", first.getString("direction"));
     assertEquals(url(), first.getString("source"));
     assertEquals(dst.toString(), first.getString("destination"));
