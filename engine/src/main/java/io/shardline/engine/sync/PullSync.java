@@ -1,5 +1,6 @@
 package io.shardline.engine.sync;
 
+import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.storage.DestinationLock;
@@ -70,7 +71,7 @@ public final class PullSync {
    * Runs the sync and returns its log (failures included: a source that cannot be listed, a
    * failed pull). Throws {@link IllegalArgumentException} for a request refused before anything
    * is written (--delete with a source that is one file), {@link IOException} when the
-   * destination cannot be read.
+   * destination cannot be read before the pull (after it, a failure to delete is in the log).
    */
   public SyncLog run() throws IOException, InterruptedException {
     Path dest = o.destination();
@@ -103,29 +104,39 @@ public final class PullSync {
     List<FileManifest> pulled = session.listing().result();
     List<String> errors = new ArrayList<>();
     SyncPlan after;
-    if (delete) {
-      Path state = dest.resolve(LocalChunkSink.STATE_DIR);
-      boolean hadState = Files.isDirectory(state);
-      DestinationLock lock = DestinationLock.acquire(dest); // no other pull writes while extras go
-      try {
-        after = SyncPlan.of(pulled, held, LocalTree.scan(dest), true);
-        LocalTree.Deletion d = LocalTree.delete(dest, after.filesToDelete(), after.dirsToDelete());
-        d.refused().forEach((name, why) -> {
-          if (why.startsWith("cannot delete")) {
-            errors.add(name + ": " + why);
-          }
-        });
-        after = after.deleted(d);
-      } finally {
-        lock.release();
-        if (!hadState) {
-          removeIfEmpty(state); // the pull had pruned it: leave none behind for the lock
-        }
-      }
-    } else {
-      after = SyncPlan.of(pulled, held, LocalTree.scan(dest), false);
+    try {
+      after = delete ? deleteExtras(dest, pulled, held, errors) : SyncPlan.of(pulled, held, LocalTree.scan(dest), false);
+    } catch (IOException | ShardlineException e) {
+      errors.add((delete ? "nothing was deleted: " : "cannot read " + dest + " after the pull: ") + e.getMessage());
+      after = delete ? plan.keepingEverything("the deletion could not start") : plan;
     }
     return log(after.published(r.digests()), r, errors);
+  }
+
+  /**
+   * Deletes what {@code pulled} does not list, under the destination's lock (no pull writes
+   * meanwhile); a lock held by another pull or an unreadable tree fails before anything is deleted.
+   */
+  private static SyncPlan deleteExtras(Path dest, List<FileManifest> pulled, Map<String, SyncPlan.Held> held,
+      List<String> errors) throws IOException {
+    Path state = dest.resolve(LocalChunkSink.STATE_DIR);
+    boolean hadState = Files.isDirectory(state);
+    DestinationLock lock = DestinationLock.acquire(dest);
+    try {
+      SyncPlan plan = SyncPlan.of(pulled, held, LocalTree.scan(dest), true);
+      LocalTree.Deletion d = LocalTree.delete(dest, plan.filesToDelete(), plan.dirsToDelete());
+      d.refused().forEach((name, why) -> {
+        if (why.startsWith("cannot delete")) {
+          errors.add(name + ": " + why);
+        }
+      });
+      return plan.deleted(d);
+    } finally {
+      lock.release();
+      if (!hadState) {
+        removeIfEmpty(state); // the pull had pruned it: leave none behind for the lock
+      }
+    }
   }
 
   private static void removeIfEmpty(Path dir) {
