@@ -314,6 +314,25 @@ class SyncCommandTest {
   }
 
   @Test
+  void theTokenFileOfPullIsUsedForTheListingAndThePull() throws Exception {
+    ShardlineServer.Info guarded = new ShardlineServer(vertx, new ServeOptions().root(root).host("127.0.0.1").port(0)
+        .stateDir(tmp.resolve("state2")).instances(1).token("s3cret")).start().toCompletionStage()
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    String u = "shardline://127.0.0.1:" + guarded.port() + "/";
+    Path token = Files.writeString(tmp.resolve("token"), "s3cret\n");
+    out.reset();
+    err.reset();
+    assertEquals(1, Main.run("sync", u, dst.toString(), "--trust", guarded.fingerprint().toString(), "--json"));
+    assertTrue(json().getJsonArray("errors").getString(0).startsWith("cannot list " + u), out::toString);
+    assertFalse(Files.exists(dst), "a refused listing writes nothing");
+    out.reset();
+    assertEquals(0, Main.run("sync", u, dst.toString(), "--trust", guarded.fingerprint().toString(), "--token-file",
+        token.toString(), "--json"), err::toString);
+    assertEquals(Map.of("a.bin", "new", "d/b.txt", "new", "d/e/c.bin", "new"), actions(json()));
+    assertSameTree(root, dst);
+  }
+
+  @Test
   void helpIsRegistered() {
     out.reset();
     assertEquals(0, Main.run("sync", "--help"));
