@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "shardline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Moves model shards between nodes over parallel TLS lanes: verified, resumable, bounded memory.",
     subcommands = {ServeCommand.class, PullCommand.class, VerifyCommand.class, SampleCommand.class,
-        ProbeCommand.class, RelayCommand.class, PushCommand.class})
+        ProbeCommand.class, RelayCommand.class, PushCommand.class, SyncCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,6 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.sync.SyncLog;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,12 +36,6 @@ public final class Sizes {
   }
 
   public static String human(double bytes) {
-    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (bytes >= 1024 - 0.05 && u < units.length - 1) { // 1048575 B is "1.0 MiB", not "1024.0 KiB"
-      bytes /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+    return SyncLog.human(bytes);
   }
 }
