@@ -3,6 +3,12 @@ package io.shardline.engine.cli;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.sync.PullSync;
 import io.shardline.engine.sync.SyncLog;
+import io.shardline.engine.error.ShardlineException;
+import io.shardline.engine.push.PushOptions;
+import io.shardline.engine.push.PushResult;
+import io.shardline.engine.push.PushSession;
+import io.shardline.engine.transfer.ShardlineUrl;
+import io.vertx.core.json.JsonObject;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.transfer.Compression;
 import io.shardline.engine.transfer.PullOptions;
@@ -20,13 +26,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code shardline sync SRC DST}: mirrors a tree between a node and a local folder. The direction
- * node → local is a pull of the tree ({@link PullSync}); local → node will be a push, refused in
- * this build (exit 2).
+ * node → local is a pull of the tree ({@link PullSync}); local → node is a push of the tree with
+ * the sync flags ({@link PushSession}): the node compares its folder, pulls, deletes, and sends
+ * its sync log back.
  */
 @Command(name = "sync", mixinStandardHelpOptions = true,
     description = {"Mirror a tree: shardline://HOST:PORT/PATH into a local folder (a pull of the tree: delta reuse,",
         "resume, verification and atomic publish as any pull), with --delete removing what the source does not",
-        "have, and --dry-run showing what would move. A local folder to a node needs push (not in this build).",
+        "have, and --dry-run showing what would move. A local folder to a node is a push of the tree (the node",
+        "needs serve --accept-push; --token-file is then its push token), compared and deleted on the node.",
         "Exit code: 0 in sync, 1 failed (nothing deleted when the pull failed), 2 usage error."})
 public final class SyncCommand implements Callable<Integer> {
   /** Which way a sync goes, from which side is a node. */
@@ -109,8 +117,7 @@ public final class SyncCommand implements Callable<Integer> {
     }
     switch (direction) {
       case PUSH -> {
-        System.err.println("shardline sync: sync to a remote node needs push, not available in this build");
-        return 2;
+        return push();
       }
       case PULL -> {
         return pull();
@@ -174,6 +181,79 @@ public final class SyncCommand implements Callable<Integer> {
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** Local folder → node: a push with the sync flags; the node's log comes back in PUSH_DONE. */
+  private int push() throws Exception {
+    Path local = Path.of(src);
+    if (!Files.isDirectory(local)) {
+      System.err.println("shardline sync: SRC " + local + " is not a folder; a sync mirrors a tree (push one file with"
+          + " shardline push)");
+      return 2;
+    }
+    if (up.trust == null) {
+      System.err.println("shardline sync: shardline:// needs one of --trust sha256:HEX (the fingerprint serve"
+          + " printed), --ca FILE or --insecure");
+      return 2;
+    }
+    if (up.tokenFile == null) {
+      System.err.println("shardline sync: a sync to a node is a push: --token-file must hold its push token"
+          + " (serve --push-token-file)");
+      return 2;
+    }
+    if (base != null || !up.extraSources.isEmpty() || up.failover) {
+      System.err.println("shardline sync: --base, --source and --failover are for a sync from a node");
+      return 2;
+    }
+    if ((up.clientCert == null) != (up.clientKey == null)) {
+      System.err.println("shardline sync: --client-cert and --client-key go together");
+      return 2;
+    }
+    PushOptions o = new PushOptions()
+        .local(local)
+        .target(ShardlineUrl.parse(dst))
+        .token(OptionValues.token("--token-file", up.tokenFile))
+        .trust(OptionValues.trust(up.trust.fingerprint, up.trust.ca, up.trust.insecure))
+        .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)
+        .chunkSize(OptionValues.chunkSize("--chunk-size", up.chunkSize))
+        .compression(Compression.parse(up.compression))
+        .verifyHashes(up.verifyHashes)
+        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", up.progressSeconds))
+        .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
+        .sync(true).delete(delete).dryRun(dryRun);
+    if (up.clientCert != null) {
+      TlsSupport.checkClientIdentity(up.clientCert, up.clientKey);
+      o.clientCert(up.clientCert).clientKey(up.clientKey);
+    }
+    o.validate();
+    Vertx vertx = Vertx.vertx();
+    try {
+      return executePush(vertx, o, json, System.out, System.err);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Runs a local → node sync, prints the node's log (with this side's names) and returns the exit code. */
+  static int executePush(Vertx vertx, PushOptions o, boolean json, PrintStream out, PrintStream err) throws Exception {
+    PushResult r;
+    try {
+      r = new PushSession(vertx, o).run().toCompletionStage().toCompletableFuture().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      err.println("shardline sync: FAILED (" + (c instanceof ShardlineException s ? s.code().name() + ": " : "")
+          + c.getMessage() + "); nothing was deleted");
+      return 1;
+    }
+    JsonObject log = r.node().getJsonObject("sync", new JsonObject())
+        .put("source", o.local().toString()).put("destination", o.target().toString())
+        .put("attempts", r.attempts()).put("pushSeconds", Math.round(r.seconds() * 1000) / 1000.0);
+    out.println(json ? log.encode() : SyncLog.text(log, b -> Sizes.human(b)));
+    if (!r.verified()) {
+      err.println("shardline sync: FAILED (" + String.join("; ", r.errors()) + ")");
+      return 1;
+    }
+    return 0;
   }
 
   /** Runs a node → local sync, prints its log and returns the exit code. */

@@ -37,6 +37,11 @@ final class ConfinedDestination implements ChunkSink.Factory {
    * leads out of the root.
    */
   static Path folder(Path realRoot, String rel) throws IOException {
+    return folder(realRoot, rel, true);
+  }
+
+  /** As {@link #folder(Path, String)}; {@code create} false (a dry run) leaves a missing folder missing. */
+  static Path folder(Path realRoot, String rel, boolean create) throws IOException {
     Path folder = SafePath.under(realRoot, SafePath.check(rel));
     for (String seg : rel.isEmpty() ? new String[0] : rel.split("/")) {
       if (seg.equals(".shardline")) {
@@ -47,8 +52,10 @@ final class ConfinedDestination implements ChunkSink.Factory {
     if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
       throw new ShardlineException(ErrorCode.BAD_PATH, "'" + rel + "' exists on the server and is not a folder");
     }
-    Files.createDirectories(folder);
-    inside(realRoot, folder, rel); // (a symlink raced in meanwhile)
+    if (create) {
+      Files.createDirectories(folder);
+      inside(realRoot, folder, rel); // (a symlink raced in meanwhile)
+    }
     return folder;
   }
 

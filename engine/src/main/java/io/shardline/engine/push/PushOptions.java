@@ -23,6 +23,9 @@ public final class PushOptions {
   private long progressTimeoutMs = PullOptions.DEFAULT_PROGRESS_TIMEOUT_MS;
   private boolean plaintextForTestsOnly;
   private long rateLimit;
+  private boolean sync;
+  private boolean delete;
+  private boolean dryRun;
 
   /** The local file or folder pushed (a folder's contents land directly in the remote folder). */
   public Path local() { return local; }
@@ -61,6 +64,15 @@ public final class PushOptions {
   /** Wire bytes per second this side sends over all connections, 0 for no limit. */
   public long rateLimit() { return rateLimit; }
   public PushOptions rateLimit(long v) { rateLimit = v; return this; }
+  /** A sync (issue 13): the node compares its folder first and answers with the sync log. */
+  public boolean sync() { return sync; }
+  public PushOptions sync(boolean v) { sync = v; return this; }
+  /** With {@link #sync()}: then the node deletes the folder's files this push does not list. */
+  public boolean delete() { return delete; }
+  public PushOptions delete(boolean v) { delete = v; return this; }
+  /** With {@link #sync()}: the node only compares, and writes nothing. */
+  public boolean dryRun() { return dryRun; }
+  public PushOptions dryRun(boolean v) { dryRun = v; return this; }
   /** TEST ONLY: connect without TLS. */
   public boolean plaintextForTestsOnly() { return plaintextForTestsOnly; }
   public PushOptions plaintextForTestsOnly(boolean v) { plaintextForTestsOnly = v; return this; }
@@ -69,6 +81,9 @@ public final class PushOptions {
   public PushOptions validate() {
     if (local == null || target == null || trust == null) {
       throw new IllegalArgumentException("local path, target and trust are required");
+    }
+    if ((delete || dryRun) && !sync) {
+      throw new IllegalArgumentException("--delete and --dry-run are for a sync");
     }
     if (lanes < 1 || lanes > PushReceiver.MAX_LANES) {
       throw new IllegalArgumentException("--lanes must be 1.." + PushReceiver.MAX_LANES + " for a push, got " + lanes);

@@ -5,6 +5,8 @@ import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.server.PushAcceptor;
 import io.shardline.engine.storage.SafePath;
+import io.shardline.engine.sync.PullSync;
+import io.shardline.engine.sync.SyncLog;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.transfer.Compression;
 import io.shardline.engine.transfer.PullOptions;
@@ -15,6 +17,8 @@ import io.shardline.engine.wire.FrameSocket;
 import io.shardline.engine.wire.Protocol;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -82,7 +86,8 @@ public final class PushReceiver implements PushAcceptor {
     Id id = new Id(random.nextLong(), random.nextLong());
     DialBack dials = new DialBack(vertx, control, loops, options.connectTimeoutMs());
     sessions.put(id, dials);
-    vertx.<Path>executeBlocking(() -> ConfinedDestination.folder(realRoot, rel), false)
+    boolean dryRun = (p.flags() & Frame.Push.SYNC) != 0 && (p.flags() & Frame.Push.DRY_RUN) != 0;
+    vertx.<Path>executeBlocking(() -> ConfinedDestination.folder(realRoot, rel, !dryRun), false)
         .onFailure(t -> {
           sessions.remove(id);
           ShardlineException e = ShardlineException.wrap(t, ErrorCode.DESTINATION_ERROR);
@@ -90,10 +95,14 @@ public final class PushReceiver implements PushAcceptor {
           control.fail(e);
         })
         .onSuccess(folder -> run(id, dials, control, options.sinks(new ConfinedDestination(realRoot, folder))
-            .destination(folder).connector(dials), rel));
+            .destination(folder).connector(dials), rel, p.flags()));
   }
 
-  private void run(Id id, DialBack dials, FrameSocket control, PullOptions options, String rel) {
+  private void run(Id id, DialBack dials, FrameSocket control, PullOptions options, String rel, int flags) {
+    if ((flags & Frame.Push.SYNC) != 0) {
+      sync(id, dials, control, options, rel, flags);
+      return;
+    }
     PullSession session;
     try {
       session = new PullSession(vertx, options);
@@ -138,6 +147,50 @@ public final class PushReceiver implements PushAcceptor {
     });
   }
 
+  /**
+   * A push's sync (PUSH with SYNC): the folder compared with the pusher's listing, then (unless a
+   * dry run) the pull and, with DELETE and only once every file verified, the folder's files the
+   * push did not list removed; PUSH_DONE carries the sync log (paths as the pusher names them).
+   */
+  private void sync(Id id, DialBack dials, FrameSocket control, PullOptions options, String rel, int flags) {
+    control.closeHandler(v -> dials.close(new ShardlineException(ErrorCode.CANCELLED, "the pusher closed its connection")));
+    control.takeOver(msg -> {
+      if (msg instanceof Frame.Data d) {
+        d.release();
+      }
+      if (msg instanceof Frame.Error || msg instanceof ShardlineException) {
+        control.close();
+      }
+    }, Protocol.MAX_CLIENT_FRAME);
+    LOG.info("sync push from {} into /{}{}{}", control.remoteAddress(), rel,
+        (flags & Frame.Push.DELETE) != 0 ? ", deleting extras" : "", (flags & Frame.Push.DRY_RUN) != 0 ? ", dry run" : "");
+    control.send(new Frame.PushAccept(id.high(), id.low()));
+    vertx.executeBlocking(() -> new PullSync(vertx, options, (flags & Frame.Push.DELETE) != 0,
+            (flags & Frame.Push.DRY_RUN) != 0, PullSync.Progress.NONE).run(), false)
+        .onComplete(ar -> {
+          sessions.remove(id);
+          dials.close(new ShardlineException(ErrorCode.CANCELLED, "the push is over"));
+          control.context().runOnContext(v -> {
+            if (ar.failed()) {
+              Throwable t = ar.cause();
+              control.fail(t instanceof IllegalArgumentException ? new ShardlineException(ErrorCode.BAD_REQUEST,
+                  t.getMessage()) : ShardlineException.wrap(t, ErrorCode.INTERNAL));
+              return;
+            }
+            SyncLog log = ar.result();
+            JsonObject json = log.toJson().put("direction", "push").put("destination", "/" + rel);
+            JsonObject done = new JsonObject().put("verified", log.ok()).put("sync", json);
+            if (log.pull() != null) {
+              JsonObject pull = new JsonObject(log.pull().toJson());
+              pull.fieldNames().forEach(f -> done.put(f, pull.getValue(f)));
+              done.put("verified", log.ok());
+            }
+            done.put("errors", new JsonArray(log.allErrors()));
+            control.send(new Frame.PushDone(done.encode())).eventually(control::close);
+          });
+        });
+  }
+
   @Override
   public void join(Frame.Join join, FrameSocket connection) {
     DialBack dials = sessions.get(new Id(join.sessionHigh(), join.sessionLow()));
@@ -167,6 +220,7 @@ public final class PushReceiver implements PushAcceptor {
       throw new ShardlineException(ErrorCode.BAD_REQUEST, "codec mask 0x" + Integer.toHexString(p.codecs())
           + " is none of auto, none, zstd, planes (" + CodecMask.fromWire(p.codecs()) + ")");
     }
+    checkFlags(p);
     String source = SafePath.normalize(p.source());
     // The pusher's address only names it: every connection is one it opened (DialBack); it was
     // authenticated by TLS and the push token, so its serving side asks for no token and the
@@ -178,5 +232,12 @@ public final class PushReceiver implements PushAcceptor {
         .chunkSize(p.chunkSize())
         .compression(compression)
         .verifyHashes((p.flags() & Frame.Push.VERIFY_HASHES) != 0);
+  }
+
+  /** Flags that make no sense without a sync. */
+  private static void checkFlags(Frame.Push p) {
+    if ((p.flags() & Frame.Push.SYNC) == 0 && (p.flags() & (Frame.Push.DELETE | Frame.Push.DRY_RUN)) != 0) {
+      throw new ShardlineException(ErrorCode.BAD_REQUEST, "DELETE and DRY_RUN are flags of a sync push");
+    }
   }
 }

@@ -175,12 +175,17 @@ public final class PushSession {
             fs.close();
           });
           fs.send(new Frame.Push(Protocol.VERSION, o.token(), o.target().path(), what.source(), o.lanes(),
-              o.chunkSize(), o.compression().mask().toWire(), o.verifyHashes() ? Frame.Push.VERIFY_HASHES : 0));
+              o.chunkSize(), o.compression().mask().toWire(), flags()));
           if (cancelled) {
             fs.close();
           }
         }));
     return done.future();
+  }
+
+  private int flags() {
+    return (o.verifyHashes() ? Frame.Push.VERIFY_HASHES : 0) | (o.sync() ? Frame.Push.SYNC : 0)
+        | (o.delete() ? Frame.Push.DELETE : 0) | (o.dryRun() ? Frame.Push.DRY_RUN : 0);
   }
 
   /** A connection the node asked for: JOIN, then served as any lane. */

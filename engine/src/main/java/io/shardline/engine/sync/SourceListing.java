@@ -36,6 +36,14 @@ public final class SourceListing {
     ClientConnection.Target target = new ClientConnection.Target(src.host(), src.port(), o.token(),
         Protocol.maxServerFrame(chunkSize), o.connectTimeoutMs(), pinning);
     Promise<List<FileManifest>> listed = Promise.promise();
+    if (o.connector() != null) { // a push's sync on the node: a connection the pusher opens
+      Context ctx = o.connector().context();
+      ctx.runOnContext(v -> o.connector().open(target, 0)
+          .compose(conn -> ManifestFetcher.fetch(conn, src.path(), chunkSize, MAX_FILES)
+              .eventually(() -> conn.socket().close()))
+          .onComplete(listed));
+      return listed.future();
+    }
     Context ctx = vertx.getOrCreateContext();
     ctx.runOnContext(v -> {
       NetClient client;

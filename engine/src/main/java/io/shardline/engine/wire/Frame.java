@@ -215,7 +215,13 @@ public sealed interface Frame
       int flags) implements Frame {
     /** Flag: the server hashes every received chunk (as {@code pull --verify-hashes}). */
     public static final int VERIFY_HASHES = 1;
-    public static final int KNOWN = VERIFY_HASHES;
+    /** Flag: a sync (issue 13): the node compares its folder first and answers with the sync log. */
+    public static final int SYNC = 2;
+    /** Flag, with SYNC: the node then deletes the folder's files the push did not list. */
+    public static final int DELETE = 4;
+    /** Flag, with SYNC: the node only compares and writes nothing. */
+    public static final int DRY_RUN = 8;
+    public static final int KNOWN = VERIFY_HASHES | SYNC | DELETE | DRY_RUN;
 
     public FrameType type() {
       return FrameType.PUSH;

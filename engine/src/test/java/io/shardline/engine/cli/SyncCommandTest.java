@@ -265,10 +265,9 @@ class SyncCommandTest {
   void refusalsSayWhatIsWrongAndLoseNothing() throws Exception {
     Files.createDirectories(dst);
     Files.writeString(dst.resolve("keep.txt"), "mine");
-    // local -> node is a push: not in this build
+    // local -> node is a push: it needs the node's push token
     assertEquals(2, sync(dst.toString(), url()));
-    assertTrue(err.toString(StandardCharsets.UTF_8)
-        .contains("sync to a remote node needs push, not available in this build"), err::toString);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--token-file must hold its push token"), err::toString);
     assertEquals(2, sync(dst.toString(), tmp.resolve("other").toString()));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("both sides are local"), err::toString);
     assertEquals(2, sync(url(), url()));
