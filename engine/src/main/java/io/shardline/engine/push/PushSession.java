@@ -49,7 +49,7 @@ public final class PushSession {
   private final PushOptions o;
   private final List<Context> loops = new ArrayList<>();
   private final AtomicInteger nextLoop = new AtomicInteger();
-  private ShardlineServer server;
+  private volatile ShardlineServer server;
   private NetClient client;
   private ClientConnection.Target target;
   private volatile FrameSocket control;
@@ -67,6 +67,18 @@ public final class PushSession {
     if (c != null) {
       c.context().runOnContext(v -> c.close());
     }
+  }
+
+  /** Chunks this side has sent so far (live, for progress; all attempts). */
+  public long sentChunks() {
+    ShardlineServer s = server;
+    return s == null ? 0 : s.servedChunks();
+  }
+
+  /** Raw bytes of the chunks sent so far (live, for progress; all attempts). */
+  public long sentBytes() {
+    ShardlineServer s = server;
+    return s == null ? 0 : s.servedBytes();
   }
 
   public Future<PushResult> run() {

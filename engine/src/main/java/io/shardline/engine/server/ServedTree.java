@@ -25,7 +25,8 @@ record ServedTree(OpenFiles files, WorkerExecutor disk, String token, FaultHook 
     ChunkEncoder encoder, TokenBucket bucket, AtomicInteger activeLanes, int cores,
     int maxConnectionsPerAddress, ConcurrentHashMap<String, AtomicInteger> connections, AtomicLong failedHandshakes,
     ChunkSizeBudget chunkSizes, HandshakeGate gate, boolean tls, ChunkMemoryBudget memory, long slowReaderMs,
-    AtomicLong slowReadersClosed, long notYetWaitMs, String pushToken, PushAcceptor pushes, List<Context> loops) {
+    AtomicLong slowReadersClosed, long notYetWaitMs, String pushToken, PushAcceptor pushes, List<Context> loops,
+    AtomicLong dataBytes) {
 
   /** Counts a new authenticated lane from {@code address}; false (and not counted) when over the limit. */
   boolean admit(String address) {

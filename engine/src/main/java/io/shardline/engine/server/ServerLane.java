@@ -579,6 +579,7 @@ final class ServerLane {
       return;
     }
     long seq = served.dataFrames().getAndIncrement();
+    served.dataBytes().addAndGet(g.length());
     FaultHook.Action action = served.faultHook().onData(g.path(), g.offset(), lane, seq);
     if (action == FaultHook.Action.STALL) {
       stalledBytes += g.length();

@@ -137,7 +137,7 @@ public final class ShardlineServer {
         new HandshakeGate(options.maxHandshakesPerAddress(), options.maxHandshakes()), !options.plaintextForTestsOnly(),
         new ChunkMemoryBudget(options.effectiveMemoryBudget()), options.slowReaderTimeoutMs(), new AtomicLong(),
         options.notYetWaitMs(), options.pushToken(), options.pushToken() == null ? null : options.pushAcceptor(),
-        new CopyOnWriteArrayList<>());
+        new CopyOnWriteArrayList<>(), new AtomicLong());
     info = new Info(options.host(), -1, fp);
     if (detached) {
       return null;
@@ -197,6 +197,11 @@ public final class ShardlineServer {
       return Future.succeededFuture();
     }
     return vertx.undeploy(id).eventually(() -> disk == null ? Future.succeededFuture() : disk.close());
+  }
+
+  /** Raw bytes of the chunks this node has sent (or is sending). */
+  public long servedBytes() {
+    return served == null ? 0 : served.dataBytes().get();
   }
 
   /** DATA frames this node has sent (or is sending): chunks served. */
