@@ -111,25 +111,9 @@ public final class PushReceiver implements PushAcceptor {
       control.fail(new ShardlineException(ErrorCode.BAD_REQUEST, e.getMessage()));
       return;
     }
-    if (control.isClosed()) {
-      sessions.remove(id);
-      dials.close(new ShardlineException(ErrorCode.CANCELLED, "the pusher closed its connection"));
+    if (!hold(id, dials, control, session::cancel)) {
       return;
     }
-    control.closeHandler(v -> {
-      ShardlineException gone = new ShardlineException(ErrorCode.CANCELLED, "the pusher closed its connection");
-      dials.close(gone);
-      session.cancel(gone.getMessage());
-    });
-    control.takeOver(msg -> {
-      if (msg instanceof Frame.Data d) {
-        d.release();
-      }
-      // nothing else is expected from the pusher on its control connection; an ERROR ends the push
-      if (msg instanceof Frame.Error || msg instanceof ShardlineException) {
-        control.close();
-      }
-    }, Protocol.MAX_CLIENT_FRAME);
     LOG.info("push from {} into /{}: {} lanes", control.remoteAddress(), rel, options.lanes());
     control.send(new Frame.PushAccept(id.high(), id.low()));
     session.run().onComplete(ar -> {
@@ -148,12 +132,21 @@ public final class PushReceiver implements PushAcceptor {
   }
 
   /**
-   * A push's sync (PUSH with SYNC): the folder compared with the pusher's listing, then (unless a
-   * dry run) the pull and, with DELETE and only once every file verified, the folder's files the
-   * push did not list removed; PUSH_DONE carries the sync log (paths as the pusher names them).
+   * Takes the control connection for the push: when it closes (the pusher went away), its
+   * connection requests fail for good and {@code stop} is told why; nothing but an ERROR is
+   * expected on it, which ends the push. False when the pusher has gone already.
    */
-  private void sync(Id id, DialBack dials, FrameSocket control, PullOptions options, String rel, int flags) {
-    control.closeHandler(v -> dials.close(new ShardlineException(ErrorCode.CANCELLED, "the pusher closed its connection")));
+  private boolean hold(Id id, DialBack dials, FrameSocket control, java.util.function.Consumer<String> stop) {
+    ShardlineException gone = new ShardlineException(ErrorCode.CANCELLED, "the pusher closed its connection");
+    if (control.isClosed()) {
+      sessions.remove(id);
+      dials.close(gone);
+      return false;
+    }
+    control.closeHandler(v -> {
+      dials.close(gone);
+      stop.accept(gone.getMessage());
+    });
     control.takeOver(msg -> {
       if (msg instanceof Frame.Data d) {
         d.release();
@@ -162,6 +155,18 @@ public final class PushReceiver implements PushAcceptor {
         control.close();
       }
     }, Protocol.MAX_CLIENT_FRAME);
+    return true;
+  }
+
+  /**
+   * A push's sync (PUSH with SYNC): the folder compared with the pusher's listing, then (unless a
+   * dry run) the pull and, with DELETE and only once every file verified, the folder's files the
+   * push did not list removed; PUSH_DONE carries the sync log (paths as the pusher names them).
+   */
+  private void sync(Id id, DialBack dials, FrameSocket control, PullOptions options, String rel, int flags) {
+    if (!hold(id, dials, control, why -> {})) {
+      return;
+    }
     LOG.info("sync push from {} into /{}{}{}", control.remoteAddress(), rel,
         (flags & Frame.Push.DELETE) != 0 ? ", deleting extras" : "", (flags & Frame.Push.DRY_RUN) != 0 ? ", dry run" : "");
     control.send(new Frame.PushAccept(id.high(), id.low()));

@@ -90,11 +90,29 @@ class ReadErrorTest extends LoopbackTestBase {
   }
 
   @Test
-  void aFileRemovedMidTransferIsAClearErrorWithoutTheServersPaths() throws Exception {
+  void aFileRemovedMidTransferStillArrivesWholeAtTheVersionListed() throws Exception {
+    byte[] listed = Files.readAllBytes(net.root.resolve("bad/a.bin"));
     AtomicInteger reads = new AtomicInteger();
     faults.set((rel, off) -> {
       if (rel.equals("bad/a.bin") && off >= 0 && reads.incrementAndGet() == 2) {
-        Files.delete(net.root.resolve("bad/a.bin")); // an open file stays readable; the next open fails
+        Files.delete(net.root.resolve("bad/a.bin")); // the open handle keeps the version listed (v7)
+      }
+    });
+    PullResult r = net.pull(net.options("bad", dest));
+    assertTrue(r.ok(), r.errors()::toString);
+    assertFalse(Files.exists(net.root.resolve("bad/a.bin")));
+    assertTrue(java.util.Arrays.equals(listed, Files.readAllBytes(dest.resolve("a.bin"))));
+  }
+
+  @Test
+  void aFileTruncatedMidTransferIsAClearErrorWithoutTheServersPaths() throws Exception {
+    AtomicInteger reads = new AtomicInteger();
+    faults.set((rel, off) -> {
+      if (rel.equals("bad/a.bin") && off >= 0 && reads.incrementAndGet() == 2) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(net.root.resolve("bad/a.bin"),
+            java.nio.file.StandardOpenOption.WRITE)) {
+          ch.truncate(1000); // changed in place: the version listed is gone
+        }
       }
     });
     PullResult r = net.pull(net.options("bad", dest));
