@@ -68,6 +68,11 @@ public final class PushCommand implements Callable<Integer> {
   @Option(names = "--rate-limit", paramLabel = "RATE", description = "Cap on wire bandwidth over all lanes, e.g. 800mbit, 1gbit, 100MB.")
   String rateLimit;
 
+  @Option(names = "--state-dir", paramLabel = "DIR",
+      description = "Where the sums of pushed files are kept per file version, so an unchanged file is not read twice"
+          + " (a resume, the next push) (default: ~/.shardline/push).")
+  Path stateDir;
+
   @Option(names = "--json", description = "Print exactly one JSON object with the summary on stdout.")
   boolean json;
 
@@ -96,7 +101,8 @@ public final class PushCommand implements Callable<Integer> {
         .compression(Compression.parse(compression))
         .verifyHashes(verifyHashes)
         .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
-        .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit));
+        .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
+        .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "push"));
     if (clientCert != null) {
       TlsSupport.checkClientIdentity(clientCert, clientKey);
       o.clientCert(clientCert).clientKey(clientKey);

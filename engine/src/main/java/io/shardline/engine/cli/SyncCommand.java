@@ -220,7 +220,8 @@ public final class SyncCommand implements Callable<Integer> {
         .verifyHashes(up.verifyHashes)
         .progressTimeoutMs(OptionValues.seconds("--progress-timeout", up.progressSeconds))
         .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
-        .sync(true).delete(delete).dryRun(dryRun);
+        .sync(true).delete(delete).dryRun(dryRun)
+        .stateDir(Path.of(System.getProperty("user.home"), ".shardline", "push"));
     if (up.clientCert != null) {
       TlsSupport.checkClientIdentity(up.clientCert, up.clientKey);
       o.clientCert(up.clientCert).clientKey(up.clientKey);

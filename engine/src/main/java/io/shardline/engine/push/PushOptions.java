@@ -23,6 +23,7 @@ public final class PushOptions {
   private long progressTimeoutMs = PullOptions.DEFAULT_PROGRESS_TIMEOUT_MS;
   private boolean plaintextForTestsOnly;
   private long rateLimit;
+  private Path stateDir;
   private boolean sync;
   private boolean delete;
   private boolean dryRun;
@@ -61,6 +62,13 @@ public final class PushOptions {
    */
   public long progressTimeoutMs() { return progressTimeoutMs; }
   public PushOptions progressTimeoutMs(long v) { progressTimeoutMs = v; return this; }
+  /**
+   * Where this side keeps the sums (CRC32C and SHA-256 per chunk) of the files it pushed, per file
+   * version, so pushing an unchanged file again (a resume, a sync) does not read it twice; null:
+   * in memory for this push only.
+   */
+  public Path stateDir() { return stateDir; }
+  public PushOptions stateDir(Path v) { stateDir = v; return this; }
   /** Wire bytes per second this side sends over all connections, 0 for no limit. */
   public long rateLimit() { return rateLimit; }
   public PushOptions rateLimit(long v) { rateLimit = v; return this; }

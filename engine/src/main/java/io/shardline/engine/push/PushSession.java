@@ -106,7 +106,7 @@ public final class PushSession {
     } else {
       throw new ShardlineException(ErrorCode.BAD_PATH, local + " is neither a regular file nor a folder");
     }
-    ChunkSource folder = new LocalChunkSource(what.root(), new ManifestCache(null), ServeOptions.DEFAULT_MAX_FILES);
+    ChunkSource folder = new LocalChunkSource(what.root(), new ManifestCache(o.stateDir() == null ? null : o.stateDir().resolve("manifests")), ServeOptions.DEFAULT_MAX_FILES);
     ChunkSource source = what.source().isEmpty() ? folder : new OneFileSource(folder, what.source());
     // No token on the served side: it serves only on connections it opened itself, to the node it trusts.
     server = new ShardlineServer(vertx, new ServeOptions().root(what.root()).rateLimit(o.rateLimit()), source);

@@ -52,7 +52,8 @@ class PushCommandTest {
 
   private CliChild push(String name, String[] node, String... more) throws Exception {
     List<String> args = new ArrayList<>(List.of("push", src.toString(), "shardline://127.0.0.1:" + node[0] + "/ckpt",
-        "--token-file", pushToken.toString(), "--trust", node[1], "--json", "--lanes", "3"));
+        "--token-file", pushToken.toString(), "--trust", node[1], "--json", "--lanes", "3",
+        "--state-dir", tmp.resolve("pusher-state").toString()));
     args.addAll(List.of(more));
     return CliChild.start(tmp.resolve(name + ".log"), Map.of(), args.toArray(String[]::new));
   }
