@@ -84,6 +84,7 @@ public final class FencedDestination implements ChunkSink.Factory {
     @Override public void abort() { sink.abort(); }
     @Override public String target() { return sink.target(); }
     @Override public String resumeHint() { return sink.resumeHint(); }
+    @Override public java.nio.file.Path previousVersion() { return sink.previousVersion(); } // delta reuse goes through the fence
 
     @Override
     public void skipComplete() throws IOException {

@@ -70,6 +70,23 @@ class FencedDestinationTest {
   }
 
   @Test
+  void theOlderVersionAtTheDestinationIsSeenThroughTheFenceForDeltaReuse() throws Exception {
+    Path src = tmp.resolve("src.bin");
+    TestFiles.write(src, 3 * CHUNK, 8);
+    FileManifest m = TestFiles.manifest(src, "shard.bin", CHUNK);
+    Path dest = Files.createDirectories(tmp.resolve("dest"));
+    TestFiles.write(dest.resolve("shard.bin"), 3 * CHUNK, 9); // last step's version
+    FencedDestination d = new FencedDestination(new LocalDestination(dest), () -> true, () -> "");
+    d.begin();
+    try {
+      assertEquals(dest.resolve("shard.bin").toAbsolutePath().normalize(),
+          d.open(m).previousVersion().toAbsolutePath().normalize());
+    } finally {
+      d.end(List.of());
+    }
+  }
+
+  @Test
   void aFenceClosedBeforeTheStartRefusesTheDestination() {
     FencedDestination d = new FencedDestination(new LocalDestination(tmp.resolve("d")), () -> false, () -> "no lease");
     assertEquals(ErrorCode.FENCED, assertThrows(ShardlineException.class, d::begin).code());
