@@ -2,7 +2,7 @@
 // webroot/series.js and format.js beside this file as .mjs).
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { fmtElapsed, fmtLimit } from './format.mjs';
+import { eventSummary, fmtElapsed, fmtLimit, fmtMode, fmtReuse, fmtSync } from './format.mjs';
 import { MAX_POINTS, RateSeries, WINDOW_MS, niceScale, polyline, rateBits, timeTicks } from './series.mjs';
 
 test('rates come from the counters\' deltas, in bit/s, over the window', () => {
@@ -84,4 +84,30 @@ test('a series as polyline coordinates: time across, rate up from the bottom, cl
   const pts = [{ t: 0, payload: 0, wire: 10 }, { t: 500, payload: 5, wire: 20 }, { t: 1000, payload: 10, wire: 0 }];
   assert.equal(polyline(pts, 'payload', 0, 1000, 10, 200, 100), '0,100 100,50 200,0');
   assert.equal(polyline(pts, 'wire', 0, 1000, 10, 200, 100), '0,0 100,0 200,100');
+});
+
+test('a job\'s mode, its bytes moved against reused, and a sync\'s totals, in words', () => {
+  assert.equal(fmtMode({}), 'pull', 'a job from before modes is a pull');
+  assert.equal(fmtMode({ mode: 'push' }), 'push');
+  assert.equal(fmtMode({ mode: 'sync', direction: 'push', delete: true }), 'sync (push, delete)');
+  assert.equal(fmtMode({ mode: 'sync', direction: 'pull', dryRun: true }), 'sync (pull, dry run)');
+  assert.equal(fmtReuse({}), '');
+  assert.equal(fmtReuse({ bytesMoved: 0, bytesReused: 0 }), '');
+  assert.equal(fmtReuse({ bytesMoved: 2 * 1024 * 1024, bytesReused: 0 }), '2.00 MiB moved');
+  assert.equal(fmtReuse({ bytesMoved: 2 * 1024 * 1024, bytesReused: 10 * 1024 * 1024 }),
+    '2.00 MiB moved · 10.0 MiB reused (83%)');
+  assert.equal(fmtSync({}), '');
+  assert.equal(fmtSync({ sync: { totals: { filesMoved: 2, filesDeleted: 1, filesSame: 5 } } }),
+    '2 files moved, 1 file deleted, 5 files the same');
+  assert.equal(fmtSync({ dryRun: true, sync: { totals: { filesMoved: 1, filesDeleted: 3 } } }),
+    '1 file to move, 3 files to delete');
+  assert.equal(fmtSync({ sync: { totals: {} } }), 'nothing to do');
+});
+
+test('an audit-log event of a sync names what it moved and deleted', () => {
+  const ev = { type: 'succeeded', data: { bytes: 10, totalBytes: 10, files: 1, verified: true, sync: {
+    dryRun: false, files: [{ path: 'a.bin', action: 'changed' }, { path: 'x', action: 'same' }, { path: 'old.bin', action: 'deleted' }] } } };
+  assert.equal(eventSummary(ev), '10 B in 1 file, verified; sync: moved a.bin; deleted old.bin');
+  const none = { type: 'succeeded', data: { bytes: 0, files: 1, sync: { files: [{ path: 'x', action: 'same' }] } } };
+  assert.equal(eventSummary(none), '0 B in 1 file; sync: in sync');
 });

@@ -18,6 +18,12 @@ function randomKey() {
 function formBody() {
   const f = el.jobForm.elements;
   const body = { source: f.source.value.trim(), destination: f.destination.value.trim() };
+  if (f.mode.value && f.mode.value !== 'pull') body.mode = f.mode.value;
+  if (f.mode.value === 'sync') {
+    if (f.direction.value === 'push') body.direction = 'push';
+    if (f.delete.checked) body.delete = true;
+    if (f.dryRun.checked) body.dryRun = true;
+  }
   if (f.lanes.value !== '') body.lanes = Number(f.lanes.value);
   if (f.compression.value && f.compression.value !== 'auto') body.compression = f.compression.value;
   const rate = f.rateLimit.value.trim();
@@ -93,6 +99,14 @@ export function renderForm() {
   el.submit.disabled = session.readOnly;
 }
 
+/** Shows the sync options only for a sync. */
+function renderMode() {
+  const sync = el.jobForm.elements.mode.value === 'sync';
+  for (const n of el.jobForm.querySelectorAll('.sync-only')) n.hidden = !sync;
+}
+
 export function initForm() {
   el.jobForm.addEventListener('submit', submitJob);
+  el.jobForm.elements.mode.addEventListener('change', renderMode);
+  el.jobForm.addEventListener('reset', () => setTimeout(renderMode, 0));
 }

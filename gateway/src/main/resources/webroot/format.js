@@ -75,6 +75,42 @@ export function jobName(job) {
   return job.label ? job.label : 'Job ' + shortId(job.id);
 }
 
+/** A job's mode in words: 'pull', 'push', 'sync (push, delete)', 'sync (pull, dry run)'. */
+export function fmtMode(job) {
+  const mode = typeof job.mode === 'string' ? job.mode : 'pull';
+  if (mode !== 'sync') return mode;
+  const flags = [job.direction === 'push' ? 'push' : 'pull'];
+  if (job.delete) flags.push('delete');
+  if (job.dryRun) flags.push('dry run');
+  return 'sync (' + flags.join(', ') + ')';
+}
+
+/**
+ * What a job moved against what it reused from an older version at the destination (delta):
+ * '2.00 MiB moved · 10.0 MiB reused (83%)'; '' before anything moved or was reused.
+ */
+export function fmtReuse(job) {
+  const moved = typeof job.bytesMoved === 'number' && job.bytesMoved > 0 ? job.bytesMoved : 0;
+  const reused = typeof job.bytesReused === 'number' && job.bytesReused > 0 ? job.bytesReused : 0;
+  if (moved === 0 && reused === 0) return '';
+  const text = fmtBytes(moved) + ' moved';
+  if (reused === 0) return text;
+  return text + ' · ' + fmtBytes(reused) + ' reused (' + Math.round(reused * 100 / (moved + reused)) + '%)';
+}
+
+/** A sync's totals in words: '3 moved, 1 deleted, 12 same' ('' without a sync log). */
+export function fmtSync(job) {
+  const t = job.sync && job.sync.totals && typeof job.sync.totals === 'object' ? job.sync.totals : null;
+  if (!t) return '';
+  const parts = [];
+  const files = (n) => n + (n === 1 ? ' file' : ' files');
+  if (t.filesMoved > 0) parts.push(files(t.filesMoved) + (job.dryRun ? ' to move' : ' moved'));
+  if (t.filesDeleted > 0) parts.push(files(t.filesDeleted) + (job.dryRun ? ' to delete' : ' deleted'));
+  if (t.filesExtra > 0) parts.push(files(t.filesExtra) + ' extra, kept');
+  if (t.filesSame > 0) parts.push(files(t.filesSame) + ' the same');
+  return parts.length ? parts.join(', ') : 'nothing to do';
+}
+
 /** One audit-log event's data, in words ('' when there is nothing to add to its type). */
 export function eventSummary(ev) {
   const d = ev.data && typeof ev.data === 'object' ? ev.data : {};
@@ -87,8 +123,9 @@ export function eventSummary(ev) {
     case 'cancelled': return typeof d.from === 'string' ? 'was ' + d.from : '';
     case 'rate-changed': return 'rate limit ' + limit(d.from) + ' → ' + limit(d.rateLimit);
     case 'attempt-ended': return [d.reason ? 'stopped: ' + d.reason : '', stats(d)].filter(Boolean).join('; ');
-    case 'succeeded': return stats(d);
-    case 'failed': return [typeof d.error === 'string' ? d.error : '', stats(d)].filter(Boolean).join('; ');
+    case 'succeeded': return [stats(d), syncWords(d.sync)].filter(Boolean).join('; ');
+    case 'failed': return [typeof d.error === 'string' ? d.error : '', stats(d), syncWords(d.sync)]
+      .filter(Boolean).join('; ');
     case 'interrupted': return typeof d.reason === 'string' ? d.reason : '';
     default: {
       const text = JSON.stringify(d);
@@ -96,6 +133,20 @@ export function eventSummary(ev) {
       return text.length > 240 ? text.slice(0, 240) + '…' : text;
     }
   }
+}
+
+/** A sync log (an event's data.sync) in words: the files it moved and deleted, by name, a few at most. */
+function syncWords(log) {
+  if (!log || !Array.isArray(log.files)) return '';
+  const by = (action) => log.files.filter((f) => f && f.action === action).map((f) => String(f.path));
+  const list = (names) => names.slice(0, 5).join(', ') + (names.length > 5 ? ' and ' + (names.length - 5) + ' more' : '');
+  const parts = [];
+  const moved = by('new').concat(by('changed'));
+  const deleted = by('deleted');
+  if (moved.length) parts.push((log.dryRun ? 'would move ' : 'moved ') + list(moved));
+  if (deleted.length) parts.push((log.dryRun ? 'would delete ' : 'deleted ') + list(deleted));
+  if (!parts.length) parts.push('in sync');
+  return 'sync: ' + parts.join('; ');
 }
 
 /** An attempt's statistics from the journal, in words. */

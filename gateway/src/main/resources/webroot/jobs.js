@@ -9,7 +9,9 @@ import { ThroughputChart } from './chart.js';
 import { announce, el, part, setConn, show } from './dom.js';
 import { RateSeries } from './series.js';
 import { EventStreamReader } from './sse.js';
-import { eventSummary, fmtBytes, fmtEta, fmtLimit, fmtPercent, fmtRate, fmtTime, jobName, limitInput } from './format.js';
+import {
+  eventSummary, fmtBytes, fmtEta, fmtLimit, fmtMode, fmtPercent, fmtRate, fmtReuse, fmtSync, fmtTime, jobName, limitInput,
+} from './format.js';
 
 const REFRESH_MS = 5000;
 /* Browsers open at most 6 HTTP/1.1 connections per host: keep some for the API calls. */
@@ -190,6 +192,8 @@ function render(entry) {
   part(node, 'job-node-name').textContent = where;
   part(node, 'job-node').hidden = !where;
   part(node, 'job-node').title = where ? 'Runs on cluster member ' + where : '';
+  part(node, 'job-mode-name').textContent = fmtMode(job);
+  part(node, 'job-mode').dataset.mode = typeof job.mode === 'string' ? job.mode : 'pull';
 
   const pct = job.state === 'succeeded' ? 100 : Math.max(0, Math.min(100, Number(job.percent) || 0));
   const bar = part(node, 'progress');
@@ -207,6 +211,10 @@ function render(entry) {
   part(node, 'job-files').textContent = job.filesTotal > 0 ? job.filesDone + ' / ' + job.filesTotal : '—';
   part(node, 'job-lanes').textContent = job.state === 'running'
     ? (job.lanesActive || 0) + ' of ' + job.lanes : String(job.lanes ?? '—');
+  part(node, 'job-moved').textContent = typeof job.bytesMoved === 'number' ? fmtBytes(job.bytesMoved) : '—';
+  part(node, 'job-reused').textContent = typeof job.bytesReused === 'number' ? fmtBytes(job.bytesReused) : '—';
+  part(node, 'job-reuse').textContent = fmtReuse(job);
+  show(part(node, 'job-sync'), fmtSync(job) ? 'Sync: ' + fmtSync(job) : '');
 
   show(part(node, 'job-error'), job.state === 'failed' || job.error ? job.error || 'The job failed.' : '');
 

@@ -4,6 +4,7 @@ import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.cluster.GatewayCluster;
 import io.shardline.gateway.http.Problem;
 import io.shardline.gateway.job.JobService;
+import io.shardline.gateway.job.JobSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -161,8 +162,7 @@ public final class ClusterForwarding {
         return;
       }
       JsonObject body = rc.body().asJsonObject();
-      String dest = body == null ? null : body.getString("destination");
-      String destName = dest == null || dest.indexOf(':') <= 0 ? null : dest.substring(0, dest.indexOf(':'));
+      String destName = JobSpec.localRootOf(body); // the local folder it writes (a push: reads) is on the members that declare it
       String key = rc.request().getHeader("Idempotency-Key");
       c.members().compose(members -> {
         String chosen = place(members, destName, c.node());

@@ -1,8 +1,11 @@
 package io.shardline.gateway.api;
 
+import io.shardline.gateway.job.AttemptStats;
 import io.shardline.gateway.job.Job;
 import io.shardline.gateway.job.JobAction;
+import io.shardline.gateway.job.JobEvent;
 import io.shardline.gateway.job.JobEventJson;
+import io.shardline.gateway.job.JobMode;
 import io.shardline.gateway.job.JobRecord;
 import io.shardline.gateway.job.JobSpec;
 import io.shardline.gateway.job.JobState;
@@ -11,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 
 /** A job as the API shows it (the Job schema of openapi.yaml). */
@@ -21,8 +25,10 @@ final class JobView {
     JobSpec s = j.spec();
     Progress p = j.progress();
     boolean running = j.state() == JobState.RUNNING;
+    AttemptStats last = j.lastAttempt();
     JsonObject o = new JsonObject()
         .put("id", j.id())
+        .put("mode", s.mode().label())
         .put("state", j.state().label())
         .put("ended", j.state().ended())
         .put("actions", actions(j.state()))
@@ -40,6 +46,8 @@ final class JobView {
         .put("bytesTotal", p.bytesTotal())
         .put("wireBytes", p.wireBytes())
         .put("bytesResumed", p.bytesResumed())
+        .put("bytesMoved", running ? Math.max(0, p.bytesDone() - p.bytesResumed()) : last == null ? 0 : last.bytes())
+        .put("bytesReused", running ? p.bytesReused() : last == null ? 0 : last.reusedBytes())
         .put("rate", running ? p.rate() : 0)
         .put("eta", eta(j, p))
         .put("percent", j.state() == JobState.SUCCEEDED ? 100.0 : Math.round(p.fraction() * 1000) / 10.0)
@@ -52,6 +60,15 @@ final class JobView {
     if (j.waiting() != null && j.state() == JobState.QUEUED) {
       o.put("waiting", j.waiting());
     }
+    if (s.mode() == JobMode.SYNC) {
+      o.put("direction", s.direction()).put("delete", s.delete()).put("dryRun", s.dryRun());
+      JsonObject log = latestSyncLog(j);
+      if (log != null) {
+        o.put("sync", new JsonObject().put("ok", log.getBoolean("ok", false))
+            .put("totals", log.getJsonObject("totals", new JsonObject()))
+            .put("deletedDirs", log.getJsonArray("deletedDirs", new JsonArray()).size()));
+      }
+    }
     if (s.label() != null) {
       o.put("label", s.label());
     }
@@ -62,6 +79,20 @@ final class JobView {
       o.put("digests", new JsonObject(new LinkedHashMap<>(j.result().digests())));
     }
     return o;
+  }
+
+  /** The log of the job's latest sync attempt that has one (its events keep it), or null. */
+  private static JsonObject latestSyncLog(Job j) {
+    List<JobRecord> events = j.events();
+    for (int i = events.size() - 1; i >= 0; i--) {
+      JobEvent e = events.get(i).event();
+      JsonObject log = e instanceof JobEvent.Succeeded x ? x.sync() : e instanceof JobEvent.Failed x ? x.sync()
+          : e instanceof JobEvent.AttemptEnded x ? x.sync() : null;
+      if (log != null) {
+        return log;
+      }
+    }
+    return null;
   }
 
   /** What the job accepts now, by its state (whether the caller's role may do it is not asked here). */

@@ -6,6 +6,7 @@ import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.http.Problem;
 import io.shardline.gateway.job.Job;
 import io.shardline.gateway.job.JobException;
+import io.shardline.gateway.job.JobMode;
 import io.shardline.gateway.job.JobService;
 import io.shardline.gateway.job.JobSpec;
 import io.shardline.gateway.job.JobState;
@@ -153,13 +154,29 @@ public final class JobsApi {
     }
   }
 
+  /**
+   * The submission as a spec. What the contract cannot say is refused here: {@code direction},
+   * {@code delete} and {@code dryRun} belong to sync jobs only (the rest, which needs the config,
+   * is {@code JobPaths.check}'s).
+   */
   static JobSpec spec(JsonObject b) {
     String[] src = split(b.getString("source"), "source");
     String[] dst = split(b.getString("destination"), "destination");
     long rate = rate(b.getValue("rateLimit"));
+    JobMode mode = JobMode.parse(b.getString("mode", "pull"));
+    if (mode != JobMode.SYNC) {
+      for (String f : List.of("direction", "delete", "dryRun")) {
+        if (b.containsKey(f)) {
+          throw new IllegalArgumentException(f + " is for sync jobs; this job's mode is " + mode.label()
+              + (mode == JobMode.PULL && !b.containsKey("mode") ? " (the default)" : ""));
+        }
+      }
+    }
+    boolean pushes = mode == JobMode.PUSH || "push".equals(b.getString("direction"));
     return new JobSpec(src[0], src[1], dst[0], dst[1], b.getInteger("lanes", DEFAULT_LANES),
         Compression.parse(b.getString("compression", "auto")), rate, b.getInteger("priority", 0), b.getString("label"),
-        b.getString("sha256") == null ? null : b.getString("sha256").toLowerCase(Locale.ROOT));
+        b.getString("sha256") == null ? null : b.getString("sha256").toLowerCase(Locale.ROOT), mode, pushes,
+        b.getBoolean("delete", false), b.getBoolean("dryRun", false));
   }
 
   private static String[] split(String s, String what) {

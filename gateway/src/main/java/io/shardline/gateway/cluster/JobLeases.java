@@ -7,6 +7,7 @@ import io.shardline.gateway.job.JobEventJson;
 import io.shardline.gateway.job.JobOwnership;
 import io.shardline.gateway.job.JobRecord;
 import io.shardline.gateway.job.JobService;
+import io.shardline.gateway.job.JobSpec;
 import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.JobTable;
 import io.shardline.gateway.journal.JournalRecord;
@@ -311,9 +312,7 @@ public final class JobLeases implements JobOwnership {
     if (history.isEmpty() || !JobEvent.Submitted.TYPE.equals(history.get(0).type())) {
       return null;
     }
-    JsonObject spec = history.get(0).data().getJsonObject("spec");
-    String d = spec == null ? null : spec.getString("destination"); // "NAME:PATH"
-    return d == null || d.indexOf(':') <= 0 ? null : d.substring(0, d.indexOf(':'));
+    return JobSpec.localRootOf(history.get(0).data().getJsonObject("spec")); // a push's is its source
   }
 
   private void take(String id, String stored, Lease lapsed, List<JournalRecord> history) {

@@ -80,7 +80,7 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       "maxRunningJobs", "maxBodyBytes", "snapshotEvery", "tls", "idleTimeoutSeconds", "headerTimeoutSeconds",
       "maxConnections", "cluster");
   private static final Set<String> REMOTE_KEYS = Set.of("url", "trust", "tokenFile", "clientCert", "clientKey",
-      "headersFile");
+      "headersFile", "pushTokenFile");
 
   public static GatewayConfig load(Path file) {
     String text;
@@ -230,8 +230,13 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
       throw new ConfigException(where + ": clientCert and clientKey go together");
     }
     if (u.regionMatches(true, 0, "https://", 0, 8)) {
+      if (r.containsKey("pushTokenFile")) {
+        throw new ConfigException(where + ".pushTokenFile is for shardline:// remotes (an HTTPS server takes no pushes)");
+      }
       return httpsRemote(name, r, base, u, tokenFile, clientCert);
     }
+    Path pushTokenFile = r.containsKey("pushTokenFile")
+        ? existing(path(base, string(r, "pushTokenFile", null)), where + ".pushTokenFile") : null;
     if (r.containsKey("headersFile")) {
       throw new ConfigException(where + ".headersFile is for https:// remotes (a node takes tokenFile)");
     }
@@ -255,7 +260,7 @@ public record GatewayConfig(HostPort listen, Path dataDir, Map<String, Remote> r
     } else {
       trust = new Trust.CaFile(existing(path(base, t), where + ".trust (a CA file, or sha256:HEX)"));
     }
-    return Remote.node(name, url, trust, tokenFile, clientCert, clientKey);
+    return Remote.node(name, url, trust, tokenFile, clientCert, clientKey).withPushTokenFile(pushTokenFile);
   }
 
   /**

@@ -19,13 +19,27 @@ import java.nio.file.Path;
  * @param clientKey PEM private key of {@code clientCert}, or null
  * @param headersFile for an HTTPS remote, a file of {@code Name: value} lines sent with every
  *     request (secrets such as API keys; read when each job starts), or null
+ * @param pushTokenFile for a node that accepts pushes ({@code serve --accept-push}), the file
+ *     holding its push token (a secret of its own: the read token never writes); null when jobs
+ *     may not push to it
  */
 public record Remote(String name, ShardlineUrl node, URI https, Trust trust, Path tokenFile, Path clientCert,
-    Path clientKey, Path headersFile) {
+    Path clientKey, Path headersFile, Path pushTokenFile) {
+
+  /** A remote that takes no pushes. */
+  public Remote(String name, ShardlineUrl node, URI https, Trust trust, Path tokenFile, Path clientCert,
+      Path clientKey, Path headersFile) {
+    this(name, node, https, trust, tokenFile, clientCert, clientKey, headersFile, null);
+  }
 
   /** A Shardline node. */
   public static Remote node(String name, ShardlineUrl url, Trust trust, Path tokenFile, Path clientCert, Path clientKey) {
-    return new Remote(name, url, null, trust, tokenFile, clientCert, clientKey, null);
+    return new Remote(name, url, null, trust, tokenFile, clientCert, clientKey, null, null);
+  }
+
+  /** A Shardline node that takes pushes with the token in {@code pushTokenFile}. */
+  public Remote withPushTokenFile(Path pushTokenFile) {
+    return new Remote(name, node, https, trust, tokenFile, clientCert, clientKey, headersFile, pushTokenFile);
   }
 
   /** True for an HTTPS server (pulled by ranges), false for a Shardline node. */

@@ -25,6 +25,8 @@ public final class Job {
   private int attempts;
   private String error;
   private JobEvent.Succeeded result;
+  /** The statistics of the latest attempt that had any, or null. */
+  private AttemptStats lastAttempt;
   /** Totals of attempts that ended (retries, reconnects, wire bytes). */
   private long pastRetries;
   private long pastReconnects;
@@ -60,6 +62,8 @@ public final class Job {
   public String error() { return error; }
   /** The final outcome (statistics, digests) once succeeded, else null. */
   public JobEvent.Succeeded result() { return result; }
+  /** The statistics of the latest attempt that ended with any (bytes moved and reused), or null. */
+  public AttemptStats lastAttempt() { return lastAttempt; }
   public Progress progress() { return progress; }
   public long pastRetries() { return pastRetries; }
   public long pastReconnects() { return pastReconnects; }
@@ -86,6 +90,7 @@ public final class Job {
   /** Adds an ended attempt's statistics to the totals (none when the attempt had none). */
   void endAttempt(AttemptStats stats) {
     if (stats != null) {
+      lastAttempt = stats;
       pastRetries += stats.retriedChunks();
       pastReconnects += stats.reconnects();
       pastWire += stats.wireBytes();
@@ -145,6 +150,12 @@ public final class Job {
       job.events.add(r);
       if (r.event() instanceof JobEvent.Succeeded s) {
         job.result = s; // the snapshot's "result" is this event's data
+      }
+      AttemptStats stats = r.event() instanceof JobEvent.Succeeded s ? s.stats()
+          : r.event() instanceof JobEvent.Failed f ? f.stats()
+          : r.event() instanceof JobEvent.AttemptEnded a ? a.stats() : null;
+      if (stats != null) {
+        job.lastAttempt = stats;
       }
     }
     return job;

@@ -1,5 +1,6 @@
 package io.shardline.gateway.job;
 
+import io.vertx.core.json.JsonObject;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -107,21 +108,29 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
 
   /**
    * A running attempt stopped because the job was paused or cancelled meanwhile ({@code reason}:
-   * the state it was in); {@code stats} is null when the pull ended without a result.
+   * the state it was in); {@code stats} is null when the pull ended without a result; {@code sync}
+   * is a sync job's log ({@code SyncLog}'s JSON, as the journal keeps it), else null.
    */
-  record AttemptEnded(AttemptStats stats, JobState reason) implements JobEvent {
+  record AttemptEnded(AttemptStats stats, JobState reason, JsonObject sync) implements JobEvent {
     public static final String TYPE = "attempt-ended";
 
     public AttemptEnded {
       require(reason, TYPE, "reason");
     }
 
+    public AttemptEnded(AttemptStats stats, JobState reason) {
+      this(stats, reason, null);
+    }
+
     @Override public String type() { return TYPE; }
     @Override public <R> R accept(Visitor<R> v) { return v.attemptEnded(this); }
   }
 
-  /** All files verified and published: the attempt's statistics and each file's digest, in file order. */
-  record Succeeded(AttemptStats stats, Map<String, String> digests) implements JobEvent {
+  /**
+   * All files verified and published: the attempt's statistics and each file's digest, in file
+   * order; {@code sync} is a sync job's log, else null.
+   */
+  record Succeeded(AttemptStats stats, Map<String, String> digests, JsonObject sync) implements JobEvent {
     public static final String TYPE = "succeeded";
 
     public Succeeded {
@@ -130,16 +139,27 @@ public sealed interface JobEvent permits JobEvent.Submitted, JobEvent.Started, J
       digests = Collections.unmodifiableMap(new LinkedHashMap<>(digests)); // the order is kept, as in the journal
     }
 
+    public Succeeded(AttemptStats stats, Map<String, String> digests) {
+      this(stats, digests, null);
+    }
+
     @Override public String type() { return TYPE; }
     @Override public <R> R accept(Visitor<R> v) { return v.succeeded(this); }
   }
 
-  /** The attempt failed with {@code error}; {@code stats} is null when the pull never ran or gave no result. */
-  record Failed(AttemptStats stats, String error) implements JobEvent {
+  /**
+   * The attempt failed with {@code error}; {@code stats} is null when the pull never ran or gave no
+   * result; {@code sync} is a sync job's log when it got that far, else null.
+   */
+  record Failed(AttemptStats stats, String error, JsonObject sync) implements JobEvent {
     public static final String TYPE = "failed";
 
     public Failed {
       require(error, TYPE, "error");
+    }
+
+    public Failed(AttemptStats stats, String error) {
+      this(stats, error, null);
     }
 
     @Override public String type() { return TYPE; }

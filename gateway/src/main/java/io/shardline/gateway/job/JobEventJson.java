@@ -32,7 +32,11 @@ import java.util.Map;
  * {@code cancelled}: {@code from} (a state); {@code rate-changed}: {@code rateLimit}, {@code from};
  * {@code attempt-ended}: the statistics (when there were any) and {@code reason} (a state);
  * {@code succeeded}: the statistics and {@code digests}; {@code failed}: the statistics (when
- * there were any) and {@code error}; {@code interrupted}: {@code reason}. The statistics are
+ * there were any) and {@code error}; {@code interrupted}: {@code reason}. {@code attempt-ended},
+ * {@code succeeded} and {@code failed} of a sync job end with {@code sync}, the sync log
+ * (absent for other jobs and in every event from before sync jobs). A {@code submitted} spec has
+ * {@code mode} (and for a sync {@code direction}, {@code delete}, {@code dryRun}) unless it is a
+ * pull: specs from before modes are pulls. The statistics are
  * {@code files, totalBytes, bytes, wireBytes, seconds, chunks, retriedChunks, resumedChunks, reusedBytes (optional),
  * reconnects, verified}.
  */
@@ -76,11 +80,11 @@ public final class JobEventJson {
         case RateChanged.TYPE:
           return new RateChanged(d.number("rateLimit"), d.number("from"));
         case AttemptEnded.TYPE:
-          return new AttemptEnded(d.optionalStats(), d.state("reason"));
+          return new AttemptEnded(d.optionalStats(), d.state("reason"), d.optionalObject("sync"));
         case Succeeded.TYPE:
-          return new Succeeded(d.stats(), d.digests());
+          return new Succeeded(d.stats(), d.digests(), d.optionalObject("sync"));
         case Failed.TYPE:
-          return new Failed(d.optionalStats(), d.string("error"));
+          return new Failed(d.optionalStats(), d.string("error"), d.optionalObject("sync"));
         case Interrupted.TYPE:
           return new Interrupted(d.string("reason"));
         default:
@@ -127,19 +131,19 @@ public final class JobEventJson {
 
     @Override
     public JsonObject attemptEnded(AttemptEnded e) {
-      return stats(e.stats()).put("reason", e.reason().label());
+      return sync(stats(e.stats()).put("reason", e.reason().label()), e.sync());
     }
 
     @Override
     public JsonObject succeeded(Succeeded e) {
       JsonObject digests = new JsonObject();
       e.digests().forEach(digests::put);
-      return stats(e.stats()).put("digests", digests);
+      return sync(stats(e.stats()).put("digests", digests), e.sync());
     }
 
     @Override
     public JsonObject failed(Failed e) {
-      return stats(e.stats()).put("error", e.error());
+      return sync(stats(e.stats()).put("error", e.error()), e.sync());
     }
 
     @Override
@@ -147,6 +151,11 @@ public final class JobEventJson {
       return new JsonObject().put("reason", e.reason());
     }
   };
+
+  /** A sync job's log, last; absent for other jobs, so their events encode as they always did. */
+  private static JsonObject sync(JsonObject data, JsonObject sync) {
+    return sync == null ? data : data.put("sync", sync);
+  }
 
   /** The statistics' fields, in the journal's order; none when there are none. */
   private static JsonObject stats(AttemptStats s) {
@@ -220,6 +229,10 @@ public final class JobEventJson {
 
     JsonObject object(String field) {
       return as(field, JsonObject.class, "an object");
+    }
+
+    JsonObject optionalObject(String field) {
+      return data.getValue(field) == null ? null : object(field);
     }
 
     JobState state(String field) {

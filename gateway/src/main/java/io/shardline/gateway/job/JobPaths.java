@@ -1,6 +1,7 @@
 package io.shardline.gateway.job;
 
 import io.shardline.engine.hdfs.HdfsClients;
+import io.shardline.engine.push.PushReceiver;
 import io.shardline.engine.hdfs.HdfsDestination;
 import io.shardline.engine.hdfs.HdfsLocation;
 import io.shardline.engine.s3.S3Clients;
@@ -62,7 +63,7 @@ public final class JobPaths {
    * partial files are kept for the next attempt (the job resumes), never cleaned up here.
    */
   public ChunkSink.Factory sinks(JobSpec spec) {
-    Store d = stores.get(spec.destination());
+    Store d = stores.get(spec.localName());
     if (d == null) {
       return new LocalDestination(destination(spec));
     }
@@ -79,12 +80,12 @@ public final class JobPaths {
    * (only for messages; the pull writes through {@link #sinks}).
    */
   public Path pullDestination(JobSpec spec) {
-    return stores.containsKey(spec.destination()) ? Path.of(storeTarget(spec)) : destination(spec);
+    return stores.containsKey(spec.localName()) ? Path.of(storeTarget(spec)) : destination(spec);
   }
 
   /** The job's destination when it is an S3 or HDFS store, else null (a local folder). */
   public Store store(JobSpec spec) {
-    return stores.get(spec.destination());
+    return stores.get(spec.localName());
   }
 
   /**
@@ -93,15 +94,26 @@ public final class JobPaths {
    * destination path (relative, no {@code ..}, no state folder).
    */
   public String storeTarget(JobSpec spec) {
-    Store d = stores.get(spec.destination());
+    Store d = stores.get(spec.localName());
     String rel = relativeDestPath(spec);
     return d.kind() == Store.Kind.S3 ? d.s3().resolve(rel).toString() : d.hdfs().resolve(rel).toString();
   }
 
-  /** Throws {@link JobException} (INVALID) when the spec names unknown places or escapes its root. */
+  /**
+   * Throws {@link JobException} (INVALID) when the spec names unknown places, escapes its root, or
+   * asks for what its mode cannot do: a push or a sync from or to anything but a Shardline node
+   * and a local folder, a push to a node without a push token, sync options on a pull or a push,
+   * a SHA-256 on anything but a pull from an HTTPS remote.
+   */
   public void check(JobSpec spec) {
+    if (spec.mode() != JobMode.SYNC && (spec.delete() || spec.dryRun())) {
+      throw invalid("delete and dryRun are for sync jobs; this job's mode is " + spec.mode().label());
+    }
     Remote r = remote(spec);
-    String path = checkWirePath(spec.sourcePath(), "source path");
+    String path = checkWirePath(spec.remotePath(), spec.pushes() ? "destination path" : "source path");
+    if (spec.mode() != JobMode.PULL) {
+      checkNodeAndFolder(spec, r);
+    }
     if (r.isHttps() && (path.isEmpty() || spec.sourcePath().endsWith("/"))) {
       throw invalid("source '" + spec.source() + ":" + spec.sourcePath() + "' must name a file: remote '" + r.name()
           + "' is an HTTPS server, which is pulled one file at a time");
@@ -110,7 +122,7 @@ public final class JobPaths {
       throw invalid("sha256 is for files from https:// remotes; remote '" + r.name()
           + "' is a Shardline node, whose pulls are verified by its manifest");
     }
-    if (stores.containsKey(spec.destination())) {
+    if (stores.containsKey(spec.localName())) {
       if (r.isHttps()) {
         throw invalid("destination '" + spec.destination() + "' is an " + stores.get(spec.destination()).kind()
             + " store: jobs into it pull from Shardline nodes, and remote '" + r.name() + "' is an HTTPS server");
@@ -121,17 +133,46 @@ public final class JobPaths {
     destination(spec);
   }
 
+  /** A push or a sync: between a Shardline node and a local folder, and a push needs the node's push token. */
+  private void checkNodeAndFolder(JobSpec spec, Remote r) {
+    String what = spec.mode() == JobMode.PUSH ? "a push" : "a sync (" + spec.direction() + " direction)";
+    if (r.isHttps()) {
+      throw invalid(what + " is between a Shardline node and a local folder; remote '" + r.name()
+          + "' is an HTTPS server" + (spec.pushes() ? ", which takes no pushes" : ", which is pulled one file at a time"
+          + " (use mode pull)"));
+    }
+    Store store = stores.get(spec.localName());
+    if (store != null) {
+      throw invalid(what + " " + (spec.pushes() ? "reads" : "mirrors into") + " a local folder; '" + spec.localName()
+          + "' is an " + store.kind() + " store" + (spec.pushes() ? ", which cannot be pushed from"
+          : " (use mode pull to copy into it)"));
+    }
+    if (spec.pushes() && spec.lanes() > PushReceiver.MAX_LANES) {
+      throw invalid(what + " takes 1.." + PushReceiver.MAX_LANES + " lanes (the node opens that many at most), asked "
+          + spec.lanes());
+    }
+    if (spec.pushes() && r.pushTokenFile() == null) {
+      throw invalid("remote '" + r.name() + "' takes no pushes from this gateway: its config has no pushTokenFile"
+          + " (the node's push token, from serve --accept-push --push-token-file)");
+    }
+  }
+
+  /** The remote the job pulls from or pushes to. */
   public Remote remote(JobSpec spec) {
-    Remote r = remotes.get(spec.source());
+    Remote r = remotes.get(spec.remoteName());
     if (r == null) {
-      throw invalid("unknown remote '" + spec.source() + "' (configured: " + String.join(", ", new TreeSet<>(remotes.keySet())) + ")");
+      throw invalid("unknown remote '" + spec.remoteName() + "' (configured: "
+          + String.join(", ", new TreeSet<>(remotes.keySet())) + ")");
     }
     return r;
   }
 
-  /** The folder the job writes into, inside its destination root. */
+  /**
+   * The job's local folder inside its local root: where a pull writes, what a push reads (a file
+   * or a folder), checked again each time it is asked for.
+   */
   public Path destination(JobSpec spec) {
-    Path root = destinations.get(spec.destination());
+    Path root = destinations.get(spec.localName());
     if (root == null) {
       throw unknown(spec);
     }
@@ -145,10 +186,11 @@ public final class JobPaths {
         existing = existing.getParent();
       }
       if (existing == null || !existing.toRealPath().startsWith(realRoot)) {
-        throw invalid("destination path '" + spec.destPath() + "' leads outside destination '" + spec.destination() + "'");
+        throw invalid(localSide(spec) + " path '" + spec.localPath() + "' leads outside " + localSide(spec) + " '"
+            + spec.localName() + "'");
       }
     } catch (IOException e) {
-      throw invalid("destination '" + spec.destination() + "' cannot be used: " + e.getMessage());
+      throw invalid(localSide(spec) + " '" + spec.localName() + "' cannot be used: " + e.getMessage());
     }
     return target;
   }
@@ -156,25 +198,32 @@ public final class JobPaths {
   private JobException unknown(JobSpec spec) {
     TreeSet<String> all = new TreeSet<>(destinations.keySet());
     all.addAll(stores.keySet());
-    return invalid("unknown destination '" + spec.destination() + "' (configured: " + String.join(", ", all) + ")");
+    return invalid("unknown " + (spec.pushes() ? "local root" : "destination") + " '" + spec.localName()
+        + "' (configured destinations: " + String.join(", ", all) + ")");
   }
 
-  /** The job's destination path, relative, normalised and checked (never through a state folder). */
+  /** The job's local path, relative, normalised and checked (never through a state folder). */
   private String relativeDestPath(JobSpec spec) {
-    if (!destinations.containsKey(spec.destination()) && !stores.containsKey(spec.destination())) {
+    if (!destinations.containsKey(spec.localName()) && !stores.containsKey(spec.localName())) {
       throw unknown(spec);
     }
-    if (spec.destPath().startsWith("/")) {
-      throw invalid("destination path '" + spec.destPath() + "' must be relative to destination '" + spec.destination() + "'");
+    String side = localSide(spec);
+    if (spec.localPath().startsWith("/")) {
+      throw invalid(side + " path '" + spec.localPath() + "' must be relative to " + side + " '" + spec.localName() + "'");
     }
-    String rel = checkWirePath(spec.destPath(), "destination path");
+    String rel = checkWirePath(spec.localPath(), side + " path");
     for (String segment : rel.split("/")) {
       if (segment.equalsIgnoreCase(STATE_FOLDER)) {
-        throw invalid("destination path '" + spec.destPath() + "' is not allowed: '" + STATE_FOLDER
-            + "' folders hold transfers' resume state, and no job may write into one");
+        throw invalid(side + " path '" + spec.localPath() + "' is not allowed: '" + STATE_FOLDER
+            + "' folders hold transfers' resume state, and no job may " + (spec.pushes() ? "read" : "write into") + " one");
       }
     }
     return rel;
+  }
+
+  /** What the request calls the local side: its destination for a pull, its source for a push. */
+  private static String localSide(JobSpec spec) {
+    return spec.pushes() ? "source" : "destination";
   }
 
   private static String checkWirePath(String p, String what) {

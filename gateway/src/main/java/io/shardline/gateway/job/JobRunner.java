@@ -3,6 +3,7 @@ package io.shardline.gateway.job;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.httpsget.HttpsPullOptions;
+import io.shardline.engine.push.PushOptions;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.ShardlineUrl;
 import io.shardline.engine.error.ShardlineException;
@@ -13,11 +14,13 @@ import io.shardline.gateway.config.HeaderFile;
 import io.shardline.gateway.config.Remote;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -217,10 +220,14 @@ public final class JobRunner implements JobListener {
    * writer may be a gateway frozen past its lease, which stops without writing once it wakes.
    */
   private Future<String> destinationFree(Job job) {
-    if (paths.remote(job.spec()).isHttps() || paths.store(job.spec()) != null) {
-      return Future.succeededFuture(null); // an S3 or HDFS store has no folder lock: the job's lease fences it
+    JobSpec s = job.spec();
+    if (s.pushes() || s.dryRun() || paths.remote(s).isHttps() || paths.store(s) != null) {
+      // a push only reads its folder (the node locks its own); a dry run writes nothing, not even
+      // the lock file this check would leave; an S3 or HDFS store has no folder lock: the job's
+      // lease fences it
+      return Future.succeededFuture(null);
     }
-    java.nio.file.Path dest = paths.destination(job.spec());
+    Path dest = paths.destination(job.spec());
     return vertx.executeBlocking(() -> {
       if (!Files.isDirectory(dest)) {
         return null;
@@ -278,7 +285,8 @@ public final class JobRunner implements JobListener {
     }
     Running r = new Running(session);
     running.put(job.id(), r);
-    LOG.info("job {} started: {} -> {}", job.id(), job.spec().source() + ":" + job.spec().sourcePath(),
+    LOG.info("job {} started ({}): {} -> {}", job.id(), job.spec().mode().label() + (job.spec().mode() == JobMode.SYNC
+        ? ", " + job.spec().direction() + " direction" : ""), job.spec().source() + ":" + job.spec().sourcePath(),
         job.spec().destination() + ":" + job.spec().destPath());
     try {
       r.done = session.run();
@@ -289,28 +297,77 @@ public final class JobRunner implements JobListener {
         ar.succeeded() ? ar.result() : null, ar.cause())));
   }
 
-  /** The job's transfer, by what its remote speaks. */
+  /** The job's transfer, by its mode and what its remote speaks. */
   private Transfer transfer(Job job) {
-    Remote remote = paths.remote(job.spec());
+    JobSpec s = job.spec();
+    Remote remote = paths.remote(s);
+    if (s.pushes()) {
+      return new PushTransfer(transfers, pushOptions(job, remote));
+    }
+    if (s.mode() == JobMode.SYNC) {
+      return new SyncTransfer(transfers, options(job, remote), s.delete(), s.dryRun(), maxRunning);
+    }
     return remote.isHttps() ? new HttpsTransfer(transfers, httpsOptions(job, remote))
         : new NodeTransfer(transfers, options(job, remote));
   }
 
   private static String token(Remote remote) {
-    if (remote.tokenFile() == null) {
+    return read(remote.tokenFile(), "token file", remote);
+  }
+
+  /** A file's secret, trimmed (read at each attempt, so it can be rotated); "" without a file. */
+  private static String read(Path file, String what, Remote remote) {
+    if (file == null) {
       return "";
     }
     try {
-      return Files.readString(remote.tokenFile(), StandardCharsets.UTF_8).trim();
+      return Files.readString(file, StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read the token file of remote '" + remote.name() + "': " + e.getMessage(), e);
+      throw new IllegalStateException("cannot read the " + what + " of remote '" + remote.name() + "': " + e.getMessage(), e);
     }
   }
 
+  /**
+   * A push (or a push-direction sync): the job's local file or folder (checked again inside its
+   * root now) into the node's folder, with the node's push token (read now), trust and client
+   * certificate, and the job's lanes, compression and rate limit.
+   */
+  private PushOptions pushOptions(Job job, Remote remote) {
+    JobSpec s = job.spec();
+    String path = s.remotePath().startsWith("/") ? s.remotePath().substring(1) : s.remotePath();
+    String token = read(remote.pushTokenFile(), "push token file", remote);
+    if (token.isEmpty()) {
+      throw new IllegalStateException("the push token file of remote '" + remote.name() + "' is empty");
+    }
+    return new PushOptions()
+        .local(paths.destination(s))
+        .target(new ShardlineUrl(remote.node().host(), remote.node().port(), path))
+        .token(token)
+        .trust(remote.trust())
+        .clientCert(remote.clientCert())
+        .clientKey(remote.clientKey())
+        .lanes(s.lanes())
+        .compression(s.compression())
+        .rateLimit(job.rateLimit())
+        .sync(s.mode() == JobMode.SYNC)
+        .delete(s.delete())
+        .dryRun(s.dryRun());
+  }
+
+  /**
+   * A node pull (or a pull-direction sync) into the job's destination, its sinks fenced by the
+   * job's lease. Into a local folder the folder is also the pull's base: the files it already
+   * holds are the older versions a delta pull copies unchanged chunks from. (The engine finds them
+   * through the sink's {@code previousVersion}, which the fence does not pass on.)
+   */
   private PullOptions options(Job job, Remote remote) {
     JobSpec s = job.spec();
     String path = s.sourcePath().startsWith("/") ? s.sourcePath() : "/" + s.sourcePath();
-    return new PullOptions()
+    PullOptions o = new PullOptions();
+    if (paths.store(s) == null) {
+      o.base(paths.destination(s));
+    }
+    return o
         .source(new ShardlineUrl(remote.node().host(), remote.node().port(), path.equals("/") ? "" : path.substring(1)))
         .destination(paths.pullDestination(s))
         .sinks(new FencedDestination(paths.sinks(s),
@@ -370,6 +427,7 @@ public final class JobRunner implements JobListener {
     running.remove(job.id());
     sample(job, r);
     AttemptStats attempt = result == null ? null : result.stats();
+    JsonObject sync = result == null ? null : result.sync();
     if (stopped) {
       return; // the journal keeps the job RUNNING; the next start puts it back in the queue
     }
@@ -382,22 +440,23 @@ public final class JobRunner implements JobListener {
       String why = jobs.ownership().fenceReason(job.id());
       recordEnd(job.id(), j -> j.state() == JobState.RUNNING
           ? new JobEvent.Interrupted("fenced: " + why + "; this gateway's pull stopped without publishing")
-          : new JobEvent.AttemptEnded(attempt, j.state()));
+          : new JobEvent.AttemptEnded(attempt, j.state(), sync));
       return;
     }
     if (error != null && error.contains(DestinationLock.LOCKED)) {
       // another writer took the destination's lock between the check and the pull: wait for it
       recordEnd(job.id(), j -> j.state() == JobState.RUNNING
           ? new JobEvent.Interrupted("its destination was locked by another writer; it starts again once that one is done")
-          : new JobEvent.AttemptEnded(attempt, j.state()));
+          : new JobEvent.AttemptEnded(attempt, j.state(), sync));
       waitForDestination(job.id(), error);
       return;
     }
     recordEnd(job.id(), j -> {
       if (j.state() != JobState.RUNNING) { // paused or cancelled while it ran
-        return new JobEvent.AttemptEnded(attempt, j.state());
+        return new JobEvent.AttemptEnded(attempt, j.state(), sync);
       }
-      return error == null ? new JobEvent.Succeeded(attempt, result.digests()) : new JobEvent.Failed(attempt, error);
+      return error == null ? new JobEvent.Succeeded(attempt, result.digests(), sync)
+          : new JobEvent.Failed(attempt, error, sync);
     });
   }
 
@@ -457,7 +516,7 @@ public final class JobRunner implements JobListener {
     long eta = rate > 0 && total > 0 ? Math.max(0, (total - done) / rate) : (total > 0 && done >= total ? 0 : -1);
     j.progress(new Progress(done, total, j.pastWire() + wire, rate * 8, eta, (int) c.filesDone.sum(),
         c.filesTotal, j.pastRetries() + retries, j.pastReconnects() + reconnects,
-        (int) c.activeLanes.sum(), resumed));
+        (int) c.activeLanes.sum(), resumed, c.reusedBytes.sum()));
   }
 
   private static String message(Throwable t) {

@@ -161,6 +161,23 @@ class GatewayConfigTest {
     assertError(with(ok, "cluster", "{\"node\":\"a\",\"members\":[\"h:1\"],\"apiCa\":\"nope.pem\"}"), "cluster.apiCa");
   }
 
+  @Test
+  void aNodeTakesPushesOnlyWithAPushTokenFileOfItsOwn() throws Exception {
+    Files.writeString(tmp.resolve("ckpt.token"), "s3cret\n");
+    Files.writeString(tmp.resolve("ckpt.push-token"), "wr1te\n");
+    JsonObject ok = new JsonObject(example());
+    JsonObject pushing = with(ok, "remotes", "{\"ckpt\":{\"url\":\"shardline://x:1\",\"trust\":\"sha256:" + HEX
+        + "\",\"tokenFile\":\"ckpt.token\",\"pushTokenFile\":\"ckpt.push-token\"}}");
+    Remote r = GatewayConfig.parse(pushing, tmp).remotes().get("ckpt");
+    assertEquals(tmp.resolve("ckpt.push-token"), r.pushTokenFile(), "relative to the config file");
+    assertEquals(tmp.resolve("ckpt.token"), r.tokenFile(), "the read token stays its own");
+    assertEquals(null, GatewayConfig.parse(ok, tmp).remotes().get("ckpt").pushTokenFile(), "no pushes without one");
+    assertError(with(ok, "remotes", "{\"ckpt\":{\"url\":\"shardline://x:1\",\"trust\":\"sha256:" + HEX
+        + "\",\"pushTokenFile\":\"nope\"}}"), "remotes.ckpt.pushTokenFile");
+    assertError(with(ok, "remotes", "{\"hub\":{\"url\":\"https://models.example/\",\"pushTokenFile\":\"ckpt.push-token\"}}"),
+        "remotes.hub.pushTokenFile is for shardline:// remotes");
+  }
+
   private static JsonObject with(JsonObject base, String key, String json) {
     return base.copy().put(key, io.vertx.core.json.Json.decodeValue(json));
   }

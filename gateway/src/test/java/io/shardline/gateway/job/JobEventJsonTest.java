@@ -103,7 +103,24 @@ class JobEventJsonTest {
         new JobEvent.Succeeded(new AttemptStats(1, 4000, 100, 180, 0.5, 0, 0, 0, 0, true, 3900), digests), // a delta pull
         new JobEvent.Failed(stats(), "CHECKSUM: chunk 1"),
         new JobEvent.Failed(null, "no such remote"),
-        new JobEvent.Interrupted("stopped"));
+        new JobEvent.Interrupted("stopped"),
+        // modes: a push names its local root first; a sync keeps its direction and flags, and its log
+        new JobEvent.Submitted(new JobSpec("local", "up", "ckpt", "in", 8, Compression.AUTO, 0, 0, null, null,
+            JobMode.PUSH, true, false, false), null, "h3"),
+        new JobEvent.Submitted(new JobSpec("local", "m", "ckpt", "mirror", 2, Compression.ZSTD, 0, 1, "mirror", null,
+            JobMode.SYNC, true, true, false), "k4", "h4"),
+        new JobEvent.Submitted(new JobSpec("ckpt", "tree", "local", "t", 4, Compression.AUTO, 0, 0, null, null,
+            JobMode.SYNC, false, false, true), null, "h5"),
+        new JobEvent.Succeeded(stats(), digests, syncLog()),
+        new JobEvent.Failed(stats(), "CHECKSUM: chunk 1", syncLog()),
+        new JobEvent.AttemptEnded(null, JobState.PAUSED, syncLog()));
+  }
+
+  /** A sync log as the engine writes it (abridged). */
+  static JsonObject syncLog() {
+    return new JsonObject().put("direction", "pull").put("dryRun", false).put("delete", true).put("ok", true)
+        .put("files", new JsonArray().add(new JsonObject().put("path", "old.bin").put("action", "deleted").put("size", 5)))
+        .put("deletedDirs", new JsonArray().add("gone")).put("totals", new JsonObject().put("filesDeleted", 1));
   }
 
   @Test
@@ -159,6 +176,12 @@ class JobEventJsonTest {
     assertEquals(100, b.rateLimit());
     assertEquals(Compression.NONE, b.spec().compression());
     assertEquals("", b.spec().sourcePath());
+    assertEquals(JobMode.PULL, a.spec().mode(), "a job from before modes is a pull");
+    assertEquals(JobMode.PULL, b.spec().mode());
+    assertEquals("ckpt", a.spec().remoteName());
+    assertEquals("local", a.spec().localName());
+    assertEquals(1500, a.lastAttempt().bytes());
+    assertNull(a.result().sync(), "no sync log in an old event");
 
     // each event encodes to the very bytes it was read from, in the journal and in a snapshot
     List<String> again = new ArrayList<>();
@@ -235,6 +258,11 @@ class JobEventJsonTest {
     assertRefused("journal event 17 (failed): no field 'verified'", 17, "failed",
         statsJson().put("error", "x").putNull("verified"));
     assertRefused("journal event 18 (interrupted): no field 'reason'", 18, "interrupted", new JsonObject());
+    assertRefused("journal event 19 (succeeded): field 'sync' is not an object: deleted", 19, "succeeded",
+        statsJson().put("digests", new JsonObject()).put("sync", "deleted"));
+    assertRefused("journal event 20 (submitted): mode must be pull, push or sync, got 'mirror'", 20, "submitted",
+        new JsonObject().put("spec", new JsonObject().put("source", "ckpt:x").put("destination", "local:x")
+            .put("lanes", 1).put("compression", "auto").put("mode", "mirror")).put("requestHash", "h"));
   }
 
   @Test
