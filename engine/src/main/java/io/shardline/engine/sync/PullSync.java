@@ -57,6 +57,10 @@ public final class PullSync {
   private final boolean delete;
   private final boolean dryRun;
   private final Progress progress;
+  /** The pull once it runs; for {@link #cancel} and {@link #rateLimit}. */
+  private volatile PullSession session;
+  private volatile String cancelled;
+  private volatile long rate = -1;
 
   /** {@code o} as for a pull: its first source is listed, its destination is the local tree. */
   public PullSync(Vertx vertx, PullOptions o, boolean delete, boolean dryRun, Progress progress) {
@@ -94,11 +98,25 @@ public final class PullSync {
     if (dryRun) {
       return log(plan, null, List.of());
     }
+    if (cancelled != null) {
+      return log(plan.keepingEverything("the sync was stopped: " + cancelled), null, List.of("stopped: " + cancelled));
+    }
     PullSession session = new PullSession(vertx, o);
+    this.session = session;
+    if (rate >= 0) {
+      session.rateLimit(rate);
+    }
+    if (cancelled != null) {
+      session.cancel(cancelled);
+    }
     PullResult r = pull(session);
     if (!r.ok()) {
       SyncPlan kept = plan.published(r.digests());
       return log(delete ? kept.keepingEverything("the pull failed, so nothing was deleted") : kept, r, List.of());
+    }
+    if (cancelled != null && delete) {
+      return log(plan.published(r.digests()).keepingEverything("the sync was stopped before its deletions"), r,
+          List.of("stopped before deleting: " + cancelled));
     }
     // What was pulled is the pull's own listing (the source may have changed since ours).
     List<FileManifest> pulled = session.listing().result();
@@ -111,6 +129,27 @@ public final class PullSync {
       after = delete ? plan.keepingEverything("the deletion could not start") : plan;
     }
     return log(after.published(r.digests()), r, errors);
+  }
+
+  /**
+   * Stops the sync: a pull under way stops (what it verified stays journalled) and nothing is
+   * deleted; before the pull, none starts. Any thread.
+   */
+  public void cancel(String reason) {
+    cancelled = reason;
+    PullSession s = session;
+    if (s != null) {
+      s.cancel(reason);
+    }
+  }
+
+  /** Changes the pull's rate limit, live once it runs (bytes per second over all lanes, 0: none). Any thread. */
+  public void rateLimit(long bytesPerSecond) {
+    rate = bytesPerSecond;
+    PullSession s = session;
+    if (s != null) {
+      s.rateLimit(bytesPerSecond);
+    }
   }
 
   /**

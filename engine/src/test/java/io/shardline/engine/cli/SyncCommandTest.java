@@ -1,5 +1,10 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.tls.Trust;
+import io.shardline.engine.transfer.ShardlineUrl;
+import io.shardline.engine.transfer.PullOptions;
+import io.shardline.engine.sync.SyncLog;
+import io.shardline.engine.sync.PullSync;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -259,6 +264,22 @@ class SyncCommandTest {
     assertEquals("a file where the source has a folder", Files.readString(dst.resolve("d")));
     String e = err.toString(StandardCharsets.UTF_8);
     assertTrue(e.contains("FAILED") && e.contains("nothing was deleted"), e);
+  }
+
+  @Test
+  void aSyncStoppedBeforeItsPullWritesAndDeletesNothing() throws Exception {
+    Files.createDirectories(dst);
+    Files.writeString(dst.resolve("extra.txt"), "mine");
+    PullSync sync = new PullSync(vertx,
+        new PullOptions().source(ShardlineUrl.parse(url()))
+            .destination(dst).trust(new Trust.Pinned(info.fingerprint())).lanes(2)
+            .chunkSize(CHUNK), true, false, PullSync.Progress.NONE);
+    sync.cancel("the job was paused");
+    SyncLog log = sync.run();
+    assertFalse(log.ok());
+    assertTrue(String.join("; ", log.allErrors()).contains("the job was paused"), log.allErrors()::toString);
+    assertEquals("mine", Files.readString(dst.resolve("extra.txt")), "nothing deleted");
+    assertFalse(Files.exists(dst.resolve("a.bin")), "nothing pulled");
   }
 
   @Test

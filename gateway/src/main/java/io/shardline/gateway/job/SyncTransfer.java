@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * compare, pull, and with {@code delete} prune what the source does not list). It blocks, so it
  * runs on a worker pool of its own ({@value #POOL}), never on an event loop. Its pull's counters
  * are sampled as any pull's once it starts. Stopping it fences its destination: the pull stops at
- * its next chunk write, journal record or publish (failing with {@code FENCED}) and a pull that
- * did not verify every file deletes nothing.
+ * once ({@link PullSync#cancel}; the fence catches a write already under way) and a pull that did
+ * not verify every file deletes nothing; a rate change reaches the running pull live.
  */
 final class SyncTransfer implements Transfer {
   /** The worker pool syncs run on (shared by name, one thread per running sync at most). */
@@ -31,6 +31,8 @@ final class SyncTransfer implements Transfer {
   private final boolean dryRun;
   private final int threads;
   private volatile String stopped;
+  private volatile PullSync sync;
+  private volatile long rate = -1;
   private volatile TransferCounters counters = new TransferCounters();
 
   /**
@@ -62,7 +64,15 @@ final class SyncTransfer implements Transfer {
       @Override
       public void finished() {}
     };
-    return pool.executeBlocking(() -> new PullSync(vertx, options, delete, dryRun, progress).run(), false)
+    PullSync sync = new PullSync(vertx, options, delete, dryRun, progress);
+    this.sync = sync;
+    if (stopped != null) {
+      sync.cancel(stopped);
+    }
+    if (rate >= 0) {
+      sync.rateLimit(rate);
+    }
+    return pool.executeBlocking(sync::run, false)
         .map(log -> outcome(log, (System.nanoTime() - start) / 1e9))
         .eventually(pool::close);
   }
@@ -81,11 +91,19 @@ final class SyncTransfer implements Transfer {
   @Override
   public void cancel(String reason) {
     stopped = reason;
+    PullSync s = sync;
+    if (s != null) {
+      s.cancel(reason); // its pull stops at once; the fence stays for whatever was under way
+    }
   }
 
   @Override
   public void rateLimit(long bytesPerSecond) {
-    // the sync's pull keeps the rate it started with: the next attempt takes the new one
+    rate = bytesPerSecond;
+    PullSync s = sync;
+    if (s != null) {
+      s.rateLimit(bytesPerSecond); // live, as a pull's
+    }
   }
 
   @Override
