@@ -10,7 +10,6 @@ import io.shardline.engine.storage.Directories;
 import io.shardline.engine.storage.LocalChunkSink;
 import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.tls.Trust;
-import io.shardline.engine.transfer.Compression;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.PullResult;
 import io.shardline.engine.transfer.PullSession;
@@ -172,22 +171,7 @@ public final class PullCommand implements Callable<Integer> {
           + " verifies every chunk and the file's root digest itself");
       return 2;
     }
-    PullOptions o = new PullOptions()
-        .sources(sourcesOf(url, up.extraSources))
-        .failover(up.failover)
-        .verifyHashes(up.verifyHashes)
-        .base(base)
-        .destination(dest)
-        .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)
-        .chunkSize(OptionValues.chunkSize("--chunk-size", up.chunkSize))
-        .stallTimeoutMs(OptionValues.seconds("--stall-timeout", stallSeconds))
-        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", up.progressSeconds))
-        .compression(Compression.parse(up.compression))
-        .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
-        .trust(OptionValues.trust(up.trust.fingerprint, up.trust.ca, up.trust.insecure));
-    if (up.tokenFile != null) {
-      o.token(OptionValues.token("--token-file", up.tokenFile));
-    }
+    PullOptions o = up.pullOptions(url, dest, base, stallSeconds, rateLimit);
     if (toS3) {
       try {
         S3Location to = S3Location.parse(destArg);
@@ -224,7 +208,6 @@ public final class PullCommand implements Callable<Integer> {
         System.err.println("shardline pull: " + e.getMessage());
         return 2;
       }
-      o.clientCert(up.clientCert).clientKey(up.clientKey);
     }
     o.validate();
     Vertx vertx = Vertx.vertx();

@@ -155,25 +155,7 @@ public final class SyncCommand implements Callable<Integer> {
         return 2;
       }
     }
-    PullOptions o = new PullOptions()
-        .sources(PullCommand.sourcesOf(src, up.extraSources))
-        .failover(up.failover)
-        .verifyHashes(up.verifyHashes)
-        .base(base)
-        .destination(dest)
-        .lanes(up.lanes == null ? PullOptions.DEFAULT_LANES : up.lanes)
-        .chunkSize(OptionValues.chunkSize("--chunk-size", up.chunkSize))
-        .stallTimeoutMs(OptionValues.seconds("--stall-timeout", stallSeconds))
-        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", up.progressSeconds))
-        .compression(Compression.parse(up.compression))
-        .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
-        .trust(OptionValues.trust(up.trust.fingerprint, up.trust.ca, up.trust.insecure));
-    if (up.tokenFile != null) {
-      o.token(OptionValues.token("--token-file", up.tokenFile));
-    }
-    if (up.clientCert != null) {
-      o.clientCert(up.clientCert).clientKey(up.clientKey);
-    }
+    PullOptions o = up.pullOptions(src, dest, base, stallSeconds, rateLimit);
     o.validate();
     Vertx vertx = Vertx.vertx();
     try {

@@ -1,5 +1,7 @@
 package io.shardline.engine.cli;
 
+import io.shardline.engine.transfer.Compression;
+import io.shardline.engine.transfer.PullOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,4 +72,32 @@ final class UpstreamFlags {
 
   @Option(names = "--progress-timeout", defaultValue = "60", description = "Seconds without any progress before the pull fails (default: ${DEFAULT-VALUE}).")
   double progressSeconds;
+
+  /**
+   * The pull these flags describe, from the sources of {@code first} (and {@code --source}) into
+   * {@code dest}: lanes, chunk size, timeouts, compression, rate, trust, token and client
+   * certificate. {@code trust} must be set. Throws IllegalArgumentException for a bad value.
+   */
+  PullOptions pullOptions(String first, Path dest, Path base, double stallSeconds, String rateLimit) {
+    PullOptions o = new PullOptions()
+        .sources(PullCommand.sourcesOf(first, extraSources))
+        .failover(failover)
+        .verifyHashes(verifyHashes)
+        .base(base)
+        .destination(dest)
+        .lanes(lanes == null ? PullOptions.DEFAULT_LANES : lanes)
+        .chunkSize(OptionValues.chunkSize("--chunk-size", chunkSize))
+        .stallTimeoutMs(OptionValues.seconds("--stall-timeout", stallSeconds))
+        .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
+        .compression(Compression.parse(compression))
+        .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
+        .trust(OptionValues.trust(trust.fingerprint, trust.ca, trust.insecure));
+    if (tokenFile != null) {
+      o.token(OptionValues.token("--token-file", tokenFile));
+    }
+    if (clientCert != null) {
+      o.clientCert(clientCert).clientKey(clientKey);
+    }
+    return o;
+  }
 }
