@@ -54,16 +54,20 @@ import org.slf4j.LoggerFactory;
  *   <li>the file's partial state from an earlier run of the same version is checked and kept (the
  *       journal's root is the version's {@linkplain SourceVersion#identity() identity}; every
  *       journalled chunk is read back and checked against the CRC it was journalled with);
- *   <li>N lanes, each on its own event loop and connection, take chunks from one queue and fetch
- *       each as a {@code Range} request; every answer must be a 206 of exactly that range and of
- *       the same version, else the pull fails and nothing is published; 5xx, 408, 429, broken
- *       connections and stalls are retried per range with backoff;
- *   <li>chunks are written in place into the partial file and journalled (as any pull's);
+ *   <li>N lanes, each on its own event loop and connection, take runs of consecutive chunks (up
+ *       to {@link #MAX_RUN_CHUNKS}, fewer towards the end) from one queue and fetch each run as one
+ *       {@code Range} request, so a connection streams back to back as curl's or aria2c's does;
+ *       every answer must be a 206 of exactly that range and of the same version, else the pull
+ *       fails and nothing is published; 5xx, 408, 429, broken connections and stalls are retried
+ *       with backoff for the chunks of the run not yet in;
+ *   <li>each chunk is handed to a disk worker the moment its last byte is in, while the rest of
+ *       its run streams on, and is written in place into the partial file and journalled (as any
+ *       pull's); a lane with {@link #MAX_WRITES_PER_LANE} chunks being written pauses its answer;
  *   <li>with {@code --sha256}, the file's digest (computed while chunks arrive,
  *       {@link PrefixDigest}) must match; then fsync and atomic rename.
  * </ol>
- * Memory: a lane holds one chunk at a time (plus, with {@code --sha256}, a bounded number of
- * chunks that arrived early).
+ * Memory: a lane holds the chunk it fills and at most {@link #MAX_WRITES_PER_LANE} being written
+ * (plus, with {@code --sha256}, a bounded number of chunks that arrived early).
  */
 public final class HttpsPull {
   private static final Logger LOG = LoggerFactory.getLogger(HttpsPull.class);
@@ -74,6 +78,12 @@ public final class HttpsPull {
   static final int MAX_BODY_PIECE = 256 * 1024;
   /** How often the resume journal is flushed while chunks arrive. */
   static final long JOURNAL_FLUSH_MS = 500;
+  /** The most chunks one range request asks for (a lane streams them back to back). */
+  static final int MAX_RUN_CHUNKS = 8;
+  /** The same with {@code --sha256}, so chunks arrive near file order for the digest. */
+  static final int DIGEST_RUN_CHUNKS = 2;
+  /** Chunks of one lane being written at once; past that its answer pauses (and the server with it). */
+  static final int MAX_WRITES_PER_LANE = 2;
   /** The rate limiter's smallest burst: one body piece. */
   private static final long MIN_BURST = MAX_BODY_PIECE;
 
@@ -85,10 +95,14 @@ public final class HttpsPull {
   private final Promise<Void> cancelled = Promise.promise();
   private final TransferCounters counters = new TransferCounters();
   /** Range bodies still arriving: failed (and their buffers released) when the run ends. */
-  private final Set<RangeBody> bodies = ConcurrentHashMap.newKeySet();
+  private final Set<RangeRun> bodies = ConcurrentHashMap.newKeySet();
   /** The payload rate limit over all lanes (rate 0: none); a body piece past it pauses its answer. */
   private final TokenBucket bucket = TokenBucket.of(1, MIN_BURST, System.nanoTime());
   private HttpClient client;
+  /** The lanes' clients, one connection each, closed at the end. */
+  private final List<HttpClient> laneClients = new ArrayList<>();
+  /** Set once the run's end began: no request may start after it. */
+  private volatile boolean ended;
   private WorkerExecutor disk;
   private long started;
   private volatile long firstByte;
@@ -142,12 +156,7 @@ public final class HttpsPull {
     started = System.nanoTime();
     try {
       o.validate();
-      client = vertx.httpClientBuilder()
-          .with(TlsSupport.https(o.trust(), o.connectTimeoutMs()).setKeepAlive(true).setMaxRedirects(8)
-              .setMaxChunkSize(MAX_BODY_PIECE)
-              .setDecompressionSupported(false))
-          .with(new PoolOptions().setHttp1MaxSize(o.lanes() + 1))
-          .build();
+      client = newClient();
     } catch (RuntimeException e) {
       return Future.succeededFuture(result(false, null, List.of(e.getMessage())));
     }
@@ -166,12 +175,38 @@ public final class HttpsPull {
           abort(t);
           return result(false, null, List.of(message(t)));
         }, false))
-        .eventually(() -> client.close().compose(v -> {
+        .eventually(() -> {
+          ended = true; // a range's retry still waiting on its timer must not use the closed clients
+          return closeClients();
+        }).andThen(ar -> {
           ShardlineException over = new ShardlineException(ErrorCode.CANCELLED, "the pull ended");
           bodies.forEach(b -> b.fail(over)); // answers that never reported their connection's end
           disk.close();
-          return Future.succeededFuture();
-        }));
+        });
+  }
+
+  /**
+   * An HTTP client with one connection: the probe's, and one per lane, each made on its lane's
+   * event loop, so a lane's answers are decoded on the loop that reads them (a connection shared
+   * through one pool would often belong to another lane's loop, and every body piece would cross
+   * threads).
+   */
+  private HttpClient newClient() {
+    return vertx.httpClientBuilder()
+        .with(TlsSupport.https(o.trust(), o.connectTimeoutMs()).setKeepAlive(true).setMaxRedirects(8)
+            .setMaxChunkSize(MAX_BODY_PIECE)
+            .setDecompressionSupported(false))
+        .with(new PoolOptions().setHttp1MaxSize(1))
+        .build();
+  }
+
+  private Future<Void> closeClients() {
+    List<Future<Void>> closed = new ArrayList<>();
+    synchronized (laneClients) {
+      laneClients.forEach(c -> closed.add(c.close()));
+    }
+    closed.add(client.close());
+    return Future.join(closed).mapEmpty();
   }
 
   /** Fails with the cancellation, if {@link #cancel} was called: checked between the steps. */
@@ -370,7 +405,7 @@ public final class HttpsPull {
     counters.bytesResumed.add(resumedBytes);
     counters.resumedChunks.add(resumedChunks);
     if (o.sha256() != null) {
-      digest = new PrefixDigest(n, 2 * o.lanes() + 2);
+      digest = new PrefixDigest(n, 2 * DIGEST_RUN_CHUNKS * o.lanes() + 2);
       if (resumedChunks > 0) {
         digest.resumed();
       }
@@ -420,24 +455,49 @@ public final class HttpsPull {
     for (int i = 0; i < lanes; i++) {
       Context ctx = ((VertxInternal) vertx).createEventLoopContext();
       int src = i % targets.size(); // lanes spread over the URLs that agree, the first URL first
-      ctx.runOnContext(v -> nextChunk(src));
+      ctx.runOnContext(v -> {
+        Lane lane = new Lane(src, newClient());
+        nextRun(lane);
+      });
     }
     return fetched.future();
   }
 
-  private void nextChunk(int src) {
-    Integer index;
+  /**
+   * How many chunks one range request asks for: up to {@link #MAX_RUN_CHUNKS} while much is left,
+   * fewer towards the end so the lanes finish together; with {@code --sha256} runs stay short so
+   * chunks arrive close to file order and the digest is computed as they arrive.
+   */
+  private int runChunks(int left, int lanes) {
+    int cap = digest != null ? DIGEST_RUN_CHUNKS : MAX_RUN_CHUNKS;
+    return Math.max(1, Math.min(cap, left / Math.max(1, lanes)));
+  }
+
+  /** The lane's next run of consecutive chunks from the queue; when it is empty, the lane ends once its writes are done. */
+  private void nextRun(Lane lane) {
+    int firstIndex;
+    int count = 1;
     synchronized (queue) {
-      index = fetched.future().isComplete() ? null : queue.poll();
+      Integer index = fetched.future().isComplete() ? null : queue.poll();
       if (index == null) {
-        counters.activeLanes.decrement();
-        if (--lanesLeft == 0) {
-          fetched.tryComplete();
-        }
+        lane.idle().onComplete(ar -> {
+          counters.activeLanes.decrement();
+          synchronized (queue) {
+            if (--lanesLeft == 0) {
+              fetched.tryComplete();
+            }
+          }
+        });
         return;
       }
+      firstIndex = index;
+      int max = runChunks(queue.size() + 1, lanesLeft);
+      while (count < max && queue.peek() != null && queue.peek() == firstIndex + count) {
+        queue.poll();
+        count++;
+      }
     }
-    fetchChunk(index, 1, src).onComplete(ar -> {
+    fetchRun(lane, firstIndex, count, 1, lane.src).onComplete(ar -> {
       if (ar.failed()) {
         counters.activeLanes.decrement();
         fetched.tryFail(ar.cause());
@@ -446,36 +506,54 @@ public final class HttpsPull {
         }
         return;
       }
-      nextChunk(src);
+      nextRun(lane);
     });
   }
 
-  /** A range from URL {@code src}; a failed try goes to the next URL (with one, the same). */
-  private Future<Void> fetchChunk(int index, int attempt, int src) {
-    long first = listed.chunkOffset(index);
-    int len = listed.chunkLength(index);
-    long last = first + len - 1;
-    return client.request(request(targets.get(src), "bytes=" + first + "-" + last)).compose(req -> req.send())
-        .compose(resp -> body(resp, first, last, len, versions.get(src)))
-        .compose(buf -> disk.executeBlocking(() -> store(index, buf), false))
-        .recover(t -> retry(t, attempt, "range " + first + "-" + last + " of " + targets.get(src),
-            () -> fetchChunk(index, attempt + 1, (src + 1) % targets.size())));
+  /**
+   * Chunks {@code firstIndex .. firstIndex + count - 1} as one range from URL {@code src}, each
+   * handed to a disk worker as soon as its last byte is in while the rest streams on. A try that
+   * fails goes to the next URL (with one, the same) for the chunks not yet in; a try that brought
+   * some chunks in starts the count of tries afresh.
+   */
+  private Future<Void> fetchRun(Lane lane, int firstIndex, int count, int attempt, int src) {
+    long first = listed.chunkOffset(firstIndex);
+    int lastIndex = firstIndex + count - 1;
+    long last = listed.chunkOffset(lastIndex) + listed.chunkLength(lastIndex) - 1;
+    if (ended) {
+      return Future.failedFuture(new ShardlineException(ErrorCode.CANCELLED, "the pull ended"));
+    }
+    RangeRun run = new RangeRun(lane, firstIndex, count, first, last);
+    return lane.client.request(request(targets.get(src), "bytes=" + first + "-" + last)).compose(req -> req.send())
+        .compose(resp -> stream(resp, run, versions.get(src)))
+        .recover(t -> {
+          if (t instanceof StoreFailure f) {
+            return Future.failedFuture(f.getCause());
+          }
+          int in = run.handedOff();
+          if (in == count) {
+            return Future.succeededFuture(); // every chunk is in; only the connection's end failed
+          }
+          return retry(t, in > 0 ? 1 : attempt, "range " + listed.chunkOffset(firstIndex + in) + "-" + last + " of "
+              + targets.get(src), () -> fetchRun(lane, firstIndex + in, count - in, (in > 0 ? 1 : attempt) + 1,
+              (src + 1) % targets.size()));
+        });
   }
 
-  /** The body of a range's answer into one pooled buffer, after the answer was checked. */
-  private Future<ByteBuf> body(HttpClientResponse resp, long first, long last, int len, SourceVersion version) {
+  /** The body of a run's answer, streamed into chunk buffers, after the answer was checked. */
+  private Future<Void> stream(HttpClientResponse resp, RangeRun run, SourceVersion version) {
     int status = resp.statusCode();
     if (status != 206) {
       if (status == 200) {
         resp.request().reset();
         return Future.failedFuture(new ShardlineException(ErrorCode.BAD_RESPONSE,
-            "the server stopped serving byte ranges (200 to the range " + first + "-" + last + ")"));
+            "the server stopped serving byte ranges (200 to the range " + run.first + "-" + run.last + ")"));
       }
-      return resp.body().compose(b -> Future.<ByteBuf>failedFuture(statusError(status,
+      return resp.body().compose(b -> Future.<Void>failedFuture(statusError(status,
           b.toString(StandardCharsets.UTF_8))));
     }
     try {
-      version.checkPart(first, last, resp.getHeader("Content-Range"), resp.getHeader("ETag"),
+      version.checkPart(run.first, run.last, resp.getHeader("Content-Range"), resp.getHeader("ETag"),
           resp.getHeader("Last-Modified"));
     } catch (ShardlineException e) {
       resp.request().reset();
@@ -484,87 +562,185 @@ public final class HttpsPull {
     if (firstByte == 0) {
       firstByte = System.nanoTime();
     }
-    RangeBody body = new RangeBody(first, last, len);
-    bodies.add(body);
-    body.promise.future().onComplete(ar -> bodies.remove(body));
+    bodies.add(run);
+    run.promise.future().onComplete(ar -> bodies.remove(run));
+    run.lane.answer = resp;
     resp.handler(b -> {
       int n = b.length();
-      if (!body.append(((BufferInternal) b).getByteBuf())) {
+      if (!run.append(((BufferInternal) b).getByteBuf())) {
         resp.request().reset();
         return;
       }
       counters.wireBytes.add(n);
       long waitNanos = bucket.take(System.nanoTime(), n);
       if (waitNanos > 0) { // over the rate limit: the answer (and so the server, through TCP) waits
+        run.lane.rateHeld = true;
         resp.pause();
-        vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> resp.resume());
+        vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> {
+          run.lane.rateHeld = false;
+          run.lane.resumeIfFree();
+        });
+      } else if (run.lane.writing >= MAX_WRITES_PER_LANE) { // the disk is behind: so is the server
+        resp.pause();
       }
     });
-    resp.exceptionHandler(body::broke);
-    resp.endHandler(v -> body.end());
-    return body.promise.future();
+    resp.exceptionHandler(run::broke);
+    resp.endHandler(v -> run.end());
+    return run.promise.future();
+  }
+
+  /** A chunk's store failed: the pull fails with its cause, no retry of the range. */
+  private static final class StoreFailure extends RuntimeException {
+    StoreFailure(Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+    }
   }
 
   /**
-   * One range's body as it arrives, into one pooled buffer that this object owns until it
-   * completes its promise with it (then the store owns it) or fails (then it is released here).
+   * One lane: its URL, the answer it is streaming and its chunks being written. Confined to the
+   * lane's event loop (the store futures complete there too).
+   */
+  private final class Lane {
+    final int src;
+    final HttpClient client;
+    HttpClientResponse answer;
+    int writing;
+    boolean rateHeld;
+    private Promise<Void> drained;
+
+    Lane(int src, HttpClient client) {
+      this.src = src;
+      this.client = client;
+      synchronized (laneClients) {
+        laneClients.add(client);
+      }
+    }
+
+    /** A complete chunk goes to a disk worker; its buffer is the store's from here on. */
+    void write(int index, ByteBuf buf, RangeRun run) {
+      writing++;
+      disk.executeBlocking(() -> store(index, buf), false).onComplete(ar -> {
+        writing--;
+        if (ar.failed()) {
+          run.fail(new StoreFailure(ar.cause()));
+          fetched.tryFail(ar.cause());
+        }
+        if (writing == 0 && drained != null) {
+          drained.tryComplete();
+        }
+        resumeIfFree();
+      });
+    }
+
+    /** Resumes the answer unless the rate limit or the disk still holds it. */
+    void resumeIfFree() {
+      if (answer != null && !rateHeld && writing < MAX_WRITES_PER_LANE) {
+        answer.resume();
+      }
+    }
+
+    /** Completes once every chunk this lane handed to the disk is written. */
+    Future<Void> idle() {
+      if (writing == 0) {
+        return Future.succeededFuture();
+      }
+      drained = Promise.promise();
+      return drained.future();
+    }
+  }
+
+  /**
+   * One run's body as it arrives: the chunk being filled is a pooled buffer this object owns
+   * until it is full (then the lane's store owns it) or the run fails (then it is released here).
    * Synchronized: the lane's event loop appends while the run's end may fail what is left open
    * (a cancelled pull closes its connections, and a paused answer may never report it).
    */
-  private static final class RangeBody {
-    final Promise<ByteBuf> promise = Promise.promise();
-    private final long first;
-    private final long last;
-    private final int len;
+  private final class RangeRun {
+    final Promise<Void> promise = Promise.promise();
+    final Lane lane;
+    final long first;
+    final long last;
+    private final int firstIndex;
+    private final int count;
+    private int in;
     private ByteBuf buf;
+    private boolean over;
 
-    RangeBody(long first, long last, int len) {
+    RangeRun(Lane lane, int firstIndex, int count, long first, long last) {
+      this.lane = lane;
+      this.firstIndex = firstIndex;
+      this.count = count;
       this.first = first;
       this.last = last;
-      this.len = len;
-      this.buf = FrameSocket.ALLOC.directBuffer(len, len);
     }
 
-    /** Appends a piece; false (and the range failed) when it is more than the range holds or the body is over. */
+    /** Chunks complete and handed to the disk. */
+    synchronized int handedOff() {
+      return in;
+    }
+
+    /** Appends a piece; false (and the run failed) when it is more than the range holds or the run is over. */
     synchronized boolean append(ByteBuf src) {
-      if (buf == null) {
+      if (over) {
         return false;
       }
-      if (src.readableBytes() > buf.writableBytes()) {
-        fail(new ShardlineException(ErrorCode.BAD_RESPONSE, "the range " + first + "-" + last
-            + " came with more than its " + len + " bytes"));
-        return false;
+      while (src.isReadable()) {
+        if (buf == null) {
+          if (in == count) {
+            fail(new ShardlineException(ErrorCode.BAD_RESPONSE, "the range " + first + "-" + last
+                + " came with more than its " + (last - first + 1) + " bytes"));
+            return false;
+          }
+          int len = listed.chunkLength(firstIndex + in);
+          buf = FrameSocket.ALLOC.directBuffer(len, len);
+        }
+        buf.writeBytes(src, Math.min(src.readableBytes(), buf.writableBytes()));
+        if (!buf.isWritable()) {
+          ByteBuf full = buf;
+          buf = null;
+          lane.write(firstIndex + in++, full, this);
+        }
       }
-      buf.writeBytes(src);
       return true;
     }
 
     synchronized void broke(Throwable t) {
-      if (buf != null) {
+      if (!over) {
         fail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last + " broke off after "
-            + buf.readableBytes() + " of " + len + " bytes: " + t.getMessage(), t));
+            + received() + " of " + (last - first + 1) + " bytes: " + t.getMessage(), t));
       }
     }
 
     synchronized void end() {
-      if (buf == null) {
+      if (over) {
         return;
       }
-      if (buf.readableBytes() != len) {
+      if (in != count) {
         fail(new ShardlineException(ErrorCode.CONNECTION_LOST, "the range " + first + "-" + last + " ended after "
-            + buf.readableBytes() + " of " + len + " bytes"));
+            + received() + " of " + (last - first + 1) + " bytes"));
         return;
       }
-      ByteBuf done = buf;
-      buf = null;
-      promise.tryComplete(done);
+      over = true;
+      lane.answer = null;
+      promise.tryComplete();
     }
 
-    /** Fails the range and releases its buffer, unless it already completed or failed. */
-    synchronized void fail(ShardlineException e) {
-      if (buf != null) {
-        buf.release();
-        buf = null;
+    private long received() {
+      long done = in == 0 ? 0 : listed.chunkOffset(firstIndex + in - 1) + listed.chunkLength(firstIndex + in - 1) - first;
+      return done + (buf == null ? 0 : buf.readableBytes());
+    }
+
+    /** Fails the run and releases the chunk being filled, unless the run is already over. */
+    synchronized void fail(RuntimeException e) {
+      if (!over) {
+        over = true;
+        if (buf != null) {
+          buf.release();
+          buf = null;
+        }
+        if (lane.answer != null) {
+          lane.answer = null;
+        }
         promise.tryFail(e);
       }
     }

@@ -292,6 +292,44 @@ class HttpsPullTest {
   }
 
   @Test
+  void aLaneStreamsRunsOfChunksAndARunBrokenOffAsksOnlyForTheChunksNotYetIn() throws Exception {
+    int chunk = 1024 * 1024;
+    byte[] data = TestFiles.bytes(10 * chunk + 3, 11);
+    java.util.List<String> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Path[] pair = SelfSignedCert.ensure(tmp.resolve("pki"));
+    HttpServerOptions so = TlsSupport.server(new HttpServerOptions(), pair[0], pair[1], 10_000, null);
+    HttpServer breaking = vertx.createHttpServer(so.setHost("127.0.0.1").setPort(0)).requestHandler(req -> {
+      ranges.add(req.getHeader("Range"));
+      ByteRange.Part part = (ByteRange.Part) ByteRange.of(req.getHeader("Range"), data.length);
+      var resp = req.response().putHeader("ETag", "\"v1\"").setStatusCode(206)
+          .putHeader("Content-Range", part.contentRange(data.length))
+          .putHeader("Content-Length", Long.toString(part.length()));
+      byte[] slice = java.util.Arrays.copyOfRange(data, (int) part.first(), (int) part.last() + 1);
+      if (ranges.size() == 2) { // the first run: broken off half-way through its third chunk
+        resp.write(Buffer.buffer(java.util.Arrays.copyOf(slice, 2 * chunk + chunk / 2)))
+            .onComplete(ar -> vertx.setTimer(200, id -> req.connection().close()));
+        return;
+      }
+      resp.end(Buffer.buffer(slice));
+    }).listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      Path dest = tmp.resolve("runs");
+      HttpsPullResult r = pull("https://127.0.0.1:" + breaking.actualPort() + "/f.bin", dest,
+          new HttpsPullOptions().trust(new Trust.CaFile(cert)).lanes(1).chunkSize(chunk));
+      assertTrue(r.ok(), r.errors().toString());
+      assertArrayEquals(data, Files.readAllBytes(dest.resolve("f.bin")));
+      // the probe, a run of HttpsPull.MAX_RUN_CHUNKS chunks, then its chunks from the third on, then the rest
+      assertEquals("bytes=0-0", ranges.get(0));
+      assertEquals("bytes=0-" + (HttpsPull.MAX_RUN_CHUNKS * chunk - 1), ranges.get(1));
+      assertEquals("bytes=" + (2L * chunk) + "-" + (HttpsPull.MAX_RUN_CHUNKS * chunk - 1), ranges.get(2));
+      assertEquals(4, ranges.size(), ranges.toString());
+      assertEquals(1, r.retries());
+    } finally {
+      breaking.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aListOfUrlsIsPulledFileByFileAndADeadMirrorHandsOverToTheNext() throws Exception {
     Path list = tmp.resolve("urls.txt");
     int dead = freePort(); // nothing listens there
