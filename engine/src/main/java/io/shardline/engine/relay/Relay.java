@@ -94,6 +94,7 @@ public final class Relay {
       session.cancel("the relay is stopping");
     }
     Future<PullResult> ended = session == null ? Future.succeededFuture() : pulled.future().recover(t -> Future.succeededFuture());
-    return ended.transform(x -> server == null ? Future.<Void>succeededFuture() : server.stop());
+    return ended.transform(x -> server == null ? Future.<Void>succeededFuture() : server.stop())
+        .andThen(ar -> files.close());
   }
 }

@@ -2,11 +2,13 @@ package io.shardline.engine.relay;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.netty.buffer.ByteBuf;
 import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.storage.ChunkSource;
+import io.shardline.engine.wire.FrameSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -34,8 +36,11 @@ final class RelayFiles implements ChunkSource.Arrivals {
   /** The pull's listing once its sources agreed, then once every file of it was prepared. */
   private final CompletableFuture<List<FileManifest>> listed = new CompletableFuture<>();
   private final CompletableFuture<List<Held>> prepared = new CompletableFuture<>();
-  /** Recently verified chunks, copied, bounded by their bytes. */
-  private final Cache<ChunkKey, byte[]> recent;
+  /**
+   * Recently verified chunks, copied off the heap (pooled direct buffers the cache owns, released
+   * when evicted, replaced or dropped), bounded by their bytes.
+   */
+  private final Cache<ChunkKey, ByteBuf> recent;
   private final boolean keepsChunks;
   /** Told which chunk a downstream waits for, so the pull fetches it next. */
   private volatile BiConsumer<String, Integer> demand = (name, index) -> { };
@@ -86,7 +91,12 @@ final class RelayFiles implements ChunkSource.Arrivals {
     this.keepsChunks = memoryBytes > 0;
     this.recent = Caffeine.newBuilder()
         .maximumWeight(Math.max(0, memoryBytes))
-        .<ChunkKey, byte[]>weigher((k, v) -> v.length)
+        .<ChunkKey, ByteBuf>weigher((k, v) -> v.capacity())
+        .removalListener((ChunkKey k, ByteBuf v, RemovalCause cause) -> {
+          if (v != null) {
+            v.release();
+          }
+        })
         .executor(Runnable::run)
         .build();
   }
@@ -154,14 +164,30 @@ final class RelayFiles implements ChunkSource.Arrivals {
     if (!keepsChunks) {
       return;
     }
-    byte[] copy = new byte[data.readableBytes()];
-    data.getBytes(data.readerIndex(), copy);
+    int n = data.readableBytes();
+    ByteBuf copy = FrameSocket.ALLOC.directBuffer(n, n);
+    copy.writeBytes(data, data.readerIndex(), n);
     recent.put(new ChunkKey(name, index), copy);
   }
 
-  /** The copy of chunk {@code index} of {@code name} in memory, or null. */
-  byte[] recalled(String name, int index) {
-    return recent.getIfPresent(new ChunkKey(name, index));
+  /**
+   * Copies chunk {@code index} of {@code name} into {@code into} when it is in memory; false when
+   * not. The copy is made while the cache entry is held, so an eviction cannot release it midway.
+   */
+  boolean recall(String name, int index, ByteBuf into) {
+    boolean[] hit = {false};
+    recent.asMap().computeIfPresent(new ChunkKey(name, index), (k, v) -> {
+      into.writeBytes(v, v.readerIndex(), v.readableBytes());
+      hit[0] = true;
+      return v;
+    });
+    return hit[0];
+  }
+
+  /** Lets go of the chunks kept in memory (the relay stopped). */
+  void close() {
+    recent.invalidateAll();
+    recent.cleanUp();
   }
 
   /** Chunk {@code index} of {@code name} is verified and written here: it is served from now on. */

@@ -125,10 +125,7 @@ final class RelaySource implements ChunkSource {
       }
       ByteBuf buf = alloc.directBuffer(length, length);
       try {
-        byte[] copy = files.recalled(path, index);
-        if (copy != null) {
-          buf.writeBytes(copy);
-        } else {
+        if (!files.recall(path, index, buf)) {
           readFromDisk(buf, offset, length);
         }
         int crc = Crc32c.of(buf);
