@@ -177,12 +177,10 @@ public final class HttpsPull {
         }, false))
         .eventually(() -> {
           ended = true; // a range's retry still waiting on its timer must not use the closed clients
-          return closeClients();
-        }).andThen(ar -> {
           ShardlineException over = new ShardlineException(ErrorCode.CANCELLED, "the pull ended");
           bodies.forEach(b -> b.fail(over)); // answers that never reported their connection's end
-          disk.close();
-        });
+          return closeClients();
+        }).andThen(ar -> disk.close());
   }
 
   /**
@@ -738,8 +736,12 @@ public final class HttpsPull {
           buf.release();
           buf = null;
         }
-        if (lane.answer != null) {
-          lane.answer = null;
+        HttpClientResponse paused = lane.answer;
+        lane.answer = null;
+        if (paused != null) {
+          // Pieces queued behind a paused answer are released only once handed on: let them come
+          // (the handler finds the run over and resets the request).
+          paused.resume();
         }
         promise.tryFail(e);
       }
