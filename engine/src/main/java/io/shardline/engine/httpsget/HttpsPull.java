@@ -98,7 +98,10 @@ public final class HttpsPull {
   private final Set<RangeRun> bodies = ConcurrentHashMap.newKeySet();
   /** The payload rate limit over all lanes (rate 0: none); a body piece past it pauses its answer. */
   private final TokenBucket bucket = TokenBucket.of(1, MIN_BURST, System.nanoTime());
+  /** The probe's client, lane 0's too. */
   private HttpClient client;
+  /** The event loop the probe and lane 0 run on. */
+  private Context probeContext;
   /** The lanes' clients, one connection each, closed at the end. */
   private final List<HttpClient> laneClients = new ArrayList<>();
   /** Set once the run's end began: no request may start after it. */
@@ -162,7 +165,12 @@ public final class HttpsPull {
     }
     disk = vertx.createSharedWorkerExecutor("shardline-https-pull-" + System.identityHashCode(this),
         Math.max(2, o.lanes()));
-    return probe(1)
+    // The probe runs on the event loop lane 0 will run on, so its connection (TLS done) carries
+    // lane 0's ranges too: one handshake fewer before the first byte.
+    probeContext = ((VertxInternal) vertx).createEventLoopContext();
+    Promise<Void> probed = Promise.promise();
+    probeContext.runOnContext(v -> probe(1).onComplete(probed));
+    return probed.future()
         .compose(v -> probeMirrors())
         .compose(v -> unlessCancelled())
         .compose(v -> disk.executeBlocking(this::prepare, false))
@@ -184,8 +192,8 @@ public final class HttpsPull {
   }
 
   /**
-   * An HTTP client with one connection: the probe's, and one per lane, each made on its lane's
-   * event loop, so a lane's answers are decoded on the loop that reads them (a connection shared
+   * An HTTP client with one connection: the probe's (then lane 0's), and one per further lane,
+   * each made on its lane's event loop, so a lane's answers are decoded on the loop that reads them (a connection shared
    * through one pool would often belong to another lane's loop, and every body piece would cross
    * threads).
    */
@@ -451,10 +459,11 @@ public final class HttpsPull {
     fetched.future().onComplete(ar -> vertx.cancelTimer(flusher));
     counters.activeLanes.add(lanes);
     for (int i = 0; i < lanes; i++) {
-      Context ctx = ((VertxInternal) vertx).createEventLoopContext();
+      Context ctx = i == 0 ? probeContext : ((VertxInternal) vertx).createEventLoopContext();
       int src = i % targets.size(); // lanes spread over the URLs that agree, the first URL first
+      boolean first = i == 0;
       ctx.runOnContext(v -> {
-        Lane lane = new Lane(src, newClient());
+        Lane lane = new Lane(src, first ? client : newClient());
         nextRun(lane);
       });
     }
@@ -609,8 +618,10 @@ public final class HttpsPull {
     Lane(int src, HttpClient client) {
       this.src = src;
       this.client = client;
-      synchronized (laneClients) {
-        laneClients.add(client);
+      if (client != HttpsPull.this.client) {
+        synchronized (laneClients) {
+          laneClients.add(client);
+        }
       }
     }
 

@@ -292,6 +292,31 @@ class HttpsPullTest {
   }
 
   @Test
+  void theProbesConnectionCarriesTheFirstLanesRanges() throws Exception {
+    byte[] data = TestFiles.bytes(3 * 1024 * 1024 + 17, 12);
+    AtomicInteger connections = new AtomicInteger();
+    Path[] pair = SelfSignedCert.ensure(tmp.resolve("pki"));
+    HttpServerOptions so = TlsSupport.server(new HttpServerOptions(), pair[0], pair[1], 10_000, null);
+    HttpServer counting = vertx.createHttpServer(so.setHost("127.0.0.1").setPort(0))
+        .connectionHandler(c -> connections.incrementAndGet()).requestHandler(req -> {
+          ByteRange.Part part = (ByteRange.Part) ByteRange.of(req.getHeader("Range"), data.length);
+          req.response().putHeader("ETag", "\"v1\"").setStatusCode(206)
+              .putHeader("Content-Range", part.contentRange(data.length))
+              .end(Buffer.buffer(java.util.Arrays.copyOfRange(data, (int) part.first(), (int) part.last() + 1)));
+        }).listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      Path dest = tmp.resolve("oneconn");
+      HttpsPullResult r = pull("https://127.0.0.1:" + counting.actualPort() + "/f.bin", dest,
+          new HttpsPullOptions().trust(new Trust.CaFile(cert)).lanes(1).chunkSize(1024 * 1024));
+      assertTrue(r.ok(), r.errors().toString());
+      assertArrayEquals(data, Files.readAllBytes(dest.resolve("f.bin")));
+      assertEquals(1, connections.get(), "one TLS handshake: the probe's connection went on with the ranges");
+    } finally {
+      counting.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aLaneStreamsRunsOfChunksAndARunBrokenOffAsksOnlyForTheChunksNotYetIn() throws Exception {
     int chunk = 1024 * 1024;
     byte[] data = TestFiles.bytes(10 * chunk + 3, 11);
