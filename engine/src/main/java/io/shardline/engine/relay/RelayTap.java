@@ -7,6 +7,7 @@ import io.shardline.engine.integrity.FileManifest;
 import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.storage.LocalChunkSink;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -72,6 +73,9 @@ final class RelayTap implements ChunkSink.Factory {
     @Override public void flushJournal() throws IOException { sink.flushJournal(); }
     @Override public String target() { return sink.target(); }
     @Override public String resumeHint() { return sink.resumeHint(); }
+    // Delta reuse goes through the tap: chunks copied from the older version are written and
+    // journalled through this sink, so they are announced (and served) like fetched ones.
+    @Override public Path previousVersion() { return sink.previousVersion(); }
 
     @Override
     public BitSet prepare() throws IOException {

@@ -1,5 +1,6 @@
 package io.shardline.engine.relay;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,6 +125,32 @@ class RelayTest {
     assertTrue(firstData < relayDone.get(), "the downstream got chunks before the relay had the whole tree");
     assertTrue(d.seconds() < up.seconds() * 1.5 + 1, "the downstream finished close behind the relay: "
         + d.seconds() + " s vs " + up.seconds() + " s");
+  }
+
+  @Test
+  void aRelayHoldingAnOlderVersionReusesItsUnchangedChunksAndServesThemDownstream() throws Exception {
+    // the relay's folder holds the previous checkpoint: the same model with two chunks rewritten since
+    byte[] next = Files.readAllBytes(originRoot.resolve("ckpt/model.bin"));
+    byte[] prev = next.clone();
+    for (int at : new int[] {CHUNK + 10, 7 * CHUNK + 99}) {
+      prev[at] ^= 0x5A;
+    }
+    Files.write(Files.createDirectories(tmp.resolve("relay")).resolve("model.bin"), prev);
+    startOrigin(0, FaultHook.NONE);
+    Relay r = new Relay(vertx, pullOptions(tmp.resolve("relay"), originInfo).sources(List.of(
+        new ShardlineUrl("127.0.0.1", originInfo.port(), "ckpt/model.bin"))),
+        serveOptions(tmp.resolve("relay-state")), Relay.DEFAULT_MEMORY_BYTES);
+    relays.add(r);
+    await(r.start());
+    PullResult up = await(r.pulled());
+    assertTrue(up.ok(), up.errors().toString());
+    long chunks = (BIG + CHUNK - 1) / CHUNK;
+    assertEquals(chunks - 2, up.reusedChunks(), "every chunk but the two rewritten came from the older version");
+    assertArrayEquals(next, Files.readAllBytes(tmp.resolve("relay/model.bin")));
+    PullResult down = pull(tmp.resolve("down"), r.server().info());
+    assertTrue(down.ok(), down.errors().toString());
+    assertArrayEquals(next, Files.readAllBytes(tmp.resolve("down/model.bin")), "reused chunks are served too");
+    assertEquals(up.digests(), down.digests());
   }
 
   @Test
