@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "shardline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Moves model shards between nodes over parallel TLS lanes: verified, resumable, bounded memory.",
     subcommands = {ServeCommand.class, PullCommand.class, VerifyCommand.class, SampleCommand.class,
-        ProbeCommand.class, RelayCommand.class, PushCommand.class, SyncCommand.class})
+        ProbeCommand.class, RelayCommand.class, PushCommand.class, SyncCommand.class, TrainCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -29,6 +29,7 @@ public final class Main implements Runnable {
     for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
       cl.addSubcommand(plugin.command());
     }
+    TrainCommand.configure(cl.getSubcommands().get("train"));
     cl.addSubcommand(new CommandLine.HelpCommand());
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
       line.getErr().println("shardline: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
