@@ -14,6 +14,7 @@ import io.shardline.gateway.job.JobRunner;
 import io.shardline.gateway.job.JobService;
 import io.shardline.gateway.job.JobState;
 import io.shardline.gateway.job.JobTable;
+import io.shardline.gateway.job.RelayRegistry;
 import io.shardline.gateway.journal.EventJournal;
 import io.shardline.gateway.journal.SnapshotStore;
 import io.shardline.gateway.metrics.GatewayMetrics;
@@ -154,6 +155,11 @@ public final class GatewayServer {
         config.snapshotEvery(), paths);
     metrics = new GatewayMetrics();
     runner = new JobRunner(vertx, transfers, jobs, paths, config.maxRunningJobs(), metrics);
+    // a broadcast's relays serve where the other members reach them: the cluster's host
+    RelayRegistry alone = RelayRegistry.local();
+    runner.relays(RelayRegistry.of(() -> cluster == null ? alone : cluster.relays()),
+        config.cluster() == null ? "127.0.0.1" : config.cluster().host(), config.dataDir().resolve("relay"),
+        () -> cluster == null ? null : cluster.node());
     metrics.bind(l.table(), runner);
     AuthHandler auth = new AuthHandler(new TokenAuthenticator(config.tokens()));
     // An event stream writes at least every third of the idle timeout, so it is never closed as idle.

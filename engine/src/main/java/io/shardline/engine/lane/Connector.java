@@ -21,6 +21,11 @@ public interface Connector {
 
   /** Connections to the target's host and port, through {@code client} (which does TLS). */
   static Connector tcp(Vertx vertx, NetClient client) {
+    return tcp(vertx, t -> client);
+  }
+
+  /** Connections to the target's host and port, each through the client {@code clients} gives for its target. */
+  static Connector tcp(Vertx vertx, java.util.function.Function<ClientConnection.Target, NetClient> clients) {
     return new Connector() {
       @Override
       public Context context() {
@@ -29,7 +34,7 @@ public interface Connector {
 
       @Override
       public Future<ClientConnection> open(ClientConnection.Target target, int lane) {
-        return ClientConnection.open(vertx, client, target, lane);
+        return ClientConnection.open(vertx, clients.apply(target), target, lane);
       }
     };
   }

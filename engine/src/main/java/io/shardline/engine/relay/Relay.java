@@ -4,6 +4,7 @@ import io.shardline.engine.error.ErrorCode;
 import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.server.ServeOptions;
 import io.shardline.engine.server.ShardlineServer;
+import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.storage.LocalDestination;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.PullResult;
@@ -11,6 +12,7 @@ import io.shardline.engine.transfer.PullSession;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.function.UnaryOperator;
 
 /**
  * A relay: pulls from its upstream sources into a local folder and serves that folder at the same
@@ -30,6 +32,7 @@ public final class Relay {
   private final ServeOptions serve;
   private final RelayFiles files;
   private final Promise<PullResult> pulled = Promise.promise();
+  private UnaryOperator<ChunkSink.Factory> around = UnaryOperator.identity();
   private ShardlineServer server;
   private PullSession session;
 
@@ -48,11 +51,21 @@ public final class Relay {
   }
 
   /**
+   * Wraps the relay's tapped local sinks before the pull writes through them, e.g. in a
+   * {@code FencedDestination} (a gateway's job writes only while it holds the job): a write the
+   * wrapper refuses never reaches the tap, so it is never served. Before {@link #start()}.
+   */
+  public Relay sinksAround(UnaryOperator<ChunkSink.Factory> v) {
+    around = v;
+    return this;
+  }
+
+  /**
    * Starts serving, then pulling: completes with where the relay listens as soon as it serves,
    * before its pull has fetched anything; {@link #pulled()} completes when the pull ends.
    */
   public Future<ShardlineServer.Info> start() {
-    pull.sinks(new RelayTap(new LocalDestination(pull.destination()), files)).streamManifests(false);
+    pull.sinks(around.apply(new RelayTap(new LocalDestination(pull.destination()), files))).streamManifests(false);
     session = new PullSession(vertx, pull);
     files.onDemand(session::hurry);
     server = new ShardlineServer(vertx, serve, new RelaySource(files));

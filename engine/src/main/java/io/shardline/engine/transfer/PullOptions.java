@@ -5,7 +5,9 @@ import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.tls.Trust;
 import io.shardline.engine.wire.Protocol;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Options of a pull. Fluent setters, defaults as {@code DEFAULT_*} constants. */
 public final class PullOptions {
@@ -52,6 +54,20 @@ public final class PullOptions {
   private boolean verifyHashes;
   /** How connections are opened; null for TCP and TLS to each source. */
   private Connector connector;
+  /** Sources reached with a trust and token of their own, by source; the rest use the pull's. */
+  private Map<ShardlineUrl, SourceAccess> access = Map.of();
+
+  /**
+   * How one source is reached when it is not the pull's own trust and token: a relay of a
+   * broadcast serves with a certificate and token of its own, beside an origin behind a CA and
+   * the origin's token. No client certificate: relays ask for none.
+   */
+  public record SourceAccess(Trust trust, String token) {
+    public SourceAccess {
+      java.util.Objects.requireNonNull(trust, "trust");
+      token = token == null ? "" : token;
+    }
+  }
 
   /** The preferred (first) source; null if none is set. */
   public ShardlineUrl source() { return sources.isEmpty() ? null : sources.get(0); }
@@ -138,6 +154,20 @@ public final class PullOptions {
    * the default. The sources' hosts and ports then only name them.
    */
   public PullOptions connector(Connector v) { connector = v; return this; }
+  /** The trust and token of {@code source}: its own if {@link #access(ShardlineUrl, SourceAccess)} gave one, else the pull's. */
+  public SourceAccess access(ShardlineUrl source) {
+    SourceAccess a = access.get(source);
+    return a != null ? a : new SourceAccess(trust == null ? new Trust.Insecure() : trust, token);
+  }
+  /** Whether {@code source} has a trust and token of its own. */
+  public boolean hasOwnAccess(ShardlineUrl source) { return access.containsKey(source); }
+  /** Reaches {@code source} with its own trust and token (and no client certificate) instead of the pull's. */
+  public PullOptions access(ShardlineUrl source, SourceAccess v) {
+    Map<ShardlineUrl, SourceAccess> next = new HashMap<>(access);
+    next.put(source, v);
+    access = Map.copyOf(next);
+    return this;
+  }
   public int maxChunkAttempts() { return maxChunkAttempts; }
   public PullOptions maxChunkAttempts(int v) { maxChunkAttempts = v; return this; }
 

@@ -94,6 +94,8 @@ public final class PullSession {
   /** The chunk size listed with: the requested one, raised to what the destination takes. */
   private final int chunkSize;
   private NetClient client;
+  /** Clients of the sources with a trust of their own ({@link PullOptions#access}), by {@code host:port}. */
+  private final Map<String, NetClient> ownClients = new java.util.concurrent.ConcurrentHashMap<>();
   /** How connections are opened: TCP and TLS to the sources, or a pusher's (v7); set on {@link #control}. */
   private volatile Connector connector;
   /** One target per source, in order of preference; replaced whole when the rate limit changes. */
@@ -198,8 +200,12 @@ public final class PullSession {
     PinningTrustManager pinning = o.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
     List<ClientConnection.Target> ts = new ArrayList<>();
     for (ShardlineUrl u : o.sources()) {
-      ts.add(new ClientConnection.Target(u.host(), u.port(), o.token(),
-          Protocol.maxServerFrame(chunkSize), o.connectTimeoutMs(), pinning, o.rateLimit() / o.lanes()));
+      // a source with its own trust and token (a broadcast's relay) gets its own pin and, below, client
+      PullOptions.SourceAccess a = o.access(u);
+      PinningTrustManager pin = !o.hasOwnAccess(u) ? pinning
+          : a.trust() instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
+      ts.add(new ClientConnection.Target(u.host(), u.port(), a.token(),
+          Protocol.maxServerFrame(chunkSize), o.connectTimeoutMs(), pin, o.rateLimit() / o.lanes()));
     }
     targets = List.copyOf(ts);
     disk = vertx.createSharedWorkerExecutor("shardline-pull-disk-" + System.identityHashCode(this),
@@ -213,7 +219,18 @@ public final class PullSession {
         } else {
           NetClientOptions tls = TlsSupport.client(o.trust(), pinning, o.connectTimeoutMs(), o.clientCert(), o.clientKey());
           client = vertx.createNetClient(o.plaintextForTestsOnly() ? tls.setSsl(false) : tls);
-          connector = Connector.tcp(vertx, client);
+          for (int i = 0; i < o.sources().size(); i++) {
+            ShardlineUrl u = o.sources().get(i);
+            if (o.hasOwnAccess(u)) {
+              NetClientOptions own = TlsSupport.client(o.access(u).trust(), targets.get(i).pinning(),
+                  o.connectTimeoutMs(), null, null);
+              ownClients.put(u.host() + ":" + u.port(), vertx.createNetClient(o.plaintextForTestsOnly()
+                  ? own.setSsl(false) : own));
+            }
+          }
+          NetClient shared = client;
+          connector = ownClients.isEmpty() ? Connector.tcp(vertx, client)
+              : Connector.tcp(vertx, t -> ownClients.getOrDefault(t.host() + ":" + t.port(), shared));
         }
       } catch (RuntimeException e) {
         listed.fail(e);
@@ -804,6 +821,7 @@ public final class PullSession {
     }
     return Future.join(stops)
         .transform(x -> client == null ? Future.<Void>succeededFuture() : client.close())
+        .transform(x -> Future.join(ownClients.values().stream().map(NetClient::close).toList()))
         .transform(x -> disk.executeBlocking(() -> {
           List<ChunkSink> published = new ArrayList<>();
           synchronized (transfers) {

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.engine.error.ErrorCode;
+import io.shardline.engine.server.FaultHook;
 import io.shardline.engine.tls.SelfSignedCert;
+import io.shardline.engine.tls.Trust;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +87,27 @@ class MultiSourcePullTest {
     assertEquals(r.chunks(), r.sources().get(0).chunks() + r.sources().get(1).chunks());
     assertNull(r.sources().get(1).error());
     assertTrue(r.toJson().contains("\"sources\":[{\"url\":"), r.toJson());
+  }
+
+  @Test
+  void aSourceWithATrustAndTokenOfItsOwnIsReachedWithThemBesideThePullsOwn() throws Exception {
+    copyTree();
+    near.start("near-token", FaultHook.NONE);
+    far.start("far-token", FaultHook.NONE); // its own self-signed certificate: the pull's pin does not trust it
+    PullOptions o = options(url(near), url(far)).token("near-token");
+    PullResult refused = near.pull(o);
+    assertTrue(refused.ok(), refused.errors().toString()); // the far one is set aside: wrong pin, wrong token
+    assertNotNull(refused.sources().get(1).error());
+    assertEquals(0, refused.sources().get(1).chunks());
+
+    Path second = tmp.resolve("second");
+    o.destination(second).access(url(far), new PullOptions.SourceAccess(new Trust.Pinned(far.info.fingerprint()),
+        "far-token"));
+    PullResult r = near.pull(o);
+    assertTrue(r.ok(), r.errors().toString());
+    Loopback.assertSameTree(near.root, second);
+    assertNull(r.sources().get(1).error(), r.toJson());
+    assertTrue(r.sources().get(0).chunks() > 0 && r.sources().get(1).chunks() > 0, r.toJson());
   }
 
   @Test

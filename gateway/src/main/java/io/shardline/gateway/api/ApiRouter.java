@@ -86,6 +86,9 @@ public final class ApiRouter {
       rb.getRoute("resumeJob").addHandler(forwarding.forJob(api::resume));
       rb.getRoute("jobEvents").addHandler(forwarding.forJob(events::handle));
       rb.getRoute("jobLog").addHandler(forwarding.forJob(api::log));
+      BroadcastsApi broadcasts = new BroadcastsApi(api, forwarding);
+      rb.getRoute("submitBroadcast").addHandler(broadcasts::submit);
+      rb.getRoute("getBroadcast").addHandler(broadcasts::get);
       rb.getRoute("whoAmI").addHandler(rc -> JobsApi.json(rc, 200, new JsonObject()
           .put("name", AuthHandler.caller(rc).name()).put("role", AuthHandler.caller(rc).role().label())));
       rb.getRoute("getCluster").addHandler(rc -> cluster.get().onComplete(ar -> {

@@ -3,6 +3,7 @@ package io.shardline.gateway.api;
 import io.shardline.gateway.auth.AuthHandler;
 import io.shardline.gateway.cluster.GatewayCluster;
 import io.shardline.gateway.http.Problem;
+import io.shardline.gateway.job.JobException;
 import io.shardline.gateway.job.JobService;
 import io.shardline.gateway.job.JobSpec;
 import io.vertx.core.Future;
@@ -20,6 +21,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -162,26 +165,74 @@ public final class ClusterForwarding {
         return;
       }
       JsonObject body = rc.body().asJsonObject();
-      String destName = JobSpec.localRootOf(body); // the local folder it writes (a push: reads) is on the members that declare it
-      String key = rc.request().getHeader("Idempotency-Key");
-      c.members().compose(members -> {
-        String chosen = place(members, destName, c.node());
-        if (key == null) {
-          return Future.succeededFuture(chosen);
-        }
-        String claim = claimKey(AuthHandler.caller(rc).name(), key);
-        return c.claim(claim, chosen).compose(owner -> live(members, owner) ? Future.succeededFuture(owner)
-            // The key's member has left since: its job (if it was made) is gone with it, so the
-            // key moves to the member chosen now, once, whichever member asks first.
-            : c.reclaim(claim, owner, chosen));
-      }).onComplete(ar -> {
-        if (ar.failed() || ar.result().equals(c.node())) {
-          local.handle(rc);
-        } else {
-          forward(rc, c, ar.result(), null);
-        }
-      });
+      chooseMember(c, JobSpec.localRootOf(body), rc.request().getHeader("Idempotency-Key"),
+          AuthHandler.caller(rc).name()).onComplete(ar -> {
+            if (ar.failed() || ar.result().equals(c.node())) {
+              local.handle(rc);
+            } else {
+              forward(rc, c, ar.result(), null);
+            }
+          });
     };
+  }
+
+  /**
+   * The member a submission for local root {@code destName} goes to: by {@link #place}, or the
+   * member that claimed its Idempotency-Key first (when that member is still up).
+   */
+  private Future<String> chooseMember(GatewayCluster c, String destName, String key, String caller) {
+    return c.members().compose(members -> {
+      String chosen = place(members, destName, c.node());
+      if (key == null) {
+        return Future.succeededFuture(chosen);
+      }
+      String claim = claimKey(caller, key);
+      return c.claim(claim, chosen).compose(owner -> live(members, owner) ? Future.succeededFuture(owner)
+          // The key's member has left since: its job (if it was made) is gone with it, so the
+          // key moves to the member chosen now, once, whichever member asks first.
+          : c.reclaim(claim, owner, chosen));
+    });
+  }
+
+  /**
+   * Submits one job of a broadcast as the caller of {@code rc}: on the member its destination
+   * places it on ({@code local} when that is this member or there is no cluster), with the
+   * Idempotency-Key {@code key} (or none). The job's view, naming its member.
+   */
+  public Future<JsonObject> submit(RoutingContext rc, JsonObject body, String key, Supplier<Future<JsonObject>> local) {
+    GatewayCluster c = cluster.get();
+    if (c == null) {
+      return local.get();
+    }
+    return chooseMember(c, JobSpec.localRootOf(body), key, AuthHandler.caller(rc).name()).compose(node -> {
+      if (node.equals(c.node())) {
+        return local.get();
+      }
+      return c.memberInfos().compose(members -> {
+        String api = members.stream().filter(m -> node.equals(m.getString("node"))).map(m -> m.getString("api"))
+            .findFirst().orElse(null);
+        if (api == null) {
+          return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE, "member " + node
+              + " has left the cluster"));
+        }
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(api + "api/v1/jobs")
+            .putHeader(FORWARDED, c.node()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .putHeader(HttpHeaders.AUTHORIZATION, rc.request().getHeader(HttpHeaders.AUTHORIZATION))
+            .setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
+        if (key != null) {
+          o.putHeader("Idempotency-Key", key);
+        }
+        return client.request(o).compose(req -> req.send(body.toBuffer())).compose(resp -> resp.body().map(b -> {
+          JsonObject answer = b.length() == 0 ? new JsonObject() : new JsonObject(b);
+          if (resp.statusCode() != 201) {
+            throw new JobException(resp.statusCode() == 400 ? JobException.Kind.INVALID : resp.statusCode() == 409
+                ? JobException.Kind.CONFLICT : resp.statusCode() == 422 ? JobException.Kind.KEY_REUSED
+                : JobException.Kind.UNAVAILABLE, node + ": " + answer.getString("detail", "answered " + resp.statusCode()));
+          }
+          return answer.put("node", node);
+        }));
+      });
+    });
   }
 
   /** The cluster-wide name of a caller's Idempotency-Key. */
@@ -234,24 +285,13 @@ public final class ClusterForwarding {
         return;
       }
       String state = rc.request().getParam("state");
+      String broadcast = rc.request().getParam("broadcast");
       int offset = rc.request().getParam("offset") == null ? 0 : Integer.parseInt(rc.request().getParam("offset"));
       int limit = rc.request().getParam("limit") == null ? 100 : Integer.parseInt(rc.request().getParam("limit"));
       int window = (int) Math.min(MAX_PAGE, (long) offset + limit);
-      String query = "api/v1/jobs?offset=0&limit=" + window + (state == null ? "" : "&state=" + state);
-      c.memberInfos().compose(members -> {
-        List<Future<JsonObject>> pages = new ArrayList<>();
-        for (JsonObject m : members) {
-          String node = m.getString("node");
-          pages.add(client.request(options(rc, c, m.getString("api"), query, HttpMethod.GET))
-              .compose(req -> req.send()).compose(resp -> resp.body().map(b -> {
-                if (resp.statusCode() != 200) {
-                  throw new IllegalStateException(node + " answered " + resp.statusCode());
-                }
-                return new JsonObject(b).put("node", node);
-              })).otherwise(t -> new JsonObject().put("node", node).put("unreachable", t.getMessage())));
-        }
-        return Future.join(pages).map(x -> pages.stream().map(Future::result).toList());
-      }).onComplete(ar -> {
+      String query = "api/v1/jobs?offset=0&limit=" + window + (state == null ? "" : "&state=" + state)
+          + (broadcast == null ? "" : "&broadcast=" + URLEncoder.encode(broadcast, StandardCharsets.UTF_8));
+      pages(rc, c, query).onComplete(ar -> {
         if (ar.failed()) {
           rc.fail(ar.cause());
           return;
@@ -278,6 +318,72 @@ public final class ClusterForwarding {
             .put("limit", limit).put("unreachable", unreachable));
       });
     };
+  }
+
+  /** Cancels job {@code id} on member {@code node}, as the caller of {@code rc}; a failure leaves the job as it is. */
+  public void cancel(RoutingContext rc, String node, String id) {
+    GatewayCluster c = cluster.get();
+    if (c == null) {
+      return;
+    }
+    c.memberInfos().onSuccess(members -> {
+      for (JsonObject m : members) {
+        if (!node.equals(m.getString("node"))) {
+          continue;
+        }
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST)
+            .setAbsoluteURI(m.getString("api") + "api/v1/jobs/" + id + "/cancel").putHeader(FORWARDED, c.node())
+            .putHeader(HttpHeaders.AUTHORIZATION, rc.request().getHeader(HttpHeaders.AUTHORIZATION))
+            .setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
+        client.request(o).compose(req -> req.send()).compose(resp -> resp.body());
+      }
+    });
+  }
+
+  /**
+   * Every member's answer to the listing {@code query}, each naming its member; a member that did
+   * not answer gives {@code {"node", "unreachable"}} instead.
+   */
+  private Future<List<JsonObject>> pages(RoutingContext rc, GatewayCluster c, String query) {
+    return c.memberInfos().compose(members -> {
+      List<Future<JsonObject>> pages = new ArrayList<>();
+      for (JsonObject m : members) {
+        String node = m.getString("node");
+        pages.add(client.request(options(rc, c, m.getString("api"), query, HttpMethod.GET))
+            .compose(req -> req.send()).compose(resp -> resp.body().map(b -> {
+              if (resp.statusCode() != 200) {
+                throw new IllegalStateException(node + " answered " + resp.statusCode());
+              }
+              return new JsonObject(b).put("node", node);
+            })).otherwise(t -> new JsonObject().put("node", node).put("unreachable", t.getMessage())));
+      }
+      return Future.join(pages).map(x -> pages.stream().map(Future::result).toList());
+    });
+  }
+
+  /**
+   * The jobs of broadcast {@code id} on every member (each naming its member), and the members
+   * that did not answer; {@code local} alone without a cluster.
+   */
+  public Future<JsonObject> broadcastJobs(RoutingContext rc, String id, Supplier<JsonArray> local) {
+    GatewayCluster c = cluster.get();
+    if (c == null) {
+      return Future.succeededFuture(new JsonObject().put("jobs", local.get()).put("unreachable", new JsonArray()));
+    }
+    String query = "api/v1/jobs?offset=0&limit=" + MAX_PAGE + "&broadcast="
+        + URLEncoder.encode(id, StandardCharsets.UTF_8);
+    return pages(rc, c, query).map(pages -> {
+      JsonArray jobs = new JsonArray();
+      JsonArray unreachable = new JsonArray();
+      for (JsonObject page : pages) {
+        if (page.containsKey("unreachable")) {
+          unreachable.add(new JsonObject().put("node", page.getString("node")).put("error", page.getString("unreachable")));
+        } else {
+          page.getJsonArray("jobs", new JsonArray()).forEach(j -> jobs.add(((JsonObject) j).put("node", page.getString("node"))));
+        }
+      }
+      return new JsonObject().put("jobs", jobs).put("unreachable", unreachable);
+    });
   }
 
   private RequestOptions options(RoutingContext rc, GatewayCluster c, String api, String pathAndQuery,

@@ -57,6 +57,10 @@ final class JobView {
         .put("reconnects", p.reconnects())
         .put("lanesActive", running ? p.lanes() : 0)
         .put("error", j.error());
+    if (s.broadcast() != null) { // its place in its broadcast (not the list of every target)
+      o.put("broadcast", new JsonObject().put("id", s.broadcast().id()).put("target", s.broadcast().target())
+          .put("upstreams", new JsonArray(s.broadcast().upstreams())));
+    }
     if (j.waiting() != null && j.state() == JobState.QUEUED) {
       o.put("waiting", j.waiting());
     }

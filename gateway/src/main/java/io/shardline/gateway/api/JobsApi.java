@@ -3,7 +3,9 @@ package io.shardline.gateway.api;
 import io.shardline.engine.rate.Rates;
 import io.shardline.engine.transfer.Compression;
 import io.shardline.gateway.auth.AuthHandler;
+import io.shardline.gateway.auth.Caller;
 import io.shardline.gateway.http.Problem;
+import io.shardline.gateway.job.BroadcastPart;
 import io.shardline.gateway.job.Job;
 import io.shardline.gateway.job.JobException;
 import io.shardline.gateway.job.JobMode;
@@ -67,7 +69,7 @@ public final class JobsApi {
     }
     RequestParameter key = req.getHeaders().get("Idempotency-Key");
     String idem = key == null || key.isNull() ? null : key.getString();
-    reply(rc, jobs.submit(spec, AuthHandler.caller(rc), idem, hash(spec.toJson().encode())).map(s -> {
+    reply(rc, submit(spec, AuthHandler.caller(rc), idem).map(s -> {
       if (!s.created()) {
         rc.response().putHeader("Idempotent-Replayed", "true");
       }
@@ -76,14 +78,51 @@ public final class JobsApi {
     }), 201);
   }
 
+  /** Submits a job on this member (the same key and spec again: the job it made). */
+  Future<JobService.Submitted> submit(JobSpec spec, Caller caller, String idempotencyKey) {
+    return jobs.submit(spec, caller, idempotencyKey, hash(spec.toJson().encode()));
+  }
+
+  /**
+   * Refuses (JobException INVALID) a spec this member would refuse; alone, every spec is checked
+   * (an unknown destination too), in a cluster those of the local roots it declares.
+   */
+  void check(JobSpec spec) {
+    jobs.check(spec, node.get() != null);
+  }
+
+  /** This member's name in its cluster, or null. */
+  String node() {
+    return node.get();
+  }
+
+  /** Cancels a job if it can still be cancelled (a broadcast whose other jobs could not be made). */
+  void cancelQuietly(String id, Caller caller) {
+    jobs.cancel(id, caller);
+  }
+
+  /** The views of this member's jobs of broadcast {@code id}, in submission order. */
+  JsonArray broadcastJobs(String id) {
+    JsonArray out = new JsonArray();
+    for (Job j : jobs.table().list(null)) {
+      if (jobs.holds(j.id()) && j.spec().broadcast() != null && j.spec().broadcast().id().equals(id)) {
+        out.add(view(j));
+      }
+    }
+    return out;
+  }
+
   public void list(RoutingContext rc) {
     ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
     RequestParameter st = req.getQuery().get("state");
     JobState state = st == null || st.isNull() ? null : JobState.parse(st.getString());
     int offset = intParam(req, "offset", 0);
     int limit = intParam(req, "limit", 100);
+    RequestParameter bc = req.getQuery().get("broadcast");
+    String broadcast = bc == null || bc.isNull() ? null : bc.getString();
     List<Job> all = new ArrayList<>(jobs.table().list(state));
-    all.removeIf(j -> !jobs.holds(j.id())); // in a cluster: a job another member took over is that member's to list
+    all.removeIf(j -> !jobs.holds(j.id()) // in a cluster: a job another member took over is that member's to list
+        || (broadcast != null && (j.spec().broadcast() == null || !j.spec().broadcast().id().equals(broadcast))));
     java.util.Collections.reverse(all); // newest first
     JsonArray page = new JsonArray();
     for (long i = offset; i < Math.min(all.size(), (long) offset + limit); i++) {
@@ -176,7 +215,8 @@ public final class JobsApi {
     return new JobSpec(src[0], src[1], dst[0], dst[1], b.getInteger("lanes", DEFAULT_LANES),
         Compression.parse(b.getString("compression", "auto")), rate, b.getInteger("priority", 0), b.getString("label"),
         b.getString("sha256") == null ? null : b.getString("sha256").toLowerCase(Locale.ROOT), mode, pushes,
-        b.getBoolean("delete", false), b.getBoolean("dryRun", false));
+        b.getBoolean("delete", false), b.getBoolean("dryRun", false),
+        BroadcastPart.fromJson(b.getJsonObject("broadcast")));
   }
 
   private static String[] split(String s, String what) {
@@ -250,7 +290,8 @@ public final class JobsApi {
         .putHeader("Cache-Control", "no-store").end(body.encode());
   }
 
-  private static String hash(String s) {
+  /** The SHA-256 of {@code s} (UTF-8) in hex. */
+  static String hash(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

@@ -8,6 +8,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.shardline.engine.cli.HostPort;
 import io.shardline.gateway.config.ClusterConfig;
+import io.shardline.gateway.job.RelayRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -62,6 +63,8 @@ public final class GatewayCluster {
   static final int MAX_NO_HEARTBEAT_SECONDS = 10;
   /** {@code caller:Idempotency-Key} to the member that took it first. */
   static final String IDEMPOTENCY_MAP = "shardline.gateway.idempotency";
+  /** Where broadcasts' relays serve: broadcast and target -> the relay's address, fingerprint and token. */
+  static final String RELAYS_MAP = "shardline.gateway.relays";
   private static final Logger LOG = LoggerFactory.getLogger(GatewayCluster.class);
 
   private final ClusterConfig config;
@@ -316,6 +319,33 @@ public final class GatewayCluster {
     List<Future<String>> claims = new ArrayList<>();
     keys.forEach((k, node) -> claims.add(claim(k, node)));
     return Future.all(claims).mapEmpty();
+  }
+
+  /**
+   * The relays of broadcasts, shared by the members (in memory only: an entry holds a relay's
+   * token); an entry is dropped by the relay when it stops, and with nobody's journal.
+   */
+  public RelayRegistry relays() {
+    return new RelayRegistry() {
+      private Future<AsyncMap<String, String>> map() {
+        return vertx.sharedData().getAsyncMap(RELAYS_MAP);
+      }
+
+      @Override
+      public Future<Void> put(String broadcast, String target, JsonObject relay) {
+        return back(map().compose(m -> m.put(broadcast + '\0' + target, relay.encode())));
+      }
+
+      @Override
+      public Future<JsonObject> get(String broadcast, String target) {
+        return back(map().compose(m -> m.get(broadcast + '\0' + target)).map(e -> e == null ? null : new JsonObject(e)));
+      }
+
+      @Override
+      public Future<Void> remove(String broadcast, String target) {
+        return back(map().compose(m -> m.remove(broadcast + '\0' + target)).mapEmpty());
+      }
+    };
   }
 
   /** Leaves the cluster (the other members see this one go at once). */

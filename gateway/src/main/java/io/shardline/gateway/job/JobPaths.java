@@ -99,6 +99,11 @@ public final class JobPaths {
     return d.kind() == Store.Kind.S3 ? d.s3().resolve(rel).toString() : d.hdfs().resolve(rel).toString();
   }
 
+  /** Whether this gateway declares local root {@code name} (a folder or a store). */
+  public boolean declares(String name) {
+    return destinations.containsKey(name) || stores.containsKey(name);
+  }
+
   /**
    * Throws {@link JobException} (INVALID) when the spec names unknown places, escapes its root, or
    * asks for what its mode cannot do: a push or a sync from or to anything but a Shardline node
@@ -113,6 +118,12 @@ public final class JobPaths {
     String path = checkWirePath(spec.remotePath(), spec.pushes() ? "destination path" : "source path");
     if (spec.mode() != JobMode.PULL) {
       checkNodeAndFolder(spec, r);
+    }
+    if (spec.broadcast() != null && (spec.mode() != JobMode.PULL || r.isHttps() || stores.containsKey(spec.localName()))) {
+      throw invalid("a broadcast pulls from a Shardline node into local folders (each destination relays to the next);"
+          + " '" + spec.remoteName() + "' -> '" + spec.localName() + "' is " + (spec.mode() != JobMode.PULL
+          ? "a " + spec.mode().label() : r.isHttps() ? "from an HTTPS server" : "into an " + stores.get(spec.localName()).kind()
+          + " store"));
     }
     if (r.isHttps() && (path.isEmpty() || spec.sourcePath().endsWith("/"))) {
       throw invalid("source '" + spec.source() + ":" + spec.sourcePath() + "' must name a file: remote '" + r.name()

@@ -32,6 +32,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.storage.ChunkSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +67,13 @@ public final class JobRunner implements JobListener {
   private final List<Consumer<Job>> progressListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private long timer = -1;
   private boolean stopped;
+  /** Where broadcasts' relays say where they serve, on what host they serve, and their certificate's folder. */
+  private RelayRegistry relays = RelayRegistry.local();
+  private String relayHost = "127.0.0.1";
+  private Path relayState;
+  private Supplier<String> node = () -> null;
+  /** Relays whose job is done and that still serve the targets below them. */
+  private final Set<RelayTransfer> seeds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A transfer in progress and what its progress display needs. */
   private static final class Running {
@@ -90,6 +101,20 @@ public final class JobRunner implements JobListener {
     this.jobs = jobs;
     this.paths = paths;
     this.maxRunning = maxRunning;
+  }
+
+  /**
+   * How broadcast jobs relay: the registry their relays record themselves in (a cluster's, shared
+   * by the members), the host they listen on (one the other members reach), the folder that keeps
+   * their self-signed certificate, and this member's name. Without this call: alone, on
+   * 127.0.0.1, with a certificate in a temporary folder.
+   */
+  public JobRunner relays(RelayRegistry registry, String host, Path stateDir, Supplier<String> nodeName) {
+    relays = registry;
+    relayHost = host;
+    relayState = stateDir;
+    node = nodeName;
+    return this;
   }
 
   /** Called with every running job after each progress sample. */
@@ -123,7 +148,9 @@ public final class JobRunner implements JobListener {
       r.session.cancel("the gateway is stopping");
       ends.add(r.done);
     }
-    return Future.join(ends).mapEmpty(); // pulls flush their resume journals as they stop
+    List<Future<Void>> seeding = seeds.stream().map(RelayTransfer::stopSeeding).toList();
+    // pulls flush their resume journals as they stop
+    return Future.join(ends).transform(x -> Future.join(seeding)).mapEmpty();
   }
 
   /** The ids of the jobs transferring now, in the order they started. */
@@ -293,6 +320,14 @@ public final class JobRunner implements JobListener {
     } catch (RuntimeException e) {
       r.done = Future.failedFuture(e);
     }
+    if (session instanceof RelayTransfer relay) {
+      r.done.onComplete(ar -> {
+        if (!relay.seedingEnded().isComplete()) {
+          seeds.add(relay);
+          relay.seedingEnded().onComplete(x -> seeds.remove(relay));
+        }
+      });
+    }
     r.done.onComplete(ar -> jobs.context().runOnContext(v -> finished(job, r,
         ar.succeeded() ? ar.result() : null, ar.cause())));
   }
@@ -307,8 +342,29 @@ public final class JobRunner implements JobListener {
     if (s.mode() == JobMode.SYNC) {
       return new SyncTransfer(transfers, options(job, remote), s.delete(), s.dryRun(), maxRunning);
     }
+    if (s.broadcast() != null) {
+      return relayTransfer(job, remote);
+    }
     return remote.isHttps() ? new HttpsTransfer(transfers, httpsOptions(job, remote))
         : new NodeTransfer(transfers, options(job, remote));
+  }
+
+  /**
+   * A broadcast's job: a relay that pulls the job's pull (from its upstreams' relays first) into the
+   * job's folder through the job's fence, and serves it on {@link #relayHost}.
+   */
+  private Transfer relayTransfer(Job job, Remote remote) {
+    UnaryOperator<ChunkSink.Factory> fence = inner -> new FencedDestination(inner,
+        () -> jobs.ownership().mayWrite(job.id()), () -> jobs.ownership().fenceReason(job.id()));
+    if (relayState == null) {
+      try {
+        relayState = Files.createTempDirectory("shardline-relay");
+      } catch (IOException e) {
+        throw new IllegalStateException("no folder for the relay's certificate: " + e.getMessage(), e);
+      }
+    }
+    ServeOptions serve = new ServeOptions().host(relayHost).stateDir(relayState);
+    return new RelayTransfer(transfers, options(job, remote), serve, relays, job.spec().broadcast(), node.get(), fence);
   }
 
   private static String token(Remote remote) {

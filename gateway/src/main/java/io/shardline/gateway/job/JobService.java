@@ -110,6 +110,17 @@ public final class JobService {
     return serially("key\0" + caller.name() + '\0' + idempotencyKey, () -> create(spec, caller, idempotencyKey, requestHash));
   }
 
+  /**
+   * Throws {@link JobException} (INVALID) for a spec this member would refuse. With
+   * {@code localOnly} (a cluster's member), a spec whose local root this member does not declare
+   * is left to the member that does.
+   */
+  public void check(JobSpec spec, boolean localOnly) {
+    if (!localOnly || paths.declares(spec.localName())) {
+      paths.check(spec);
+    }
+  }
+
   private Future<Submitted> create(JobSpec spec, Caller caller, String idempotencyKey, String requestHash) {
     if (idempotencyKey != null) {
       Job earlier = table.byIdempotencyKey(caller.name(), idempotencyKey);

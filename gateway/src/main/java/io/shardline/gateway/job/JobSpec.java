@@ -20,10 +20,11 @@ import java.util.Locale;
  *     flags), false for the pull direction; for the other modes, whether the mode is push
  * @param delete for a sync: delete what the source does not have, once every file is verified
  * @param dryRun for a sync: compare only, write nothing
+ * @param broadcast the job's place in a broadcast (it runs as a relay), or null
  */
 public record JobSpec(String source, String sourcePath, String destination, String destPath, int lanes,
     Compression compression, long rateLimit, int priority, String label, String sha256, JobMode mode,
-    boolean pushes, boolean delete, boolean dryRun) {
+    boolean pushes, boolean delete, boolean dryRun, BroadcastPart broadcast) {
 
   public JobSpec {
     if (mode == null) {
@@ -32,6 +33,14 @@ public record JobSpec(String source, String sourcePath, String destination, Stri
     if (mode != JobMode.SYNC) {
       pushes = mode == JobMode.PUSH;
     }
+  }
+
+  /** Not part of a broadcast. */
+  public JobSpec(String source, String sourcePath, String destination, String destPath, int lanes,
+      Compression compression, long rateLimit, int priority, String label, String sha256, JobMode mode,
+      boolean pushes, boolean delete, boolean dryRun) {
+    this(source, sourcePath, destination, destPath, lanes, compression, rateLimit, priority, label, sha256, mode,
+        pushes, delete, dryRun, null);
   }
 
   /** A pull. */
@@ -93,6 +102,9 @@ public record JobSpec(String source, String sourcePath, String destination, Stri
     if (mode == JobMode.SYNC) {
       j.put("direction", direction()).put("delete", delete).put("dryRun", dryRun);
     }
+    if (broadcast != null) {
+      j.put("broadcast", broadcast.toJson());
+    }
     return j;
   }
 
@@ -103,7 +115,8 @@ public record JobSpec(String source, String sourcePath, String destination, Stri
     JobMode mode = j.getValue("mode") == null ? JobMode.PULL : JobMode.parse(j.getString("mode"));
     return new JobSpec(src[0], src[1], dst[0], dst[1], j.getInteger("lanes"), Compression.parse(j.getString("compression")),
         j.getLong("rateLimit", 0L), j.getInteger("priority", 0), j.getString("label"), j.getString("sha256"), mode,
-        "push".equals(j.getString("direction")), j.getBoolean("delete", false), j.getBoolean("dryRun", false));
+        "push".equals(j.getString("direction")), j.getBoolean("delete", false), j.getBoolean("dryRun", false),
+        BroadcastPart.fromJson(j.getJsonObject("broadcast")));
   }
 
   /**

@@ -387,4 +387,43 @@ class GatewayClusterTest {
     assertEquals(String.valueOf(lastId[0]), firstId, "the stream resumed after the event named");
     send("gw-a", "POST", "/api/v1/jobs/" + id + "/cancel", GatewayHarness.OPERATOR, null);
   }
+
+  @Test
+  void aBroadcastToDestinationsOnThreeMembersFillsEachWithTheSameFilesWhileTheSourceServesAboutOneCopy()
+      throws Exception {
+    for (String node : List.of("gw-a", "gw-b", "gw-c")) {
+      awaitView(node, v -> names(v).size() >= 3);
+    }
+    long before = h.node.servedBytes();
+    HttpResponse<String> r = send("gw-c", "POST", "/api/v1/broadcasts", GatewayHarness.OPERATOR, new JsonObject()
+        .put("source", "ckpt:big").put("destinations", new JsonArray().add("local:bc").add("shared:bc").add("other:bc")));
+    assertEquals(201, r.statusCode(), r.body());
+    JsonObject b = new JsonObject(r.body());
+    String id = b.getString("id");
+    List<String> nodes = new ArrayList<>();
+    b.getJsonArray("destinations").forEach(d -> nodes.add(((JsonObject) d).getString("node")));
+    assertEquals("gw-a", nodes.get(0), "only gw-a has 'local': " + b.encode());
+    assertEquals("gw-c", nodes.get(2), "only gw-c has 'other': " + b.encode());
+    assertTrue(List.of("gw-a", "gw-b").contains(nodes.get(1)), b.encode());
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    JsonObject v = null;
+    while (System.nanoTime() < deadline) {
+      v = get("gw-b", "/api/v1/broadcasts/" + id); // any member answers for every member's jobs
+      if (!"running".equals(v.getString("state"))) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertEquals("succeeded", v.getString("state"), v.encode());
+    assertEquals(new JsonArray(), v.getJsonArray("unreachable"));
+    Path original = h.source.resolve("big/c.bin");
+    Path shared = nodes.get(1).equals("gw-a") ? tmp.resolve("dest-gw-a-shared") : tmp.resolve("dest-gw-b-shared");
+    for (Path copy : List.of(tmp.resolve("dest-gw-a-local/bc/c.bin"), shared.resolve("bc/c.bin"),
+        tmp.resolve("dest-gw-c-other/bc/c.bin"))) {
+      assertEquals(-1, java.nio.file.Files.mismatch(original, copy), copy.toString());
+    }
+    long served = h.node.servedBytes() - before;
+    assertTrue(served < 32_000_000 * 1.3, "the source served " + served + " bytes for 3 copies of 32 MB");
+  }
 }
