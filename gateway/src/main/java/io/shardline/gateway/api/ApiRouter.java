@@ -89,6 +89,7 @@ public final class ApiRouter {
       BroadcastsApi broadcasts = new BroadcastsApi(api, forwarding);
       rb.getRoute("submitBroadcast").addHandler(broadcasts::submit);
       rb.getRoute("getBroadcast").addHandler(broadcasts::get);
+      rb.getRoute("cancelBroadcast").addHandler(broadcasts::cancel);
       rb.getRoute("whoAmI").addHandler(rc -> JobsApi.json(rc, 200, new JsonObject()
           .put("name", AuthHandler.caller(rc).name()).put("role", AuthHandler.caller(rc).role().label())));
       rb.getRoute("getCluster").addHandler(rc -> cluster.get().onComplete(ar -> {

@@ -108,12 +108,33 @@ final class BroadcastsApi {
     });
   }
 
-  private void cancel(RoutingContext rc, JsonObject view) {
-    if (view.getString("node") == null || view.getString("node").equals(jobsApi.node())) {
-      jobsApi.cancelQuietly(view.getString("id"), AuthHandler.caller(rc));
-    } else {
-      forwarding.cancel(rc, view.getString("node"), view.getString("id"));
-    }
+  /** Cancels a job of the broadcast wherever it is; a job that can no longer be cancelled is left as it is. */
+  private Future<Void> cancel(RoutingContext rc, JsonObject view) {
+    String id = view.getString("id");
+    Future<?> f = view.getString("node") == null || view.getString("node").equals(jobsApi.node())
+        ? jobsApi.cancel(id, AuthHandler.caller(rc)) : forwarding.cancel(rc, view.getString("node"), id);
+    return f.<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** {@code POST /api/v1/broadcasts/{id}/cancel}: cancels every job of the broadcast that has not ended; the view after. */
+  void cancel(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    forwarding.broadcastJobs(rc, id, () -> jobsApi.broadcastJobs(id)).compose(found -> {
+      List<Future<Void>> cancels = new ArrayList<>();
+      for (Object o : found.getJsonArray("jobs")) {
+        JsonObject j = (JsonObject) o;
+        if (!j.getBoolean("ended", false)) {
+          cancels.add(cancel(rc, j));
+        }
+      }
+      return Future.join(cancels).transform(x -> Future.succeededFuture(found.getJsonArray("jobs").isEmpty()));
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(ar.cause());
+      } else {
+        get(rc);
+      }
+    });
   }
 
   void get(RoutingContext rc) {

@@ -320,23 +320,23 @@ public final class ClusterForwarding {
     };
   }
 
-  /** Cancels job {@code id} on member {@code node}, as the caller of {@code rc}; a failure leaves the job as it is. */
-  public void cancel(RoutingContext rc, String node, String id) {
+  /** Cancels job {@code id} on member {@code node}, as the caller of {@code rc}: the member's status code. */
+  public Future<Integer> cancel(RoutingContext rc, String node, String id) {
     GatewayCluster c = cluster.get();
     if (c == null) {
-      return;
+      return Future.failedFuture(new IllegalStateException("not in a cluster"));
     }
-    c.memberInfos().onSuccess(members -> {
-      for (JsonObject m : members) {
-        if (!node.equals(m.getString("node"))) {
-          continue;
-        }
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST)
-            .setAbsoluteURI(m.getString("api") + "api/v1/jobs/" + id + "/cancel").putHeader(FORWARDED, c.node())
-            .putHeader(HttpHeaders.AUTHORIZATION, rc.request().getHeader(HttpHeaders.AUTHORIZATION))
-            .setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
-        client.request(o).compose(req -> req.send()).compose(resp -> resp.body());
+    return c.memberInfos().compose(members -> {
+      String api = members.stream().filter(m -> node.equals(m.getString("node"))).map(m -> m.getString("api"))
+          .findFirst().orElse(null);
+      if (api == null) {
+        return Future.failedFuture(new IllegalStateException("member " + node + " has left the cluster"));
       }
+      RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST)
+          .setAbsoluteURI(api + "api/v1/jobs/" + id + "/cancel").putHeader(FORWARDED, c.node())
+          .putHeader(HttpHeaders.AUTHORIZATION, rc.request().getHeader(HttpHeaders.AUTHORIZATION))
+          .setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
+      return client.request(o).compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()));
     });
   }
 

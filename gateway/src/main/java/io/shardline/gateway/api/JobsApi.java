@@ -96,9 +96,13 @@ public final class JobsApi {
     return node.get();
   }
 
-  /** Cancels a job if it can still be cancelled (a broadcast whose other jobs could not be made). */
-  void cancelQuietly(String id, Caller caller) {
-    jobs.cancel(id, caller);
+  /** Cancels a job of this member (a broadcast's). */
+  Future<Job> cancel(String id, Caller caller) {
+    try {
+      return jobs.cancel(id, caller);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** The views of this member's jobs of broadcast {@code id}, in submission order. */

@@ -160,4 +160,19 @@ class BroadcastJobsTest {
         again.json().getJsonArray("destinations").getJsonObject(1).getString("job"));
     assertNotNull(awaitBroadcast(first.json().getString("id"), "succeeded"));
   }
+
+  @Test
+  void cancellingABroadcastCancelsEveryJobOfItThatHasNotEnded() throws Exception {
+    GatewayHarness.Response r = broadcast(new JsonObject().put("source", "ckpt:big").put("rateLimit", 1_000_000)
+        .put("destinations", new JsonArray().add("d1:cancelled").add("d2:cancelled")));
+    assertEquals(201, r.status(), r.body());
+    String id = r.json().getString("id");
+    assertEquals(403, h.call("POST", "/api/v1/broadcasts/" + id + "/cancel", GatewayHarness.VIEWER, null).status());
+    GatewayHarness.Response c = h.call("POST", "/api/v1/broadcasts/" + id + "/cancel", GatewayHarness.OPERATOR, null);
+    assertEquals(200, c.status(), c.body());
+    JsonObject v = awaitBroadcast(id, "failed");
+    v.getJsonArray("destinations").forEach(o -> assertEquals("cancelled", ((JsonObject) o).getString("state"), v.encode()));
+    assertTrue(Files.notExists(tmp.resolve("d2/cancelled/c.bin")), "nothing published");
+    assertEquals(404, h.call("POST", "/api/v1/broadcasts/b-none/cancel", GatewayHarness.OPERATOR, null).status());
+  }
 }
