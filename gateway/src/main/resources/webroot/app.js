@@ -15,6 +15,7 @@
  * over GET api/v1/jobs/{id}/events. Server text is only ever put in the page with textContent.
  */
 import { api, endSession, onAuthProblem, problemText, saveReadOnly, saveSession, session } from './api.js';
+import { clearBroadcasts, refreshBroadcasts } from './broadcasts.js';
 import { clearCluster, refreshCluster } from './cluster.js';
 import { el, setConn, show } from './dom.js';
 import { initForm, renderForm, resetForm } from './form.js';
@@ -33,6 +34,7 @@ function signOut(message) {
   endSession();
   clearJobs();
   clearCluster();
+  clearBroadcasts();
   resetForm();
   setReadOnly(false);
   showLogin(message);
@@ -66,6 +68,7 @@ function startApp() {
   setConn('idle', 'Connecting…');
   refresh();
   refreshCluster();
+  refreshBroadcasts();
   el.jobForm.querySelector('input').focus();
 }
 
@@ -101,6 +104,7 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && session.token) {
     refresh();
     refreshCluster();
+  refreshBroadcasts();
   }
 });
 

@@ -14,6 +14,8 @@ export const el = {
   jobsError: $('jobs-error'), jobsEmpty: $('jobs-empty'), jobsMore: $('jobs-more'), list: $('jobs'),
   template: $('job-template'), announce: $('announce'), cluster: $('cluster'), clusterCount: $('cluster-count'),
   clusterError: $('cluster-error'), members: $('members'), memberTemplate: $('member-template'),
+  broadcasts: $('broadcasts'), broadcastCount: $('broadcast-count'), broadcastsError: $('broadcasts-error'),
+  broadcastList: $('broadcast-list'),
 };
 
 /** Puts text in a node and shows it, or hides it when there is none. */

@@ -35,8 +35,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web page of a cluster of two gateways (in this JVM, on 127.0.0.1) in a real headless
  * Chromium: the page of gw-a lists both members with their destinations, a job submitted there
  * for a destination only gw-b has names gw-b on its card and counts as gw-b's running job, and
- * its progress reaches the page through gw-a (the event stream forwarded). Screenshot:
- * {@code target/screenshots/web-page-cluster.png}. Skipped when the system Chromium or
+ * its progress reaches the page through gw-a (the event stream forwarded); a broadcast over both
+ * members shows as a tree (the source, each destination under its parent, its member and a bar
+ * that reaches 100%). Screenshots: {@code target/screenshots/web-page-cluster.png},
+ * {@code web-page-broadcast.png} and {@code web-page-broadcast-done.png}. Skipped when the system Chromium or
  * chromedriver is missing.
  */
 class ClusterPageBrowserTest {
@@ -134,8 +136,41 @@ class ClusterPageBrowserTest {
         ExpectedConditions.attributeToBe(By.cssSelector("li.job[data-job-id='" + id + "']"), "data-state", "succeeded"));
     new WebDriverWait(d, Duration.ofSeconds(20), Duration.ofMillis(100)).until(d2 ->
         "0".equals(memberText(d2, "gw-b", "member-running")));
+
+    // a broadcast over both members shows as a tree: the source, then each destination under its parent
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPorts.get("gw-a")
+            + "/api/v1/broadcasts")).header("Authorization", "Bearer " + GatewayHarness.OPERATOR)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
+            .put("source", "ckpt:models").put("rateLimit", "48mbit")
+            .put("destinations", new io.vertx.core.json.JsonArray().add("local:bc-1").add("far:bc-1").add("local:bc-2"))
+            .encode())).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, r.statusCode(), r.body());
+    String bc = new JsonObject(r.body()).getString("id");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("broadcasts")));
+    wait.until(d2 -> broadcastRows(d2, bc).size() == 3);
+    assertEquals(List.of("local:bc-1|1|on gw-a", "far:bc-1|2|on gw-b", "local:bc-2|3|on gw-a"), broadcastRows(d, bc)
+        .stream().map(x -> x.get(0) + "|" + x.get(1) + "|" + x.get(4)).toList(),
+        "a chain in order, each destination one level under its parent, naming its member");
+    new WebDriverWait(d, Duration.ofSeconds(30), Duration.ofMillis(100)).until(d2 -> broadcastRows(d2, bc).stream()
+        .anyMatch(x -> Double.parseDouble(x.get(3)) > 0));
+    System.out.println("ClusterPageBrowserTest: broadcast screenshot: " + b.shoot("web-page-broadcast.png", false));
+    new WebDriverWait(d, Duration.ofSeconds(90), Duration.ofMillis(200)).until(d2 -> broadcastRows(d2, bc).stream()
+        .allMatch(x -> "succeeded".equals(x.get(2)) && Double.parseDouble(x.get(3)) == 100));
+    assertEquals("succeeded", ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document"
+        + ".querySelector('li.broadcast[data-broadcast=\"' + arguments[0] + '\"]').dataset.state", bc));
+    System.out.println("ClusterPageBrowserTest: broadcast done screenshot: " + b.shoot("web-page-broadcast-done.png", false));
     List<String> errors = b.console(Level.SEVERE);
     assertEquals(List.of(), errors, "browser console errors");
+  }
+
+  /** A broadcast's destination rows as drawn (target, depth, state, bar value, member), read in one script call. */
+  @SuppressWarnings("unchecked")
+  private static List<List<String>> broadcastRows(WebDriver d, String id) {
+    return (List<List<String>>) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+        "return [...document.querySelectorAll('#broadcast-list li.broadcast[data-broadcast=\"' + arguments[0]"
+            + " + '\"] li.broadcast-row:not(.broadcast-source)')].map(r => [r.dataset.target, r.dataset.depth,"
+            + " r.dataset.state, String(r.querySelector('progress').value), r.querySelector('.broadcast-node').textContent]);",
+        id);
   }
 
   private static double progress(WebDriver d, String id) {
