@@ -3,9 +3,9 @@
 #
 # Finds the shardline JVM (PID 1, or its child under an init such as `docker run --init`), reads its
 # subcommand and `--listen HOST:PORT` from the command line, then:
-#   serve    healthy when a socket listens on the port (read from /proc/net/tcp and tcp6, so the
-#            check never connects: a connection without a TLS handshake would log a warning on the
-#            node every time);
+#   serve    healthy when a socket listens on the port (read from /proc/net/tcp and tcp6) and
+#            `shardline probe` gets a TLS handshake and an answer to its HELLO within 3 s (a frozen
+#            JVM keeps its socket but answers nothing);
 #   gateway  healthy when GET /health answers 200: over HTTPS when its config (--config) has a
 #            "tls" key, with curl (without curl in the image: a socket listens on the port), else
 #            over HTTP with bash alone;
@@ -68,7 +68,20 @@ listening() {
   exit 0
 }
 
-[ "$command" != serve ] || listening
+# serve: the socket first (cheap), then `shardline probe`: a TLS handshake and a HELLO answered
+# within 3 s. A frozen (SIGSTOPped) or wedged JVM still has its socket, and the kernel still
+# accepts connections into its backlog, but it answers no handshake: unhealthy. A node that asks
+# for a client certificate (--client-ca) or a token refuses the probe's HELLO, which is an answer:
+# it is alive. Without the launcher beside this script (or $SHARDLINE_LAUNCHER), the socket only.
+if [ "$command" = serve ]; then
+  launcher="${SHARDLINE_LAUNCHER:-$(dirname "$(readlink -f "$0")")/shardline}"
+  [ -x "$launcher" ] || listening
+  (listening) || exit 1
+  SHARDLINE_JAVA_OPTS="${SHARDLINE_HEALTH_JAVA_OPTS:--Xmx64m}" \
+    "$launcher" probe "$host:$port" --insecure --timeout 3 >/dev/null && exit 0
+  echo "serve: $host:$port accepts connections but answered no TLS handshake and HELLO within 3 s" >&2
+  exit 1
+fi
 
 # The gateway serves HTTPS when its config has a "tls" object (JSON) or a tls: key (YAML).
 if [ -n "$config" ] && [ -r "$config" ] && grep -Eq '"tls"[[:space:]]*:|^tls:' "$config"; then

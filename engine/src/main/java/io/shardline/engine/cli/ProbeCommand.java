@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -43,6 +44,9 @@ final class ProbeCommand implements Callable<Integer> {
   @Option(names = "--token-file", description = "File holding the node's token: then the token must be accepted too.")
   Path tokenFile;
 
+  @Mixin
+  ClientIdentityFlags identity = new ClientIdentityFlags();
+
   @Option(names = "--timeout", defaultValue = "5", description = "Seconds for the whole probe (default: ${DEFAULT-VALUE}).")
   double timeout;
 
@@ -62,13 +66,18 @@ final class ProbeCommand implements Callable<Integer> {
       if (tokenFile != null) {
         token = OptionValues.token("--token-file", tokenFile);
       }
-    } catch (IllegalArgumentException e) {
+      String bad = identity.problem();
+      if (bad != null) {
+        throw new IllegalArgumentException(bad);
+      }
+    } catch (IllegalArgumentException | java.io.IOException e) {
       System.err.println("shardline probe: " + e.getMessage());
       return 2;
     }
     Vertx vertx = Vertx.vertx();
     try {
-      NodeProbe.Result r = NodeProbe.run(vertx, hp.host(), hp.port(), t, token, timeoutMs)
+      NodeProbe.Result r = NodeProbe.run(vertx, hp.host(), hp.port(), t, token, timeoutMs, identity.clientCert,
+          identity.clientKey)
           .toCompletionStage().toCompletableFuture().get(timeoutMs + 5000, TimeUnit.MILLISECONDS);
       boolean ok = tokenFile != null ? r.welcomed() : r.answered();
       if (json) {

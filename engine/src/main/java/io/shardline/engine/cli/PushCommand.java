@@ -4,7 +4,6 @@ import io.shardline.engine.error.ShardlineException;
 import io.shardline.engine.push.PushOptions;
 import io.shardline.engine.push.PushResult;
 import io.shardline.engine.push.PushSession;
-import io.shardline.engine.tls.TlsSupport;
 import io.shardline.engine.transfer.Compression;
 import io.shardline.engine.transfer.PullOptions;
 import io.shardline.engine.transfer.ShardlineUrl;
@@ -17,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -39,12 +39,8 @@ public final class PushCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   UpstreamFlags.TrustChoice trust;
 
-  @Option(names = "--client-cert", paramLabel = "FILE",
-      description = "PEM client certificate, for nodes that require mutual TLS (serve --client-ca).")
-  Path clientCert;
-
-  @Option(names = "--client-key", paramLabel = "FILE", description = "PEM private key of --client-cert.")
-  Path clientKey;
+  @Mixin
+  ClientIdentityFlags identity = new ClientIdentityFlags();
 
   @Option(names = "--lanes", description = "Parallel TLS connections (default: cores, at least 2).")
   Integer lanes;
@@ -87,7 +83,7 @@ public final class PushCommand implements Callable<Integer> {
       System.err.println("shardline push: " + local + " does not exist");
       return 2;
     }
-    if ((clientCert == null) != (clientKey == null)) {
+    if ((identity.clientCert == null) != (identity.clientKey == null)) {
       System.err.println("shardline push: --client-cert and --client-key go together");
       return 2;
     }
@@ -103,9 +99,8 @@ public final class PushCommand implements Callable<Integer> {
         .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
         .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
         .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "push"));
-    if (clientCert != null) {
-      TlsSupport.checkClientIdentity(clientCert, clientKey);
-      o.clientCert(clientCert).clientKey(clientKey);
+    if (identity.problem() == null && identity.clientCert != null) {
+      o.clientCert(identity.clientCert).clientKey(identity.clientKey);
     }
     o.validate();
     Vertx vertx = Vertx.vertx();

@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +44,12 @@ public final class NodeProbe {
 
   /** Probes {@code host:port}; never fails: a failure is a result with {@code error}. */
   public static Future<Result> run(Vertx vertx, String host, int port, Trust trust, String token, long timeoutMs) {
+    return run(vertx, host, port, trust, token, timeoutMs, null, null);
+  }
+
+  /** As {@link #run(Vertx, String, int, Trust, String, long)}, presenting a client certificate (mutual TLS) when given. */
+  public static Future<Result> run(Vertx vertx, String host, int port, Trust trust, String token, long timeoutMs,
+      Path clientCert, Path clientKey) {
     long started = System.nanoTime();
     Promise<Result> done = Promise.promise();
     ((VertxInternal) vertx).createEventLoopContext().runOnContext(v -> {
@@ -50,7 +57,7 @@ public final class NodeProbe {
       PinningTrustManager pinning;
       try {
         pinning = trust instanceof Trust.Pinned p ? new PinningTrustManager(p.fingerprint()) : null;
-        client = vertx.createNetClient(TlsSupport.client(trust, pinning, (int) timeoutMs));
+        client = vertx.createNetClient(TlsSupport.client(trust, pinning, (int) timeoutMs, clientCert, clientKey));
       } catch (RuntimeException e) {
         done.complete(new Result(host, port, false, false, null, e.getMessage(), seconds(started)));
         return;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.tls.CertAuthority;
 import io.shardline.engine.server.ShardlineServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -133,6 +134,28 @@ class ProbeCommandTest {
     err.reset();
     assertEquals(1, Main.run("probe", "127.0.0.1:" + free, "--insecure"));
     assertTrue(err.toString().contains("cannot connect"), err.toString());
+  }
+
+  @Test
+  void aNodeThatRequiresAClientCertificateAnswersOnlyAProbeThatPresentsOne() throws Exception {
+    CertAuthority ca = CertAuthority.create("probe test CA");
+    Path caPem = ca.writeCertificate(tmp.resolve("pki/ca.pem"));
+    Path cert = tmp.resolve("pki/probe.pem");
+    Path key = tmp.resolve("pki/probe-key.pem");
+    ca.issueClient("probe", java.time.Duration.ofDays(1), cert, key);
+    ShardlineServer.Info mtls = start(new ServeOptions().root(tmp.resolve("root")).host("127.0.0.1").port(0)
+        .stateDir(tmp.resolve("s3")).instances(1).clientCa(caPem));
+    String at = "127.0.0.1:" + mtls.port();
+    // without a client certificate the node refuses (it is alive: exit 0), and welcomes nobody
+    assertEquals(0, Main.run("probe", at, "--trust", mtls.fingerprint().toString(), "--json"), err.toString());
+    JsonObject refused = json();
+    assertTrue(refused.getBoolean("answered"), refused.encode());
+    assertFalse(refused.getBoolean("welcomed"), refused.encode());
+    out.reset();
+    assertEquals(0, Main.run("probe", at, "--trust", mtls.fingerprint().toString(), "--client-cert", cert.toString(),
+        "--client-key", key.toString(), "--json"), err.toString());
+    assertTrue(json().getBoolean("welcomed"));
+    assertEquals(2, Main.run("probe", at, "--insecure", "--client-cert", cert.toString()), "the key goes with it");
   }
 
   @Test

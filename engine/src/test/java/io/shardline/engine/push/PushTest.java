@@ -161,7 +161,8 @@ class PushTest {
     Path dest = tmp.resolve("trainer");
     PullSession reader = new PullSession(vertx, new PullOptions()
         .source(new ShardlineUrl("127.0.0.1", info.port(), "ckpt")).destination(dest).token(READ)
-        .trust(new Trust.Pinned(info.fingerprint())).lanes(2).chunkSize(CHUNK).rateLimit(1_000_000));
+        .trust(new Trust.Pinned(info.fingerprint())).lanes(2).chunkSize(CHUNK).rateLimit(500_000));
+    // slow enough (~17 s) that the push below lands while it reads, even on a loaded machine
     io.vertx.core.Future<PullResult> reading = reader.run();
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (reader.counters().chunks.sum() < 4 && System.nanoTime() < deadline) {
