@@ -321,8 +321,8 @@ class JobsApiTest {
       }
       assertEquals(List.of(), matches("\\b(ENDED|ACTIONS)\\b", js.body()), file + " has no job state table of its own");
     }
-    assertEquals(java.util.Set.of("api.js", "app.js", "chart.js", "cluster.js", "dom.js", "form.js", "format.js", "jobs.js",
-        "series.js", "sse.js"),
+    assertEquals(java.util.Set.of("api.js", "app.js", "broadcasts.js", "chart.js", "cluster.js", "dom.js", "form.js",
+        "format.js", "jobs.js", "series.js", "sse.js", "tree.js"),
         seen);
   }
 
