@@ -83,8 +83,9 @@ public final class PushCommand implements Callable<Integer> {
       System.err.println("shardline push: " + local + " does not exist");
       return 2;
     }
-    if ((identity.clientCert == null) != (identity.clientKey == null)) {
-      System.err.println("shardline push: --client-cert and --client-key go together");
+    String badIdentity = identity.problem();
+    if (badIdentity != null) {
+      System.err.println("shardline push: " + badIdentity);
       return 2;
     }
     PushOptions o = new PushOptions()
@@ -99,7 +100,7 @@ public final class PushCommand implements Callable<Integer> {
         .progressTimeoutMs(OptionValues.seconds("--progress-timeout", progressSeconds))
         .rateLimit(rateLimit == null ? 0 : OptionValues.rate("--rate-limit", rateLimit))
         .stateDir(stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".shardline", "push"));
-    if (identity.problem() == null && identity.clientCert != null) {
+    if (identity.clientCert != null) {
       o.clientCert(identity.clientCert).clientKey(identity.clientKey);
     }
     o.validate();

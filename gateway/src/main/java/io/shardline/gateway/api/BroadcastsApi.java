@@ -127,7 +127,7 @@ final class BroadcastsApi {
           cancels.add(cancel(rc, j));
         }
       }
-      return Future.join(cancels).transform(x -> Future.succeededFuture(found.getJsonArray("jobs").isEmpty()));
+      return Future.join(cancels).<Void>mapEmpty().otherwiseEmpty(); // each cancel already ignores its failure
     }).onComplete(ar -> {
       if (ar.failed()) {
         rc.fail(ar.cause());

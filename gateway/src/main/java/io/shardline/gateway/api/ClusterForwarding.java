@@ -208,26 +208,21 @@ public final class ClusterForwarding {
       if (node.equals(c.node())) {
         return local.get();
       }
-      return c.memberInfos().compose(members -> {
-        String api = members.stream().filter(m -> node.equals(m.getString("node"))).map(m -> m.getString("api"))
-            .findFirst().orElse(null);
-        if (api == null) {
-          return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE, "member " + node
-              + " has left the cluster"));
-        }
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(api + "api/v1/jobs")
-            .putHeader(FORWARDED, c.node()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .putHeader(HttpHeaders.AUTHORIZATION, rc.request().getHeader(HttpHeaders.AUTHORIZATION))
-            .setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
+      return apiOf(c, node).compose(api -> {
+        RequestOptions o = command(rc, c, api, "api/v1/jobs").putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         if (key != null) {
           o.putHeader("Idempotency-Key", key);
         }
         return client.request(o).compose(req -> req.send(body.toBuffer())).compose(resp -> resp.body().map(b -> {
           JsonObject answer = b.length() == 0 ? new JsonObject() : new JsonObject(b);
           if (resp.statusCode() != 201) {
-            throw new JobException(resp.statusCode() == 400 ? JobException.Kind.INVALID : resp.statusCode() == 409
-                ? JobException.Kind.CONFLICT : resp.statusCode() == 422 ? JobException.Kind.KEY_REUSED
-                : JobException.Kind.UNAVAILABLE, node + ": " + answer.getString("detail", "answered " + resp.statusCode()));
+            JobException.Kind kind = switch (resp.statusCode()) {
+              case 400 -> JobException.Kind.INVALID;
+              case 409 -> JobException.Kind.CONFLICT;
+              case 422 -> JobException.Kind.KEY_REUSED;
+              default -> JobException.Kind.UNAVAILABLE;
+            };
+            throw new JobException(kind, node + ": " + answer.getString("detail", "answered " + resp.statusCode()));
           }
           return answer.put("node", node);
         }));
@@ -326,18 +321,23 @@ public final class ClusterForwarding {
     if (c == null) {
       return Future.failedFuture(new IllegalStateException("not in a cluster"));
     }
-    return c.memberInfos().compose(members -> {
-      String api = members.stream().filter(m -> node.equals(m.getString("node"))).map(m -> m.getString("api"))
-          .findFirst().orElse(null);
-      if (api == null) {
-        return Future.failedFuture(new IllegalStateException("member " + node + " has left the cluster"));
-      }
-      RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST)
-          .setAbsoluteURI(api + "api/v1/jobs/" + id + "/cancel").putHeader(FORWARDED, c.node())
-          .putHeader(HttpHeaders.AUTHORIZATION, rc.request().getHeader(HttpHeaders.AUTHORIZATION))
-          .setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
-      return client.request(o).compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()));
-    });
+    return apiOf(c, node).compose(api -> client.request(command(rc, c, api, "api/v1/jobs/" + id + "/cancel")))
+        .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()));
+  }
+
+  /** Where {@code node}'s API is; failed (UNAVAILABLE) when it has left the cluster. */
+  private static Future<String> apiOf(GatewayCluster c, String node) {
+    return c.memberInfos().compose(members -> members.stream().filter(m -> node.equals(m.getString("node")))
+        .map(m -> Future.succeededFuture(m.getString("api"))).findFirst()
+        .orElseGet(() -> Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE, "member " + node
+            + " has left the cluster"))));
+  }
+
+  /** A POST this member makes itself to another's API ({@code path} under it), as the caller of {@code rc}. */
+  private static RequestOptions command(RoutingContext rc, GatewayCluster c, String api, String path) {
+    return new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(api + path).putHeader(FORWARDED, c.node())
+        .putHeader(HttpHeaders.AUTHORIZATION, rc.request().getHeader(HttpHeaders.AUTHORIZATION))
+        .setIdleTimeout(FORWARD_IDLE_TIMEOUT_MS);
   }
 
   /**
@@ -404,12 +404,7 @@ public final class ClusterForwarding {
    * streams). With {@code otherwise}, a 404 or no answer runs it instead of being relayed.
    */
   private void forward(RoutingContext rc, GatewayCluster c, String node, Runnable otherwise) {
-    c.memberInfos().compose(members -> {
-      String api = members.stream().filter(m -> node.equals(m.getString("node"))).map(m -> m.getString("api"))
-          .findFirst().orElse(null);
-      if (api == null) {
-        return Future.failedFuture(new IllegalStateException("member " + node + " has left the cluster"));
-      }
+    apiOf(c, node).compose(api -> {
       String uri = rc.request().uri();
       RequestOptions o = options(rc, c, api, uri.startsWith("/") ? uri.substring(1) : uri, rc.request().method());
       if (!rc.request().path().endsWith("/events")) {

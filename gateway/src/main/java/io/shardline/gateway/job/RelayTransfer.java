@@ -3,6 +3,7 @@ package io.shardline.gateway.job;
 import io.shardline.engine.lane.TransferCounters;
 import io.shardline.engine.relay.Relay;
 import io.shardline.engine.server.ServeOptions;
+import io.shardline.engine.server.ShardlineServer;
 import io.shardline.engine.storage.ChunkSink;
 import io.shardline.engine.tls.Fingerprint;
 import io.shardline.engine.tls.Trust;
@@ -98,8 +99,7 @@ final class RelayTransfer implements Transfer {
       Relay r = new Relay(vertx, pull, serve, Relay.DEFAULT_MEMORY_BYTES).sinksAround(fence);
       relay = r;
       return r.start()
-          .compose(info -> registry.put(part.id(), part.target(), endpoint(info.host(), info.port(),
-              info.fingerprint().toString(), false)).map(x -> info))
+          .compose(info -> registry.put(part.id(), part.target(), endpoint(info, false)).map(x -> info))
           .compose(info -> {
             LOG.info("broadcast {}: {} relays on {}:{}, pulling from {}", part.id(), part.target(), info.host(),
                 info.port(), sources);
@@ -109,9 +109,10 @@ final class RelayTransfer implements Transfer {
     });
   }
 
-  private JsonObject endpoint(String host, int port, String fingerprint, boolean done) {
-    return new JsonObject().put("host", host).put("port", port).put("fingerprint", fingerprint).put("token", token)
-        .put("node", node).put("done", done);
+  /** The relay's registry entry. */
+  private JsonObject endpoint(ShardlineServer.Info info, boolean done) {
+    return new JsonObject().put("host", info.host()).put("port", info.port())
+        .put("fingerprint", info.fingerprint().toString()).put("token", token).put("node", node).put("done", done);
   }
 
   /** The upstreams that serve now, nearest first; waits for the parent until {@code deadline}. */
@@ -145,20 +146,11 @@ final class RelayTransfer implements Transfer {
             : failure.getMessage())))
         : Outcome.of(AttemptStats.of(result), result.digests(), result.ok(), result.errors());
     if (outcome.ok() && cancelled == null) {
-      ShardlineRelayInfo info = new ShardlineRelayInfo(r);
-      registry.put(part.id(), part.target(), endpoint(info.host, info.port, info.fingerprint, true))
-          .onComplete(x -> seed());
+      registry.put(part.id(), part.target(), endpoint(r.server().info(), true)).onComplete(x -> seed());
     } else {
       stopSeeding();
     }
     return Future.succeededFuture(outcome);
-  }
-
-  /** Where a started relay serves. */
-  private record ShardlineRelayInfo(String host, int port, String fingerprint) {
-    ShardlineRelayInfo(Relay r) {
-      this(r.server().info().host(), r.server().info().port(), r.server().info().fingerprint().toString());
-    }
   }
 
   /** Seeds until every target is done (or the linger has passed). */
