@@ -232,7 +232,8 @@ public final class GatewayServer {
 
   /** What this member tells the cluster about itself and does not change while it runs. */
   private JsonObject self() {
-    String host = config.listen().host().contains(":") ? "[" + config.listen().host() + "]" : config.listen().host();
+    String host = GatewayCluster.apiHost(config.listen().host(), config.cluster() == null ? null : config.cluster().host());
+    host = host.contains(":") ? "[" + host + "]" : host;
     return new JsonObject().put("node", config.cluster() == null ? null : config.cluster().node())
         .put("api", (config.tlsCert() != null ? "https" : "http") + "://" + host + ":" + http.actualPort() + "/")
         .put("destinations", new JsonArray(new ArrayList<>(config.destinationNames())));

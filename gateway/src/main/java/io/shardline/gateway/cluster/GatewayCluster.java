@@ -136,16 +136,59 @@ public final class GatewayCluster {
         .setSplitBrainProtectionName(QUORUM));
     NetworkConfig n = hz.getNetworkConfig();
     n.setPort(c.port()).setPortAutoIncrement(false);
-    n.setPublicAddress(c.host() + ":" + c.port());
-    n.getInterfaces().setEnabled(true).addInterface(InetAddress.getByName(c.host()).getHostAddress());
+    // This member's own host must resolve (it binds there); it is advertised by its address, the
+    // form in which the other members list it once they resolve their member lists (joinAddress).
+    String own = InetAddress.getByName(c.host()).getHostAddress();
+    n.setPublicAddress(withPort(own, c.port()));
+    n.getInterfaces().setEnabled(true).addInterface(own);
     JoinConfig j = n.getJoin();
     j.getMulticastConfig().setEnabled(false);
     j.getAutoDetectionConfig().setEnabled(false);
     TcpIpConfig tcp = j.getTcpIpConfig().setEnabled(true);
     for (HostPort m : c.members()) {
-      tcp.addMember(m.host() + ":" + m.port());
+      tcp.addMember(withPort(joinAddress(m.host()), m.port()));
     }
     return hz;
+  }
+
+  /**
+   * The address a listed member is joined at: an IP literal as it is; a host name (a container's
+   * service name, say) as the address it resolves to now, because a member is known to Hazelcast
+   * by the address it advertises, which is an address (see {@link #hazelcast}), and a member
+   * listed by name would not be recognised as that member. A name that does not resolve yet is
+   * kept as it is, with a warning: a member whose container has not started has no DNS entry
+   * yet, and Hazelcast resolves a listed name again on each join attempt, so the cluster forms as
+   * the members come up (the one that starts later joins those it can resolve).
+   */
+  static String joinAddress(String host) {
+    if (host.indexOf(':') >= 0 || host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+      return host; // an IPv6 or IPv4 literal: no lookup
+    }
+    try {
+      return InetAddress.getByName(host).getHostAddress();
+    } catch (UnknownHostException e) {
+      LOG.warn("cluster member {} does not resolve (yet): listed by its name, Hazelcast resolves it again when it"
+          + " joins", host);
+      return host;
+    }
+  }
+
+  /**
+   * The host of the API address a member advertises to the others (they forward requests to it):
+   * the host its API listens on, or its cluster host (null: none) when the API listens on every
+   * interface ({@code 0.0.0.0}, {@code ::}, as in a container), for no member reaches it there.
+   */
+  public static String apiHost(String listenHost, String clusterHost) {
+    boolean wildcard = switch (listenHost) {
+      case "", "0.0.0.0", "::", "0:0:0:0:0:0:0:0", "*" -> true;
+      default -> false;
+    };
+    return wildcard && clusterHost != null ? clusterHost : listenHost;
+  }
+
+  /** {@code host:port}, an IPv6 literal in brackets. */
+  private static String withPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   private void checkUniqueName() throws Exception {
