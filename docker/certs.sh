@@ -10,7 +10,8 @@
 # `serve --client-ca` takes) with its key OUT_DIR/ca/ca-key.pem (keep it offline in production),
 # and client certificates signed by it: OUT_DIR/gateway/client.pem + client-key.pem (the gateway's,
 # towards the source) and OUT_DIR/peer/client.pem + client-key.pem (for a peer pulling from a
-# trainer). Made with perf/security/mtls-certs.sh.
+# trainer), and OUT_DIR/NODE/health.pem + health-key.pem (the node's health check, which presents
+# it: docker/healthcheck.sh). Made with perf/security/mtls-certs.sh.
 # Gateway: OUT_DIR/gateway/tls.crt and tls.key (its HTTPS certificate, for DNS:gateway, localhost
 # and 127.0.0.1; API clients trust it with `curl --cacert`), OUT_DIR/gateway/gateway.json (HTTPS;
 # remote "source" pinned to the source's fingerprint, with its token file and the gateway's client
@@ -78,6 +79,13 @@ done
 for node in "${NODES[@]}"; do
   cp "$OUT/ca/ca.pem" "$OUT/$node/client-ca.pem"
   chmod 0644 "$OUT/$node/client-ca.pem"
+  # The node's health check authenticates like any client (docker/healthcheck.sh), with a client
+  # certificate of its own beside client-ca.pem.
+  if [ ! -s "$OUT/$node/health.pem" ]; then
+    bash "$MTLS_CERTS" client "$OUT/ca" "health-$node" 825 >/dev/null
+    mv "$OUT/ca/health-$node.pem" "$OUT/$node/health.pem"
+    mv "$OUT/ca/health-$node-key.pem" "$OUT/$node/health-key.pem"
+  fi
 done
 
 token "$OUT/operator.token"

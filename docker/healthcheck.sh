@@ -5,7 +5,11 @@
 # subcommand and `--listen HOST:PORT` from the command line, then:
 #   serve    healthy when a socket listens on the port (read from /proc/net/tcp and tcp6) and
 #            `shardline probe` gets a TLS handshake and an answer to its HELLO within 3 s (a frozen
-#            JVM keeps its socket but answers nothing);
+#            JVM keeps its socket but answers nothing). The probe presents serve's own --token-file
+#            and, when serve asks for client certificates (--client-ca), the client certificate
+#            $SHARDLINE_HEALTH_CLIENT_CERT with key $SHARDLINE_HEALTH_CLIENT_KEY (default: health.pem
+#            and health-key.pem beside the --client-ca file, as docker/certs.sh writes them), so a
+#            healthy node logs nothing for its checks;
 #   gateway  healthy when GET /health answers 200: over HTTPS when its config (--config) has a
 #            "tls" key, with curl (without curl in the image: a socket listens on the port), else
 #            over HTTP with bash alone;
@@ -29,6 +33,8 @@ done
 command=""
 listen=""
 config=""
+token_file=""
+client_ca=""
 after_jar=0
 for ((i = 0; i < ${#args[@]}; i++)); do
   a="${args[i]}"
@@ -41,6 +47,10 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --listen=*) listen="${a#--listen=}" ;;
     --config) config="${args[i + 1]:-}" ;;
     --config=*) config="${a#--config=}" ;;
+    --token-file) token_file="${args[i + 1]:-}" ;;
+    --token-file=*) token_file="${a#--token-file=}" ;;
+    --client-ca) client_ca="${args[i + 1]:-}" ;;
+    --client-ca=*) client_ca="${a#--client-ca=}" ;;
     -*) ;;
     *) [ -n "$command" ] || command="$a" ;;
   esac
@@ -70,15 +80,23 @@ listening() {
 
 # serve: the socket first (cheap), then `shardline probe`: a TLS handshake and a HELLO answered
 # within 3 s. A frozen (SIGSTOPped) or wedged JVM still has its socket, and the kernel still
-# accepts connections into its backlog, but it answers no handshake: unhealthy. A node that asks
-# for a client certificate (--client-ca) or a token refuses the probe's HELLO, which is an answer:
-# it is alive. Without the launcher beside this script (or $SHARDLINE_LAUNCHER), the socket only.
+# accepts connections into its backlog, but it answers no handshake: unhealthy. The probe
+# authenticates like any client (serve's token, a client certificate when serve asks for one), so
+# serve has nothing to refuse and nothing to log; without them a refused HELLO or handshake is still
+# an answer (alive), at the price of a warning in serve's log each time. Without the launcher beside
+# this script (or $SHARDLINE_LAUNCHER), the socket only.
 if [ "$command" = serve ]; then
   launcher="${SHARDLINE_LAUNCHER:-$(dirname "$(readlink -f "$0")")/shardline}"
   [ -x "$launcher" ] || listening
   (listening) || exit 1
-  SHARDLINE_JAVA_OPTS="${SHARDLINE_HEALTH_JAVA_OPTS:--Xmx64m}" \
-    "$launcher" probe "$host:$port" --insecure --timeout 3 >/dev/null && exit 0
+  probe=("$launcher" probe "$host:$port" --insecure --timeout 3)
+  [ -n "$token_file" ] && [ -r "$token_file" ] && probe+=(--token-file "$token_file")
+  if [ -n "$client_ca" ]; then
+    cert="${SHARDLINE_HEALTH_CLIENT_CERT:-$(dirname "$client_ca")/health.pem}"
+    key="${SHARDLINE_HEALTH_CLIENT_KEY:-$(dirname "$client_ca")/health-key.pem}"
+    [ -r "$cert" ] && [ -r "$key" ] && probe+=(--client-cert "$cert" --client-key "$key")
+  fi
+  SHARDLINE_JAVA_OPTS="${SHARDLINE_HEALTH_JAVA_OPTS:--Xmx64m}" "${probe[@]}" >/dev/null && exit 0
   echo "serve: $host:$port accepts connections but answered no TLS handshake and HELLO within 3 s" >&2
   exit 1
 fi
