@@ -3,20 +3,25 @@
 #
 # Finds the shardline JVM (PID 1, or its child under an init such as `docker run --init`), reads its
 # subcommand and `--listen HOST:PORT` from the command line, then:
-#   serve    healthy when a socket listens on the port (read from /proc/net/tcp and tcp6) and
-#            `shardline probe` gets a TLS handshake and an answer to its HELLO within 3 s (a frozen
-#            JVM keeps its socket but answers nothing). The probe presents serve's own --token-file
-#            and, when serve asks for client certificates (--client-ca), the client certificate
-#            $SHARDLINE_HEALTH_CLIENT_CERT with key $SHARDLINE_HEALTH_CLIENT_KEY (default: health.pem
-#            and health-key.pem beside the --client-ca file, as docker/certs.sh writes them), so a
-#            healthy node logs nothing for its checks;
+#   serve    healthy when `shardline probe` completes a TLS handshake and a HELLO within 4 s (a
+#            frozen or wedged JVM still has a listening socket, but answers no handshake). It
+#            presents what a client must: the node's token (its --token-file) and, when the node
+#            requires mutual TLS (--client-ca), a client certificate of that CA:
+#            $SHARDLINE_HEALTH_CLIENT_CERT and $SHARDLINE_HEALTH_CLIENT_KEY, by default probe.pem
+#            and probe-key.pem beside the --client-ca file (docker/certs.sh puts them there). It
+#            does not check the node's identity (--insecure): it asks its own node, on loopback.
+#            One JVM start per check (~1 s of CPU; small heap, C1 only). Without a client
+#            certificate for an mTLS node, or with SHARDLINE_HEALTH_PROBE=0: only that a socket
+#            listens on the port (read from /proc/net/tcp and tcp6, never connecting: a refused
+#            handshake would be logged by the node at every check);
 #   gateway  healthy when GET /health answers 200: over HTTPS when its config (--config) has a
 #            "tls" key, with curl (without curl in the image: a socket listens on the port), else
 #            over HTTP with bash alone;
 #   other    (pull, verify, ...) healthy while it runs: it exits on its own.
 # Without --listen, the address is $SHARDLINE_HEALTH_ADDR, else serve's and the gateway's defaults
 # (127.0.0.1:7700 and 127.0.0.1:8080). A wildcard host (0.0.0.0, ::) is probed on loopback.
-# Needs bash (/dev/tcp) and coreutils, and curl for an HTTPS gateway.
+# Needs bash (/dev/tcp) and coreutils, curl for an HTTPS gateway, and the launcher beside it (or
+# $SHARDLINE_LAUNCHER; without one, serve's check is the listening socket only).
 set -euo pipefail
 
 args=()
@@ -33,8 +38,8 @@ done
 command=""
 listen=""
 config=""
-token_file=""
 client_ca=""
+token_file=""
 after_jar=0
 for ((i = 0; i < ${#args[@]}; i++)); do
   a="${args[i]}"
@@ -47,10 +52,10 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --listen=*) listen="${a#--listen=}" ;;
     --config) config="${args[i + 1]:-}" ;;
     --config=*) config="${a#--config=}" ;;
-    --token-file) token_file="${args[i + 1]:-}" ;;
-    --token-file=*) token_file="${a#--token-file=}" ;;
     --client-ca) client_ca="${args[i + 1]:-}" ;;
     --client-ca=*) client_ca="${a#--client-ca=}" ;;
+    --token-file) token_file="${args[i + 1]:-}" ;;
+    --token-file=*) token_file="${a#--token-file=}" ;;
     -*) ;;
     *) [ -n "$command" ] || command="$a" ;;
   esac
@@ -78,27 +83,31 @@ listening() {
   exit 0
 }
 
-# serve: the socket first (cheap), then `shardline probe`: a TLS handshake and a HELLO answered
-# within 3 s. A frozen (SIGSTOPped) or wedged JVM still has its socket, and the kernel still
-# accepts connections into its backlog, but it answers no handshake: unhealthy. The probe
-# authenticates like any client (serve's token, a client certificate when serve asks for one), so
-# serve has nothing to refuse and nothing to log; without them a refused HELLO or handshake is still
-# an answer (alive), at the price of a warning in serve's log each time. Without the launcher beside
-# this script (or $SHARDLINE_LAUNCHER), the socket only.
-if [ "$command" = serve ]; then
-  launcher="${SHARDLINE_LAUNCHER:-$(dirname "$(readlink -f "$0")")/shardline}"
-  [ -x "$launcher" ] || listening
-  (listening) || exit 1
-  probe=("$launcher" probe "$host:$port" --insecure --timeout 3)
-  [ -n "$token_file" ] && [ -r "$token_file" ] && probe+=(--token-file "$token_file")
+# probe: TLS handshake, HELLO and the node's WELCOME (with its token) or answer (without one).
+probe() {
+  local opts=(--insecure --timeout 4)
+  [ -z "$token_file" ] || opts+=(--token-file "$token_file")
   if [ -n "$client_ca" ]; then
-    cert="${SHARDLINE_HEALTH_CLIENT_CERT:-$(dirname "$client_ca")/health.pem}"
-    key="${SHARDLINE_HEALTH_CLIENT_KEY:-$(dirname "$client_ca")/health-key.pem}"
-    [ -r "$cert" ] && [ -r "$key" ] && probe+=(--client-cert "$cert" --client-key "$key")
+    local dir cert key
+    dir="$(dirname "$client_ca")"
+    cert="${SHARDLINE_HEALTH_CLIENT_CERT:-$dir/probe.pem}"
+    key="${SHARDLINE_HEALTH_CLIENT_KEY:-$dir/probe-key.pem}"
+    if [ ! -r "$cert" ] || [ ! -r "$key" ]; then
+      echo "serve: mutual TLS and no client certificate for the probe ($cert): only the socket is checked" >&2
+      listening
+    fi
+    opts+=(--client-cert "$cert" --client-key "$key")
   fi
-  SHARDLINE_JAVA_OPTS="${SHARDLINE_HEALTH_JAVA_OPTS:--Xmx64m}" "${probe[@]}" >/dev/null && exit 0
-  echo "serve: $host:$port accepts connections but answered no TLS handshake and HELLO within 3 s" >&2
-  exit 1
+  # A small, short-lived JVM: the node's own heap settings are not for the probe (later flags win).
+  local launcher="${SHARDLINE_LAUNCHER:-$(dirname "$(readlink -f "$0")")/shardline}"
+  [ -x "$launcher" ] || { echo "serve: no launcher at $launcher: only the socket is checked" >&2; listening; }
+  SHARDLINE_JAVA_OPTS="${SHARDLINE_JAVA_OPTS:-} -Xms16m -Xmx64m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1" \
+    exec "$launcher" probe "$host:$port" "${opts[@]}"
+}
+
+if [ "$command" = serve ]; then
+  [ "${SHARDLINE_HEALTH_PROBE:-1}" = 0 ] && listening
+  probe
 fi
 
 # The gateway serves HTTPS when its config has a "tls" object (JSON) or a tls: key (YAML).

@@ -9,15 +9,21 @@
 #    as uid 10001;
 # 4. writes BF16 safetensors shards into a source directory and the secrets (docker/certs.sh);
 # 5. `podman-compose up -d` (project $SHARDLINE_TEST_PROJECT, default shardline-test): source,
-#    trainer-a, trainer-b, gateway; checks that the source prints the fingerprint certs.sh pinned;
-# 6. submits one job per trainer through the gateway's HTTPS API (operator token) and times `up`
-#    to the first verified shard on a trainer; waits until both jobs succeed (viewer token);
+#    trainer-a, trainer-b and the gateways gw-a, gw-b, gw-c; checks that the source prints the
+#    fingerprint certs.sh pinned and that the three gateways form one cluster;
+# 6. submits one job per trainer through gw-a's HTTPS API (operator token) and times `up` to the
+#    first verified shard on a trainer; waits until both jobs succeed (viewer token);
 # 7. checks with `shardline verify` that each trainer's copy equals the source and the two copies
 #    equal each other, and compares SHA-256 sums;
-# 8. checks every node's health check and that the JVMs run as uid 10001; pulls from trainer-a over
-#    mutual TLS (its pinned fingerprint, a client certificate), and checks that a wrong pin and a
-#    missing client certificate are refused;
-# 9. tears the stack down (containers with their anonymous volumes, named volumes, network of the
+# 8. checks every node's health check and that the JVMs run as uid 10001, that a frozen gateway
+#    fails its check; pulls from trainer-a over mutual TLS (its pinned fingerprint, a client
+#    certificate), and checks that a wrong pin and a missing client certificate are refused;
+# 9. freezes a serve node's JVM (SIGSTOP): its health check (`shardline probe`) fails within the
+#    probe's timeout, and passes again after SIGCONT;
+# 10. failover: submits a rate-limited job to gw-b, SIGKILLs the container of the member that runs
+#    it mid-job, and checks that another member takes it over, resumes it and ends it `succeeded`
+#    exactly once with a verified, identical copy (times the takeover and the completion);
+# 11. tears the stack down (containers with their anonymous volumes, named volumes, network of the
 #    project, the work dir), also on failure, and fails if a volume is left behind. The image and
 #    the bases stay cached.
 #
@@ -27,7 +33,8 @@
 #
 # Environment: SHARDLINE_TEST_PROJECT, SHARDLINE_TEST_IMAGE (default localhost/shardline:test),
 # SHARDLINE_TEST_SHARDS (4), SHARDLINE_TEST_SHARD_MIB (64), SHARDLINE_TEST_TIMEOUT (300 s for the
-# jobs), SHARDLINE_DOCKER_CACHE (see local-bases.sh).
+# jobs), SHARDLINE_TEST_FAILOVER_RATE (16000000 B/s: the failover job's rate limit, so it runs long
+# enough to be interrupted), SHARDLINE_DOCKER_CACHE (see local-bases.sh).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
@@ -37,6 +44,7 @@ IMAGE="${SHARDLINE_TEST_IMAGE:-localhost/shardline:test}"
 SHARDS="${SHARDLINE_TEST_SHARDS:-4}"
 SHARD_MIB="${SHARDLINE_TEST_SHARD_MIB:-64}"
 TIMEOUT="${SHARDLINE_TEST_TIMEOUT:-300}"
+FAILOVER_RATE="${SHARDLINE_TEST_FAILOVER_RATE:-16000000}"
 COMPOSE_FILE="$HERE/compose.yaml"
 PACKAGES=(podman runc golang-github-containernetworking-plugin-dnsname debootstrap podman-compose openssl curl jq iproute2)
 
@@ -52,6 +60,25 @@ ok() { # a check that passed
 }
 now_ms() { date +%s%3N; }
 secs_since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
+# wait_until SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds (0) or SECONDS have
+# passed (1); WAITED is the time it took, in seconds.
+wait_until() {
+  local limit="$1" start
+  shift
+  start="$(now_ms)"
+  local deadline=$((SECONDS + limit))
+  while :; do
+    if "$@"; then
+      WAITED="$(secs_since "$start")"
+      return 0
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      WAITED="$(secs_since "$start")"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
 
 [ "$(id -u)" = 0 ] || fail "run as root (rootful Podman, apt-get, debootstrap)"
 
@@ -86,9 +113,12 @@ events_logger = "file"
 EOF
 export CONTAINERS_CONF="$WORK/containers.conf"
 
+GATEWAYS=(gw-a gw-b gw-c)
+declare -A GW_PORT
 compose() {
   SHARDLINE_IMAGE="$IMAGE" SHARDLINE_SOURCE_DIR="$WORK/shards" SHARDLINE_SECRETS="$WORK/secrets" \
-    SHARDLINE_GATEWAY_PORT="${GATEWAY_PORT:-8080}" \
+    SHARDLINE_GW_A_PORT="${GW_PORT[gw-a]:-8080}" SHARDLINE_GW_B_PORT="${GW_PORT[gw-b]:-8081}" \
+    SHARDLINE_GW_C_PORT="${GW_PORT[gw-c]:-8082}" \
     podman-compose -p "$PROJECT" -f "$COMPOSE_FILE" "$@"
 }
 
@@ -110,7 +140,7 @@ on_exit() {
   local rc=$?
   trap - EXIT
   if [ $rc -ne 0 ]; then
-    for s in source trainer-a trainer-b gateway; do
+    for s in source trainer-a trainer-b "${GATEWAYS[@]}"; do
       if podman container exists "$(container "$s")" 2>/dev/null; then
         log "last log lines of $(container "$s"):"
         podman logs --tail 30 "$(container "$s")" 2>&1 | sed 's/^/    /' || true
@@ -186,17 +216,18 @@ chmod -R a+rX "$WORK/shards"
 . "$WORK/secrets/fingerprints.env"
 log "$SHARDS shards of $SHARD_MIB MiB and the secrets are ready"
 
-# A free loopback port for the gateway's API (random, so parallel runs and other services on this
+# Free loopback ports for the gateways' APIs (random, so parallel runs and other services on this
 # machine do not collide; `ss` lists what is bound).
-GATEWAY_PORT=""
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 20000))
-  if [ -z "$(ss -Htln "( sport = :$p )")" ]; then GATEWAY_PORT=$p; break; fi
+for g in "${GATEWAYS[@]}"; do
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 20000))
+    if [ -z "$(ss -Htln "( sport = :$p )")" ] && [[ " ${GW_PORT[*]} " != *" $p "* ]]; then GW_PORT[$g]=$p; break; fi
+  done
+  [ -n "${GW_PORT[$g]:-}" ] || fail "no free port found"
 done
-[ -n "$GATEWAY_PORT" ] || fail "no free port found"
 
 # ---- 5. compose up -----------------------------------------------------------------------------
-services=(source trainer-a trainer-b gateway)
+services=(source trainer-a trainer-b "${GATEWAYS[@]}")
 T0="$(now_ms)"
 compose up -d >"$WORK/compose.log" 2>&1 || fail "podman-compose up"
 for s in "${services[@]}"; do
@@ -207,11 +238,8 @@ RUNNING_S="$(secs_since "$T0")"
 ok "compose up: ${services[*]} running after $RUNNING_S s"
 
 # Wait for the source's start line and check it names the pinned fingerprint.
-deadline=$((SECONDS + 60))
-until banner="$(podman logs "$(container source)" 2>/dev/null | grep -m1 '^listening on ')"; do
-  [ $SECONDS -lt $deadline ] || fail "the source printed no 'listening on' line in 60 s"
-  sleep 0.2
-done
+source_banner() { banner="$(podman logs "$(container source)" 2>/dev/null | grep -m1 '^listening on ')"; }
+wait_until 60 source_banner || fail "the source printed no 'listening on' line in 60 s"
 printed="$(echo "$banner" | grep -o 'fingerprint sha256:[0-9a-f]*' | cut -d' ' -f2)"
 [ "$printed" = "$SOURCE_FINGERPRINT" ] || fail "the source prints $printed, certs.sh pinned $SOURCE_FINGERPRINT"
 ok "source: $banner (the pinned fingerprint)"
@@ -219,18 +247,18 @@ ok "source: $banner (the pinned fingerprint)"
 # ---- 6. jobs through the gateway ---------------------------------------------------------------
 OPERATOR="$(cat "$WORK/secrets/operator.token")"
 VIEWER="$(cat "$WORK/secrets/viewer.token")"
-API="https://127.0.0.1:$GATEWAY_PORT"
-CACERT="$WORK/secrets/gateway/tls.crt" # the gateway's self-signed certificate: trusted as it is
+CACERT="$WORK/secrets/gateway/tls.crt" # the gateways' self-signed certificate: trusted as it is
 DEST_DIR=step-1000 # the jobs write into this folder of each trainer's shard volume
 trainers=(trainer-a trainer-b)
 
-api() { # api TOKEN METHOD PATH [BODY]: sets STATUS and BODY
+api_on() { # api_on GATEWAY TOKEN METHOD PATH [BODY]: sets STATUS and BODY
   local out
-  out="$(curl -sS --cacert "$CACERT" --max-time 10 -X "$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
-    ${4:+--data "$4"} -w '\n%{http_code}' "$API$3")" || return 1
+  out="$(curl -sS --cacert "$CACERT" --max-time 10 -X "$3" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+    ${5:+--data "$5"} -w '\n%{http_code}' "https://127.0.0.1:${GW_PORT[$1]}$4")" || return 1
   STATUS="${out##*$'\n'}"
   BODY="${out%$'\n'*}"
 }
+api() { api_on gw-a "$@"; } # api TOKEN METHOD PATH [BODY]: through gw-a
 
 mountpoint_of() { podman volume inspect --format '{{.Mountpoint}}' "$(volume "$1-shards")"; }
 
@@ -250,17 +278,26 @@ wait_first_shard() { # returns once a published shard exists on either trainer
   return 1
 }
 
-deadline=$((SECONDS + 120))
-until [ "$(curl -s --cacert "$CACERT" -o /dev/null -w '%{http_code}' "$API/ready" || true)" = 200 ]; do
-  [ $SECONDS -lt $deadline ] || fail "the gateway was not ready in 120 s"
-  sleep 0.2
-done
+ready() { [ "$(curl -s --cacert "$CACERT" -o /dev/null -w '%{http_code}' "https://127.0.0.1:${GW_PORT[$1]}/ready" || true)" = 200 ]; }
+wait_until 120 ready gw-a || fail "gw-a was not ready in 120 s"
 READY_S="$(secs_since "$T0")"
-log "gateway ready after $READY_S s"
-if curl -s --max-time 5 -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/health"; then
-  fail "the gateway answers plain HTTP"
-fi
-ok "the gateway's API answers over HTTPS only, with the certificate certs.sh made for it"
+log "gw-a ready after $READY_S s"
+for g in "${GATEWAYS[@]}"; do
+  if curl -s --max-time 5 -o /dev/null "http://127.0.0.1:${GW_PORT[$g]}/health"; then
+    fail "$g answers plain HTTP"
+  fi
+done
+ok "the gateways' APIs answer over HTTPS only, with the certificate certs.sh made for them"
+# The cluster: every member lists the three, each up, with both trainers as destinations.
+cluster_up() { # cluster_up GATEWAY N: GATEWAY sees N members up
+  api_on "$1" "$VIEWER" GET /api/v1/cluster 2>/dev/null && [ "$STATUS" = 200 ] &&
+    [ "$(jq '[.members[] | select(.state == "up" and (.destinations | index("trainer-b")))] | length' <<<"$BODY")" = "$2" ]
+}
+for g in "${GATEWAYS[@]}"; do
+  wait_until 120 ready "$g" || fail "$g was not ready in 120 s"
+  wait_until 60 cluster_up "$g" 3 || fail "$g does not see 3 members up: $BODY"
+done
+ok "gw-a, gw-b and gw-c form one cluster (each sees the 3 members up) $(secs_since "$T0") s after compose up: $(jq -c '[.members[] | {node, api}]' <<<"$BODY")"
 declare -A JOB
 for t in "${trainers[@]}"; do
   api "$OPERATOR" POST /api/v1/jobs \
@@ -322,21 +359,21 @@ for s in "${services[@]}"; do
   peaks+="$s $(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status") MiB, "
 done
 for s in source trainer-a trainer-b; do
-  ! podman logs "$(container "$s")" 2>&1 | grep -q 'refused a connection' ||
-    fail "$(container "$s") logged a refused connection: the health check must not connect"
+  ! podman logs "$(container "$s")" 2>&1 | grep -Eq 'refused (a connection|client)' ||
+    fail "$(container "$s") logged a refused connection: the health check must complete the handshake"
 done
-ok "health checks pass on ${services[*]} (and leave no trace in the nodes' logs); every JVM runs as uid 10001"
+ok "health checks pass on ${services[*]} (a node's is a probe over mutual TLS with its token, and leaves no trace in its log); every JVM runs as uid 10001"
 log "peak RSS: ${peaks%, }"
 # The gateway's check really asks it: a frozen gateway (SIGSTOP) is unhealthy, and healthy again
 # once it runs (SIGCONT).
-podman kill --signal STOP "$(container gateway)" >/dev/null
-if podman healthcheck run "$(container gateway)" >/dev/null 2>&1; then
-  podman kill --signal CONT "$(container gateway)" >/dev/null
+podman kill --signal STOP "$(container gw-a)" >/dev/null
+if podman healthcheck run "$(container gw-a)" >/dev/null 2>&1; then
+  podman kill --signal CONT "$(container gw-a)" >/dev/null
   fail "the health check passes on a frozen gateway"
 fi
-podman kill --signal CONT "$(container gateway)" >/dev/null
-podman healthcheck run "$(container gateway)" >/dev/null 2>&1 || fail "the gateway stays unhealthy after SIGCONT"
-ok "the gateway's health check fails while the gateway is frozen and passes once it runs again"
+podman kill --signal CONT "$(container gw-a)" >/dev/null
+podman healthcheck run "$(container gw-a)" >/dev/null 2>&1 || fail "gw-a stays unhealthy after SIGCONT"
+ok "a gateway's health check fails while the gateway is frozen and passes once it runs again"
 
 peer_pull() { # peer_pull FINGERPRINT [CLIENT_CERT_ARGS...]: pull trainer-a's step folder over TLS
   local pin="$1"
@@ -360,4 +397,82 @@ if peer_pull "$TRAINER_A_FINGERPRINT" >/dev/null 2>"$WORK/peer-nocert.err"; then
 fi
 ok "a pull without a client certificate is refused ($(grep -m1 "shardline pull" "$WORK/peer-nocert.err" | cut -c1-150))"
 
-log "summary: image ${size_mb} MB; compose up -> first verified shard on a trainer: $FIRST_SHARD_S s (load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores)"
+# ---- 9. a frozen serve node is unhealthy -------------------------------------------------------
+# The node's check is `shardline probe` (TLS handshake, HELLO, WELCOME within 4 s): a SIGSTOPped
+# JVM still has its listening socket, the kernel still accepts, but nothing answers.
+frozen="$(container trainer-b)"
+t="$(now_ms)"
+podman healthcheck run "$frozen" >/dev/null 2>&1 || fail "trainer-b's health check fails while it runs"
+PROBE_OK_S="$(secs_since "$t")"
+podman kill --signal STOP "$frozen" >/dev/null
+t="$(now_ms)"
+if podman healthcheck run "$frozen" >"$WORK/frozen.txt" 2>&1; then
+  podman kill --signal CONT "$frozen" >/dev/null
+  fail "the health check passes on a frozen serve node"
+fi
+FROZEN_S="$(secs_since "$t")"
+podman kill --signal CONT "$frozen" >/dev/null
+awk -v s="$FROZEN_S" 'BEGIN { exit !(s < 10) }' || fail "the frozen node's check took $FROZEN_S s, over the image's 10 s timeout"
+ok "a frozen serve node (SIGSTOP) fails its health check in $FROZEN_S s (probe timeout 4 s + a JVM start; a live node's check takes $PROBE_OK_S s)"
+healthy() { podman healthcheck run "$1" >/dev/null 2>&1; }
+wait_until 30 healthy "$frozen" || fail "trainer-b stays unhealthy after SIGCONT"
+ok "trainer-b is healthy again $WAITED s after SIGCONT"
+
+# ---- 10. failover: the member that runs a job is killed, another one completes it -------------
+FAILOVER_DIR=cluster-1
+api_on gw-b "$OPERATOR" POST /api/v1/jobs \
+  "{\"source\":\"source:/\",\"destination\":\"trainer-b:$FAILOVER_DIR\",\"lanes\":4,\"rateLimit\":$FAILOVER_RATE,\"label\":\"docker-test failover\"}" ||
+  fail "POST /api/v1/jobs to gw-b failed"
+[ "$STATUS" = 201 ] || fail "POST /api/v1/jobs to gw-b answered $STATUS: $BODY"
+FJOB="$(jq -r .id <<<"$BODY")"
+job_on() { # job_on GATEWAY: the failover job's view as GATEWAY shows it, in BODY
+  api_on "$1" "$VIEWER" GET "/api/v1/jobs/$FJOB" 2>/dev/null && [ "$STATUS" = 200 ]
+}
+running_far() { # the job runs and has moved a quarter of it (verified chunks journalled)
+  job_on gw-b && [ "$(jq -r .state <<<"$BODY")" = running ] && [ "$(jq -r .node <<<"$BODY")" != null ] &&
+    [ "$(jq -r '.bytesDone // 0' <<<"$BODY")" -gt $((SHARDS * SHARD_MIB * 1024 * 1024 / 4)) ]
+}
+wait_until 120 running_far || fail "job $FJOB did not get a quarter done in 120 s: $BODY"
+HOLDER="$(jq -r .node <<<"$BODY")"
+before="$(jq -r .bytesDone <<<"$BODY")"
+sleep 0.6 # the engine journals verified chunks every 0.5 s
+survivor=""
+for g in "${GATEWAYS[@]}"; do [ "$g" = "$HOLDER" ] || { survivor="$g"; break; }; done
+podman kill --signal KILL "$(container "$HOLDER")" >/dev/null
+t="$(now_ms)"
+log "job $FJOB ran on $HOLDER ($before bytes done): $HOLDER SIGKILLed; watching through $survivor"
+taken_over() {
+  job_on "$survivor" && [ "$(jq -r .state <<<"$BODY")" = running ] &&
+    [ "$(jq -r .node <<<"$BODY")" != "$HOLDER" ] && [ "$(jq -r .node <<<"$BODY")" != null ]
+}
+wait_until 90 taken_over || fail "no member took job $FJOB over from $HOLDER in 90 s: $BODY"
+TAKER="$(jq -r .node <<<"$BODY")"
+TAKEOVER_S="$(secs_since "$t")"
+ended() { job_on "$survivor" && case "$(jq -r .state <<<"$BODY")" in succeeded | failed | cancelled) true ;; *) false ;; esac; }
+wait_until "$TIMEOUT" ended || fail "job $FJOB did not end in $TIMEOUT s after the takeover: $BODY"
+COMPLETE_S="$(secs_since "$t")"
+[ "$(jq -r .state <<<"$BODY")" = succeeded ] || fail "job $FJOB ended $(jq -r .state <<<"$BODY"): $BODY"
+ok "$TAKER took job $FJOB over $TAKEOVER_S s after $HOLDER was killed; it succeeded $COMPLETE_S s after the kill"
+api_on "$survivor" "$VIEWER" GET "/api/v1/jobs/$FJOB/log" || fail "GET the job's log failed"
+[ "$STATUS" = 200 ] || fail "GET /api/v1/jobs/$FJOB/log answered $STATUS: $BODY"
+succeeded="$(jq '[.events[] | select(.type == "succeeded")] | length' <<<"$BODY")"
+interrupted="$(jq -r '[.events[] | select(.type == "interrupted") | .data.reason] | first // ""' <<<"$BODY")"
+final="$(jq -c '[.events[] | select(.type == "succeeded")] | last | .data' <<<"$BODY")"
+[ "$succeeded" = 1 ] || fail "job $FJOB has $succeeded succeeded events: $(jq -c '[.events[].type]' <<<"$BODY")"
+[[ "$interrupted" == *"$HOLDER"* ]] || fail "the log has no interrupted event naming $HOLDER: $(jq -c '[.events[].type]' <<<"$BODY")"
+[ "$(jq -r .verified <<<"$final")" = true ] || fail "the final attempt is not verified: $final"
+RESUMED="$(jq -r '.resumedChunks // 0' <<<"$final")"
+[ "$RESUMED" -gt 0 ] || fail "the taker resumed no chunk of the killed member's: $final"
+api_on "$survivor" "$VIEWER" GET "/api/v1/jobs?limit=100" || fail "GET the job list failed"
+copies="$(jq '[.jobs[] | select(.label == "docker-test failover")] | length' <<<"$BODY")"
+[ "$copies" = 1 ] || fail "the failover job is listed $copies times"
+ok "the job succeeded exactly once (one job, one succeeded event; the log: '$interrupted'), verified, $RESUMED chunks resumed from the killed member's journal"
+[ "$(sums "$(mountpoint_of trainer-b)/$FAILOVER_DIR")" = "$src_sums" ] || fail "SHA-256 sums of the failover copy differ from the source"
+podman run --rm --no-healthcheck -v "$WORK/shards:/a:ro" -v "$(volume trainer-b-shards):/v:ro" "$IMAGE" \
+  verify /a "/v/$FAILOVER_DIR" >"$WORK/verify-failover.txt" 2>&1 ||
+  { cat "$WORK/verify-failover.txt"; fail "shardline verify: the failover copy differs from the source"; }
+[ -z "$(find "$(mountpoint_of trainer-b)/$FAILOVER_DIR" -maxdepth 1 -type f ! -name '*.safetensors' -print -quit)" ] ||
+  fail "the failover copy has stray files: $(ls -A "$(mountpoint_of trainer-b)/$FAILOVER_DIR")"
+ok "the failover copy on trainer-b is identical to the source (shardline verify and SHA-256), no partial file beside it"
+
+log "summary: image ${size_mb} MB; compose up -> first verified shard on a trainer: $FIRST_SHARD_S s; frozen serve check fails in $FROZEN_S s; failover: takeover $TAKEOVER_S s, completion $COMPLETE_S s after the kill, $RESUMED chunks resumed (load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores)"
