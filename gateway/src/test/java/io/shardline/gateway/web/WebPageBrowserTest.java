@@ -112,7 +112,8 @@ class WebPageBrowserTest {
   /**
    * The form's broadcast mode: three destinations as a tree of fan-out 2 (the source feeds bc-a
    * and bc-b, bc-a feeds bc-c), drawn depth first with each destination under its parent, its
-   * bar moving live (GET broadcasts/{id} every second) to 100%; every copy identical.
+   * bar moving live (GET broadcasts/{id} every second) to 100%; every copy identical. Then a
+   * second one cancelled with its card's two-click Cancel.
    */
   private void driveBroadcast(GatewayHarness h, Browser b) throws Exception {
     WebDriver d = b.driver;
@@ -183,6 +184,28 @@ class WebPageBrowserTest {
     List<?> bars = (List<?>) ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return window.broadcastBars;");
     assertTrue(bars.size() >= 2, "the bars moved live, saw " + bars);
     System.out.println("WebPageBrowserTest: broadcast done screenshot: " + b.shoot("web-page-broadcast-tree-done.png", false));
+
+    // a second, slow one, cancelled with its two-click Cancel: every job of it ends cancelled
+    fill(d, "f-dests", "local:bc-x\nlocal:bc-y");
+    fill(d, "f-rate", "40mbit");
+    fill(d, "f-label", "to be cancelled");
+    d.findElement(By.id("submit")).click();
+    wait.until(ExpectedConditions.textMatches(By.id("form-ok"), java.util.regex.Pattern.compile("^Submitted broadcast to be cancelled")));
+    String id2 = d.findElement(By.id("form-ok")).getText().replaceAll(".*\\((.+)\\).*", "$1");
+    By card2 = By.cssSelector("li.broadcast[data-broadcast='" + id2 + "']");
+    assertEquals(id2, d.findElement(By.cssSelector("#broadcast-list > li.broadcast")).getAttribute("data-broadcast"),
+        "the newest broadcast first");
+    new WebDriverWait(d, Duration.ofSeconds(30), Duration.ofMillis(100)).until(d2 -> broadcastRows(d2, id2).stream()
+        .anyMatch(x -> "running".equals(x.get(2))));
+    WebElement cancel = d.findElement(By.cssSelector("li.broadcast[data-broadcast='" + id2 + "'] .broadcast-cancel"));
+    cancel.click();
+    assertEquals("Confirm cancel", cancel.getText(), "the first click asks to confirm");
+    cancel.click();
+    wait.until(ExpectedConditions.attributeToBe(card2, "data-state", "failed"));
+    wait.until(d2 -> broadcastRows(d2, id2).stream().allMatch(x -> "cancelled".equals(x.get(2))));
+    assertEquals("failed", h.call("GET", "/api/v1/broadcasts/" + id2, GatewayHarness.VIEWER, null).json().getString("state"));
+    assertEquals("succeeded", d.findElement(By.cssSelector("li.broadcast[data-broadcast='" + id + "']"))
+        .getAttribute("data-state"), "the first one is still shown, succeeded");
 
     for (String dest : List.of("bc-a", "bc-b", "bc-c")) {
       for (int i = 0; i < FILES; i++) {
