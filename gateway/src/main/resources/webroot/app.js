@@ -104,7 +104,7 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && session.token) {
     refresh();
     refreshCluster();
-  refreshBroadcasts();
+    refreshBroadcasts();
   }
 });
 

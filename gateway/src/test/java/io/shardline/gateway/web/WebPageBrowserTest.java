@@ -28,7 +28,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The gateway's web page in a real headless Chromium: a refused token, a job the server refuses,
  * then a job submitted through the form whose progress bar moves live (server-sent events read
  * with fetch) to 100% and whose state becomes succeeded, with a throughput chart (payload and wire
- * rate) drawn from those events. Screenshots go to
+ * rate) drawn from those events; and a broadcast submitted through the form's broadcast mode to
+ * three destinations, drawn as a tree whose three bars move live to 100%. Screenshots go to
  * {@code target/screenshots/}. Skipped when the system Chromium or chromedriver is missing.
  */
 class WebPageBrowserTest {
@@ -79,6 +80,151 @@ class WebPageBrowserTest {
       }
     }
     System.out.printf("WebPageBrowserTest: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS) // about 30 s alone
+  void submitABroadcastThroughTheFormAndWatchItsTree(@TempDir Path tmp) throws Exception {
+    String missing = Browser.missing();
+    assumeTrue(missing == null, () -> "skipped: " + missing);
+    try (GatewayHarness h = new GatewayHarness(tmp.resolve("gw"))) {
+      for (int i = 0; i < FILES; i++) {
+        GatewayHarness.file(h.source.resolve("models/shard-0000" + i + ".safetensors"), FILE_BYTES, 200 + i);
+      }
+      h.startNode(o -> { }).startGateway(c -> { });
+      try (Browser b = Browser.start(tmp.resolve("browser"), 1280, 900)) {
+        try {
+          driveBroadcast(h, b);
+        } catch (AssertionError | RuntimeException e) {
+          System.err.println("WebPageBrowserTest (broadcast) failed; browser console:\n  "
+              + String.join("\n  ", b.console(Level.ALL)) + "\nchromedriver log tail:\n" + b.logTail());
+          try {
+            System.err.println("screenshot: " + b.shoot("web-page-broadcast-failure.png", false));
+          } catch (Exception x) {
+            e.addSuppressed(x);
+          }
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * The form's broadcast mode: three destinations as a tree of fan-out 2 (the source feeds bc-a
+   * and bc-b, bc-a feeds bc-c), drawn depth first with each destination under its parent, its
+   * bar moving live (GET broadcasts/{id} every second) to 100%; every copy identical. Then a
+   * second one cancelled with its card's two-click Cancel.
+   */
+  private void driveBroadcast(GatewayHarness h, Browser b) throws Exception {
+    WebDriver d = b.driver;
+    WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(15), Duration.ofMillis(50));
+    d.get(h.base() + "/");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(GatewayHarness.OPERATOR);
+    d.findElement(By.id("connect")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("job-form")));
+    assertTrue(!d.findElement(By.id("broadcasts")).isDisplayed(), "no broadcast, no section");
+    assertTrue(!d.findElement(By.id("f-dests")).isDisplayed(), "the destinations field is a broadcast's");
+
+    new org.openqa.selenium.support.ui.Select(d.findElement(By.id("f-mode"))).selectByValue("broadcast");
+    assertTrue(d.findElement(By.id("f-dests")).isDisplayed() && !d.findElement(By.id("f-dest")).isDisplayed(),
+        "a broadcast lists its destinations instead of one");
+    assertEquals("Submit broadcast", d.findElement(By.id("submit")).getText());
+    fill(d, "f-source", "ckpt:models");
+    fill(d, "f-dests", "local:bc-a\nlocal:bc-a");
+    d.findElement(By.id("submit")).click();
+    WebElement formError = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form-error")));
+    assertTrue(formError.getText().contains("local:bc-a is listed twice"), formError.getText());
+
+    fill(d, "f-dests", "local:bc-a\nlocal:bc-b\n\nlocal:bc-c\n");
+    new org.openqa.selenium.support.ui.Select(d.findElement(By.id("f-shape"))).selectByValue("tree");
+    assertTrue(d.findElement(By.id("f-fanout")).isDisplayed(), "a tree asks for its fan-out");
+    fill(d, "f-rate", RATE);
+    fill(d, "f-label", "browser broadcast");
+    d.findElement(By.id("submit")).click();
+    WebElement ok = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form-ok")));
+    assertTrue(ok.getText().matches("Submitted broadcast browser broadcast \\(.+\\) to 3 destinations\\."), ok.getText());
+    String id = ok.getText().replaceAll(".*\\((.+)\\).*", "$1");
+    // every value a bar takes while its destination runs, as the page draws it
+    ((org.openqa.selenium.JavascriptExecutor) d).executeScript("window.broadcastBars = [];"
+        + "new MutationObserver((ms) => { for (const m of ms) { const r = m.target.closest('li.broadcast-row');"
+        + " if (r && r.dataset.state === 'running' && m.target.value > 0 && m.target.value < 100)"
+        + " window.broadcastBars.push(r.dataset.target + ' ' + m.target.value); } })"
+        + ".observe(document.getElementById('broadcast-list'), {subtree: true, attributes: true, attributeFilter: ['value']});");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("broadcasts")));
+    wait.until(d2 -> broadcastRows(d2, id).size() == 3);
+
+    JsonObject view = h.call("GET", "/api/v1/broadcasts/" + id, GatewayHarness.VIEWER, null).json();
+    assertEquals(3, h.call("GET", "/api/v1/jobs?broadcast=" + id, GatewayHarness.VIEWER, null).json()
+        .getJsonArray("jobs").size(), "three jobs, one per destination");
+    Map<String, String> parent = new java.util.HashMap<>();
+    for (Object o : view.getJsonArray("destinations")) {
+      JsonObject dest = (JsonObject) o;
+      parent.put(dest.getString("target"), dest.getJsonArray("upstreams").isEmpty() ? "source"
+          : dest.getJsonArray("upstreams").getString(0));
+    }
+    assertEquals(Map.of("local:bc-a", "source", "local:bc-b", "source", "local:bc-c", "local:bc-a"), parent,
+        "the gateway's plan: a tree of fan-out 2, filled breadth first");
+    assertEquals(List.of("local:bc-a|1", "local:bc-c|2", "local:bc-b|1"), broadcastRows(d, id).stream()
+        .map(x -> x.get(0) + "|" + x.get(1)).toList(), "depth first, each destination under its parent");
+    assertEquals("ckpt:models", d.findElement(By.cssSelector(
+        "li.broadcast[data-broadcast='" + id + "'] .broadcast-source .broadcast-target")).getText(), "the source at the root");
+
+    new WebDriverWait(d, Duration.ofSeconds(30), Duration.ofMillis(100)).until(d2 -> broadcastRows(d2, id).stream()
+        .anyMatch(x -> "running".equals(x.get(2)) && Double.parseDouble(x.get(3)) > 0));
+    System.out.println("WebPageBrowserTest: broadcast tree screenshot: "
+        + b.shootElement(By.id("broadcasts"), "web-page-broadcast-tree.png"));
+    new WebDriverWait(d, Duration.ofSeconds(60), Duration.ofMillis(200)).until(d2 -> broadcastRows(d2, id).stream()
+        .allMatch(x -> "succeeded".equals(x.get(2)) && Double.parseDouble(x.get(3)) == 100));
+    wait.until(ExpectedConditions.attributeToBe(By.cssSelector("li.broadcast[data-broadcast='" + id + "']"),
+        "data-state", "succeeded"));
+    assertEquals("3 of 3 destinations done", d.findElement(By.cssSelector(
+        "li.broadcast[data-broadcast='" + id + "'] .broadcast-summary")).getText());
+    assertTrue(!d.findElement(By.cssSelector("li.broadcast[data-broadcast='" + id + "'] .broadcast-cancel")).isDisplayed(),
+        "no Cancel on a broadcast that ended");
+    List<?> bars = (List<?>) ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return window.broadcastBars;");
+    assertTrue(bars.size() >= 2, "the bars moved live, saw " + bars);
+    System.out.println("WebPageBrowserTest: broadcast done screenshot: " + b.shoot("web-page-broadcast-tree-done.png", false));
+
+    // a second, slow one, cancelled with its two-click Cancel: every job of it ends cancelled
+    fill(d, "f-dests", "local:bc-x\nlocal:bc-y");
+    fill(d, "f-rate", "40mbit");
+    fill(d, "f-label", "to be cancelled");
+    d.findElement(By.id("submit")).click();
+    wait.until(ExpectedConditions.textMatches(By.id("form-ok"), java.util.regex.Pattern.compile("^Submitted broadcast to be cancelled")));
+    String id2 = d.findElement(By.id("form-ok")).getText().replaceAll(".*\\((.+)\\).*", "$1");
+    By card2 = By.cssSelector("li.broadcast[data-broadcast='" + id2 + "']");
+    assertEquals(id2, d.findElement(By.cssSelector("#broadcast-list > li.broadcast")).getAttribute("data-broadcast"),
+        "the newest broadcast first");
+    new WebDriverWait(d, Duration.ofSeconds(30), Duration.ofMillis(100)).until(d2 -> broadcastRows(d2, id2).stream()
+        .anyMatch(x -> "running".equals(x.get(2))));
+    WebElement cancel = d.findElement(By.cssSelector("li.broadcast[data-broadcast='" + id2 + "'] .broadcast-cancel"));
+    cancel.click();
+    assertEquals("Confirm cancel", cancel.getText(), "the first click asks to confirm");
+    cancel.click();
+    wait.until(ExpectedConditions.attributeToBe(card2, "data-state", "failed"));
+    wait.until(d2 -> broadcastRows(d2, id2).stream().allMatch(x -> "cancelled".equals(x.get(2))));
+    assertEquals("failed", h.call("GET", "/api/v1/broadcasts/" + id2, GatewayHarness.VIEWER, null).json().getString("state"));
+    assertEquals("succeeded", d.findElement(By.cssSelector("li.broadcast[data-broadcast='" + id + "']"))
+        .getAttribute("data-state"), "the first one is still shown, succeeded");
+
+    for (String dest : List.of("bc-a", "bc-b", "bc-c")) {
+      for (int i = 0; i < FILES; i++) {
+        String name = "shard-0000" + i + ".safetensors";
+        assertEquals(-1L, Files.mismatch(h.source.resolve("models/" + name), h.dest.resolve(dest + "/" + name)),
+            dest + "/" + name);
+      }
+    }
+    assertEquals(List.of(), consoleErrors(b), "browser console errors");
+  }
+
+  /** A broadcast's destination rows as drawn (target, depth, state, bar value, member), read in one script call. */
+  @SuppressWarnings("unchecked")
+  private static List<List<String>> broadcastRows(WebDriver d, String id) {
+    return (List<List<String>>) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+        "return [...document.querySelectorAll('#broadcast-list li.broadcast[data-broadcast=\"' + arguments[0]"
+            + " + '\"] li.broadcast-row:not(.broadcast-source)')].map(r => [r.dataset.target, r.dataset.depth,"
+            + " r.dataset.state, String(r.querySelector('progress').value), r.querySelector('.broadcast-node').textContent]);",
+        id);
   }
 
   private void drive(GatewayHarness h, Browser b, int port) throws Exception {
