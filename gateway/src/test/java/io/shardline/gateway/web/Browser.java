@@ -89,6 +89,30 @@ final class Browser implements AutoCloseable {
         .collect(Collectors.toList());
   }
 
+  /** What a test does in the browser. */
+  interface Script {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code script}; when it fails, prints {@code what} with the browser console and the tail
+   * of chromedriver's log and saves the page as {@code failureShot}, then fails as it did.
+   */
+  void drive(String what, String failureShot, Script script) throws Exception {
+    try {
+      script.run();
+    } catch (AssertionError | RuntimeException e) {
+      System.err.println(what + " failed; browser console:\n  " + String.join("\n  ", console(Level.ALL))
+          + "\nchromedriver log tail:\n" + logTail());
+      try {
+        System.err.println("screenshot: " + shoot(failureShot, false));
+      } catch (Exception x) {
+        e.addSuppressed(x);
+      }
+      throw e;
+    }
+  }
+
   /** The last lines of chromedriver's log, for a failure message. */
   String logTail() {
     try {

@@ -66,18 +66,7 @@ class ClusterPageBrowserTest {
         startMember(h, tmp, "gw-b", clusterPorts.get(1), clusterPorts, "far");
         awaitMembers("gw-a", 2);
         try (Browser b = Browser.start(tmp.resolve("browser"), 1280, 900)) {
-          try {
-            drive(b);
-          } catch (AssertionError | RuntimeException e) {
-            System.err.println("ClusterPageBrowserTest failed; browser console:\n  "
-                + String.join("\n  ", b.console(Level.ALL)) + "\nchromedriver log tail:\n" + b.logTail());
-            try {
-              System.err.println("screenshot: " + b.shoot("web-page-cluster-failure.png", false));
-            } catch (Exception x) {
-              e.addSuppressed(x);
-            }
-            throw e;
-          }
+          b.drive("ClusterPageBrowserTest", "web-page-cluster-failure.png", () -> drive(b));
         }
       } finally {
         for (GatewayServer g : gateways.values()) {

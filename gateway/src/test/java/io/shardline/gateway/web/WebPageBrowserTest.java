@@ -65,18 +65,7 @@ class WebPageBrowserTest {
         long t2 = System.nanoTime();
         System.out.printf("WebPageBrowserTest: node and gateway up in %.1f s, browser in %.1f s%n", (t1 - t0) / 1e9,
             (t2 - t1) / 1e9);
-        try {
-          drive(h, b, port);
-        } catch (AssertionError | RuntimeException e) {
-          System.err.println("WebPageBrowserTest failed; browser console:\n  " + String.join("\n  ", b.console(Level.ALL))
-              + "\nchromedriver log tail:\n" + b.logTail());
-          try {
-            System.err.println("screenshot: " + b.shoot("web-page-failure.png", false));
-          } catch (Exception x) {
-            e.addSuppressed(x);
-          }
-          throw e;
-        }
+        b.drive("WebPageBrowserTest", "web-page-failure.png", () -> drive(h, b, port));
       }
     }
     System.out.printf("WebPageBrowserTest: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -93,18 +82,7 @@ class WebPageBrowserTest {
       }
       h.startNode(o -> { }).startGateway(c -> { });
       try (Browser b = Browser.start(tmp.resolve("browser"), 1280, 900)) {
-        try {
-          driveBroadcast(h, b);
-        } catch (AssertionError | RuntimeException e) {
-          System.err.println("WebPageBrowserTest (broadcast) failed; browser console:\n  "
-              + String.join("\n  ", b.console(Level.ALL)) + "\nchromedriver log tail:\n" + b.logTail());
-          try {
-            System.err.println("screenshot: " + b.shoot("web-page-broadcast-failure.png", false));
-          } catch (Exception x) {
-            e.addSuppressed(x);
-          }
-          throw e;
-        }
+        b.drive("WebPageBrowserTest (broadcast)", "web-page-broadcast-failure.png", () -> driveBroadcast(h, b));
       }
     }
   }
