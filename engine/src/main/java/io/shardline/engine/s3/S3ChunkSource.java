@@ -257,7 +257,7 @@ public final class S3ChunkSource extends RemoteChunkSource {
     protected void fill(ByteBuf buf, long offset, int length) throws IOException {
       try (ResponseInputStream<GetObjectResponse> in = range(path(), key, etag, offset, length)) {
         while (buf.writerIndex() < length) {
-          int n = buf.writeBytes(in, length - buf.writerIndex());
+          int n = BodyCopy.append(in, buf, length - buf.writerIndex());
           if (n < 0) {
             throw new ShardlineException(ErrorCode.SOURCE_CHANGED, "/" + path() + ": the store's answer for range "
                 + offset + "+" + length + " ended after " + buf.writerIndex() + " bytes");

@@ -165,7 +165,7 @@ final class S3ReadAhead {
         ByteBuf buf = alloc.directBuffer(len, len);
         try {
           while (buf.writerIndex() < len) {
-            if (buf.writeBytes(in, len - buf.writerIndex()) < 0) {
+            if (BodyCopy.append(in, buf, len - buf.writerIndex()) < 0) {
               throw new IOException("the store's answer ended " + (len - buf.writerIndex()) + " bytes short of chunk "
                   + (first + done));
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shardline.engine.testutil.CliChild;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -82,6 +83,12 @@ class S3ReadRateBench {
         List<Double> peer = new ArrayList<>();
         List<Double> ours = new ArrayList<>();
         List<Double> fromDisk = new ArrayList<>();
+        List<Double> oursWall = new ArrayList<>();
+        List<Double> cliWall = new ArrayList<>();
+        List<Double> oursCpu = new ArrayList<>();
+        List<Double> cliCpu = new ArrayList<>();
+        List<String> cpuSplit = new ArrayList<>();
+        Path aws = awsCli();
         for (int r = 0; r < rounds; r++) {
           Path plain = tmp.resolve("plain" + r + ".bin");
           try (CliChild p = CliChild.startMain(tmp.resolve("peer" + r + ".log"), env, S3GetPeer.class.getName(),
@@ -92,17 +99,45 @@ class S3ReadRateBench {
             peer.add(size / s / 1e6);
           }
           Files.delete(plain);
+          if (aws != null) { // aws s3 cp as the user runs it: wall clock, its process's CPU, the store's
+            double[] cpu0 = {childrenCpu(), cpu(server.pid())};
+            long t0 = System.nanoTime();
+            ProcessBuilder pb = new ProcessBuilder(aws.toString(), "s3", "cp", "--only-show-errors", "--endpoint-url",
+                server.endpoint.toString(), "s3://bench/src/big.bin", plain.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("aws" + r + ".log").toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
+            pb.environment().putAll(env);
+            pb.environment().put("AWS_DEFAULT_REGION", "us-east-1");
+            Process p = pb.start();
+            p.getOutputStream().close();
+            assertEquals(0, p.waitFor(), Files.readString(tmp.resolve("aws" + r + ".log")));
+            cliWall.add(size / ((System.nanoTime() - t0) / 1e9) / 1e6);
+            cliCpu.add((childrenCpu() - cpu0[0] + cpu(server.pid()) - cpu0[1]) / (size / 1e9));
+            assertEquals(size, Files.size(plain));
+            Files.delete(plain);
+          }
           Path dest = tmp.resolve("dest" + r);
+          double[] cpu0 = {childrenCpu(), cpu(serve.process.pid()), cpu(server.pid())};
+          long t0 = System.nanoTime();
           ours.add(pull(portFp, dest, "pull" + r));
+          oursWall.add(size / ((System.nanoTime() - t0) / 1e9) / 1e6);
+          double[] used = {childrenCpu() - cpu0[0], cpu(serve.process.pid()) - cpu0[1], cpu(server.pid()) - cpu0[2]};
+          oursCpu.add((used[0] + used[1] + used[2]) / (size / 1e9));
+          cpuSplit.add(String.format("pull %.2f, serve %.2f, store %.2f CPU-s", used[0], used[1], used[2]));
           try (InputStream in = Files.newInputStream(dest.resolve("big.bin"))) {
             assertArrayEquals(sha, TestFiles.sha256(in));
           }
           Files.delete(dest.resolve("big.bin"));
           Path local2 = tmp.resolve("fromdisk" + r);
+          double[] local0 = {childrenCpu(), cpu(serveLocal.process.pid())};
           fromDisk.add(pull(localFp, local2, "pull-local" + r));
+          cpuSplit.set(r, cpuSplit.get(r) + String.format("; from local disk: pull %.2f, serve %.2f CPU-s",
+              childrenCpu() - local0[0], cpu(serveLocal.process.pid()) - local0[1]));
           Files.delete(local2.resolve("big.bin"));
-          System.out.printf("S3 read round %d: pull %.1f MB/s, SDK GET %.1f MB/s, same pull from local disk %.1f MB/s%n",
-              r + 1, ours.get(r), peer.get(r), fromDisk.get(r));
+          System.out.printf("S3 read round %d: pull %.1f MB/s (wall clock %.1f, %.1f CPU-s/GB with serve and store: %s),"
+              + " SDK GET %.1f MB/s, %s, same pull from local disk %.1f MB/s%n", r + 1, ours.get(r), oursWall.get(r),
+              oursCpu.get(r), cpuSplit.get(r), peer.get(r), aws == null ? "no aws CLI" : String.format("aws s3 cp %.1f MB/s wall clock"
+                  + " (%.1f CPU-s/GB with the store)", cliWall.get(r), cliCpu.get(r)), fromDisk.get(r));
         }
         double o = median(ours);
         double p = median(peer);
@@ -110,8 +145,49 @@ class S3ReadRateBench {
             + " %.1f MB/s, ratio %.2f (pull rounds %s, peer rounds %s); the same pull from a local disk %.1f MB/s"
             + " (%.2f of the SDK GET: the pipeline's own ceiling on this machine)%n", size >> 20, rounds, o, p, o / p,
             ours, peer, median(fromDisk), median(fromDisk) / p);
+        if (aws != null) {
+          System.out.printf("S3 read, wall clock with process start: pull %.1f MB/s (%.1f CPU-s/GB: pull, serve and"
+              + " store), aws s3 cp %.1f MB/s (%.1f CPU-s/GB: aws and store), ratio %.2f; machine: %d cores%n",
+              median(oursWall), median(oursCpu), median(cliWall), median(cliCpu), median(oursWall) / median(cliWall),
+              Runtime.getRuntime().availableProcessors());
+        }
       }
     }
+  }
+
+  /** The aws CLI ({@code awscli} from Debian, or on PATH), or null. */
+  private static Path awsCli() {
+    for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin").split(":")) {
+      Path aws = Path.of(dir.isEmpty() ? "." : dir, "aws");
+      if (Files.isExecutable(aws)) {
+        try {
+          Process p = new ProcessBuilder(aws.toString(), "--version").redirectErrorStream(true).start();
+          p.getInputStream().readAllBytes();
+          if (p.waitFor() == 0) {
+            return aws;
+          }
+        } catch (IOException | InterruptedException e) {
+          // not a working CLI (a shim without an installation): try the next one
+        }
+      }
+    }
+    return null;
+  }
+
+  /** CPU seconds (user + system) of the process {@code pid}, from /proc. */
+  private static double cpu(long pid) throws IOException {
+    return ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")), 13, 14);
+  }
+
+  /** CPU seconds of this JVM's children that have ended and been waited for (cutime + cstime). */
+  private static double childrenCpu() throws IOException {
+    return ticks(Files.readString(Path.of("/proc/self/stat")), 15, 16);
+  }
+
+  /** Fields {@code a} and {@code b} (0-based, counting the pid as 0) of a /proc stat line, in seconds at 100 Hz. */
+  private static double ticks(String stat, int a, int b) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 2, the state
+    return (Long.parseLong(f[a - 2]) + Long.parseLong(f[b - 2])) / 100.0;
   }
 
   private double pull(String[] portFp, Path dest, String name) throws Exception {

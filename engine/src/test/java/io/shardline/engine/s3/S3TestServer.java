@@ -52,6 +52,11 @@ public final class S3TestServer implements AutoCloseable {
     this.process = process;
   }
 
+  /** The server's process id (a benchmark reads its CPU time from /proc). */
+  public long pid() {
+    return process.pid();
+  }
+
   /** The server's jar: in this module's {@code target/s3-servers/}, or the engine's (from another module's tests). */
   static Path jar(Kind kind) {
     Path here = Path.of("target", "s3-servers", kind.jar).toAbsolutePath();
